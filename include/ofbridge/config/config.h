@@ -1,0 +1,78 @@
+// The broker's configuration: one TOML file (etc/ofbridge.toml documents every key with its
+// default). Loading is strict: an unknown key or a bad value stops start-up with the key's
+// full name, because a typo in a production config must never silently fall back to a default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace ofbridge::config {
+
+struct ServerConfig {
+    std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = any free port
+    std::filesystem::path data_dir = "data";
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds read_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{30'000};
+    std::size_t max_connections = 1024;
+    unsigned handler_threads = 2;
+    std::string log_level = "info";
+};
+
+struct StorageConfig {
+    bool synchronous_full = true;
+    std::size_t max_batch = 512;
+};
+
+struct LimitsConfig {
+    std::size_t max_depth = 64;
+    std::size_t max_attributes_per_element = 64;
+    std::size_t max_namespace_declarations = 64;
+    std::size_t max_elements = 50'000;
+    std::size_t max_text_bytes = 65'536;
+    std::size_t max_sku_length = 64;
+    std::size_t max_lines = 10'000;
+};
+
+struct WmsAuthConfig {
+    std::string username = "wms";
+    std::string api_key;  // M1 login(username, apiKey) and M2 CreateAdminAccessToken password
+    std::string token;    // M2 integration bearer token; "" = none configured
+    bool anonymous = false;
+    std::chrono::seconds session_ttl{3600};
+};
+
+struct StoreConfig {
+    std::string code;
+    std::string target = "local";
+    WmsAuthConfig wms;
+};
+
+struct Config {
+    ServerConfig server;
+    StorageConfig storage;
+    LimitsConfig limits;
+    std::map<std::string, StoreConfig> stores;  // by store code
+
+    std::filesystem::path database_path() const { return server.data_dir / "ofbridge.db"; }
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The built-in defaults: what etc/ofbridge.toml spells out (one store "default" with
+// username "wms" and api_key "change-me").
+Config default_config();
+
+Config load_config_file(const std::filesystem::path& path);  // throws ConfigError
+Config parse_config(std::string_view toml_text, std::string_view source_name);  // throws ConfigError
+
+}  // namespace ofbridge::config

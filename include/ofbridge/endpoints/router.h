@@ -1,0 +1,45 @@
+// Maps HTTP requests to what the broker does with them (DESIGN §2):
+//
+//   GET  /api/v2_soap/?wsdl[=1]             Magento-1 WSDL (also under /index.php)
+//   POST /api/v2_soap/                      Magento-1 rpc/encoded SOAP
+//   GET  /soap/<store>?wsdl&services=a,b    Magento-2 WSDL
+//   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP
+//   POST /rest/<store>/V1/orderflow/{inventory,shipment,export/product,export/order}   JSON
+//   POST /rest/<store>/V1/integration/admin/token                                       JSON
+//   GET  /healthz                           liveness ("ok")
+//
+// Everything else is 404, or 405 for a known path with the wrong method. Handlers run on the
+// HTTP server's pool; the reply is sent from whichever thread completes the request (after the
+// durable commit for anything that is stored).
+#pragma once
+
+#include <string>
+
+#include "ofbridge/http/server.h"
+#include "ofbridge/ingest/ingest.h"
+#include "ofbridge/soap/codec.h"
+
+namespace ofbridge::endpoints {
+
+struct RouterOptions {
+    soap::GateLimits gate;
+    std::string fallback_host = "127.0.0.1:8080";  // used in WSDLs when a request has no usable Host
+};
+
+class Router : public http::Handler {
+public:
+    Router(ingest::Ingest& ingest, RouterOptions options);
+    void handle(http::Request request, http::Responder respond) override;
+
+private:
+    void handle_soap(http::Request request, std::string path_store, bool magento2,
+                     std::string services, http::Responder respond);
+    void handle_rest(http::Request request, std::string store, std::string operation,
+                     http::Responder respond);
+    std::string base_url(const http::Request& request) const;
+
+    ingest::Ingest& ingest_;
+    RouterOptions options_;
+};
+
+}  // namespace ofbridge::endpoints

@@ -1,0 +1,100 @@
+// The HTTP/1.1 listener (Boost.Beast), kept behind this small interface so Beast is compiled in
+// one place. One I/O thread runs the sessions; handlers run on a small thread pool and answer
+// through a Responder that may be called from any thread (e.g. the queue's writer thread after
+// a commit). Connection lifecycle per session:
+//   read header -> (Expect: 100-continue? send 100) -> read body -> handler -> write -> read again
+// with a read timeout on every read, an idle timeout between requests, 413 above the body
+// limit, 431 above the header limit, and a graceful stop that closes idle connections at once
+// and lets in-flight requests finish.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ofbridge::http {
+
+struct Request {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // path + query as sent
+    unsigned version = 11;  // 10 or 11
+    std::string host;    // Host header (for WSDL address rewriting)
+    std::string content_type;
+    std::string authorization;
+    std::string soap_action;
+    std::string remote_address;
+    bool tls = false;
+    std::string body;
+    // Every header as received (name spelled as sent, repeated fields repeated), for callers
+    // that need more than the fields above. Contains the Authorization value: never log it.
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct Response {
+    unsigned status = 200;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Call exactly once. Safe to call from any thread, also after the server began stopping or
+// was destroyed (then it does nothing). Later calls are ignored. If every copy is destroyed
+// without a call, the client gets a 500. Status must be 200..599 (anything else becomes 500).
+using Responder = std::function<void(Response)>;
+
+class Handler {
+public:
+    virtual ~Handler() = default;
+    virtual void handle(Request request, Responder respond) = 0;
+};
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0 = any free port
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    // One deadline from a request's first byte to its last (header, 100-continue, body), so
+    // trickled bytes cannot extend it; also bounds the wait for a new connection's first byte
+    // and each reply write (slow readers).
+    std::chrono::milliseconds read_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{30'000};   // keep-alive wait for the next request
+    std::chrono::milliseconds shutdown_grace{8'000};  // in-flight requests after stop()
+    // Connections above this get "503 + Retry-After: 1" and are closed (at most 64 of those
+    // at once, with a 1 s deadline; beyond that they are closed without a reply).
+    std::size_t max_connections = 1024;
+    unsigned handler_threads = 2;
+    // Optional sink for the listener's own events (bind, accept errors, overload, stop).
+    // Called from the I/O thread; messages never contain request data.
+    std::function<void(std::string_view)> log;
+};
+
+class Server {
+public:
+    Server(ServerOptions options, Handler& handler);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens; throws std::system_error naming the address on failure.
+    // Returns the bound "host:port" (the real port when 0 was asked for).
+    std::string listen();
+
+    // Serves until stop(); returns once every connection is closed and handlers are done.
+    void run();
+
+    // Thread-safe and async-signal-unsafe: call it from a normal thread. Stops accepting,
+    // closes idle connections, lets in-flight requests finish until shutdown_grace.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofbridge::http

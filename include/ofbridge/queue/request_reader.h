@@ -1,0 +1,72 @@
+// Read-only view of the queue for the CLI and (later) the admin API. Opens its own read-only
+// connection, so it is safe while a broker writes to the same file (WAL readers never block the
+// writer and always see a committed snapshot).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ofbridge::queue {
+
+struct RequestFilter {
+    std::optional<std::string> entity;  // "inventory", "shipment", ...
+    std::optional<std::string> state;   // "pending", ...
+    std::size_t limit = 50;             // 0 = no limit
+};
+
+struct RequestSummary {
+    std::int64_t id = 0;
+    std::string entity;
+    std::string store_code;
+    std::string wire;
+    std::string message_key;  // messageSeqId / reference as text, "" when absent
+    std::string state;
+    std::int64_t line_count = 0;
+    std::int64_t deliveries = 0;
+    std::int64_t attempts = 0;
+    std::string received_at;  // ISO-8601 UTC
+};
+
+struct RequestLine {
+    std::int64_t line_no = 0;
+    std::string sku;
+    std::string source;
+    std::int64_t qty = 0;
+    std::optional<std::int64_t> seq;  // inventory only
+    std::string last_order_exported;  // inventory only
+};
+
+struct RequestDetail {
+    RequestSummary summary;
+    std::string reply;
+    std::string remote_address;
+    std::string last_delivered_at;
+    std::string raw_body;  // already masked when stored
+    std::vector<RequestLine> lines;
+    // Shipment header fields (order_increment_id, comment, email, ...); for export acks
+    // entity and reference; empty for inventory.
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::vector<std::string> tracking_numbers;
+};
+
+class RequestReader {
+public:
+    // Throws std::runtime_error naming the path when the database does not exist or is unreadable.
+    explicit RequestReader(const std::filesystem::path& db_path);
+    ~RequestReader();
+    RequestReader(const RequestReader&) = delete;
+    RequestReader& operator=(const RequestReader&) = delete;
+
+    std::vector<RequestSummary> list(const RequestFilter& filter) const;
+    std::optional<RequestDetail> get(std::int64_t id) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofbridge::queue

@@ -1,0 +1,120 @@
+// The durable request queue (SQLite backend). One writer thread owns the only write connection
+// and commits what is waiting (up to max_batch requests, about 4 MiB) in one transaction (group
+// commit: many requests per fsync). A callback is invoked only after COMMIT returned OK with
+// journal_mode=WAL and synchronous=FULL, so the caller may acknowledge. When a commit fails every
+// request in that batch gets an error (no ack), the connection is closed and reopened, and the
+// writer goes on. Each request runs in its own SAVEPOINT inside the batch, so a request that
+// fails on its own (e.g. a constraint) fails alone; an error that makes SQLite abandon the whole
+// transaction (disk full, I/O error) fails the batch like a failed commit. WAL checkpoints run
+// on a second thread with its own connection, so acknowledgements never wait for them.
+//
+// Request states (the worker moves them on; here requests are only ever created in `pending`):
+//   pending -> processing -> done
+//                         -> failed -> processing (retried after next_attempt_at) | dead (gave up)
+//   An expired lease (lease_expires_at) sends a `processing` request back to be claimed again.
+//
+// Re-delivery: a request with the same (entity, message key, SHA-256 of the masked body) as a
+// stored one is not stored again; its `deliveries` counter is bumped and the stored reply is
+// returned. The same key with a different body is a new request (and is logged). The hash is
+// computed on the caller's thread, so the writer thread only runs SQL.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "ofbridge/domain/messages.h"
+
+namespace ofbridge::queue {
+
+namespace sqlite {
+class Database;
+}
+
+struct StoreOptions {
+    std::filesystem::path path;    // the SQLite file; its directory is created
+    std::size_t max_batch = 512;   // requests per commit at most
+    bool synchronous_full = true;  // false = NORMAL: survives a process crash only
+    // Runs on the writer thread after every (re)open of the write connection, once the schema is
+    // migrated. Tests use it for fault injection (commit hooks, PRAGMA max_page_count); if it
+    // throws, the open counts as failed. Leave empty in production.
+    std::function<void(sqlite::Database&)> on_connection_open{};
+};
+
+// Counters since construction, for tests and metrics. Cheap to read at any time.
+struct StoreStats {
+    std::uint64_t commits = 0;         // successful COMMITs of a batch
+    std::uint64_t requests = 0;        // new requests stored (acknowledgeable)
+    std::uint64_t redeliveries = 0;    // requests recognised as already stored
+    std::uint64_t failed_jobs = 0;     // jobs answered with an error (any cause)
+    std::uint64_t failed_commits = 0;  // batches that failed as a whole (BEGIN/COMMIT/abort)
+    std::uint64_t reopens = 0;         // successful re-opens after a failure
+    std::uint64_t checkpoints = 0;     // WAL checkpoints completed (background or inline)
+};
+
+struct NewRequest {
+    domain::Message message;
+    std::string store_code;
+    std::string wire;         // "m1_soap", "m2_soap", "m2_json"
+    std::string masked_body;  // raw body with secrets masked (soap::mask_secrets)
+    std::string remote_address;
+};
+
+struct EnqueueResult {
+    std::int64_t request_id = 0;
+    bool redelivery = false;  // already stored: nothing new was created
+    std::string reply;        // the reply stored with the first delivery
+};
+
+// Login sessions (M1) and issued bearer tokens (M2). Only a SHA-256 of the secret is stored.
+struct AuthGrant {
+    std::string secret_hash;  // hex SHA-256 of the session id / token
+    std::string kind;         // "m1_session" or "m2_token"
+    std::string store_code;
+    std::string username;
+    std::int64_t expires_at = 0;  // unix seconds
+};
+
+// The error_code is a storage failure (category "sqlite", value = SQLite extended result code;
+// see sqlite/error.h) or std::errc::operation_canceled once the store is closed. Either way the
+// request was not acknowledged.
+template <typename T>
+using StoreResult = std::variant<T, std::error_code>;
+
+class RequestStore {
+public:
+    // Opens (creating and migrating) the database and starts the writer thread.
+    // Throws std::runtime_error with the path and SQLite's message when it cannot.
+    explicit RequestStore(StoreOptions options);
+    ~RequestStore();  // stops accepting, commits what is queued, joins the writer
+    RequestStore(const RequestStore&) = delete;
+    RequestStore& operator=(const RequestStore&) = delete;
+
+    // `done` runs on the writer thread after the commit (or its failure). Keep it short.
+    // After close() it runs at once on the calling thread with operation_canceled.
+    void enqueue(NewRequest request, std::function<void(StoreResult<EnqueueResult>)> done);
+    void save_grant(AuthGrant grant, std::function<void(std::error_code)> done);
+    void delete_grant(std::string secret_hash, std::function<void(std::error_code)> done);
+
+    // Grants still valid at `now` (unix seconds), read at start-up to fill the in-memory cache.
+    std::vector<AuthGrant> load_grants(std::int64_t now) const;
+
+    // Commits what is queued and stops the writer; later calls fail with an error. Idempotent.
+    // Safe to call from a callback (it then only stops accepting; the destructor joins).
+    void close();
+
+    StoreStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofbridge::queue

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   scripts/bootstrap.sh run    install what is needed, build, run the broker (etc/ofbridge.toml)
+#   scripts/bootstrap.sh test   install what is needed, build, run the whole test suite twice:
+#                               an optimised build, then an ASan+UBSan build
+# Packages come from Debian only (see PACKAGES below); nothing is downloaded at build time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  gsoap libgsoap-dev libpugixml-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev sqlite3 libspdlog-dev libtomlplusplus-dev libcli11-dev
+  libssl-dev libargon2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-zeep python3-requests php-cli php-soap
+  wrk curl
+)
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "== installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@"
+  cmake --build "$dir"
+}
+
+jobs=$(nproc)
+
+case "${1:-}" in
+  run)
+    install_packages
+    build build -DCMAKE_BUILD_TYPE=Release -DOFBRIDGE_BUILD_TESTS=OFF
+    exec build/src/app/ofbridge serve --config etc/ofbridge.toml "${@:2}"
+    ;;
+  test)
+    install_packages
+    echo "== optimised build + tests"
+    build build -DCMAKE_BUILD_TYPE=Release
+    ctest --test-dir build --output-on-failure -j "$jobs"
+    echo "== ASan + UBSan build + tests"
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DOFBRIDGE_SANITIZE=ON
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --test-dir build-asan --output-on-failure -j "$jobs"
+    ;;
+  *)
+    echo "usage: $0 run [serve options] | test" >&2
+    exit 2
+    ;;
+esac

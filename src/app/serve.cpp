@@ -1,0 +1,123 @@
+// `ofbridge serve`: wires the layers together and runs until SIGTERM/SIGINT.
+//
+// Start-up: config -> durable store (migrations) -> ingest (loads live sessions) -> HTTP
+// listener -> "listening on HOST:PORT" on stdout. Shutdown on a signal: the listener stops
+// accepting and finishes in-flight requests, then the store commits whatever is queued and
+// closes; exit status 0. Signals are taken by a dedicated thread with sigwait(), so no work is
+// done in a signal handler.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "ofbridge/endpoints/router.h"
+#include "ofbridge/http/server.h"
+#include "ofbridge/ingest/ingest.h"
+#include "ofbridge/queue/request_store.h"
+
+namespace ofbridge::app {
+namespace {
+
+void set_up_logging(const std::string& level) {
+    auto logger = spdlog::stderr_logger_mt("ofbridge");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(logger);
+}
+
+std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw config::ConfigError("listen must be HOST:PORT, got '" + listen + "'");
+    auto host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    int port = -1;
+    try {
+        std::size_t used = 0;
+        port = std::stoi(listen.substr(colon + 1), &used);
+        if (used != listen.size() - colon - 1) port = -1;
+    } catch (const std::exception&) {
+    }
+    if (port < 0 || port > 65535) throw config::ConfigError("listen port must be 0-65535, got '" + listen + "'");
+    return {host, static_cast<std::uint16_t>(port)};
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+int serve(const CommonOptions& common, const ServeOptions& options) {
+    auto config = load(common);
+    if (!options.listen.empty()) config.server.listen = options.listen;
+    auto [host, port] = split_listen(config.server.listen);
+    set_up_logging(config.server.log_level);
+    for (const auto& [code, store] : config.stores)
+        if (store.wms.api_key == "change-me")
+            spdlog::warn("store {} uses the sample api_key 'change-me': set stores.{}.wms.api_key",
+                         code, code);
+
+    // Block the stop signals before any thread exists so every thread inherits the mask and
+    // only the sigwait() thread below ever receives them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGUSR1);  // internal: wakes the signal thread on other exits
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    queue::RequestStore store({config.database_path(), config.storage.max_batch,
+                               config.storage.synchronous_full});
+    spdlog::info("store open at {} (synchronous={})", config.database_path().string(),
+                 config.storage.synchronous_full ? "full" : "normal");
+    ingest::Ingest ingest(config, store, unix_now);
+
+    endpoints::RouterOptions router_options;
+    router_options.gate.max_depth = config.limits.max_depth;
+    router_options.gate.max_attributes_per_element = config.limits.max_attributes_per_element;
+    router_options.gate.max_namespace_declarations = config.limits.max_namespace_declarations;
+    router_options.gate.max_elements = config.limits.max_elements;
+    router_options.gate.max_text_bytes = config.limits.max_text_bytes;
+    router_options.fallback_host = config.server.listen;
+    endpoints::Router router(ingest, router_options);
+
+    http::ServerOptions server_options;
+    server_options.host = host;
+    server_options.port = port;
+    server_options.max_body_bytes = config.server.max_body_bytes;
+    server_options.max_header_bytes = config.server.max_header_bytes;
+    server_options.read_timeout = config.server.read_timeout;
+    server_options.idle_timeout = config.server.idle_timeout;
+    server_options.max_connections = config.server.max_connections;
+    server_options.handler_threads = config.server.handler_threads;
+    http::Server server(server_options, router);
+    const auto bound = server.listen();
+
+    std::thread signal_thread([&] {
+        int received = 0;
+        sigwait(&stop_signals, &received);
+        if (received != SIGUSR1) {
+            spdlog::info("signal {} received: stopping", received);
+            server.stop();
+        }
+    });
+
+    std::cout << "listening on " << bound << std::endl;
+    spdlog::info("listening on {}", bound);
+    server.run();
+    pthread_kill(signal_thread.native_handle(), SIGUSR1);
+    signal_thread.join();
+    store.close();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace ofbridge::app

@@ -1,0 +1,207 @@
+// Strict TOML loading. Each table is read through a KeyReader that remembers which keys were
+// consumed; whatever is left over is an unknown key and an error naming it.
+#include "ofbridge/config/config.h"
+
+#include <fstream>
+#include <limits>
+#include <set>
+#include <toml++/toml.h>
+
+namespace ofbridge::config {
+namespace {
+
+class KeyReader {
+public:
+    KeyReader(const toml::table& table, std::string prefix)
+        : table_(table), prefix_(std::move(prefix)) {}
+
+    std::string name(std::string_view key) const {
+        return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+    }
+
+    void read(std::string_view key, std::string& out) {
+        if (auto* node = take(key)) {
+            auto v = node->value<std::string>();
+            if (!node->is_string() || !v) fail(key, "a string");
+            out = *v;
+        }
+    }
+
+    void read(std::string_view key, bool& out) {
+        if (auto* node = take(key)) {
+            if (!node->is_boolean()) fail(key, "true or false");
+            out = *node->value<bool>();
+        }
+    }
+
+    // Integers within [min, max]; `out` may be any integral type wide enough.
+    template <typename T>
+    void read_int(std::string_view key, T& out, std::int64_t min, std::int64_t max) {
+        if (auto* node = take(key)) {
+            if (!node->is_integer()) fail(key, "an integer");
+            auto v = *node->value<std::int64_t>();
+            if (v < min || v > max)
+                fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+            out = static_cast<T>(v);
+        }
+    }
+
+    void read_ms(std::string_view key, std::chrono::milliseconds& out, std::int64_t min,
+                 std::int64_t max) {
+        std::int64_t v = out.count();
+        read_int(key, v, min, max);
+        out = std::chrono::milliseconds{v};
+    }
+
+    const toml::table* table(std::string_view key) {
+        if (auto* node = take(key)) {
+            if (!node->is_table()) fail(key, "a table");
+            return node->as_table();
+        }
+        return nullptr;
+    }
+
+    // After all reads: any key not taken is unknown.
+    void finish() const {
+        for (const auto& [key, node] : table_)
+            if (!taken_.contains(std::string(key.str())))
+                throw ConfigError("unknown key '" + name(key.str()) + "'");
+    }
+
+    [[noreturn]] void fail(std::string_view key, const std::string& expected) const {
+        throw ConfigError("bad value for '" + name(key) + "': expected " + expected);
+    }
+
+private:
+    const toml::node* take(std::string_view key) {
+        taken_.insert(std::string(key));
+        return table_.get(key);
+    }
+
+    const toml::table& table_;
+    std::string prefix_;
+    std::set<std::string> taken_;
+};
+
+constexpr std::int64_t max_int = std::numeric_limits<std::int32_t>::max();
+
+void read_server(KeyReader& r, ServerConfig& s) {
+    r.read("listen", s.listen);
+    if (s.listen.rfind(':') == std::string::npos) r.fail("listen", "HOST:PORT");
+    std::string data_dir = s.data_dir.string();
+    r.read("data_dir", data_dir);
+    if (data_dir.empty()) r.fail("data_dir", "a directory path");
+    s.data_dir = data_dir;
+    r.read_int("max_body_bytes", s.max_body_bytes, 1024, 256 * 1024 * 1024);
+    r.read_int("max_header_bytes", s.max_header_bytes, 1024, 1024 * 1024);
+    r.read_ms("read_timeout_ms", s.read_timeout, 100, 3'600'000);
+    r.read_ms("idle_timeout_ms", s.idle_timeout, 100, 3'600'000);
+    r.read_int("max_connections", s.max_connections, 1, 1'000'000);
+    r.read_int("handler_threads", s.handler_threads, 1, 256);
+    r.read("log_level", s.log_level);
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+    if (!levels.contains(s.log_level)) r.fail("log_level", "one of trace, debug, info, warn, error, off");
+    r.finish();
+}
+
+void read_storage(KeyReader& r, StorageConfig& s) {
+    std::string synchronous = s.synchronous_full ? "full" : "normal";
+    r.read("synchronous", synchronous);
+    if (synchronous != "full" && synchronous != "normal") r.fail("synchronous", "\"full\" or \"normal\"");
+    s.synchronous_full = synchronous == "full";
+    r.read_int("max_batch", s.max_batch, 1, 100'000);
+    r.finish();
+}
+
+void read_limits(KeyReader& r, LimitsConfig& l) {
+    r.read_int("max_depth", l.max_depth, 8, 1024);
+    r.read_int("max_attributes_per_element", l.max_attributes_per_element, 4, 4096);
+    r.read_int("max_namespace_declarations", l.max_namespace_declarations, 4, 4096);
+    r.read_int("max_elements", l.max_elements, 16, 10'000'000);
+    r.read_int("max_text_bytes", l.max_text_bytes, 64, 16 * 1024 * 1024);
+    r.read_int("max_sku_length", l.max_sku_length, 1, 1024);
+    r.read_int("max_lines", l.max_lines, 1, 1'000'000);
+    r.finish();
+}
+
+StoreConfig read_store(const std::string& code, const toml::table& table) {
+    StoreConfig store;
+    store.code = code;
+    store.wms.api_key.clear();
+    KeyReader r(table, "stores." + code);
+    r.read("target", store.target);
+    if (store.target != "local") r.fail("target", "\"local\" (the only target in this version)");
+    if (const auto* wms = r.table("wms")) {
+        KeyReader w(*wms, r.name("wms"));
+        w.read("username", store.wms.username);
+        w.read("api_key", store.wms.api_key);
+        w.read("token", store.wms.token);
+        w.read("anonymous", store.wms.anonymous);
+        std::int64_t ttl = store.wms.session_ttl.count();
+        w.read_int("session_ttl_seconds", ttl, 60, 30 * 24 * 3600);
+        store.wms.session_ttl = std::chrono::seconds{ttl};
+        w.finish();
+    }
+    r.finish();
+    return store;
+}
+
+}  // namespace
+
+Config default_config() {
+    Config config;
+    StoreConfig store;
+    store.code = "default";
+    store.wms.api_key = "change-me";
+    config.stores.emplace(store.code, store);
+    return config;
+}
+
+Config parse_config(std::string_view toml_text, std::string_view source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        throw ConfigError(std::string(source_name) + ":" + std::to_string(where.line) + ":" +
+                          std::to_string(where.column) + ": " + std::string(e.description()));
+    }
+    Config config;  // no stores unless the file names some
+    KeyReader r(root, "");
+    if (const auto* t = r.table("server")) {
+        KeyReader s(*t, "server");
+        read_server(s, config.server);
+    }
+    if (const auto* t = r.table("storage")) {
+        KeyReader s(*t, "storage");
+        read_storage(s, config.storage);
+    }
+    if (const auto* t = r.table("limits")) {
+        KeyReader s(*t, "limits");
+        read_limits(s, config.limits);
+    }
+    if (const auto* t = r.table("stores")) {
+        for (const auto& [code, node] : *t) {
+            std::string name(code.str());
+            if (!node.is_table()) throw ConfigError("bad value for 'stores." + name + "': expected a table");
+            if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+                throw ConfigError("bad store code 'stores." + name + "': use lower-case letters, digits and _");
+            config.stores.emplace(name, read_store(name, *node.as_table()));
+        }
+    }
+    r.finish();
+    if (config.stores.empty()) throw ConfigError("no store configured: add a [stores.<code>] table");
+    for (const auto& [code, store] : config.stores)
+        if (store.wms.api_key.empty() && store.wms.token.empty() && !store.wms.anonymous)
+            throw ConfigError("stores." + code + ".wms: set api_key, token, or anonymous = true");
+    return config;
+}
+
+Config load_config_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError("cannot read config file " + path.string());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parse_config(text, path.string());
+}
+
+}  // namespace ofbridge::config

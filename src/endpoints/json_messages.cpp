@@ -1,0 +1,180 @@
+// JSON -> wire structs. Scalars may arrive as JSON strings or numbers (Magento's REST layer
+// accepts both); they are turned back into text so the domain validates them exactly as it
+// validates SOAP text. Objects of the form {"item": [...]} are accepted where an array is
+// expected, because some clients mirror the SOAP shape.
+#include "ofbridge/endpoints/json_messages.h"
+
+#include <boost/json.hpp>
+#include <set>
+
+namespace ofbridge::endpoints {
+namespace json = boost::json;
+namespace {
+
+struct Bad {
+    std::string message;
+};
+
+json::object parse_object(std::string_view body) {
+    json::parse_options options;
+    options.max_depth = 16;
+    boost::system::error_code ec;
+    auto value = json::parse(body, ec, {}, options);
+    if (ec) throw Bad{"body is not valid JSON: " + ec.message()};
+    if (!value.is_object()) throw Bad{"body must be a JSON object"};
+    return std::move(value.as_object());
+}
+
+void reject_unknown(const json::object& object, std::string_view path,
+                    const std::set<std::string_view>& known) {
+    for (const auto& [key, value] : object)
+        if (!known.contains(key))
+            throw Bad{"unknown key '" + std::string(path) + std::string(key) + "'"};
+}
+
+domain::WireText text(const json::object& object, std::string_view key, std::string_view path) {
+    auto found = object.find(key);
+    if (found == object.end() || found->value().is_null()) return std::nullopt;
+    const auto& v = found->value();
+    switch (v.kind()) {
+        case json::kind::string: return std::string(v.get_string());
+        case json::kind::int64: return std::to_string(v.get_int64());
+        case json::kind::uint64: return std::to_string(v.get_uint64());
+        case json::kind::bool_: return v.get_bool() ? "true" : "false";
+        case json::kind::double_: return json::serialize(v);  // "2.5": the domain rejects it
+        default: break;
+    }
+    throw Bad{std::string(path) + std::string(key) + ": expected a string or a number"};
+}
+
+// The items of an array-valued key: [ {...}, ... ] or {"item": [...]} or {"item": {...}}.
+std::vector<json::object> items(const json::object& object, std::string_view key) {
+    auto found = object.find(key);
+    if (found == object.end() || found->value().is_null()) return {};
+    const json::value* list = &found->value();
+    if (list->is_object()) {
+        const auto& wrapper = list->as_object();
+        auto item = wrapper.find("item");
+        if (wrapper.size() != 1 || item == wrapper.end())
+            throw Bad{std::string(key) + ": expected an array"};
+        list = &item->value();
+        if (list->is_object()) return {list->as_object()};
+    }
+    if (!list->is_array()) throw Bad{std::string(key) + ": expected an array"};
+    std::vector<json::object> out;
+    for (const auto& element : list->as_array()) {
+        if (!element.is_object())
+            throw Bad{std::string(key) + "[" + std::to_string(out.size()) + "]: expected an object"};
+        out.push_back(element.as_object());
+    }
+    return out;
+}
+
+std::string item_path(std::string_view key, std::size_t index) {
+    return std::string(key) + "[" + std::to_string(index) + "].";
+}
+
+template <typename T, typename Fn>
+JsonResult<T> guarded(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const Bad& bad) {
+        return JsonError{bad.message};
+    }
+}
+
+}  // namespace
+
+JsonResult<domain::WireInventoryUpdate> decode_inventory_json(std::string_view body) {
+    return guarded<domain::WireInventoryUpdate>([&] {
+        auto root = parse_object(body);
+        reject_unknown(root, "", {"productQtys", "productSeqs", "messageSeqId", "sessionId"});
+        domain::WireInventoryUpdate out;
+        out.pairing = domain::Pairing::by_sku;
+        auto qtys = items(root, "productQtys");
+        for (std::size_t i = 0; i < qtys.size(); ++i) {
+            const auto path = item_path("productQtys", i);
+            reject_unknown(qtys[i], path, {"sku", "qty", "source", "lastOrderExported"});
+            out.qtys.push_back({text(qtys[i], "sku", path), text(qtys[i], "qty", path),
+                                text(qtys[i], "source", path),
+                                text(qtys[i], "lastOrderExported", path)});
+        }
+        auto seqs = items(root, "productSeqs");
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+            const auto path = item_path("productSeqs", i);
+            reject_unknown(seqs[i], path, {"sku", "seq", "lastOrderExported"});
+            out.seqs.push_back({text(seqs[i], "sku", path), text(seqs[i], "seq", path),
+                                text(seqs[i], "lastOrderExported", path)});
+        }
+        out.message_seq_id = text(root, "messageSeqId", "");
+        return out;
+    });
+}
+
+JsonResult<domain::WireShipmentCreate> decode_shipment_json(std::string_view body) {
+    return guarded<domain::WireShipmentCreate>([&] {
+        auto root = parse_object(body);
+        reject_unknown(root, "",
+                       {"orderIncrementId", "skuQty", "tracks", "comment", "email",
+                        "includeComment", "courierName", "serviceName", "trackingNumber",
+                        "dateShipped", "messageSeqId", "sessionId"});
+        domain::WireShipmentCreate out;
+        out.order_increment_id = text(root, "orderIncrementId", "");
+        auto skus = items(root, "skuQty");
+        for (std::size_t i = 0; i < skus.size(); ++i) {
+            const auto path = item_path("skuQty", i);
+            reject_unknown(skus[i], path, {"sku", "qty", "source"});
+            out.items.push_back({text(skus[i], "sku", path), text(skus[i], "qty", path),
+                                 text(skus[i], "source", path)});
+        }
+        auto tracks = items(root, "tracks");
+        for (std::size_t i = 0; i < tracks.size(); ++i) {
+            const auto path = item_path("tracks", i);
+            reject_unknown(tracks[i], path, {"trackingNumber"});
+            out.tracks.push_back(text(tracks[i], "trackingNumber", path).value_or(""));
+        }
+        out.comment = text(root, "comment", "");
+        out.email = text(root, "email", "");
+        out.include_comment = text(root, "includeComment", "");
+        out.courier_name = text(root, "courierName", "");
+        out.service_name = text(root, "serviceName", "");
+        out.tracking_number = text(root, "trackingNumber", "");
+        out.date_shipped = text(root, "dateShipped", "");
+        out.message_seq_id = text(root, "messageSeqId", "");
+        return out;
+    });
+}
+
+JsonResult<domain::WireExportAck> decode_export_json(std::string_view body, domain::Entity entity) {
+    return guarded<domain::WireExportAck>([&] {
+        auto root = parse_object(body);
+        reject_unknown(root, "", {"reference"});
+        return domain::WireExportAck{entity, text(root, "reference", "")};
+    });
+}
+
+JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body) {
+    return guarded<domain::WireCreateToken>([&] {
+        auto root = parse_object(body);
+        reject_unknown(root, "", {"username", "password"});
+        return domain::WireCreateToken{text(root, "username", ""), text(root, "password", "")};
+    });
+}
+
+std::string mask_json_secrets(std::string_view body) {
+    boost::system::error_code ec;
+    auto value = json::parse(body, ec);
+    if (ec || !value.is_object()) return std::string(body);  // only decoded bodies are stored
+    auto& object = value.as_object();
+    for (auto key : {"sessionId", "password"})
+        if (object.contains(key)) object[key] = "***";
+    return json::serialize(value);
+}
+
+std::string json_string(std::string_view text) { return json::serialize(json::string(text)); }
+
+std::string json_error(std::string_view message) {
+    return json::serialize(json::object{{"message", message}});
+}
+
+}  // namespace ofbridge::endpoints

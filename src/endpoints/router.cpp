@@ -1,0 +1,281 @@
+#include "ofbridge/endpoints/router.h"
+
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/soap/wsdl.h"
+
+namespace ofbridge::endpoints {
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+
+using Kind = ingest::Outcome::Kind;
+
+http::Response text_response(unsigned status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+http::Response xml_response(unsigned status, std::string body, std::string_view content_type) {
+    http::Response r;
+    r.status = status;
+    r.content_type = std::string(content_type);
+    r.body = std::move(body);
+    return r;
+}
+
+http::Response json_response(unsigned status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.content_type = "application/json; charset=utf-8";
+    r.body = std::move(body);
+    return r;
+}
+
+http::Response method_not_allowed(std::string_view allow) {
+    auto r = text_response(405, "method not allowed\n");
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
+bool valid_store_code(std::string_view code) {
+    return !code.empty() && code.size() <= 64 &&
+           code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+}
+
+std::string bearer_of(std::string_view authorization) {
+    constexpr std::string_view prefix = "Bearer ";
+    if (authorization.size() > prefix.size() &&
+        std::equal(prefix.begin(), prefix.end(), authorization.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        return std::string(authorization.substr(prefix.size()));
+    return {};
+}
+
+std::vector<std::string> split_services(std::string_view list) {
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto item = list.substr(0, comma);
+        if (!item.empty()) out.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+soap::Fault fault_for(const ingest::Outcome& outcome, soap::SoapVersion version) {
+    soap::Fault fault;
+    fault.version = version;
+    fault.message = outcome.text;
+    switch (outcome.kind) {
+        case Kind::access_denied: fault.code = "2"; break;
+        case Kind::session_expired: fault.code = "5"; break;
+        case Kind::storage_failed: fault.kind = soap::FaultKind::server; break;
+        default: break;
+    }
+    return fault;
+}
+
+unsigned json_status(Kind kind) {
+    switch (kind) {
+        case Kind::accepted: return 200;
+        case Kind::invalid: return 400;
+        case Kind::access_denied:
+        case Kind::session_expired:
+        case Kind::unauthorized: return 401;
+        case Kind::unknown_store: return 404;
+        case Kind::storage_failed: return 503;
+    }
+    return 500;
+}
+
+// Answers a SOAP request once ingest has decided.
+ingest::OutcomeCallback soap_reply(soap::DecodedRequest request, http::Responder respond,
+                                   bool bool_result = false) {
+    return [request = std::move(request), respond = std::move(respond),
+            bool_result](ingest::Outcome outcome) {
+        const auto content_type = soap::content_type(request.version);
+        if (outcome.kind == Kind::accepted) {
+            auto body = bool_result ? soap::encode_bool_result(request, outcome.text == "true")
+                                    : soap::encode_string_result(request, outcome.text);
+            return respond(xml_response(200, std::move(body), content_type));
+        }
+        auto fault = fault_for(outcome, request.version);
+        unsigned status = outcome.kind == Kind::unknown_store ? 404 : soap::fault_http_status(fault);
+        respond(xml_response(status, soap::encode_fault(fault), content_type));
+    };
+}
+
+}  // namespace
+
+Router::Router(ingest::Ingest& ingest, RouterOptions options)
+    : ingest_(ingest), options_(std::move(options)) {}
+
+std::string Router::base_url(const http::Request& request) const {
+    // The Host header goes into the WSDL verbatim, so accept only host[:port] characters.
+    const bool usable = !request.host.empty() && request.host.size() <= 255 &&
+                        request.host.find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+                            std::string::npos;
+    return std::string(request.tls ? "https://" : "http://") +
+           (usable ? request.host : options_.fallback_host);
+}
+
+void Router::handle(http::Request request, http::Responder respond) {
+    auto url = boost::urls::parse_origin_form(request.target);
+    if (!url) return respond(text_response(400, "malformed request target\n"));
+    std::string path = url->path();
+    const auto params = url->params();
+    const bool wants_wsdl = params.contains("wsdl");
+
+    if (path == "/healthz") {
+        if (request.method != "GET") return respond(method_not_allowed("GET"));
+        return respond(text_response(200, "ok\n"));
+    }
+
+    // Magento-1: /api/v2_soap/ and /index.php/api/v2_soap/ (slash optional).
+    for (std::string_view m1 : {"/api/v2_soap", "/index.php/api/v2_soap"}) {
+        if (path != m1 && path != std::string(m1) + "/") continue;
+        if (request.method == "GET" && wants_wsdl) {
+            return respond(xml_response(200, soap::magento1_wsdl(base_url(request), path),
+                                        "text/xml; charset=utf-8"));
+        }
+        if (request.method != "POST") return respond(method_not_allowed("GET, POST"));
+        return handle_soap(std::move(request), "", false, "", std::move(respond));
+    }
+
+    // Magento-2 SOAP: /soap/<store>
+    constexpr std::string_view soap_prefix = "/soap/";
+    if (path.starts_with(soap_prefix)) {
+        auto store = path.substr(soap_prefix.size());
+        if (!store.empty() && store.back() == '/') store.pop_back();
+        if (!valid_store_code(store) || !ingest_.has_store(store))
+            return respond(text_response(404, "unknown store code\n"));
+        std::string services;
+        if (auto it = params.find("services"); it != params.end() && (*it).has_value)
+            services = (*it).value;
+        if (request.method == "GET" && wants_wsdl) {
+            auto list = split_services(services);
+            if (list.empty()) list = soap::magento2_services();
+            auto wsdl = soap::magento2_wsdl(base_url(request), store, list);
+            if (!wsdl) return respond(text_response(404, "unknown service in services=" + services + "\n"));
+            return respond(xml_response(200, std::move(*wsdl), "text/xml; charset=utf-8"));
+        }
+        if (request.method != "POST") return respond(method_not_allowed("GET, POST"));
+        return handle_soap(std::move(request), std::move(store), true, std::move(services),
+                           std::move(respond));
+    }
+
+    // Magento-2 REST: /rest/<store>/V1/...
+    constexpr std::string_view rest_prefix = "/rest/";
+    if (path.starts_with(rest_prefix)) {
+        auto rest = path.substr(rest_prefix.size());
+        auto slash = rest.find('/');
+        if (slash != std::string::npos) {
+            auto store = rest.substr(0, slash);
+            auto operation = rest.substr(slash);
+            static const std::set<std::string, std::less<>> operations{
+                "/V1/orderflow/inventory", "/V1/orderflow/shipment",
+                "/V1/orderflow/export/product", "/V1/orderflow/export/order",
+                "/V1/integration/admin/token"};
+            if (operations.contains(operation)) {
+                if (request.method != "POST") return respond(method_not_allowed("POST"));
+                if (!valid_store_code(store) || !ingest_.has_store(store))
+                    return respond(json_response(404, json_error("unknown store code")));
+                return handle_rest(std::move(request), std::move(store), std::move(operation),
+                                   std::move(respond));
+            }
+        }
+    }
+    respond(text_response(404, "not found\n"));
+}
+
+void Router::handle_soap(http::Request request, std::string path_store, bool magento2,
+                         std::string services, http::Responder respond) {
+    auto result = soap::decode(request.body, request.content_type, request.soap_action,
+                               options_.gate);
+    if (auto* fault = std::get_if<soap::Fault>(&result)) {
+        spdlog::info("SOAP fault to {}: {}", request.remote_address, fault->message);
+        return respond(xml_response(soap::fault_http_status(*fault), soap::encode_fault(*fault),
+                                    soap::content_type(fault->version)));
+    }
+    auto decoded = std::get<soap::DecodedRequest>(std::move(result));
+    auto client_fault = [&](std::string message) {
+        soap::Fault fault{soap::FaultKind::client, "", std::move(message), decoded.version};
+        respond(xml_response(soap::fault_http_status(fault), soap::encode_fault(fault),
+                             soap::content_type(decoded.version)));
+    };
+    const bool is_m2 = decoded.style == soap::Style::m2_document;
+    if (is_m2 != magento2)
+        return client_fault("operation " + decoded.operation + " is not served at this endpoint; " +
+                            (magento2 ? "use /api/v2_soap/ for urn:Magento operations"
+                                      : "use /soap/<store>?services=... for Magento-2 services"));
+    if (magento2 && !services.empty()) {
+        auto list = split_services(services);
+        if (std::find(list.begin(), list.end(), decoded.service) == list.end())
+            return client_fault("operation " + decoded.operation + " belongs to service " +
+                                decoded.service + ", which is not in services=" + services);
+    }
+
+    ingest::Channel channel{magento2 ? "m2_soap" : "m1_soap", std::move(path_store),
+                            bearer_of(request.authorization), request.remote_address};
+    auto message = decoded.message;  // copied: `decoded` moves into the reply callback
+    std::visit(
+        overloaded{
+            [&](const domain::WireLogin& login) {
+                ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
+            },
+            [&](const domain::WireEndSession& end) {
+                ingest_.end_session(end, soap_reply(std::move(decoded), std::move(respond), true));
+            },
+            [&](const domain::WireCreateToken& token) {
+                ingest_.create_token(channel, token,
+                                     soap_reply(std::move(decoded), std::move(respond)));
+            },
+            [&](const auto& stored_message) {
+                ingest_.submit(channel, stored_message, soap::mask_secrets(request.body),
+                               soap_reply(std::move(decoded), std::move(respond)));
+            }},
+        message);
+}
+
+void Router::handle_rest(http::Request request, std::string store, std::string operation,
+                         http::Responder respond) {
+    ingest::Channel channel{"m2_json", std::move(store), bearer_of(request.authorization),
+                            request.remote_address};
+    auto reply = [respond](ingest::Outcome outcome) {
+        respond(json_response(json_status(outcome.kind), outcome.kind == Kind::accepted
+                                                             ? json_string(outcome.text)
+                                                             : json_error(outcome.text)));
+    };
+    auto submit = [&](auto decoded) {
+        if (auto* error = std::get_if<JsonError>(&decoded))
+            return respond(json_response(400, json_error(error->message)));
+        ingest_.submit(channel, std::get<0>(std::move(decoded)), mask_json_secrets(request.body),
+                       reply);
+    };
+    if (operation == "/V1/orderflow/inventory") return submit(decode_inventory_json(request.body));
+    if (operation == "/V1/orderflow/shipment") return submit(decode_shipment_json(request.body));
+    if (operation == "/V1/orderflow/export/product")
+        return submit(decode_export_json(request.body, domain::Entity::product_export));
+    if (operation == "/V1/orderflow/export/order")
+        return submit(decode_export_json(request.body, domain::Entity::order_export));
+    auto token = decode_token_json(request.body);
+    if (auto* error = std::get_if<JsonError>(&token))
+        return respond(json_response(400, json_error(error->message)));
+    ingest_.create_token(channel, std::get<domain::WireCreateToken>(token), reply);
+}
+
+}  // namespace ofbridge::endpoints

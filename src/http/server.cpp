@@ -1,0 +1,682 @@
+// The only translation unit that includes Boost.Beast/Asio (they cost ~20 s and ~700 MB per TU
+// to compile), implementing include/ofbridge/http/server.h.
+//
+// Threads: one I/O thread runs the io_context (acceptor + every session, each session on its own
+// strand); a thread pool runs Handler::handle. A Responder may run on any thread: it posts the
+// reply to the session's strand through a "lifeline" that is cut when the Server is destroyed,
+// so late calls do nothing.
+//
+// Session state machine (one per TCP connection):
+//
+//   AwaitingRequest --first bytes--> ReadingRequest --header--> [SendingContinue] --body-->
+//   Handling --Responder--> Writing --keep-alive--> AwaitingRequest
+//                                   \--close-----> Lingering --> Closed
+//
+//   * AwaitingRequest: nothing of the next request has arrived. The deadline is idle_timeout
+//     (read_timeout for a fresh connection). stop() closes sessions in this state at once.
+//   * ReadingRequest/SendingContinue: one deadline of read_timeout from the first byte to the end
+//     of the body, so trickling bytes (slowloris) cannot extend it. "Expect: 100-continue" is
+//     answered after the header so clients do not stall for their 1 s timer.
+//   * Protocol errors answer 400/413/431/417/501 and close. Timeouts and resets just close.
+//   * Handling: no deadline (the handler owns the time); the session keeps itself alive until
+//     the reply arrives or stop()'s grace period ends.
+//   * Lingering: after a reply with "Connection: close" we half-close and discard what the
+//     client still sends for a short while, so an early 413 is not destroyed by a TCP reset.
+//
+// stop(): close the acceptor, close AwaitingRequest sessions, let the others finish (their
+// replies carry "Connection: close"), and after shutdown_grace close whatever is left.
+#include "ofbridge/http/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ofbridge::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+// Connections accepted above max_connections only get a 503; this many may be waiting for
+// theirs at once, each for at most kOverflowTimeout. Beyond that, new connections are closed.
+constexpr std::size_t kMaxOverflowSessions = 64;
+constexpr std::chrono::milliseconds kOverflowTimeout{1000};
+// Lingering close: how long and how much of a client's unread request we discard.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+// How often the shutdown watcher checks whether every session is gone.
+constexpr std::chrono::milliseconds kShutdownPoll{10};
+// After the grace period's forced close, how long to wait for sessions to unwind.
+constexpr std::chrono::milliseconds kForcedCloseWait{1000};
+constexpr std::size_t kFirstReadBytes = 4096;
+
+// Cut by ~Impl; Responders check it (under the mutex) before touching the io_context.
+struct Lifeline {
+    std::mutex mutex;
+    bool alive = true;
+};
+
+Response plain_response(unsigned status, std::string body) {
+    Response response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+}
+
+bool is_token_char(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= '0' && u <= '9') return true;
+    if ((u | 0x20U) >= 'a' && (u | 0x20U) <= 'z') return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_valid_header_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
+}
+
+bool is_valid_header_value(std::string_view value) {
+    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+std::string endpoint_string(const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    std::string host = address.to_string();
+    if (address.is_v6()) host = "[" + host + "]";
+    return host + ":" + std::to_string(endpoint.port());
+}
+
+bool same_category(const error_code& ec, bhttp::error example) {
+    return ec.category() == bhttp::make_error_code(example).category();
+}
+
+class Session;
+
+// Everything the listener shares with its sessions (Server::Impl is private, so sessions
+// see this base instead).
+struct ServerState {
+    ServerState(ServerOptions opts, Handler& h)
+        : options(std::move(opts)),
+          handler(h),
+          acceptor(ioc),
+          accept_retry_timer(ioc),
+          shutdown_timer(ioc),
+          pool(std::max(1U, options.handler_threads)) {}
+
+    ServerState(const ServerState&) = delete;
+    ServerState& operator=(const ServerState&) = delete;
+    ~ServerState() {
+        std::lock_guard lock(lifeline->mutex);
+        lifeline->alive = false;
+    }
+
+    void log(std::string_view message) const {
+        if (!options.log) return;
+        try {
+            options.log(message);
+        } catch (...) {  // a failing log sink must not take the listener down
+        }
+    }
+
+    void do_accept();
+    void on_accept(const error_code& ec, tcp::socket socket);
+    void begin_shutdown();
+    void watch_shutdown();
+    std::vector<std::shared_ptr<Session>> live_sessions();
+
+    // Registry, called by sessions from any thread (the destructor may run on a pool thread).
+    void add_session(Session* session, const std::shared_ptr<Session>& shared, bool overflow);
+    void remove_session(Session* session, bool overflow);
+
+    const ServerOptions options;
+    Handler& handler;
+    const std::shared_ptr<Lifeline> lifeline = std::make_shared<Lifeline>();
+    std::atomic<bool> stopping{false};
+
+    // Declared before the io_context: sessions destroyed while it shuts down still use them.
+    std::mutex registry_mutex;
+    std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+    std::size_t regular_count = 0;
+    std::size_t overflow_count = 0;
+
+    net::io_context ioc{1};
+    tcp::acceptor acceptor;
+    net::steady_timer accept_retry_timer;
+    net::steady_timer shutdown_timer;
+    Clock::time_point grace_deadline{};
+    bool forced_close_done = false;
+    std::string bound_address;
+    bool listening = false;
+    std::atomic<bool> ran{false};
+
+    // Declared last so it is joined first on destruction (its tasks use `handler`).
+    net::thread_pool pool;
+};
+
+// The state behind every copy of one request's Responder.
+class PendingReply {
+public:
+    PendingReply(std::weak_ptr<Session> session, std::shared_ptr<Lifeline> lifeline)
+        : session_(std::move(session)), lifeline_(std::move(lifeline)) {}
+    PendingReply(const PendingReply&) = delete;
+    PendingReply& operator=(const PendingReply&) = delete;
+    ~PendingReply() {
+        if (!answered_.exchange(true)) deliver(plain_response(500, "request was not answered\n"));
+    }
+
+    void answer(Response response) {
+        if (answered_.exchange(true)) return;
+        deliver(std::move(response));
+    }
+
+private:
+    void deliver(Response response) noexcept;
+
+    std::weak_ptr<Session> session_;
+    std::shared_ptr<Lifeline> lifeline_;
+    std::atomic<bool> answered_{false};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    enum class Phase { AwaitingRequest, ReadingRequest, SendingContinue, Handling, Writing, Lingering, Closed };
+
+    Session(ServerState& server, tcp::socket socket, bool is_overflow)
+        : server_(server),
+          strand_(socket.get_executor()),
+          stream_(std::move(socket)),
+          overflow_(is_overflow),
+          read_timeout_(is_overflow ? std::min(server.options.read_timeout, kOverflowTimeout)
+                                 : server.options.read_timeout) {
+        error_code ec;
+        const auto remote = stream_.socket().remote_endpoint(ec);
+        if (!ec) remote_address_ = remote.address().to_string();
+        stream_.socket().set_option(tcp::no_delay(true), ec);  // small replies go out at once
+    }
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session() { server_.remove_session(this, overflow_); }
+
+    void start() {
+        net::dispatch(strand_, [self = shared_from_this()] { self->await_request(); });
+    }
+
+    // Any thread.
+    void post_reply(Response response) {
+        net::post(strand_, [self = shared_from_this(), response = std::move(response)]() mutable {
+            self->on_reply(std::move(response));
+        });
+    }
+    void post_server_stopping() {
+        net::post(strand_, [self = shared_from_this()] { self->on_server_stopping(); });
+    }
+    void post_force_close() {
+        net::post(strand_, [self = shared_from_this()] { self->close(); });
+    }
+
+private:
+    using Parser = bhttp::request_parser<bhttp::string_body>;
+
+    void await_request() {
+        if (server_.stopping.load()) return close();
+        parser_.emplace();
+        parser_->body_limit(static_cast<std::uint64_t>(server_.options.max_body_bytes));
+        parser_->header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(server_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+        if (buffer_.size() > 0) return read_header();  // pipelined request already buffered
+
+        phase_ = Phase::AwaitingRequest;
+        stream_.expires_after(first_request_ ? read_timeout_ : server_.options.idle_timeout);
+        stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                                [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                    self->on_first_bytes(ec, n);
+                                });
+    }
+
+    void on_first_bytes(const error_code& ec, std::size_t bytes) {
+        buffer_.commit(bytes);
+        if (phase_ != Phase::AwaitingRequest) return;
+        if (ec || server_.stopping.load()) return close();
+        read_header();
+    }
+
+    void read_header() {
+        phase_ = Phase::ReadingRequest;
+        first_request_ = false;
+        // One deadline for header, 100-continue and body together.
+        stream_.expires_after(read_timeout_);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                     self->on_header(ec);
+                                 });
+    }
+
+    void on_header(const error_code& ec) {
+        if (phase_ != Phase::ReadingRequest) return;
+        if (ec) return fail_request(ec);
+        const auto& request = parser_->get();
+
+        // RFC 9112 §6.1: a transfer coding other than a final "chunked" makes the length unknowable
+        // (400); a chunked body with other codings we cannot decode is 501. Beast already rejects
+        // Content-Length together with Transfer-Encoding (bad_content_length / bad_transfer_encoding).
+        if (request.find(bhttp::field::transfer_encoding) != request.end()) {
+            if (!parser_->chunked()) return send_error(400, "unsupported transfer encoding\n");
+            if (!beast::iequals(beast::string_view(request[bhttp::field::transfer_encoding]), "chunked"))
+                return send_error(501, "unsupported transfer coding\n");
+        }
+
+        const auto expect = request.find(bhttp::field::expect);
+        if (expect != request.end()) {
+            if (!beast::iequals(expect->value(), "100-continue")) return send_error(417, "unsupported expectation\n");
+            if (request.version() >= 11 && !parser_->is_done()) {
+                phase_ = Phase::SendingContinue;
+                continue_.version(11);
+                bhttp::async_write(stream_, continue_,
+                                   [self = shared_from_this()](const error_code& write_ec, std::size_t) {
+                                       if (self->phase_ != Phase::SendingContinue) return;
+                                       if (write_ec) return self->close();
+                                       self->phase_ = Phase::ReadingRequest;
+                                       self->read_body();
+                                   });
+                return;
+            }
+        }
+        read_body();
+    }
+
+    void read_body() {
+        if (parser_->is_done()) return dispatch();
+        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](const error_code& ec, std::size_t) {
+            if (self->phase_ != Phase::ReadingRequest) return;
+            if (ec) return self->fail_request(ec);
+            self->dispatch();
+        });
+    }
+
+    void fail_request(const error_code& ec) {
+        if (ec == bhttp::error::body_limit) return send_error(413, "request body too large\n");
+        if (ec == bhttp::error::header_limit) return send_error(431, "request header too large\n");
+        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
+        if (same_category(ec, bhttp::error::bad_method)) return send_error(400, "malformed request\n");
+        close();  // timeout, reset, cancelled: nobody to answer
+    }
+
+    void dispatch() {
+        stream_.expires_never();
+        auto message = parser_->release();
+        keep_alive_ = message.keep_alive();
+        version_ = message.version();
+
+        if (overflow_) {
+            Response busy = plain_response(503, "server busy\n");
+            busy.headers.emplace_back("Retry-After", "1");
+            keep_alive_ = false;
+            return write_response(std::move(busy));
+        }
+
+        Request request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.version = version_;
+        request.host = std::string(message[bhttp::field::host]);
+        request.content_type = std::string(message[bhttp::field::content_type]);
+        request.authorization = std::string(message[bhttp::field::authorization]);
+        request.soap_action = std::string(message["SOAPAction"]);
+        request.remote_address = remote_address_;
+        for (const auto& field : message) {
+            request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        request.body = std::move(message.body());
+
+        phase_ = Phase::Handling;
+        handling_self_ = shared_from_this();  // nothing else holds us while the handler works
+        auto pending = std::make_shared<PendingReply>(weak_from_this(), server_.lifeline);
+        Responder respond = [pending](Response response) { pending->answer(std::move(response)); };
+        net::post(server_.pool,
+                  [&handler = server_.handler, request = std::move(request), respond = std::move(respond)]() mutable {
+                      try {
+                          handler.handle(std::move(request), respond);
+                      } catch (...) {
+                          respond(plain_response(500, "internal error\n"));  // ignored if it already answered
+                      }
+                  });
+    }
+
+    void on_reply(Response response) {
+        if (phase_ != Phase::Handling) return;  // closed meanwhile (forced shutdown)
+        handling_self_.reset();
+        write_response(std::move(response));
+    }
+
+    void send_error(unsigned status, std::string body) {
+        keep_alive_ = false;
+        version_ = 11;
+        write_response(plain_response(status, std::move(body)));
+    }
+
+    void write_response(Response response) {
+        if (server_.stopping.load()) keep_alive_ = false;
+        try {
+            build_response(response);
+        } catch (const std::exception&) {
+            keep_alive_ = false;
+            response_ = {};
+            build_response(plain_response(500, "invalid response\n"));
+        }
+        phase_ = Phase::Writing;
+        stream_.expires_after(read_timeout_);  // a client that never reads cannot pin us
+        bhttp::async_write(stream_, response_, [self = shared_from_this()](const error_code& ec, std::size_t) {
+            if (self->phase_ != Phase::Writing) return;
+            if (ec) return self->close();
+            if (self->keep_alive_) return self->await_request();
+            self->linger_close();
+        });
+    }
+
+    void build_response(const Response& response) {
+        unsigned status = response.status;
+        const bool valid_status = status >= 200 && status <= 599;
+        if (!valid_status) status = 500;
+        response_ = {};
+        response_.version(version_ == 10 ? 10 : 11);
+        response_.result(status);
+        response_.set(bhttp::field::server, "ofbridge");
+        if (valid_status) {
+            if (!response.content_type.empty() && is_valid_header_value(response.content_type))
+                response_.set(bhttp::field::content_type, response.content_type);
+            for (const auto& [name, value] : response.headers) {
+                if (!is_valid_header_name(name) || !is_valid_header_value(value)) continue;
+                const auto field = bhttp::string_to_field(name);
+                if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding ||
+                    field == bhttp::field::connection || field == bhttp::field::server)
+                    continue;  // framing and connection handling are ours
+                response_.insert(name, value);
+            }
+            if (status != 204 && status != 304) response_.body() = response.body;
+        } else {
+            response_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+            response_.body() = "invalid response status\n";
+        }
+        response_.keep_alive(keep_alive_);
+        response_.prepare_payload();
+    }
+
+    // Half-close and drain, so the client reads our reply before the socket is torn down.
+    void linger_close() {
+        phase_ = Phase::Lingering;
+        error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) return close();
+        stream_.expires_after(std::min<std::chrono::milliseconds>(kLingerTimeout, read_timeout_));
+        drain();
+    }
+
+    void drain() {
+        stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+            if (self->phase_ != Phase::Lingering) return;
+            self->drained_ += n;
+            if (ec || self->drained_ > kLingerBytes) return self->close();
+            self->drain();
+        });
+    }
+
+    void on_server_stopping() {
+        if (phase_ == Phase::AwaitingRequest) close();
+        // Reading/handling/writing sessions finish; their replies carry "Connection: close".
+    }
+
+    void close() {
+        if (phase_ == Phase::Closed) return;
+        phase_ = Phase::Closed;
+        error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.close();
+        handling_self_.reset();
+    }
+
+    ServerState& server_;
+    const net::any_io_executor strand_;
+    beast::tcp_stream stream_;
+    const bool overflow_;
+    const std::chrono::milliseconds read_timeout_;
+    std::string remote_address_;
+
+    Phase phase_ = Phase::AwaitingRequest;
+    bool first_request_ = true;
+    beast::flat_buffer buffer_;
+    std::optional<Parser> parser_;
+    bhttp::response<bhttp::empty_body> continue_{bhttp::status::continue_, 11};
+    bhttp::response<bhttp::string_body> response_;
+    bool keep_alive_ = false;
+    unsigned version_ = 11;
+    std::shared_ptr<Session> handling_self_;
+    std::array<char, 4096> drain_buffer_{};
+    std::size_t drained_ = 0;
+};
+
+void PendingReply::deliver(Response response) noexcept {
+    try {
+        std::lock_guard lock(lifeline_->mutex);
+        if (!lifeline_->alive) return;
+        if (auto session = session_.lock()) session->post_reply(std::move(response));
+    } catch (...) {  // allocation failure while posting: the session times out instead
+    }
+}
+
+void ServerState::add_session(Session* session, const std::shared_ptr<Session>& shared, bool overflow) {
+    std::lock_guard lock(registry_mutex);
+    sessions.emplace(session, shared);
+    ++(overflow ? overflow_count : regular_count);
+}
+
+void ServerState::remove_session(Session* session, bool overflow) {
+    std::lock_guard lock(registry_mutex);
+    sessions.erase(session);
+    --(overflow ? overflow_count : regular_count);
+}
+
+std::vector<std::shared_ptr<Session>> ServerState::live_sessions() {
+    std::vector<std::weak_ptr<Session>> weak;
+    {
+        std::lock_guard lock(registry_mutex);
+        weak.reserve(sessions.size());
+        for (const auto& entry : sessions) weak.push_back(entry.second);
+    }
+    // lock() outside the mutex: a failed race may run ~Session, which takes the mutex.
+    std::vector<std::shared_ptr<Session>> live;
+    for (auto& w : weak) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    return live;
+}
+
+void ServerState::do_accept() {
+    acceptor.async_accept(net::make_strand(ioc),
+                          [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void ServerState::on_accept(const error_code& ec, tcp::socket socket) {
+    if (stopping.load() || !acceptor.is_open()) return;
+    if (ec) {
+        log("http: accept failed: " + ec.message());
+        if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+            // Out of file descriptors: back off instead of spinning on the same error.
+            accept_retry_timer.expires_after(std::chrono::milliseconds(100));
+            accept_retry_timer.async_wait([this](const error_code& timer_ec) {
+                if (!timer_ec && !stopping.load()) do_accept();
+            });
+            return;
+        }
+        return do_accept();
+    }
+
+    bool overflow = false;
+    bool reject = false;
+    {
+        std::lock_guard lock(registry_mutex);
+        if (regular_count >= options.max_connections) {
+            overflow = true;
+            reject = overflow_count >= kMaxOverflowSessions;
+        }
+    }
+    if (reject) {
+        error_code ignored;
+        socket.close(ignored);
+        log("http: connection limit reached, connection closed");
+    } else {
+        try {
+            auto session = std::make_shared<Session>(*this, std::move(socket), overflow);
+            add_session(session.get(), session, overflow);
+            if (overflow) log("http: connection limit reached, answering 503");
+            session->start();
+        } catch (const std::exception& e) {
+            log(std::string("http: cannot start session: ") + e.what());
+        }
+    }
+    do_accept();
+}
+
+void ServerState::begin_shutdown() {
+    if (forced_close_done || grace_deadline != Clock::time_point{}) return;  // already shutting down
+    stopping.store(true);
+    error_code ec;
+    acceptor.close(ec);
+    accept_retry_timer.cancel();
+    for (auto& session : live_sessions()) session->post_server_stopping();
+    grace_deadline = Clock::now() + options.shutdown_grace;
+    log("http: stopping, waiting for in-flight requests");
+    watch_shutdown();
+}
+
+void ServerState::watch_shutdown() {
+    {
+        std::lock_guard lock(registry_mutex);
+        if (sessions.empty()) return;  // nothing keeps the io_context busy any more
+    }
+    const auto now = Clock::now();
+    if (!forced_close_done && now >= grace_deadline) {
+        forced_close_done = true;
+        log("http: grace period over, closing remaining connections");
+        for (auto& session : live_sessions()) session->post_force_close();
+    } else if (forced_close_done && now >= grace_deadline + kForcedCloseWait) {
+        log("http: connections did not unwind, stopping the event loop");
+        ioc.stop();
+        return;
+    }
+    shutdown_timer.expires_after(kShutdownPoll);
+    shutdown_timer.async_wait([this](const error_code& ec) {
+        if (!ec) watch_shutdown();
+    });
+}
+
+}  // namespace
+
+struct Server::Impl : ServerState {
+    using ServerState::ServerState;
+};
+
+Server::Server(ServerOptions options, Handler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+Server::~Server() = default;
+
+std::string Server::listen() {
+    auto& impl = *impl_;
+    const auto& host = impl.options.host;
+    const std::string requested = host + ":" + std::to_string(impl.options.port);
+    auto fail = [&](const error_code& ec, const char* what) -> std::system_error {
+        return std::system_error(ec, "http: cannot " + std::string(what) + " " + requested);
+    };
+    if (impl.listening) throw std::logic_error("http: listen() called twice");
+
+    error_code ec;
+    net::ip::address address;
+    if (host.empty() || host == "*") {
+        address = net::ip::address_v4::any();
+    } else if (host == "localhost") {
+        address = net::ip::address_v4::loopback();
+    } else {
+        address = net::ip::make_address(host, ec);
+        if (ec) {
+            tcp::resolver resolver(impl.ioc);
+            auto results = resolver.resolve(host, std::to_string(impl.options.port), tcp::resolver::passive, ec);
+            if (ec || results.empty()) throw fail(ec ? ec : error_code(net::error::host_not_found), "resolve");
+            address = results.begin()->endpoint().address();
+        }
+    }
+    const tcp::endpoint endpoint(address, impl.options.port);
+
+    impl.acceptor.open(endpoint.protocol(), ec);
+    if (ec) throw fail(ec, "open a socket for");
+    impl.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) throw fail(ec, "set SO_REUSEADDR on");
+    impl.acceptor.bind(endpoint, ec);
+    if (ec) throw fail(ec, "bind");
+    impl.acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) throw fail(ec, "listen on");
+    const auto local = impl.acceptor.local_endpoint(ec);
+    if (ec) throw fail(ec, "read the bound port of");
+
+    impl.listening = true;
+    impl.bound_address = endpoint_string(local);
+    impl.log("http: listening on " + impl.bound_address);
+    return impl.bound_address;
+}
+
+void Server::run() {
+    auto& impl = *impl_;
+    if (impl.ran.exchange(true)) throw std::logic_error("http: run() called twice");
+    if (!impl.listening) listen();
+    net::post(impl.ioc, [&impl] {
+        if (!impl.stopping.load()) impl.do_accept();
+    });
+    for (;;) {
+        try {
+            impl.ioc.run();
+            break;
+        } catch (const std::exception& e) {  // completion handlers should not throw; keep serving if one does
+            impl.log(std::string("http: event loop error: ") + e.what());
+        }
+    }
+    impl.pool.join();
+    // Replies posted by handlers after the loop ended find their sessions closed; run them so
+    // their sessions are released now rather than when the Server is destroyed.
+    impl.ioc.restart();
+    impl.ioc.poll();
+    impl.log("http: stopped");
+}
+
+void Server::stop() {
+    auto& impl = *impl_;
+    impl.stopping.store(true);
+    net::post(impl.ioc, [&impl] { impl.begin_shutdown(); });
+}
+
+}  // namespace ofbridge::http

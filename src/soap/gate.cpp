@@ -1,0 +1,658 @@
+// The pre-parse gate: linear checks that keep hostile or ambiguous XML away from gSOAP, and the
+// routing facts (version, style, operation) read off the envelope. See gate.h for why.
+#include "gate.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <pugixml.hpp>
+#include <vector>
+
+namespace ofbridge::soap::gate {
+namespace {
+
+constexpr std::string_view soap11_envelope_ns = "http://schemas.xmlsoap.org/soap/envelope/";
+constexpr std::string_view soap12_envelope_ns = "http://www.w3.org/2003/05/soap-envelope";
+constexpr std::string_view magento1_ns = "urn:Magento";
+
+struct KnownOperation {
+    std::string_view element;  // local name of the Body child
+    std::string_view name;     // operation name (Magento-2: element without "Request")
+    std::string_view service;  // Magento-2 service, "" for Magento-1
+    Operation operation;
+};
+
+constexpr std::array known_operations{
+    KnownOperation{"login", "login", "", Operation::m1_login},
+    KnownOperation{"endSession", "endSession", "", Operation::m1_end_session},
+    KnownOperation{"orderflowInventoryMultiUpdate", "orderflowInventoryMultiUpdate", "",
+                   Operation::m1_inventory_update},
+    KnownOperation{"orderflowShipmentCreate", "orderflowShipmentCreate", "",
+                   Operation::m1_shipment_create},
+    KnownOperation{"realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest",
+                   "realtimeDespatchOrderFlowInventoryRequestManagementV1Update",
+                   "realtimeDespatchOrderFlowInventoryRequestManagementV1",
+                   Operation::m2_inventory_update},
+    KnownOperation{"realtimeDespatchOrderFlowShipmentRequestManagementV1CreateRequest",
+                   "realtimeDespatchOrderFlowShipmentRequestManagementV1Create",
+                   "realtimeDespatchOrderFlowShipmentRequestManagementV1",
+                   Operation::m2_shipment_create},
+    KnownOperation{"realtimeDespatchOrderFlowProductRequestManagementV1ExportRequest",
+                   "realtimeDespatchOrderFlowProductRequestManagementV1Export",
+                   "realtimeDespatchOrderFlowProductRequestManagementV1",
+                   Operation::m2_product_export},
+    KnownOperation{"realtimeDespatchOrderFlowOrderRequestManagementV1ExportRequest",
+                   "realtimeDespatchOrderFlowOrderRequestManagementV1Export",
+                   "realtimeDespatchOrderFlowOrderRequestManagementV1", Operation::m2_order_export},
+    KnownOperation{"integrationAdminTokenServiceV1CreateAdminAccessTokenRequest",
+                   "integrationAdminTokenServiceV1CreateAdminAccessToken",
+                   "integrationAdminTokenServiceV1", Operation::m2_create_admin_token},
+};
+
+Fault client_fault(SoapVersion version, std::string message) {
+    return Fault{FaultKind::client, "", std::move(message), version};
+}
+
+std::string_view local_name(std::string_view qualified) {
+    auto colon = qualified.find(':');
+    return colon == std::string_view::npos ? qualified : qualified.substr(colon + 1);
+}
+
+std::string_view prefix_of(std::string_view qualified) {
+    auto colon = qualified.find(':');
+    return colon == std::string_view::npos ? std::string_view{} : qualified.substr(0, colon);
+}
+
+std::string_view trim(std::string_view s) {
+    constexpr std::string_view space = " \t\r\n";
+    auto first = s.find_first_not_of(space);
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+}
+
+std::string hex_byte(unsigned char byte) {
+    constexpr std::string_view digits = "0123456789ABCDEF";
+    return std::string{"0x"} + digits[byte >> 4] + digits[byte & 0xF];
+}
+
+bool is_xml_char(std::uint32_t cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+           (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+// Validates the character and entity references in one raw (undecoded) text or attribute value.
+// Only the five predefined entities are allowed (gSOAP turns any other into 0x7F), and char refs
+// must name XML characters in the BMP: gSOAP truncates at &#0;, passes &#1; and &#xD800; through,
+// and leaves a stray ';' after astral char refs, so those have to arrive as raw UTF-8.
+std::optional<std::string> check_references(std::string_view raw) {
+    for (auto amp = raw.find('&'); amp != std::string_view::npos; amp = raw.find('&', amp + 1)) {
+        auto semicolon = raw.find(';', amp);
+        if (semicolon == std::string_view::npos || semicolon - amp > 32)
+            return std::string{"a bare '&' that does not start a reference (write &amp;)"};
+        auto name = raw.substr(amp + 1, semicolon - amp - 1);
+        if (name.empty()) return std::string{"an empty reference '&;'"};
+        if (name.front() != '#') {
+            if (name == "lt" || name == "gt" || name == "amp" || name == "apos" || name == "quot")
+                continue;
+            return "the entity reference &" + std::string(name) +
+                   "; (only &lt; &gt; &amp; &apos; &quot; are allowed; no DTD entities)";
+        }
+        auto digits = name.substr(1);
+        unsigned base = 10;
+        if (!digits.empty() && digits.front() == 'x') {
+            base = 16;
+            digits.remove_prefix(1);
+        }
+        if (digits.empty() || digits.size() > 8)
+            return "a malformed character reference &" + std::string(name) + ";";
+        std::uint32_t code_point = 0;
+        for (char c : digits) {
+            unsigned digit = 0;
+            if (c >= '0' && c <= '9')
+                digit = static_cast<unsigned>(c - '0');
+            else if (base == 16 && c >= 'a' && c <= 'f')
+                digit = static_cast<unsigned>(c - 'a' + 10);
+            else if (base == 16 && c >= 'A' && c <= 'F')
+                digit = static_cast<unsigned>(c - 'A' + 10);
+            else
+                return "a malformed character reference &" + std::string(name) + ";";
+            code_point = code_point * base + digit;
+        }
+        if (!is_xml_char(code_point))
+            return "the character reference &" + std::string(name) +
+                   "; names a character XML 1.0 forbids";
+        if (code_point > 0xFFFF)
+            return "the character reference &" + std::string(name) +
+                   "; (characters above U+FFFF must be sent as raw UTF-8, not as references)";
+    }
+    return std::nullopt;
+}
+
+// Decodes the references in an already-checked attribute value (used for namespace URIs only).
+std::string decode_references(std::string_view raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '&') {
+            out += raw[i];
+            continue;
+        }
+        auto semicolon = raw.find(';', i);
+        auto name = raw.substr(i + 1, semicolon - i - 1);
+        i = semicolon;
+        if (name == "lt")
+            out += '<';
+        else if (name == "gt")
+            out += '>';
+        else if (name == "amp")
+            out += '&';
+        else if (name == "apos")
+            out += '\'';
+        else if (name == "quot")
+            out += '"';
+        else {  // a checked BMP char ref: encode as UTF-8
+            bool hex = name.size() > 1 && name[1] == 'x';
+            std::uint32_t cp = 0;
+            for (char c : name.substr(hex ? 2 : 1)) {
+                unsigned digit = (c >= '0' && c <= '9')   ? static_cast<unsigned>(c - '0')
+                                 : (c >= 'a' && c <= 'f') ? static_cast<unsigned>(c - 'a' + 10)
+                                                          : static_cast<unsigned>(c - 'A' + 10);
+                cp = cp * (hex ? 16u : 10u) + digit;
+            }
+            if (cp < 0x80) {
+                out += static_cast<char>(cp);
+            } else if (cp < 0x800) {
+                out += static_cast<char>(0xC0 | (cp >> 6));
+                out += static_cast<char>(0x80 | (cp & 0x3F));
+            } else {
+                out += static_cast<char>(0xE0 | (cp >> 12));
+                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (cp & 0x3F));
+            }
+        }
+    }
+    return out;
+}
+
+// The namespace URI bound to `prefix` at `element` ("" = default namespace), nullopt if undeclared.
+std::optional<std::string> resolve_prefix(pugi::xml_node element, std::string_view prefix) {
+    if (prefix == "xml") return std::string{"http://www.w3.org/XML/1998/namespace"};
+    for (auto node = element; node && node.type() == pugi::node_element; node = node.parent()) {
+        for (auto attribute = node.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            std::string_view name = attribute.name();
+            bool declares = prefix.empty()
+                                ? name == "xmlns"
+                                : (name.size() == 6 + prefix.size() &&
+                                   name.substr(0, 6) == "xmlns:" && name.substr(6) == prefix);
+            if (!declares) continue;
+            std::string uri = decode_references(attribute.value());
+            if (uri.empty()) return std::nullopt;  // xmlns="" undeclares the default namespace
+            return uri;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string describe(pugi::xml_node element) {
+    return "<" + std::string(element.name()) + ">";
+}
+
+// Structural limits over the whole document, in one iterative pass (pugixml is non-recursive
+// too, so a million-deep document costs memory, never stack).
+std::optional<std::string> check_structure(const pugi::xml_document& document,
+                                           const GateLimits& limits) {
+    std::size_t elements = 0;
+    std::size_t depth = 0;
+    pugi::xml_node node = document.first_child();
+    while (node) {
+        switch (node.type()) {
+            case pugi::node_doctype:
+                return std::string{"a DOCTYPE declaration (DTDs are not accepted)"};
+            case pugi::node_element: {
+                ++elements;
+                if (elements > limits.max_elements)
+                    return "more than " + std::to_string(limits.max_elements) + " elements";
+                if (depth + 1 > limits.max_depth)
+                    return "elements nested deeper than " + std::to_string(limits.max_depth) +
+                           " levels";
+                std::string_view name = node.name();
+                if (name.size() > limits.max_name_bytes)
+                    return "an element name longer than " + std::to_string(limits.max_name_bytes) +
+                           " bytes";
+                std::size_t attributes = 0;
+                std::size_t declarations = 0;
+                for (auto attribute = node.first_attribute(); attribute;
+                     attribute = attribute.next_attribute()) {
+                    std::string_view attribute_name = attribute.name();
+                    bool is_declaration =
+                        attribute_name == "xmlns" || attribute_name.starts_with("xmlns:");
+                    if (is_declaration && ++declarations > limits.max_namespace_declarations)
+                        return describe(node) + " with more than " +
+                               std::to_string(limits.max_namespace_declarations) +
+                               " namespace declarations";
+                    if (!is_declaration && ++attributes > limits.max_attributes_per_element)
+                        return describe(node) + " with more than " +
+                               std::to_string(limits.max_attributes_per_element) + " attributes";
+                    if (attribute_name.size() > limits.max_name_bytes)
+                        return "an attribute name longer than " +
+                               std::to_string(limits.max_name_bytes) + " bytes in " +
+                               describe(node);
+                    std::string_view value = attribute.value();
+                    if (value.size() > limits.max_text_bytes)
+                        return "attribute " + std::string(attribute_name) + " of " +
+                               describe(node) + " longer than " +
+                               std::to_string(limits.max_text_bytes) + " bytes";
+                    if (auto problem = check_references(value))
+                        return "attribute " + std::string(attribute_name) + " of " +
+                               describe(node) + " contains " + *problem;
+                }
+                break;
+            }
+            case pugi::node_pcdata:
+            case pugi::node_cdata: {
+                std::string_view text = node.value();
+                if (text.size() > limits.max_text_bytes)
+                    return "text in " + describe(node.parent()) + " longer than " +
+                           std::to_string(limits.max_text_bytes) + " bytes";
+                if (node.type() == pugi::node_pcdata)
+                    if (auto problem = check_references(text))
+                        return "text in " + describe(node.parent()) + " contains " + *problem;
+                break;
+            }
+            default:
+                break;
+        }
+        // Next node in document order.
+        if (node.type() == pugi::node_element && node.first_child()) {
+            node = node.first_child();
+            ++depth;
+            continue;
+        }
+        while (node && !node.next_sibling()) {
+            node = node.parent();
+            if (!node || node.type() == pugi::node_document) return std::nullopt;
+            --depth;
+        }
+        if (node) node = node.next_sibling();
+    }
+    return std::nullopt;
+}
+
+bool is_nil(pugi::xml_node element) {
+    for (auto attribute = element.first_attribute(); attribute;
+         attribute = attribute.next_attribute()) {
+        if (local_name(attribute.name()) != "nil") continue;
+        std::string_view value = attribute.value();
+        return value == "true" || value == "1";
+    }
+    return false;
+}
+
+// Walks the operation element's subtree once:
+//  * repeated children are only legitimate as array items: a second <messageSeqId> (or two <sku>
+//    in one item) would otherwise be resolved silently by gSOAP ("last one wins");
+//  * Magento-2 children must be unqualified or in the operation's namespace (gSOAP decodes them
+//    with namespaces ignored, so a foreign namespace has to be refused here);
+//  * collects the leaf paths the decoder must account for.
+std::optional<std::string> inspect_operation_tree(pugi::xml_node operation_element,
+                                                  Verdict& verdict) {
+    // Distinct local-name paths below the operation, interned so each element costs a short
+    // scan instead of a string: real messages have about twenty, so more is refused outright.
+    constexpr std::size_t max_distinct_paths = 256;
+    constexpr std::size_t no_parent = static_cast<std::size_t>(-1);
+    struct PathNode {
+        std::size_t parent;
+        std::string_view name;
+        std::size_t leaves = 0;
+    };
+    std::vector<PathNode> paths{{no_parent, "", 0}};  // [0] = the operation element itself
+    const auto intern = [&paths](std::size_t parent,
+                                 std::string_view name) -> std::optional<std::size_t> {
+        for (std::size_t id = 1; id < paths.size(); ++id)
+            if (paths[id].parent == parent && paths[id].name == name) return id;
+        if (paths.size() >= max_distinct_paths) return std::nullopt;
+        paths.push_back({parent, name, 0});
+        return paths.size() - 1;
+    };
+
+    struct Pending {
+        pugi::xml_node element;
+        std::size_t path;
+        bool rebinds_namespaces;  // this element or one between it and the operation declares xmlns
+    };
+    const auto declares_namespaces = [](pugi::xml_node element) {
+        for (auto attribute = element.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            std::string_view name = attribute.name();
+            if (name == "xmlns" || name.starts_with("xmlns:")) return true;
+        }
+        return false;
+    };
+    // Prefix -> namespace as seen at the operation element: reused for every descendant while no
+    // descendant re-declares namespaces, so the check stays linear in practice.
+    std::vector<std::pair<std::string_view, std::optional<std::string>>> resolved_at_operation;
+    std::optional<std::string> rebound;
+    const auto resolve = [&](std::string_view qualified_name, pugi::xml_node child,
+                             bool rebinds) -> const std::optional<std::string>& {
+        const auto prefix = prefix_of(qualified_name);
+        if (rebinds) return rebound = resolve_prefix(child, prefix);
+        for (const auto& [known_prefix, ns] : resolved_at_operation)
+            if (known_prefix == prefix) return ns;
+        resolved_at_operation.emplace_back(prefix, resolve_prefix(operation_element, prefix));
+        return resolved_at_operation.back().second;
+    };
+    const bool check_namespaces = verdict.style == Style::m2_document;
+    std::vector<Pending> pending{{operation_element, 0, false}};
+    std::vector<std::string_view> names;
+    while (!pending.empty()) {
+        const auto [element, path, rebinds] = pending.back();
+        pending.pop_back();
+        names.clear();
+        bool has_child_element = false;
+        for (auto child = element.first_child(); child; child = child.next_sibling()) {
+            if (child.type() != pugi::node_element) continue;
+            has_child_element = true;
+            const std::string_view qualified_name = child.name();
+            const auto name = local_name(qualified_name);
+            const bool child_rebinds = rebinds || declares_namespaces(child);
+            if (name.size() != qualified_name.size()) verdict.prefixed_descendants = true;
+            if (check_namespaces) {
+                const auto& ns = resolve(qualified_name, child, child_rebinds);
+                if (ns && *ns != verdict.namespace_uri)
+                    return describe(child) + " is in namespace " + *ns +
+                           " (expected no namespace or the operation's namespace)";
+                if (!ns && name.size() != qualified_name.size())
+                    return describe(child) + " uses an undeclared namespace prefix";
+            }
+            if (name != "item") names.push_back(name);
+            const auto child_path = intern(path, name);
+            if (!child_path)
+                return "more than " + std::to_string(max_distinct_paths) +
+                       " distinct element names in the operation";
+            pending.push_back({child, *child_path, child_rebinds});
+        }
+        std::sort(names.begin(), names.end());
+        if (auto duplicate = std::adjacent_find(names.begin(), names.end());
+            duplicate != names.end())
+            return describe(element) + " has more than one <" + std::string(*duplicate) + "> child";
+        if (!has_child_element && element != operation_element && !is_nil(element))
+            ++paths[path].leaves;
+    }
+    for (std::size_t id = 1; id < paths.size(); ++id) {
+        if (paths[id].leaves == 0) continue;
+        std::string text(paths[id].name);
+        for (auto parent = paths[id].parent; parent != 0; parent = paths[parent].parent)
+            text = std::string(paths[parent].name) + '/' + text;
+        verdict.leaf_counts.emplace_back(std::move(text), paths[id].leaves);
+    }
+    std::sort(verdict.leaf_counts.begin(), verdict.leaf_counts.end());
+    return std::nullopt;
+}
+
+std::optional<std::string> check_declaration(const pugi::xml_document& document) {
+    for (auto node : document.children()) {
+        if (node.type() != pugi::node_declaration) continue;
+        std::string_view version = node.attribute("version").value();
+        if (!version.empty() && version != "1.0")
+            return "XML version " + std::string(version) + " (only 1.0 is accepted)";
+        auto encoding = lowercase(node.attribute("encoding").value());
+        if (!encoding.empty() && encoding != "utf-8" && encoding != "utf8")
+            return "encoding " + std::string(node.attribute("encoding").value()) +
+                   " (only UTF-8 is accepted)";
+    }
+    return std::nullopt;
+}
+
+// The media type of a Content-Type header, lower-cased, and its `action` parameter (SOAP 1.2).
+struct MediaType {
+    std::string type;
+    std::string action;
+};
+
+MediaType parse_content_type(std::string_view header) {
+    MediaType media;
+    auto semicolon = header.find(';');
+    media.type = lowercase(trim(header.substr(0, semicolon)));
+    while (semicolon != std::string_view::npos) {
+        header.remove_prefix(semicolon + 1);
+        semicolon = header.find(';');
+        auto parameter = trim(header.substr(0, semicolon));
+        auto equals = parameter.find('=');
+        if (equals == std::string_view::npos) continue;
+        if (lowercase(trim(parameter.substr(0, equals))) == "action")
+            media.action = std::string(trim(parameter.substr(equals + 1)));
+    }
+    return media;
+}
+
+// The operation a SOAPAction names: its last '/', '#' or ':' separated segment, quotes removed.
+std::string_view action_operation(std::string_view action) {
+    action = trim(action);
+    if (action.size() >= 2 && action.front() == '"' && action.back() == '"')
+        action = trim(action.substr(1, action.size() - 2));
+    auto separator = action.find_last_of("/#:");
+    return separator == std::string_view::npos ? action : action.substr(separator + 1);
+}
+
+const KnownOperation* find_named_operation(std::string_view name) {
+    for (const auto& known : known_operations)
+        if (known.name == name || known.element == name) return &known;
+    return nullptr;
+}
+
+}  // namespace
+
+std::string check_raw_bytes(std::string_view body) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(body.data());
+    const std::size_t size = body.size();
+    std::size_t i = 0;
+    while (i < size) {
+        // Fast path: eight bytes at a time while they are all printable ASCII (0x20..0x7F).
+        while (i + 8 <= size) {
+            std::uint64_t word;
+            std::memcpy(&word, bytes + i, sizeof word);
+            constexpr std::uint64_t high_bits = 0x8080808080808080ull;
+            constexpr std::uint64_t ones = 0x0101010101010101ull;
+            const std::uint64_t below_space =
+                (word - 0x20 * ones) & ~word & high_bits;  // a byte < 0x20
+            if ((word & high_bits) || below_space) break;
+            i += 8;
+        }
+        if (i >= size) break;
+        const unsigned char lead = bytes[i];
+        if (lead < 0x80) {
+            if (lead < 0x20 && lead != 0x9 && lead != 0xA && lead != 0xD)
+                return "control character " + hex_byte(lead) + " at byte " + std::to_string(i) +
+                       " (not allowed in XML 1.0)";
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        if (lead >= 0xC2 && lead <= 0xDF)
+            length = 2;
+        else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            if (lead == 0xE0) low = 0xA0;   // overlong
+            if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            if (lead == 0xF0) low = 0x90;   // overlong
+            if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+        } else {
+            return "invalid UTF-8 byte " + hex_byte(lead) + " at byte " + std::to_string(i);
+        }
+        if (i + length > size) return "truncated UTF-8 sequence at byte " + std::to_string(i);
+        if (bytes[i + 1] < low || bytes[i + 1] > high)
+            return "invalid UTF-8 sequence (overlong, surrogate or out of range) at byte " +
+                   std::to_string(i);
+        for (std::size_t k = 2; k < length; ++k)
+            if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF)
+                return "invalid UTF-8 continuation byte at byte " + std::to_string(i + k);
+        if (length == 3 && lead == 0xEF && bytes[i + 1] == 0xBF &&
+            (bytes[i + 2] == 0xBE || bytes[i + 2] == 0xBF))
+            return "the non-character U+FFFE/U+FFFF at byte " + std::to_string(i);
+        i += length;
+    }
+    return {};
+}
+
+GateResult inspect(std::string_view body, std::string_view content_type,
+                   std::string_view soap_action, const GateLimits& limits) {
+    const MediaType media = parse_content_type(content_type);
+    // Until the envelope is read, answer in the version the Content-Type suggests.
+    SoapVersion version =
+        media.type == "application/soap+xml" ? SoapVersion::v12 : SoapVersion::v11;
+
+    if (auto problem = check_raw_bytes(body); !problem.empty())
+        return client_fault(version, "Malformed request: " + problem);
+
+    pugi::xml_document document;
+    // No parse_escapes: values stay raw so references can be checked; parse_doctype keeps a DTD
+    // as a node so it can be refused rather than silently skipped.
+    const unsigned options = pugi::parse_doctype | pugi::parse_cdata | pugi::parse_declaration;
+    auto parsed = document.load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
+    if (!parsed) {
+        if (body.find("<!DOCTYPE") != std::string_view::npos)
+            return client_fault(version,
+                                "Malformed request: a DOCTYPE declaration (DTDs are not accepted)");
+        return client_fault(version, std::string{"Malformed request: not well-formed XML ("} +
+                                         parsed.description() + " at byte " +
+                                         std::to_string(parsed.offset) + ")");
+    }
+    if (auto problem = check_declaration(document))
+        return client_fault(version, "Malformed request: " + *problem);
+    if (auto problem = check_structure(document, limits))
+        return client_fault(version, "Malformed request: " + *problem);
+
+    // Envelope: the single root element, by namespace URI and local name.
+    pugi::xml_node envelope;
+    for (auto child : document.children()) {
+        if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
+            return client_fault(version, "Malformed request: text outside the Envelope");
+        if (child.type() != pugi::node_element) continue;
+        if (envelope) return client_fault(version, "Malformed request: more than one root element");
+        envelope = child;
+    }
+    if (!envelope) return client_fault(version, "Malformed request: no root element");
+    const auto envelope_ns = resolve_prefix(envelope, prefix_of(envelope.name()));
+    if (local_name(envelope.name()) != "Envelope" || !envelope_ns ||
+        (*envelope_ns != soap11_envelope_ns && *envelope_ns != soap12_envelope_ns))
+        return client_fault(version, "Malformed request: the root element " + describe(envelope) +
+                                         " is not a SOAP 1.1 or 1.2 Envelope");
+    version = *envelope_ns == soap12_envelope_ns ? SoapVersion::v12 : SoapVersion::v11;
+
+    if (version == SoapVersion::v12 && media.type == "text/xml")
+        return client_fault(
+            version, "A SOAP 1.2 envelope must be sent as application/soap+xml, not text/xml");
+    if (version == SoapVersion::v11 && media.type == "application/soap+xml")
+        return client_fault(
+            version, "A SOAP 1.1 envelope must be sent as text/xml, not application/soap+xml");
+
+    // Envelope children: an optional Header, then exactly one Body, nothing else.
+    pugi::xml_node body_element;
+    bool header_seen = false;
+    for (auto child : envelope.children()) {
+        if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
+            return client_fault(version, "Malformed request: text directly inside the Envelope");
+        if (child.type() != pugi::node_element) continue;
+        const auto name = local_name(child.name());
+        const auto ns = resolve_prefix(child, prefix_of(child.name()));
+        const bool in_envelope_ns = ns && *ns == *envelope_ns;
+        if (in_envelope_ns && name == "Header" && !header_seen && !body_element) {
+            header_seen = true;
+            continue;
+        }
+        if (in_envelope_ns && name == "Body" && !body_element) {
+            body_element = child;
+            continue;
+        }
+        if (in_envelope_ns && name == "Body")
+            return client_fault(version, "Malformed request: more than one SOAP Body");
+        return client_fault(
+            version, "Malformed request: unexpected element " + describe(child) +
+                         " in the Envelope (only Header and Body, in the envelope namespace)");
+    }
+    if (!body_element)
+        return client_fault(version, "Malformed request: no SOAP Body in the envelope namespace");
+
+    pugi::xml_node operation_element;
+    for (auto child : body_element.children()) {
+        if (child.type() == pugi::node_cdata ||
+            (child.type() == pugi::node_pcdata && !trim(child.value()).empty()))
+            return client_fault(version, "Malformed request: text directly inside the SOAP Body");
+        if (child.type() != pugi::node_element) continue;
+        if (operation_element)
+            return client_fault(version,
+                                "Malformed request: the SOAP Body holds more than one element (" +
+                                    describe(operation_element) + " and " + describe(child) + ")");
+        operation_element = child;
+    }
+    if (!operation_element)
+        return client_fault(version, "Malformed request: the SOAP Body is empty");
+
+    Verdict verdict;
+    verdict.version = version;
+    const auto element_name = local_name(operation_element.name());
+    const KnownOperation* known = nullptr;
+    for (const auto& candidate : known_operations)
+        if (candidate.element == element_name) known = &candidate;
+    const auto operation_ns =
+        resolve_prefix(operation_element, prefix_of(operation_element.name()));
+    if (!known)
+        return client_fault(version,
+                            "Unknown operation " + describe(operation_element) +
+                                (operation_ns ? " in namespace " + *operation_ns : std::string{}));
+    verdict.operation = known->operation;
+    verdict.operation_name = std::string(known->name);
+    verdict.namespace_uri = operation_ns.value_or("");
+    if (known->service.empty()) {
+        verdict.style = Style::m1_rpc;
+        // An undeclared prefix is tolerated (real WMS templates do it; the decoder retries with
+        // namespaces ignored), a declared wrong namespace is not.
+        if (operation_ns && *operation_ns != magento1_ns)
+            return client_fault(version, "Operation " + describe(operation_element) +
+                                             " is in namespace " + *operation_ns +
+                                             "; Magento-1 operations are in urn:Magento");
+    } else {
+        verdict.style = Style::m2_document;
+        verdict.service = std::string(known->service);
+        const auto services = operation_ns ? operation_ns->find("services=") : std::string::npos;
+        if (services == std::string::npos ||
+            operation_ns->find(known->service, services) == std::string::npos)
+            return client_fault(
+                version,
+                "Operation " + describe(operation_element) +
+                    " must be in the namespace of its endpoint URL (…?services=" +
+                    std::string(known->service) + ")" +
+                    (operation_ns ? ", not " + *operation_ns : std::string{", found none"}));
+    }
+
+    if (auto problem = inspect_operation_tree(operation_element, verdict))
+        return client_fault(version, "Malformed request: " + *problem);
+
+    // SOAPAction (or the SOAP 1.2 action parameter) may only name this operation, if any.
+    std::string_view action = trim(soap_action);
+    if (action.empty() || action == "\"\"") action = media.action;
+    if (const auto named = action_operation(action); !named.empty()) {
+        const KnownOperation* action_names = find_named_operation(named);
+        if (action_names && action_names->operation != verdict.operation)
+            return client_fault(version, "SOAPAction names operation " + std::string(named) +
+                                             " but the Body holds " + verdict.operation_name);
+    }
+    return verdict;
+}
+
+}  // namespace ofbridge::soap::gate

@@ -1,0 +1,77 @@
+#include "ofbridge/config/config.h"
+
+#include <gtest/gtest.h>
+
+using namespace ofbridge::config;
+
+namespace {
+std::string error_of(std::string_view text) {
+    try {
+        parse_config(text, "test.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+}  // namespace
+
+TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
+    auto sample = load_config_file(OFBRIDGE_SAMPLE_CONFIG);
+    auto defaults = default_config();
+    EXPECT_EQ(sample.server.listen, defaults.server.listen);
+    EXPECT_EQ(sample.server.data_dir, defaults.server.data_dir);
+    EXPECT_EQ(sample.server.max_body_bytes, defaults.server.max_body_bytes);
+    EXPECT_EQ(sample.server.max_header_bytes, defaults.server.max_header_bytes);
+    EXPECT_EQ(sample.server.read_timeout, defaults.server.read_timeout);
+    EXPECT_EQ(sample.server.idle_timeout, defaults.server.idle_timeout);
+    EXPECT_EQ(sample.server.max_connections, defaults.server.max_connections);
+    EXPECT_EQ(sample.server.handler_threads, defaults.server.handler_threads);
+    EXPECT_EQ(sample.server.log_level, defaults.server.log_level);
+    EXPECT_EQ(sample.storage.synchronous_full, defaults.storage.synchronous_full);
+    EXPECT_EQ(sample.storage.max_batch, defaults.storage.max_batch);
+    EXPECT_EQ(sample.limits.max_depth, defaults.limits.max_depth);
+    EXPECT_EQ(sample.limits.max_lines, defaults.limits.max_lines);
+    EXPECT_EQ(sample.limits.max_text_bytes, defaults.limits.max_text_bytes);
+    ASSERT_EQ(sample.stores.size(), 1u);
+    const auto& store = sample.stores.at("default");
+    const auto& expected = defaults.stores.at("default");
+    EXPECT_EQ(store.target, expected.target);
+    EXPECT_EQ(store.wms.username, expected.wms.username);
+    EXPECT_EQ(store.wms.api_key, expected.wms.api_key);
+    EXPECT_EQ(store.wms.token, expected.wms.token);
+    EXPECT_EQ(store.wms.anonymous, expected.wms.anonymous);
+    EXPECT_EQ(store.wms.session_ttl, expected.wms.session_ttl);
+}
+
+TEST(Config, UnknownKeysAreNamed) {
+    EXPECT_EQ(error_of("[server]\nlisen = \"x:1\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "unknown key 'server.lisen'");
+    EXPECT_EQ(error_of("[stores.a.wms]\napi_key=\"k\"\ncolour = 1\n"),
+              "unknown key 'stores.a.wms.colour'");
+    EXPECT_EQ(error_of("[stores.a.wms]\napi_key=\"k\"\n[extra]\n"), "unknown key 'extra'");
+}
+
+TEST(Config, BadValuesAreNamed) {
+    EXPECT_EQ(error_of("[server]\nmax_body_bytes = \"big\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'server.max_body_bytes': expected an integer");
+    EXPECT_EQ(error_of("[server]\nmax_body_bytes = 1\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'server.max_body_bytes': expected an integer in [1024, 268435456]");
+    EXPECT_EQ(error_of("[stores.a]\ntarget = \"magento3\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'stores.a.target': expected \"local\" (the only target in this version)");
+    EXPECT_EQ(error_of("[stores.a.wms]\nanonymous = \"yes\"\n"),
+              "bad value for 'stores.a.wms.anonymous': expected true or false");
+    EXPECT_EQ(error_of("[storage]\nsynchronous = \"off\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'storage.synchronous': expected \"full\" or \"normal\"");
+    EXPECT_EQ(error_of("[server]\nlisten = \"nowhere\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'server.listen': expected HOST:PORT");
+    EXPECT_NE(error_of("[server\n").find("test.toml:1"), std::string::npos);
+}
+
+TEST(Config, StoresNeedCredentials) {
+    EXPECT_EQ(error_of("[server]\n"), "no store configured: add a [stores.<code>] table");
+    EXPECT_EQ(error_of("[stores.a]\n"), "stores.a.wms: set api_key, token, or anonymous = true");
+    auto config = parse_config("[stores.eu.wms]\ntoken = \"t\"\nsession_ttl_seconds = 120\n", "x");
+    EXPECT_EQ(config.stores.at("eu").wms.token, "t");
+    EXPECT_EQ(config.stores.at("eu").wms.session_ttl, std::chrono::seconds{120});
+    EXPECT_EQ(config.database_path(), std::filesystem::path("data/ofbridge.db"));
+}

@@ -1,0 +1,135 @@
+// Ingest against a real RequestStore on a temporary SQLite file.
+#include "ofbridge/ingest/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+
+using namespace ofbridge;
+
+namespace {
+
+class IngestTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("ofbridge-ingest-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        config_ = config::default_config();
+        config_.stores.at("default").wms.api_key = "key";
+        config_.stores.at("default").wms.session_ttl = std::chrono::seconds{100};
+        store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
+        ingest_ = std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
+    }
+    void TearDown() override {
+        ingest_.reset();
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    template <typename Call>
+    ingest::Outcome wait(Call&& call) {
+        std::promise<ingest::Outcome> promise;
+        call([&](ingest::Outcome o) { promise.set_value(std::move(o)); });
+        return promise.get_future().get();
+    }
+
+    std::string login() {
+        auto outcome = wait([&](auto done) { ingest_->login({"wms", "key"}, done); });
+        EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::accepted);
+        return outcome.text;
+    }
+
+    domain::WireInventoryUpdate inventory(std::string session, std::string message_seq_id) {
+        domain::WireInventoryUpdate m;
+        m.session_id = std::move(session);
+        m.qtys = {{"A", "1", std::nullopt, std::nullopt}};
+        m.seqs = {{"A", "10", std::nullopt}};
+        m.message_seq_id = std::move(message_seq_id);
+        return m;
+    }
+
+    ingest::Outcome submit(const ingest::IngestMessage& m, std::string wire = "m1_soap",
+                           std::string bearer = "") {
+        ingest::Channel channel{std::move(wire), "default", std::move(bearer), "127.0.0.1"};
+        return wait([&](auto done) { ingest_->submit(channel, m, "<body/>", done); });
+    }
+
+    std::filesystem::path dir_;
+    config::Config config_;
+    std::atomic<std::int64_t> now_{1000};
+    std::unique_ptr<queue::RequestStore> store_;
+    std::unique_ptr<ingest::Ingest> ingest_;
+};
+
+}  // namespace
+
+TEST_F(IngestTest, LoginThenSubmitIsStored) {
+    auto session = login();
+    auto outcome = submit(inventory(session, "4"));
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::accepted);
+    EXPECT_EQ(outcome.text, "Success - Message 4 Received");
+    EXPECT_GT(outcome.request_id, 0);
+    EXPECT_FALSE(outcome.redelivery);
+    auto again = submit(inventory(session, "4"));
+    EXPECT_TRUE(again.redelivery);
+    EXPECT_EQ(again.request_id, outcome.request_id);
+    EXPECT_EQ(again.text, outcome.text);
+}
+
+TEST_F(IngestTest, BadLoginIsAccessDenied) {
+    auto outcome = wait([&](auto done) { ingest_->login({"wms", "nope"}, done); });
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::access_denied);
+    EXPECT_EQ(outcome.text, "Access denied.");
+}
+
+TEST_F(IngestTest, SessionsExpireAfterTheirTtl) {
+    auto session = login();
+    now_ = 1000 + 99;
+    EXPECT_EQ(submit(inventory(session, "1")).kind, ingest::Outcome::Kind::accepted);
+    now_ = 1000 + 100;
+    auto outcome = submit(inventory(session, "2"));
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::session_expired);
+    EXPECT_EQ(outcome.text, "Session expired. Try to relogin.");
+}
+
+TEST_F(IngestTest, SessionsSurviveARestart) {
+    auto session = login();
+    ingest_.reset();
+    store_.reset();
+    store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
+    ingest_ = std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
+    EXPECT_EQ(submit(inventory(session, "1")).kind, ingest::Outcome::Kind::accepted);
+}
+
+TEST_F(IngestTest, InvalidMessagesAreRejectedBeforeStorage) {
+    auto session = login();
+    auto m = inventory(session, "1");
+    m.seqs.clear();
+    auto outcome = submit(m);
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::invalid);
+    EXPECT_EQ(outcome.text, "SKU 'A': skusQty item has no matching skusSeqId item");
+}
+
+TEST_F(IngestTest, Magento2NeedsAToken) {
+    domain::WireExportAck ack{domain::Entity::product_export, "SKU-1"};
+    EXPECT_EQ(submit(ack, "m2_soap", "").kind, ingest::Outcome::Kind::unauthorized);
+    auto token = wait([&](auto done) {
+        ingest_->create_token({"m2_soap", "default", "", ""}, {"wms", "key"}, done);
+    });
+    ASSERT_EQ(token.kind, ingest::Outcome::Kind::accepted);
+    EXPECT_EQ(submit(ack, "m2_soap", token.text).kind, ingest::Outcome::Kind::accepted);
+    ingest::Channel elsewhere{"m2_json", "nowhere", token.text, ""};
+    auto outcome = wait([&](auto done) { ingest_->submit(elsewhere, ack, "{}", done); });
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::unknown_store);
+}
+
+TEST_F(IngestTest, StorageFailureIsNeverAnAck) {
+    auto session = login();
+    store_->close();  // every later write fails: the outcome must say so
+    auto outcome = submit(inventory(session, "1"));
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::storage_failed);
+}

@@ -1,0 +1,537 @@
+// RequestStore: what is acknowledged is stored (with all its lines), re-deliveries create no new
+// work, concurrent producers are group-committed, and a failed commit never acknowledges.
+#include "ofbridge/queue/request_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <future>
+#include <latch>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "ofbridge/queue/request_reader.h"
+#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/queue/time_format.h"
+#include "store_fixtures.h"
+#include "temp_dir.h"
+
+namespace ofbridge::queue {
+namespace {
+
+using testing::enqueue_and_wait;
+using testing::inventory;
+using testing::request;
+using testing::shipment;
+using testing::TempDir;
+
+const EnqueueResult& ok(const StoreResult<EnqueueResult>& result) {
+    if (const auto* ec = std::get_if<std::error_code>(&result))
+        throw std::runtime_error("enqueue failed: " + ec->message());
+    return std::get<EnqueueResult>(result);
+}
+
+std::int64_t count(const std::filesystem::path& db_path, const std::string& sql) {
+    sqlite::Database db(db_path, SQLITE_OPEN_READONLY);
+    return db.query_int64(sql);
+}
+
+StoreOptions options_for(const TempDir& dir) {
+    StoreOptions o;
+    o.path = dir.file("queue/requests.db");  // the directory is created by the store
+    return o;
+}
+
+TEST(RequestStore, OpensWithDurablePragmas) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::string journal;
+    std::int64_t synchronous = -1, foreign_keys = -1;
+    options.on_connection_open = [&](sqlite::Database& db) {
+        journal = db.query_text("PRAGMA journal_mode");
+        synchronous = db.query_int64("PRAGMA synchronous");
+        foreign_keys = db.query_int64("PRAGMA foreign_keys");
+    };
+    RequestStore store(options);
+    EXPECT_EQ(journal, "wal");
+    EXPECT_EQ(synchronous, 2);  // FULL
+    EXPECT_EQ(foreign_keys, 1);
+    EXPECT_TRUE(std::filesystem::exists(options.path));
+}
+
+TEST(RequestStore, EnqueuesInventoryWithAllLines) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    const auto result = ok(enqueue_and_wait(store, request(inventory(4, 3))));
+    EXPECT_GT(result.request_id, 0);
+    EXPECT_FALSE(result.redelivery);
+    EXPECT_EQ(result.reply, "Success - Message 4 Received");
+    const auto stats = store.stats();
+    EXPECT_EQ(stats.requests, 1u);
+    EXPECT_GE(stats.commits, 1u);
+}
+
+TEST(RequestStore, RedeliveryReturnsTheSameReplyAndStoresNothingNew) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    const auto first = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
+    const auto second = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
+    const auto third = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
+    EXPECT_FALSE(first.redelivery);
+    EXPECT_TRUE(second.redelivery);
+    EXPECT_TRUE(third.redelivery);
+    EXPECT_EQ(second.request_id, first.request_id);
+    EXPECT_EQ(second.reply, first.reply);
+    EXPECT_EQ(third.reply, first.reply);
+    const auto path = options_for(dir).path;
+    EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), 1);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), 2);
+    EXPECT_EQ(count(path, "SELECT deliveries FROM requests"), 3);
+    EXPECT_EQ(store.stats().redeliveries, 2u);
+}
+
+TEST(RequestStore, RedeliveryIsRecognisedAfterRestart) {
+    TempDir dir;
+    std::int64_t id = 0;
+    {
+        RequestStore store(options_for(dir));
+        id = ok(enqueue_and_wait(store, request(shipment(9), "<ship/>"))).request_id;
+    }
+    RequestStore store(options_for(dir));
+    const auto again = ok(enqueue_and_wait(store, request(shipment(9), "<ship/>")));
+    EXPECT_TRUE(again.redelivery);
+    EXPECT_EQ(again.request_id, id);
+    EXPECT_EQ(again.reply, "Success - Message 9 Received");
+}
+
+TEST(RequestStore, SameKeyWithDifferentBodyIsANewRequest) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    const auto a = ok(enqueue_and_wait(store, request(inventory(5, 1), "<a/>")));
+    const auto b = ok(enqueue_and_wait(store, request(inventory(5, 1), "<b/>")));
+    EXPECT_FALSE(b.redelivery);
+    EXPECT_GT(b.request_id, a.request_id);
+    EXPECT_EQ(count(options_for(dir).path, "SELECT count(*) FROM requests"), 2);
+}
+
+TEST(RequestStore, SameBodyForAnotherEntityIsNotARedelivery) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    domain::ExportAck product{domain::Entity::product_export, "42"};
+    domain::ExportAck order{domain::Entity::order_export, "42"};
+    const auto a = ok(enqueue_and_wait(store, request(product, "<x/>")));
+    const auto b = ok(enqueue_and_wait(store, request(order, "<x/>")));
+    EXPECT_FALSE(b.redelivery);
+    EXPECT_NE(a.request_id, b.request_id);
+}
+
+TEST(RequestStore, ConcurrentProducersAreGroupCommittedAndAllAcknowledged) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    constexpr int threads = 8;
+    constexpr int per_thread = 2000;
+
+    std::mutex mutex;
+    std::vector<std::int64_t> ids_in_callback_order;
+    std::vector<std::atomic<int>> calls(threads * per_thread);
+    std::atomic<int> failures{0};
+    std::atomic<int> done{0};
+    std::promise<void> all_done;
+
+    std::vector<std::thread> producers;
+    for (int t = 0; t < threads; ++t) {
+        producers.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                const int n = t * per_thread + i;
+                store.enqueue(
+                    request(inventory(n + 1, 1)), [&, n](StoreResult<EnqueueResult> result) {
+                        calls[n]++;
+                        if (auto* r = std::get_if<EnqueueResult>(&result); r && !r->redelivery) {
+                            std::lock_guard lock(mutex);
+                            ids_in_callback_order.push_back(r->request_id);
+                        } else {
+                            failures++;
+                        }
+                        if (++done == threads * per_thread) all_done.set_value();
+                    });
+            }
+        });
+    }
+    for (auto& p : producers) p.join();
+    ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+
+    EXPECT_EQ(failures.load(), 0);
+    for (int n = 0; n < threads * per_thread; ++n) ASSERT_EQ(calls[n].load(), 1) << "request " << n;
+    ASSERT_EQ(ids_in_callback_order.size(), std::size_t{threads * per_thread});
+    // Callbacks run in commit order and ids are receipt order: strictly increasing.
+    for (std::size_t i = 1; i < ids_in_callback_order.size(); ++i)
+        ASSERT_LT(ids_in_callback_order[i - 1], ids_in_callback_order[i]) << "at " << i;
+
+    const auto path = options_for(dir).path;
+    EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), threads * per_thread);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), threads * per_thread);
+    EXPECT_EQ(count(path, "SELECT count(DISTINCT message_key) FROM requests"),
+              threads * per_thread);
+
+    const auto stats = store.stats();
+    EXPECT_EQ(stats.requests, std::uint64_t{threads * per_thread});
+    EXPECT_LT(stats.commits, stats.requests) << "no group commit happened";
+    EXPECT_EQ(stats.failed_jobs, 0u);
+}
+
+TEST(RequestStore, FailedCommitAcknowledgesNothingAndTheStoreRecovers) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> veto_commits{false};
+    std::atomic<int> opens{0};
+    options.on_connection_open = [&](sqlite::Database& db) {
+        ++opens;
+        // A commit hook returning non-zero turns COMMIT into a rollback that fails: the same code
+        // path as a failed fsync at commit time.
+        sqlite3_commit_hook(
+            db.handle(),
+            [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+            &veto_commits);
+    };
+    RequestStore store(options);
+    const auto before = ok(enqueue_and_wait(store, request(inventory(1, 1))));
+
+    veto_commits = true;
+    constexpr int attempts = 20;
+    std::atomic<int> answered{0}, acked{0};
+    std::promise<void> all;
+    for (int i = 0; i < attempts; ++i) {
+        store.enqueue(request(inventory(100 + i, 2)), [&](StoreResult<EnqueueResult> result) {
+            if (auto* ec = std::get_if<std::error_code>(&result)) {
+                EXPECT_EQ(ec->category(), sqlite::sqlite_category());
+                EXPECT_EQ(ec->value(), SQLITE_CONSTRAINT_COMMITHOOK);
+            } else {
+                ++acked;
+            }
+            if (++answered == attempts) all.set_value();
+        });
+    }
+    all.get_future().wait();
+    EXPECT_EQ(acked.load(), 0);
+    EXPECT_GE(store.stats().failed_commits, 1u);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 1);
+
+    veto_commits = false;
+    const auto after = ok(enqueue_and_wait(store, request(inventory(100, 2))));
+    EXPECT_FALSE(after.redelivery);  // the vetoed copy was never stored
+    EXPECT_GT(after.request_id, before.request_id);
+    EXPECT_GE(opens.load(), 2) << "the connection was not reopened";
+    EXPECT_GE(store.stats().reopens, 1u);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 2);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM inventory_lines"), 3);
+}
+
+TEST(RequestStore, FailingReopenFailsFastUntilItWorksAgain) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> veto_commits{false}, refuse_open{false};
+    options.on_connection_open = [&](sqlite::Database& db) {
+        if (refuse_open) throw std::runtime_error("test: storage unavailable");
+        sqlite3_commit_hook(
+            db.handle(),
+            [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+            &veto_commits);
+    };
+    RequestStore store(options);
+    veto_commits = true;
+    refuse_open = true;
+    EXPECT_TRUE(
+        std::holds_alternative<std::error_code>(enqueue_and_wait(store, request(inventory(1, 1)))));
+    // The handle is gone and cannot be reopened: answers are errors, and they come quickly.
+    for (int i = 0; i < 5; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_TRUE(std::holds_alternative<std::error_code>(
+            enqueue_and_wait(store, request(inventory(2 + i, 1)))));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+    }
+    veto_commits = false;
+    refuse_open = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    bool stored = false;
+    while (!stored && std::chrono::steady_clock::now() < deadline) {
+        stored = std::holds_alternative<EnqueueResult>(
+            enqueue_and_wait(store, request(inventory(99, 1))));
+        if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(stored);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 1);
+}
+
+TEST(RequestStore, DiskFullAcknowledgesNothingAndKeepsTheDatabaseIntact) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> disk_full{false};
+    options.on_connection_open = [&](sqlite::Database& db) {
+        if (disk_full) {
+            const auto pages = db.query_int64("PRAGMA page_count");
+            db.exec("PRAGMA max_page_count=" + std::to_string(pages + 2));
+        }
+    };
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(1, 1))));
+
+    // Force a reopen with the cap in place (a vetoed commit would do; a second store is simpler).
+    store.close();
+    disk_full = true;
+    RequestStore full_store(options);
+    const std::string big_body(64 * 1024, 'x');
+    int errors = 0;
+    for (int i = 0; i < 5; ++i) {
+        auto result = enqueue_and_wait(
+            full_store, request(inventory(10 + i, 50), big_body + std::to_string(i)));
+        if (auto* ec = std::get_if<std::error_code>(&result)) {
+            ++errors;
+            EXPECT_EQ(ec->value() & 0xff, SQLITE_FULL) << ec->message();
+        }
+    }
+    EXPECT_EQ(errors, 5);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 1);
+
+    disk_full = false;  // space is back: the next reopen has no cap
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    bool stored = false;
+    while (!stored && std::chrono::steady_clock::now() < deadline)
+        stored = std::holds_alternative<EnqueueResult>(
+            enqueue_and_wait(full_store, request(inventory(10, 50), big_body + "0")));
+    EXPECT_TRUE(stored);
+    full_store.close();
+    sqlite::Database check(options.path, SQLITE_OPEN_READONLY);
+    EXPECT_EQ(check.query_text("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(check.query_int64("SELECT count(*) FROM requests"), 2);
+    EXPECT_EQ(check.query_int64("SELECT count(*) FROM inventory_lines"), 51);
+}
+
+TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
+    TempDir dir;
+    auto options = options_for(dir);
+    // Values longer than 1,000 bytes are refused by SQLite (SQLITE_TOOBIG): a per-request error.
+    options.on_connection_open = [](sqlite::Database& db) {
+        sqlite3_limit(db.handle(), SQLITE_LIMIT_LENGTH, 1000);
+    };
+    RequestStore store(options);
+
+    // Hold the writer inside the first callback so the next three requests queue up and are
+    // committed together.
+    std::latch in_callback(1), queued(1);
+    std::promise<void> first_done;
+    store.enqueue(request(inventory(1, 1)), [&](StoreResult<EnqueueResult> r) {
+        EXPECT_TRUE(std::holds_alternative<EnqueueResult>(r));
+        in_callback.count_down();
+        queued.wait();
+        first_done.set_value();
+    });
+    in_callback.wait();
+
+    auto bad = inventory(3, 3);
+    bad.lines[2].sku = std::string(5000, 's');  // the request row and two lines go in first
+    std::vector<std::future<StoreResult<EnqueueResult>>> answers;
+    std::vector<domain::Message> messages{inventory(2, 2), bad, inventory(4, 2)};
+    for (auto& message : messages) {
+        auto answer = std::make_shared<std::promise<StoreResult<EnqueueResult>>>();
+        answers.push_back(answer->get_future());
+        store.enqueue(request(std::move(message)),
+                      [answer](StoreResult<EnqueueResult> r) { answer->set_value(std::move(r)); });
+    }
+    const auto commits_before = store.stats().commits;
+    queued.count_down();
+    first_done.get_future().wait();
+
+    const auto a = answers[0].get();
+    const auto b = answers[1].get();
+    const auto c = answers[2].get();
+    EXPECT_TRUE(std::holds_alternative<EnqueueResult>(a));
+    ASSERT_TRUE(std::holds_alternative<std::error_code>(b));
+    EXPECT_EQ(std::get<std::error_code>(b).value(), SQLITE_TOOBIG);
+    EXPECT_TRUE(std::holds_alternative<EnqueueResult>(c));
+    EXPECT_EQ(store.stats().commits, commits_before + 1) << "the three were not one batch";
+
+    const auto path = options.path;
+    EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), 3);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM requests WHERE message_key = '3'"), 0);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), 1 + 2 + 2);
+    EXPECT_EQ(store.stats().failed_jobs, 1u);
+}
+
+TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    std::latch in_callback(1), queued(1);
+    store.enqueue(request(inventory(1, 1)), [&](StoreResult<EnqueueResult>) {
+        in_callback.count_down();
+        queued.wait();
+    });
+    in_callback.wait();
+    std::vector<std::future<StoreResult<EnqueueResult>>> answers;
+    for (int i = 0; i < 3; ++i) {
+        auto answer = std::make_shared<std::promise<StoreResult<EnqueueResult>>>();
+        answers.push_back(answer->get_future());
+        store.enqueue(
+            request(inventory(10 + i, 1), std::string(3 << 20, static_cast<char>('a' + i))),
+            [answer](StoreResult<EnqueueResult> r) { answer->set_value(std::move(r)); });
+    }
+    const auto commits_before = store.stats().commits;
+    queued.count_down();
+    for (auto& a : answers) EXPECT_TRUE(std::holds_alternative<EnqueueResult>(a.get()));
+    // About 4 MiB per transaction: two 3 MiB bodies, then the third.
+    EXPECT_EQ(store.stats().commits, commits_before + 2);
+}
+
+TEST(RequestStore, WalIsCheckpointedAndStaysBounded) {
+    TempDir dir;
+    const auto path = options_for(dir).path;
+    {
+        RequestStore store(options_for(dir));
+        const std::string body(8000, 'b');
+        std::atomic<int> answered{0};
+        std::promise<void> all;
+        constexpr int n = 6000;  // about 48 MiB of bodies, several times the WAL's target size
+        for (int i = 0; i < n; ++i) {
+            store.enqueue(request(inventory(i + 1, 1), body + std::to_string(i)),
+                          [&](StoreResult<EnqueueResult> r) {
+                              EXPECT_TRUE(std::holds_alternative<EnqueueResult>(r));
+                              if (++answered == n) all.set_value();
+                          });
+        }
+        all.get_future().wait();
+        EXPECT_GE(store.stats().checkpoints, 1u);
+        const auto wal = std::filesystem::path(path.string() + "-wal");
+        ASSERT_TRUE(std::filesystem::exists(wal));
+        // Inline checkpoint at 8192 frames of 4 KiB, plus one batch in flight (~4 MiB).
+        EXPECT_LT(std::filesystem::file_size(wal), std::uintmax_t{48} << 20);
+    }
+    sqlite::Database check(path, SQLITE_OPEN_READONLY);
+    EXPECT_EQ(check.query_text("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(check.query_int64("SELECT count(*) FROM requests"), 6000);
+}
+
+TEST(RequestStore, CloseDrainsWhatIsQueuedAndRefusesLaterWork) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    constexpr int n = 1000;
+    std::atomic<int> acked{0};
+    for (int i = 0; i < n; ++i) {
+        store.enqueue(request(inventory(i + 1, 2)), [&](StoreResult<EnqueueResult> r) {
+            if (std::holds_alternative<EnqueueResult>(r)) ++acked;
+        });
+    }
+    store.close();
+    EXPECT_EQ(acked.load(), n);
+    EXPECT_EQ(count(options_for(dir).path, "SELECT count(*) FROM requests"), n);
+
+    std::error_code refused;
+    bool called = false;
+    store.enqueue(request(inventory(5000, 1)), [&](StoreResult<EnqueueResult> r) {
+        called = true;
+        refused = std::get<std::error_code>(r);
+    });
+    EXPECT_TRUE(called);  // at once, not queued
+    EXPECT_EQ(refused, std::errc::operation_canceled);
+    std::error_code grant_error;
+    store.save_grant(AuthGrant{"h", "m2_token", "default", "u", 1},
+                     [&](std::error_code ec) { grant_error = ec; });
+    EXPECT_EQ(grant_error, std::errc::operation_canceled);
+    store.close();  // idempotent
+}
+
+TEST(RequestStore, CloseFromACallbackDoesNotDeadlock) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    std::promise<void> called;
+    store.enqueue(request(inventory(1, 1)), [&](StoreResult<EnqueueResult>) {
+        store.close();
+        called.set_value();
+    });
+    EXPECT_EQ(called.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+}
+
+TEST(RequestStore, GrantsAreSavedLoadedExpiredAndDeleted) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    const auto now = unix_seconds(std::chrono::system_clock::now());
+    EXPECT_FALSE(testing::wait_grant(store, {"hash-a", "m1_session", "default", "wms", now + 100}));
+    EXPECT_FALSE(
+        testing::wait_grant(store, {"hash-b", "m2_token", "eu", "integration", now + 1000}));
+
+    auto grants = store.load_grants(now);
+    ASSERT_EQ(grants.size(), 2u);
+    EXPECT_EQ(grants[0].secret_hash, "hash-a");
+    EXPECT_EQ(grants[0].kind, "m1_session");
+    EXPECT_EQ(grants[0].store_code, "default");
+    EXPECT_EQ(grants[0].username, "wms");
+    EXPECT_EQ(grants[0].expires_at, now + 100);
+    EXPECT_EQ(grants[1].secret_hash, "hash-b");
+
+    grants = store.load_grants(now + 500);  // hash-a has expired by then
+    ASSERT_EQ(grants.size(), 1u);
+    EXPECT_EQ(grants[0].secret_hash, "hash-b");
+
+    // Saving again under the same hash extends it.
+    EXPECT_FALSE(
+        testing::wait_grant(store, {"hash-a", "m1_session", "default", "wms", now + 2000}));
+    EXPECT_EQ(store.load_grants(now + 1500).size(), 1u);
+
+    std::promise<std::error_code> deleted;
+    store.delete_grant("hash-a", [&](std::error_code ec) { deleted.set_value(ec); });
+    EXPECT_FALSE(deleted.get_future().get());
+    grants = store.load_grants(now);
+    ASSERT_EQ(grants.size(), 1u);
+    EXPECT_EQ(grants[0].secret_hash, "hash-b");
+
+    // Already-expired grants are purged whenever a grant is saved.
+    EXPECT_FALSE(testing::wait_grant(store, {"hash-old", "m2_token", "default", "u", now - 10}));
+    EXPECT_FALSE(testing::wait_grant(store, {"hash-c", "m2_token", "default", "u", now + 10}));
+    EXPECT_EQ(count(options_for(dir).path,
+                    "SELECT count(*) FROM auth_grants WHERE secret_hash = 'hash-old'"),
+              0);
+}
+
+TEST(RequestStore, InvalidGrantKindIsRefusedWithAnError) {
+    TempDir dir;
+    RequestStore store(options_for(dir));
+    const auto ec = testing::wait_grant(
+        store,
+        {"h", "cookie", "default", "u", unix_seconds(std::chrono::system_clock::now()) + 10});
+    EXPECT_EQ(ec.category(), sqlite::sqlite_category());
+    EXPECT_EQ(ec.value(), SQLITE_CONSTRAINT_CHECK);
+}
+
+TEST(RequestStore, RefusesADatabaseFromANewerBinary) {
+    TempDir dir;
+    const auto path = options_for(dir).path;
+    { RequestStore store(options_for(dir)); }
+    {
+        sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+        db.exec("INSERT INTO schema_migrations(version, applied_at) VALUES (999, 'future')");
+    }
+    try {
+        RequestStore store(options_for(dir));
+        FAIL() << "opened a newer database";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string{e.what()}.find("newer"), std::string::npos) << e.what();
+        EXPECT_NE(std::string{e.what()}.find(path.string()), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(RequestReader{path}, std::runtime_error);
+}
+
+TEST(RequestStore, NormalSynchronousWhenAsked) {
+    TempDir dir;
+    auto options = options_for(dir);
+    options.synchronous_full = false;
+    std::int64_t synchronous = -1;
+    options.on_connection_open = [&](sqlite::Database& db) {
+        synchronous = db.query_int64("PRAGMA synchronous");
+    };
+    RequestStore store(options);
+    EXPECT_EQ(synchronous, 1);  // NORMAL
+}
+
+}  // namespace
+}  // namespace ofbridge::queue

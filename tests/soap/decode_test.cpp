@@ -1,0 +1,389 @@
+// decode() on every real message shape (tests/soap/data/) and on the variants that make gSOAP
+// lose data silently when left to itself (gsoap-beast notes §2.4).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "test_support.h"
+
+namespace ofbridge::soap::test {
+namespace {
+
+using domain::WireInventoryUpdate;
+using domain::WireShipmentCreate;
+using domain::WireText;
+
+constexpr std::string_view inventory_service =
+    "realtimeDespatchOrderFlowInventoryRequestManagementV1";
+constexpr std::string_view shipment_service =
+    "realtimeDespatchOrderFlowShipmentRequestManagementV1";
+
+TEST(DecodeMagento1, ByteExactDesignInventoryMessage) {
+    const auto request = expect_decoded(read_data("m1_inventory.xml"), "text/xml; charset=utf-8",
+                                        "urn:Mage_Api_Model_Server_V2_HandlerAction");
+    EXPECT_EQ(request.version, SoapVersion::v11);
+    EXPECT_EQ(request.style, Style::m1_rpc);
+    EXPECT_EQ(request.operation, "orderflowInventoryMultiUpdate");
+    EXPECT_EQ(request.namespace_uri, "urn:Magento");
+    EXPECT_EQ(request.service, "");
+    const auto message = expect_message<WireInventoryUpdate>(request);
+    EXPECT_EQ(message.pairing, domain::Pairing::by_position);
+    EXPECT_EQ(message.session_id, WireText{"SESSION"});
+    EXPECT_EQ(message.message_seq_id, WireText{"4"});
+    ASSERT_EQ(message.qtys.size(), 1u);
+    EXPECT_EQ(message.qtys[0].sku, WireText{"hdd000"});
+    EXPECT_EQ(message.qtys[0].qty, WireText{"0"});
+    EXPECT_EQ(message.qtys[0].source, std::nullopt);
+    ASSERT_EQ(message.seqs.size(), 1u);
+    EXPECT_EQ(message.seqs[0].sku, WireText{"hdd000"});
+    EXPECT_EQ(message.seqs[0].seq, WireText{"10"});
+    EXPECT_EQ(message.seqs[0].last_order_exported, std::nullopt);
+}
+
+TEST(DecodeMagento1, OtherArraySpellingWithUndeclaredPrefixes) {
+    // skusQty/skusSeqId, and ns1:, xsi:, SOAP-ENC: used without being declared: gSOAP's default
+    // mode fails, the retry ignoring namespaces succeeds.
+    const auto request = expect_decoded(read_data("m1_inventory_undeclared.xml"));
+    EXPECT_EQ(request.operation, "orderflowInventoryMultiUpdate");
+    EXPECT_EQ(request.namespace_uri, "");  // undeclared
+    const auto message = expect_message<WireInventoryUpdate>(request);
+    EXPECT_EQ(message.session_id, WireText{"0b6fd9e1c9f1e2d8a4f3"});
+    EXPECT_EQ(message.message_seq_id, WireText{"5"});
+    ASSERT_EQ(message.qtys.size(), 2u);
+    EXPECT_EQ(message.qtys[1].sku, WireText{"ssd512"});
+    EXPECT_EQ(message.qtys[1].qty, WireText{"3"});
+    ASSERT_EQ(message.seqs.size(), 2u);
+    EXPECT_EQ(message.seqs[0].seq, WireText{"101"});
+    EXPECT_EQ(message.seqs[0].last_order_exported, WireText{"2026-11-20T10:15:00"});
+    EXPECT_EQ(message.seqs[1].last_order_exported, std::nullopt);
+}
+
+TEST(DecodeMagento1, OtherArraySpellingWithDeclaredNamespaces) {
+    auto body = replace_all(read_data("m1_inventory.xml"), "<skuQty ", "<skusQty ");
+    body = replace_all(body, "</skuQty>", "</skusQty>");
+    body = replace_all(body, "<skuSeqId ", "<skusSeqId ");
+    body = replace_all(body, "</skuSeqId>", "</skusSeqId>");
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    ASSERT_EQ(message.qtys.size(), 1u);
+    ASSERT_EQ(message.seqs.size(), 1u);
+    EXPECT_EQ(message.seqs[0].seq, WireText{"10"});
+}
+
+TEST(DecodeMagento1, BothArraySpellingsAtOnceIsAFault) {
+    auto body =
+        replace_all(read_data("m1_inventory.xml"), "<messageSeqId",
+                    "<skusQty><item><key>x</key><value>1</value></item></skusQty><messageSeqId");
+    EXPECT_NE(expect_client_fault(body).find("skusQty"), std::string::npos);
+}
+
+TEST(DecodeMagento1, ArrayTypeSizeIsNeverTrusted) {
+    const auto inflated =
+        replace_all(read_data("m1_inventory.xml"), "ns1:skuQty[1]", "ns1:skuQty[99999]");
+    EXPECT_EQ(expect_message<WireInventoryUpdate>(expect_decoded(inflated)).qtys.size(), 1u);
+
+    const std::string item =
+        R"(<item xsi:type="ns1:skuQty"><key xsi:type="xsd:string">hdd000</key><value xsi:type="xsd:int">0</value></item>)";
+    std::string five_items;
+    for (int i = 0; i < 5; ++i)
+        five_items += replace_all(item, "hdd000", "sku" + std::to_string(i));
+    auto understated = replace_all(read_data("m1_inventory.xml"), "ns1:skuQty[1]", "ns1:skuQty[2]");
+    understated = replace_all(understated, item, five_items);
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(understated));
+    ASSERT_EQ(message.qtys.size(), 5u);
+    EXPECT_EQ(message.qtys[4].sku, WireText{"sku4"});
+}
+
+TEST(DecodeMagento1, NumbersArePassedThroughAsSentWhateverTheXsiType) {
+    auto body =
+        replace_all(read_data("m1_inventory.xml"), R"(<value xsi:type="xsd:int">10</value>)",
+                    R"(<value xsi:type="xsd:string"> 7 </value>)");
+    body = replace_all(body, R"(<messageSeqId xsi:type="xsd:int">4)",
+                       R"(<messageSeqId xsi:type="xsd:string">99999999999)");
+    body = replace_all(body, R"(<value xsi:type="xsd:int">0</value>)",
+                       R"(<value xsi:type="xsd:long">1e9</value>)");
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    EXPECT_EQ(message.seqs[0].seq, WireText{" 7 "});
+    EXPECT_EQ(message.message_seq_id, WireText{"99999999999"});
+    EXPECT_EQ(message.qtys[0].qty, WireText{"1e9"});
+}
+
+TEST(DecodeMagento1, AbsentAndEmptyAndNilAreDistinguished) {
+    auto body = replace_all(read_data("m1_inventory.xml"),
+                            R"(<sessionId xsi:type="xsd:string">SESSION</sessionId>)", "");
+    body = replace_all(body, R"(<messageSeqId xsi:type="xsd:int">4</messageSeqId>)",
+                       "<messageSeqId></messageSeqId>");
+    auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    EXPECT_EQ(message.session_id, std::nullopt);
+    EXPECT_EQ(message.message_seq_id, WireText{""});
+
+    body = replace_all(read_data("m1_inventory.xml"),
+                       R"(<sessionId xsi:type="xsd:string">SESSION</sessionId>)",
+                       R"(<sessionId xsi:nil="true"/>)");
+    message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    EXPECT_EQ(message.session_id, std::nullopt);
+}
+
+TEST(DecodeMagento1, QualifiedChildrenDecode) {
+    const auto body = replace_all(read_data("m1_inventory.xml"),
+                                  R"(<sessionId xsi:type="xsd:string">SESSION</sessionId>)",
+                                  "<ns1:sessionId>QUALIFIED</ns1:sessionId>");
+    EXPECT_EQ(expect_message<WireInventoryUpdate>(expect_decoded(body)).session_id,
+              WireText{"QUALIFIED"});
+}
+
+TEST(DecodeMagento1, UnknownElementIsAFaultNotSilentlyDropped) {
+    const auto body = replace_all(read_data("m1_inventory.xml"),
+                                  "<sessionId xsi:type=\"xsd:string\">SESSION</sessionId>",
+                                  "<sesionId>SESSION</sesionId>");
+    EXPECT_NE(expect_client_fault(body).find("sesionId"), std::string::npos);
+    // Array items must be <item>: gSOAP would drop any other name.
+    const auto renamed_items = replace_all(
+        replace_all(read_data("m1_inventory.xml"), "<item xsi:type=\"ns1:skuQty\">", "<skuQty>"),
+        "</value></item></skuQty>", "</value></skuQty></skuQty>");
+    EXPECT_FALSE(expect_client_fault(renamed_items).empty());
+}
+
+TEST(DecodeMagento1, Utf8TextSurvives) {
+    const auto body = replace_all(read_data("m1_inventory.xml"), ">hdd000<", ">Ωmega-😀-caf&#xE9;<");
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    EXPECT_EQ(message.qtys[0].sku, WireText{"Ωmega-😀-café"});
+}
+
+TEST(DecodeMagento1, Login) {
+    const auto request = expect_decoded(read_data("m1_login.xml"));
+    EXPECT_EQ(request.operation, "login");
+    const auto login = expect_message<domain::WireLogin>(request);
+    EXPECT_EQ(login.username, WireText{"orderflow"});
+    EXPECT_EQ(login.api_key, WireText{"s3cr3t-api-key"});
+}
+
+TEST(DecodeMagento1, LoginWithUndeclaredPrefixesAndEncodingStyleTypo) {
+    const std::string body =
+        R"(<?xml version="1.0" encoding="UTF-8"?>)"
+        R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" )"
+        R"(SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/,"><SOAP-ENV:Body><ns1:login>)"
+        R"(<username xsi:type="xsd:string">wms</username><apiKey xsi:type="xsd:string">k</apiKey>)"
+        R"(</ns1:login></SOAP-ENV:Body></SOAP-ENV:Envelope>)";
+    const auto login = expect_message<domain::WireLogin>(expect_decoded(body));
+    EXPECT_EQ(login.username, WireText{"wms"});
+    EXPECT_EQ(login.api_key, WireText{"k"});
+}
+
+TEST(DecodeMagento1, EndSession) {
+    const auto request = expect_decoded(read_data("m1_end_session.xml"));
+    EXPECT_EQ(request.operation, "endSession");
+    EXPECT_EQ(expect_message<domain::WireEndSession>(request).session_id,
+              WireText{"0b6fd9e1c9f1e2d8a4f3"});
+}
+
+TEST(DecodeMagento1, Shipment) {
+    const auto request = expect_decoded(read_data("m1_shipment.xml"));
+    EXPECT_EQ(request.operation, "orderflowShipmentCreate");
+    const auto shipment = expect_message<WireShipmentCreate>(request);
+    EXPECT_EQ(shipment.session_id, WireText{"0b6fd9e1c9f1e2d8a4f3"});
+    EXPECT_EQ(shipment.order_increment_id, WireText{"100000042"});
+    ASSERT_EQ(shipment.items.size(), 2u);
+    EXPECT_EQ(shipment.items[1].sku, WireText{"ssd512"});
+    EXPECT_EQ(shipment.items[1].qty, WireText{"2"});
+    EXPECT_EQ(shipment.items[1].source, std::nullopt);
+    EXPECT_EQ(shipment.comment, WireText{"Despatched from warehouse 1 & packed"});
+    EXPECT_EQ(shipment.email, WireText{"1"});
+    EXPECT_EQ(shipment.include_comment, WireText{"0"});
+    EXPECT_EQ(shipment.courier_name, WireText{"Royal Mail"});
+    EXPECT_EQ(shipment.service_name, WireText{"Tracked 24"});
+    EXPECT_EQ(shipment.tracking_number, WireText{"RM123456789GB"});
+    EXPECT_EQ(shipment.date_shipped, WireText{"2026-11-23"});
+    EXPECT_EQ(shipment.message_seq_id, WireText{"77"});
+    EXPECT_TRUE(shipment.tracks.empty());
+}
+
+TEST(DecodeMagento1, Soap12Envelope) {
+    const auto request =
+        expect_decoded(read_data("m1_inventory_soap12.xml"), "application/soap+xml; charset=utf-8");
+    EXPECT_EQ(request.version, SoapVersion::v12);
+    const auto message = expect_message<WireInventoryUpdate>(request);
+    EXPECT_EQ(message.session_id, WireText{"SESSION12"});
+    EXPECT_EQ(message.qtys.at(0).qty, WireText{"9"});
+    EXPECT_EQ(message.seqs.at(0).seq, WireText{"11"});
+}
+
+TEST(DecodeMagento2, InventoryTwoSourcesOneSkuUnqualifiedChildren) {
+    const auto request =
+        expect_decoded(read_data("m2_inventory.xml"),
+                       "application/soap+xml; charset=utf-8; "
+                       "action=\"realtimeDespatchOrderFlowInventoryRequestManagementV1Update\"");
+    EXPECT_EQ(request.version, SoapVersion::v12);
+    EXPECT_EQ(request.style, Style::m2_document);
+    EXPECT_EQ(request.operation, "realtimeDespatchOrderFlowInventoryRequestManagementV1Update");
+    EXPECT_EQ(request.service, inventory_service);
+    EXPECT_EQ(request.namespace_uri,
+              "https://shop.example.com/soap/"
+              "default?services=realtimeDespatchOrderFlowInventoryRequestManagementV1");
+    const auto message = expect_message<WireInventoryUpdate>(request);
+    EXPECT_EQ(message.pairing, domain::Pairing::by_sku);
+    EXPECT_EQ(message.session_id, std::nullopt);
+    EXPECT_EQ(message.message_seq_id, WireText{"900"});
+    ASSERT_EQ(message.qtys.size(), 3u);
+    EXPECT_EQ(message.qtys[0].sku, WireText{"hdd000"});
+    EXPECT_EQ(message.qtys[0].source, WireText{"default"});
+    EXPECT_EQ(message.qtys[1].sku, WireText{"hdd000"});
+    EXPECT_EQ(message.qtys[1].qty, WireText{"4"});
+    EXPECT_EQ(message.qtys[1].source, WireText{"leeds"});
+    EXPECT_EQ(message.qtys[2].source, std::nullopt);
+    ASSERT_EQ(message.seqs.size(), 2u);
+    EXPECT_EQ(message.seqs[0].seq, WireText{"2001"});
+    EXPECT_EQ(message.seqs[0].last_order_exported, WireText{"2026-11-22 23:59:00"});
+    EXPECT_EQ(message.qtys[0].last_order_exported, std::nullopt);
+}
+
+TEST(DecodeMagento2, InventoryQualifiedChildrenDefaultNamespaceLastOrderOnQtyItem) {
+    const auto request = expect_decoded(read_data("m2_inventory_qualified.xml"), "text/xml");
+    EXPECT_EQ(request.version, SoapVersion::v11);
+    EXPECT_EQ(request.namespace_uri,
+              "http://10.0.0.7:8080/index.php/soap/"
+              "all?services=realtimeDespatchOrderFlowInventoryRequestManagementV1");
+    const auto message = expect_message<WireInventoryUpdate>(request);
+    ASSERT_EQ(message.qtys.size(), 1u);
+    EXPECT_EQ(message.qtys[0].qty, WireText{"7"});
+    EXPECT_EQ(message.qtys[0].last_order_exported, WireText{"2026-11-21T08:00:00"});
+    ASSERT_EQ(message.seqs.size(), 1u);
+    EXPECT_EQ(message.seqs[0].last_order_exported, std::nullopt);
+}
+
+TEST(DecodeMagento2, InventoryQualifiedChildrenWithPrefix) {
+    auto body = read_data("m2_inventory.xml");
+    for (std::string_view name : {"productQtys", "productSeqs", "item", "sku", "qty", "source",
+                                  "seq", "lastOrderExported", "messageSeqId"}) {
+        body = replace_all(body, "<" + std::string(name) + ">", "<ns1:" + std::string(name) + ">");
+        body =
+            replace_all(body, "</" + std::string(name) + ">", "</ns1:" + std::string(name) + ">");
+    }
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    EXPECT_EQ(message.qtys.size(), 3u);
+    EXPECT_EQ(message.qtys[1].source, WireText{"leeds"});
+    EXPECT_EQ(message.seqs.size(), 2u);
+    EXPECT_EQ(message.message_seq_id, WireText{"900"});
+}
+
+TEST(DecodeMagento2, AnyEndpointNamespaceMatches) {
+    for (std::string_view uri :
+         {"http://a/soap/default?services=",
+          "https://wms.example:8443/index.php/soap/store_2?services=", "urn:x?services="}) {
+        const auto body =
+            replace_all(read_data("m2_inventory.xml"),
+                        "https://shop.example.com/soap/default?services=", std::string(uri));
+        const auto request = expect_decoded(body);
+        EXPECT_EQ(request.namespace_uri, std::string(uri) + std::string(inventory_service));
+        EXPECT_EQ(expect_message<WireInventoryUpdate>(request).qtys.size(), 3u);
+    }
+    // A multi-service endpoint URL, as a client built from ?wsdl&services=a,b sends it.
+    const auto multi = replace_all(read_data("m2_inventory.xml"), "?services=realtimeDespatch",
+                                   "?services=integrationAdminTokenServiceV1,realtimeDespatch");
+    EXPECT_EQ(expect_message<WireInventoryUpdate>(expect_decoded(multi)).qtys.size(), 3u);
+}
+
+TEST(DecodeMagento2, MultiServiceEndpointWhereAnotherServiceMatchesFirst) {
+    // The URI names the inventory service first, so gSOAP's pattern table binds it to the
+    // inventory prefix and the shipment element mismatches: the namespace-ignoring retry decodes
+    // it.
+    const auto body =
+        replace_all(read_data("m2_shipment.xml"), "?services=realtimeDespatchOrderFlowShipment",
+                    "?services=realtimeDespatchOrderFlowInventoryRequestManagementV1,"
+                    "realtimeDespatchOrderFlowShipment");
+    const auto shipment = expect_message<WireShipmentCreate>(expect_decoded(body));
+    EXPECT_EQ(shipment.items.size(), 2u);
+    EXPECT_EQ(shipment.tracks.size(), 2u);
+    EXPECT_EQ(shipment.message_seq_id, WireText{"78"});
+}
+
+TEST(DecodeMagento2, WrongServiceNamespaceIsAFault) {
+    const auto body =
+        replace_all(read_data("m2_inventory.xml"), "services=realtimeDespatchOrderFlowInventory",
+                    "services=realtimeDespatchOrderFlowShipment");
+    EXPECT_NE(expect_client_fault(body).find("services="), std::string::npos);
+}
+
+TEST(DecodeMagento2, ChildInForeignNamespaceIsAFault) {
+    const auto body = replace_all(read_data("m2_inventory.xml"), "<messageSeqId>900</messageSeqId>",
+                                  R"(<x:messageSeqId xmlns:x="urn:other">900</x:messageSeqId>)");
+    EXPECT_NE(expect_client_fault(body).find("urn:other"), std::string::npos);
+}
+
+TEST(DecodeMagento2, ShipmentWithTracksIgnoresLeftoverSessionId) {
+    const auto request = expect_decoded(read_data("m2_shipment.xml"), "application/soap+xml");
+    EXPECT_EQ(request.service, shipment_service);
+    EXPECT_EQ(request.operation, "realtimeDespatchOrderFlowShipmentRequestManagementV1Create");
+    const auto shipment = expect_message<WireShipmentCreate>(request);
+    EXPECT_EQ(shipment.session_id, std::nullopt);
+    EXPECT_EQ(shipment.order_increment_id, WireText{"000000123"});
+    ASSERT_EQ(shipment.items.size(), 2u);
+    EXPECT_EQ(shipment.items[0].source, WireText{"default"});
+    EXPECT_EQ(shipment.items[1].qty, WireText{"2"});
+    EXPECT_EQ(shipment.tracks, (std::vector<std::string>{"TRK-1", "TRK-2"}));
+    EXPECT_EQ(shipment.tracking_number, WireText{"TRK-0"});
+    EXPECT_EQ(shipment.courier_name, WireText{"DPD"});
+    EXPECT_EQ(shipment.service_name, WireText{"Next Day"});
+    EXPECT_EQ(shipment.email, WireText{"1"});
+    EXPECT_EQ(shipment.include_comment, WireText{"1"});
+    EXPECT_EQ(shipment.comment, WireText{"Part shipment"});
+    EXPECT_EQ(shipment.date_shipped, WireText{"2026-11-23 09:00:00"});
+    EXPECT_EQ(shipment.message_seq_id, WireText{"78"});
+}
+
+TEST(DecodeMagento2, ProductAndOrderExport) {
+    const auto product = expect_decoded(read_data("m2_product_export.xml"));
+    const auto product_ack = expect_message<domain::WireExportAck>(product);
+    EXPECT_EQ(product_ack.entity, domain::Entity::product_export);
+    EXPECT_EQ(product_ack.reference, WireText{"hdd000"});
+    EXPECT_EQ(product.operation, "realtimeDespatchOrderFlowProductRequestManagementV1Export");
+
+    const auto order = expect_decoded(read_data("m2_order_export.xml"));
+    const auto order_ack = expect_message<domain::WireExportAck>(order);
+    EXPECT_EQ(order_ack.entity, domain::Entity::order_export);
+    EXPECT_EQ(order_ack.reference, WireText{"000000123"});
+}
+
+TEST(DecodeMagento2, CreateAdminAccessToken) {
+    const auto request = expect_decoded(read_data("m2_create_admin_token.xml"));
+    EXPECT_EQ(request.operation, "integrationAdminTokenServiceV1CreateAdminAccessToken");
+    EXPECT_EQ(request.service, "integrationAdminTokenServiceV1");
+    const auto token = expect_message<domain::WireCreateToken>(request);
+    EXPECT_EQ(token.username, WireText{"wms"});
+    EXPECT_EQ(token.password, WireText{"p<ss word"});
+}
+
+TEST(DecodeThreads, EachThreadHasItsOwnContext) {
+    const auto m1 = read_data("m1_inventory.xml");
+    const auto m2 = read_data("m2_shipment.xml");
+    std::atomic<int> failures{0};
+    auto work = [&](const std::string& body, std::size_t expected_items) {
+        for (int i = 0; i < 300; ++i) {
+            auto result = decode(body, "", "", {});
+            const auto* request = std::get_if<DecodedRequest>(&result);
+            if (!request) {
+                ++failures;
+                continue;
+            }
+            std::size_t items = std::visit(
+                [](const auto& m) -> std::size_t {
+                    if constexpr (requires { m.qtys; })
+                        return m.qtys.size();
+                    else if constexpr (requires { m.items; })
+                        return m.items.size();
+                    else
+                        return 0;
+                },
+                request->message);
+            if (items != expected_items) ++failures;
+        }
+    };
+    std::thread first(work, std::cref(m1), 1u);
+    std::thread second(work, std::cref(m2), 2u);
+    first.join();
+    second.join();
+    EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace ofbridge::soap::test
