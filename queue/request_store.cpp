@@ -414,6 +414,15 @@ struct RequestStore::Impl {
         }
         requests += stored;
         redeliveries += redelivered;
+        if (stored > 0 && options.on_commit) {
+            try {
+                options.on_commit();
+            } catch (const std::exception& e) {
+                spdlog::error("queue: on_commit hook threw: {}", e.what());
+            } catch (...) {
+                spdlog::error("queue: on_commit hook threw");
+            }
+        }
         spdlog::debug(
             "queue: committed {} jobs ({} new requests, {} re-deliveries) in {} us", batch.size(),
             stored, redelivered,

@@ -1,9 +1,15 @@
 #include "commands.h"
 
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <fstream>
 #include <iostream>
 
+#include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/request_views.h"
 #include "ofbridge/queue/request_reader.h"
+#include "ofbridge/worker/catalog_reader.h"
 
 namespace ofbridge::app {
 
@@ -12,6 +18,24 @@ config::Config load(const CommonOptions& options) {
                                               : config::load_config_file(options.config_file);
     if (!options.data_dir.empty()) config.server.data_dir = options.data_dir;
     return config;
+}
+
+worker::WorkerOptions worker_options(const config::Config& config) {
+    worker::WorkerOptions options;
+    options.database = config.database_path();
+    options.workers = config.worker.workers;
+    options.batch_size = config.worker.batch_size;
+    options.lease = config.worker.lease;
+    options.max_attempts = config.worker.max_attempts;
+    options.retry_base = config.worker.retry_base;
+    options.retry_max = config.worker.retry_max;
+    options.synchronous_full = config.storage.synchronous_full;
+    options.inventory.allow_negative = config.inventory.allow_negative;
+    options.inventory.reject_unknown_skus = config.inventory.reject_unknown_skus;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    options.instance_id = std::string(host) + ":" + std::to_string(::getpid());
+    return options;
 }
 
 int list_requests(const CommonOptions& common, const ListRequestsOptions& options) {
@@ -31,6 +55,100 @@ int show_request(const CommonOptions& common, std::int64_t id, bool json) {
         return 3;
     }
     std::cout << (json ? admin::request_json(*request) : admin::request_text(*request));
+    return 0;
+}
+
+int reprocess_request(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    auto result = worker::reprocess_request(worker_options(config), id);
+    worker::CatalogReader reader(config.database_path());
+    auto report = reader.get_import(result.report_id);
+    if (json) {
+        boost::json::object out{{"request_id", result.request_id},
+                                {"report_id", result.report_id},
+                                {"state", result.state}};
+        if (report) out["report"] = boost::json::parse(admin::import_json(*report));
+        std::cout << boost::json::serialize(out) << "\n";
+    } else {
+        std::cout << "request " << result.request_id << " reprocessed: state " << result.state
+                  << ", import report " << result.report_id << "\n";
+        if (report) std::cout << admin::import_text(*report);
+    }
+    return 0;
+}
+
+int list_imports(const CommonOptions& common, const ListImportsOptions& options) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto rows = reader.list_imports({options.entity, options.result, options.limit});
+    std::cout << (options.json ? admin::imports_json(rows) : admin::imports_table(rows));
+    return 0;
+}
+
+int show_import(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto report = reader.get_import(id);
+    if (!report) {
+        std::cerr << "ofbridge: no import report " << id << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::import_json(*report) : admin::import_text(*report));
+    return 0;
+}
+
+int get_stock(const CommonOptions& common, const std::string& sku,
+              const std::optional<std::string>& source, bool json) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto rows = reader.stock(sku, source);
+    if (rows.empty()) {
+        std::cerr << "ofbridge: no stock level for SKU '" << sku << "'"
+                  << (source ? " at source '" + *source + "'" : std::string{}) << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::stock_json(rows) : admin::stock_table(rows));
+    return 0;
+}
+
+int list_stock(const CommonOptions& common, std::size_t limit, bool json) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto rows = reader.stock_list(limit);
+    std::cout << (json ? admin::stock_json(rows) : admin::stock_table(rows));
+    return 0;
+}
+
+// FILE holds one product or Magento's product list shape {"items": [...]}; only sku and name
+// are kept (the catalog is what reject_unknown_skus checks against).
+int import_products(const CommonOptions& common, const std::filesystem::path& file) {
+    const auto config = load(common);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    boost::system::error_code ec;
+    auto document = boost::json::parse(text, ec);
+    if (ec) throw std::runtime_error(file.string() + ": not valid JSON: " + ec.message());
+    std::vector<boost::json::value> items;
+    if (document.is_object() && document.as_object().contains("items") &&
+        document.as_object().at("items").is_array()) {
+        for (const auto& item : document.as_object().at("items").as_array()) items.push_back(item);
+    } else {
+        items.push_back(document);
+    }
+    std::vector<worker::ProductRecord> products;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto* object = items[i].if_object();
+        const auto* sku = object ? object->if_contains("sku") : nullptr;
+        if (!sku || !sku->is_string() || sku->as_string().empty())
+            throw std::runtime_error(file.string() + ": product " + std::to_string(i + 1) +
+                                     " has no \"sku\" string");
+        std::string name;
+        if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->as_string();
+        products.push_back({std::string(sku->as_string()), std::move(name)});
+    }
+    worker::import_products(config.database_path(), products);
+    std::cout << "imported " << products.size() << " products\n";
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ofbridge/config/config.h"
+#include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
 
@@ -18,6 +19,9 @@ struct CommonOptions {
 
 // Loads the config named by `options` (or the defaults) and applies --data-dir.
 config::Config load(const CommonOptions& options);
+
+// The worker settings of a config (shared by `serve` and `requests reprocess`).
+worker::WorkerOptions worker_options(const config::Config& config);
 
 struct ServeOptions {
     std::string listen;  // empty = from the config
@@ -32,5 +36,21 @@ struct ListRequestsOptions {
 };
 int list_requests(const CommonOptions& common, const ListRequestsOptions& options);
 int show_request(const CommonOptions& common, std::int64_t id, bool json);
+int reprocess_request(const CommonOptions& common, std::int64_t id, bool json);
+
+struct ListImportsOptions {
+    std::optional<std::string> entity;
+    std::optional<std::string> result;
+    std::size_t limit = 50;
+    bool json = false;
+};
+int list_imports(const CommonOptions& common, const ListImportsOptions& options);
+int show_import(const CommonOptions& common, std::int64_t id, bool json);
+
+int get_stock(const CommonOptions& common, const std::string& sku,
+              const std::optional<std::string>& source, bool json);
+int list_stock(const CommonOptions& common, std::size_t limit, bool json);
+
+int import_products(const CommonOptions& common, const std::filesystem::path& file);
 
 }  // namespace ofbridge::app

@@ -46,6 +46,66 @@ int main(int argc, char** argv) {
     show->add_flag("--json", show_json, "One JSON document on stdout");
     show->callback([&] { exit_code = show_request(common, show_id, show_json); });
 
+    std::int64_t reprocess_id = 0;
+    bool reprocess_json = false;
+    auto* reprocess = requests->add_subcommand(
+        "reprocess", "Apply one request again now, through the workers' claim path");
+    add_common(reprocess);
+    reprocess->add_option("ID", reprocess_id, "Request id")->required()->check(CLI::PositiveNumber);
+    reprocess->add_flag("--json", reprocess_json, "One JSON document on stdout");
+    reprocess->callback([&] { exit_code = reprocess_request(common, reprocess_id, reprocess_json); });
+
+    auto* imports = app.add_subcommand("imports", "Inspect import reports");
+    imports->require_subcommand(1);
+    ListImportsOptions imports_options;
+    auto* imports_list = imports->add_subcommand("list", "List import reports, newest first");
+    add_common(imports_list);
+    imports_list->add_option("--entity", imports_options.entity, "inventory or shipment")
+        ->check(CLI::IsMember({"inventory", "shipment"}));
+    imports_list->add_option("--result", imports_options.result,
+                             "Only reports with a line of this result")
+        ->check(CLI::IsMember({"Success", "Duplicate", "Superseded", "Failure"}));
+    imports_list->add_option("--limit", imports_options.limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    imports_list->add_flag("--json", imports_options.json, "One JSON document on stdout");
+    imports_list->callback([&] { exit_code = list_imports(common, imports_options); });
+
+    std::int64_t import_id = 0;
+    bool import_json = false;
+    auto* imports_show = imports->add_subcommand("show", "Show one import report with its lines");
+    add_common(imports_show);
+    imports_show->add_option("ID", import_id, "Import report id")->required()->check(CLI::PositiveNumber);
+    imports_show->add_flag("--json", import_json, "One JSON document on stdout");
+    imports_show->callback([&] { exit_code = show_import(common, import_id, import_json); });
+
+    auto* stock = app.add_subcommand("stock", "Inspect stock levels of the local target");
+    stock->require_subcommand(1);
+    std::string stock_sku;
+    std::optional<std::string> stock_source;
+    bool stock_json = false;
+    auto* stock_get = stock->add_subcommand("get", "Stock of one SKU (every source, or one)");
+    add_common(stock_get);
+    stock_get->add_option("SKU", stock_sku, "SKU")->required();
+    stock_get->add_option("--source", stock_source, "Source code");
+    stock_get->add_flag("--json", stock_json, "One JSON document on stdout");
+    stock_get->callback([&] { exit_code = get_stock(common, stock_sku, stock_source, stock_json); });
+    std::size_t stock_limit = 0;
+    auto* stock_list = stock->add_subcommand("list", "All stock levels by SKU and source");
+    add_common(stock_list);
+    stock_list->add_option("--limit", stock_limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    stock_list->add_flag("--json", stock_json, "One JSON document on stdout");
+    stock_list->callback([&] { exit_code = list_stock(common, stock_limit, stock_json); });
+
+    auto* products = app.add_subcommand("products", "Manage the local catalog");
+    products->require_subcommand(1);
+    std::filesystem::path products_file;
+    auto* products_import = products->add_subcommand(
+        "import", "Add or update products from a JSON file (one product or {\"items\": [...]})");
+    add_common(products_import);
+    products_import->add_option("FILE", products_file, "JSON file")->required()->check(CLI::ExistingFile);
+    products_import->callback([&] { exit_code = import_products(common, products_file); });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,15 +1,16 @@
 // `ofbridge serve`: wires the layers together and runs until SIGTERM/SIGINT.
 //
-// Start-up: config -> durable store (migrations) -> ingest (loads live sessions) -> HTTP
-// listener -> "listening on HOST:PORT" on stdout. Shutdown on a signal: the listener stops
-// accepting and finishes in-flight requests, then the store commits whatever is queued and
-// closes; exit status 0. Signals are taken by a dedicated thread with sigwait(), so no work is
+// Start-up: config -> durable store (migrations) -> workers -> ingest (loads live sessions) ->
+// HTTP listener -> "listening on HOST:PORT" on stdout. Every commit of new requests wakes a
+// worker. Shutdown on a signal: the listener stops accepting and finishes in-flight requests,
+// the store commits whatever is queued and closes, the workers finish their batch; exit 0. Signals are taken by a dedicated thread with sigwait(), so no work is
 // done in a signal handler.
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
 namespace {
@@ -74,10 +76,23 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    queue::RequestStore store({config.database_path(), config.storage.max_batch,
-                               config.storage.synchronous_full});
+    // The store exists before the workers (it creates and migrates the database); its commit
+    // hook reaches them through this pointer once they run.
+    std::atomic<worker::WorkerPool*> workers{nullptr};
+    queue::StoreOptions store_options{config.database_path(), config.storage.max_batch,
+                                      config.storage.synchronous_full};
+    store_options.on_commit = [&workers] {
+        if (auto* pool = workers.load()) pool->notify();
+    };
+    queue::RequestStore store(store_options);
     spdlog::info("store open at {} (synchronous={})", config.database_path().string(),
                  config.storage.synchronous_full ? "full" : "normal");
+    worker::Metrics metrics;
+    worker::WorkerPool pool(worker_options(config), metrics);
+    workers = &pool;
+    pool.notify();  // requests left pending by a previous run
+    spdlog::info("{} worker(s) started, batch_size={}", config.worker.workers,
+                 config.worker.batch_size);
     ingest::Ingest ingest(config, store, unix_now);
 
     endpoints::RouterOptions router_options;
@@ -116,7 +131,13 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
     store.close();
-    spdlog::info("stopped");
+    workers = nullptr;
+    pool.stop();
+    spdlog::info("stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "
+                 "{} failed, {} requests dead",
+                 metrics.requests_done.load(), metrics.lines_applied.load(),
+                 metrics.lines_duplicate.load(), metrics.lines_superseded.load(),
+                 metrics.lines_failed.load(), metrics.requests_dead.load());
     return 0;
 }
 

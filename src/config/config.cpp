@@ -124,6 +124,28 @@ void read_limits(KeyReader& r, LimitsConfig& l) {
     r.finish();
 }
 
+void read_worker(KeyReader& r, WorkerConfig& w) {
+    r.read_int("workers", w.workers, 1, 64);
+    r.read_int("batch_size", w.batch_size, 1, 10'000);
+    std::int64_t lease = w.lease.count();
+    r.read_int("lease_seconds", lease, 1, 3600);
+    w.lease = std::chrono::seconds{lease};
+    r.read_int("max_attempts", w.max_attempts, 1, 1000);
+    r.read_ms("retry_base_ms", w.retry_base, 1, 3'600'000);
+    r.read_ms("retry_max_ms", w.retry_max, 1, 86'400'000);
+    if (w.retry_max < w.retry_base) r.fail("retry_max_ms", "a value >= retry_base_ms");
+    r.finish();
+}
+
+void read_inventory(KeyReader& r, InventoryConfig& i) {
+    r.read("allow_negative", i.allow_negative);
+    r.read("reject_unknown_skus", i.reject_unknown_skus);
+    r.read("adjust_inventory", i.adjust_inventory);
+    // The unsent-orders adjustments need the orders the broker does not hold yet.
+    if (i.adjust_inventory != "none") r.fail("adjust_inventory", "\"none\" (order-based adjustments are not available yet)");
+    r.finish();
+}
+
 StoreConfig read_store(const std::string& code, const toml::table& table) {
     StoreConfig store;
     store.code = code;
@@ -179,6 +201,14 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     if (const auto* t = r.table("limits")) {
         KeyReader s(*t, "limits");
         read_limits(s, config.limits);
+    }
+    if (const auto* t = r.table("worker")) {
+        KeyReader s(*t, "worker");
+        read_worker(s, config.worker);
+    }
+    if (const auto* t = r.table("inventory")) {
+        KeyReader s(*t, "inventory");
+        read_inventory(s, config.inventory);
     }
     if (const auto* t = r.table("stores")) {
         for (const auto& [code, node] : *t) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gate.h"
+#include "xml_escape.h"
 #include "soapH.h"
 
 namespace ofbridge::soap {
@@ -241,6 +242,31 @@ std::variant<WireMessage, std::string> decode_with(DecodeAttempt attempt, Getter
            " is not part of the operation (unknown name or namespace)";
 }
 
+// The scalar shipment fields have the same names in both wire styles (DESIGN §2.1, §2.2).
+template <class Shipment>
+void account_shipment_fields(const Shipment& r, DecodedPaths& paths) {
+    paths.leaf("comment", r.comment);
+    paths.leaf("email", r.email);
+    paths.leaf("includeComment", r.includeComment);
+    paths.leaf("courierName", r.courierName);
+    paths.leaf("serviceName", r.serviceName);
+    paths.leaf("trackingNumber", r.trackingNumber);
+    paths.leaf("dateShipped", r.dateShipped);
+    paths.leaf("messageSeqId", r.messageSeqId);
+}
+
+template <class Shipment>
+void copy_shipment_fields(const Shipment& r, domain::WireShipmentCreate& wire) {
+    wire.comment = text(r.comment);
+    wire.email = text(r.email);
+    wire.include_comment = text(r.includeComment);
+    wire.courier_name = text(r.courierName);
+    wire.service_name = text(r.serviceName);
+    wire.tracking_number = text(r.trackingNumber);
+    wire.date_shipped = text(r.dateShipped);
+    wire.message_seq_id = text(r.messageSeqId);
+}
+
 std::variant<WireMessage, std::string> decode_typed(DecodeAttempt attempt) {
     switch (attempt.verdict.operation) {
         case gate::Operation::m1_login:
@@ -314,14 +340,7 @@ std::variant<WireMessage, std::string> decode_typed(DecodeAttempt attempt) {
                     };
                     paths.array("skuQty", r.skuQty, item_fields);
                     paths.array("skusQty", r.skusQty, item_fields);
-                    paths.leaf("comment", r.comment);
-                    paths.leaf("email", r.email);
-                    paths.leaf("includeComment", r.includeComment);
-                    paths.leaf("courierName", r.courierName);
-                    paths.leaf("serviceName", r.serviceName);
-                    paths.leaf("trackingNumber", r.trackingNumber);
-                    paths.leaf("dateShipped", r.dateShipped);
-                    paths.leaf("messageSeqId", r.messageSeqId);
+                    account_shipment_fields(r, paths);
 
                     domain::WireShipmentCreate wire;
                     wire.session_id = text(r.sessionId);
@@ -329,14 +348,7 @@ std::variant<WireMessage, std::string> decode_typed(DecodeAttempt attempt) {
                     if (const auto* items = r.skusQty ? r.skusQty : r.skuQty)
                         for (const auto& item : items->item)
                             wire.items.push_back({text(item.key), text(item.value), std::nullopt});
-                    wire.comment = text(r.comment);
-                    wire.email = text(r.email);
-                    wire.include_comment = text(r.includeComment);
-                    wire.courier_name = text(r.courierName);
-                    wire.service_name = text(r.serviceName);
-                    wire.tracking_number = text(r.trackingNumber);
-                    wire.date_shipped = text(r.dateShipped);
-                    wire.message_seq_id = text(r.messageSeqId);
+                    copy_shipment_fields(r, wire);
                     return Copied{std::move(wire), {}};
                 });
         case gate::Operation::m2_inventory_update:
@@ -392,14 +404,7 @@ std::variant<WireMessage, std::string> decode_typed(DecodeAttempt attempt) {
                                 [&paths](const ns3__Track& track, std::string_view p) {
                                     paths.leaf_in(p, "trackingNumber", track.trackingNumber);
                                 });
-                    paths.leaf("comment", r.comment);
-                    paths.leaf("email", r.email);
-                    paths.leaf("includeComment", r.includeComment);
-                    paths.leaf("courierName", r.courierName);
-                    paths.leaf("serviceName", r.serviceName);
-                    paths.leaf("trackingNumber", r.trackingNumber);
-                    paths.leaf("dateShipped", r.dateShipped);
-                    paths.leaf("messageSeqId", r.messageSeqId);
+                    account_shipment_fields(r, paths);
 
                     domain::WireShipmentCreate wire;
                     wire.order_increment_id = text(r.orderIncrementId);
@@ -410,14 +415,7 @@ std::variant<WireMessage, std::string> decode_typed(DecodeAttempt attempt) {
                     if (r.tracks)
                         for (const auto& track : r.tracks->item)
                             if (track.trackingNumber) wire.tracks.push_back(*track.trackingNumber);
-                    wire.comment = text(r.comment);
-                    wire.email = text(r.email);
-                    wire.include_comment = text(r.includeComment);
-                    wire.courier_name = text(r.courierName);
-                    wire.service_name = text(r.serviceName);
-                    wire.tracking_number = text(r.trackingNumber);
-                    wire.date_shipped = text(r.dateShipped);
-                    wire.message_seq_id = text(r.messageSeqId);
+                    copy_shipment_fields(r, wire);
                     return Copied{std::move(wire), {}};
                 });
         case gate::Operation::m2_product_export:
@@ -460,56 +458,6 @@ constexpr std::string_view soap11_envelope_ns = "http://schemas.xmlsoap.org/soap
 constexpr std::string_view soap12_envelope_ns = "http://www.w3.org/2003/05/soap-envelope";
 constexpr std::string_view soap11_encoding_ns = "http://schemas.xmlsoap.org/soap/encoding/";
 constexpr std::string_view soap12_encoding_ns = "http://www.w3.org/2003/05/soap-encoding";
-
-// Appends `text` escaped for element content or a double-quoted attribute. Characters XML 1.0
-// cannot carry (C0 controls, invalid UTF-8) become U+FFFD so a reply is always well-formed.
-void append_escaped(std::string& out, std::string_view text) {
-    constexpr std::string_view replacement = "\xEF\xBF\xBD";
-    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const unsigned char c = bytes[i];
-        if (c < 0x80) {
-            switch (c) {
-                case '&':
-                    out += "&amp;";
-                    break;
-                case '<':
-                    out += "&lt;";
-                    break;
-                case '>':
-                    out += "&gt;";
-                    break;
-                case '"':
-                    out += "&quot;";
-                    break;
-                case '\r':
-                    out += "&#13;";
-                    break;
-                case '\t':
-                case '\n':
-                    out += static_cast<char>(c);
-                    break;
-                default:
-                    if (c < 0x20)
-                        out += replacement;
-                    else
-                        out += static_cast<char>(c);
-            }
-            ++i;
-            continue;
-        }
-        // Validate one multi-byte sequence with the gate's rules; copy it or replace it.
-        std::size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (i + length <= text.size() && gate::check_raw_bytes(text.substr(i, length)).empty()) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out += replacement;
-            ++i;
-        }
-    }
-}
 
 // The element that carries the result of a Magento-1 operation, as PHP SoapServer names it
 // from the WSDL's output part (wsdl/magento1.wsdl).

@@ -3,6 +3,8 @@
 // and a Magento-2 document holds only the services that were asked for.
 #include "ofbridge/soap/wsdl.h"
 
+#include "xml_escape.h"
+
 #include <algorithm>
 #include <pugixml.hpp>
 #include <sstream>
@@ -17,32 +19,10 @@ namespace {
 
 constexpr std::string_view endpoint_placeholder = "@ENDPOINT@";
 
-std::string escape_attribute(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::string replace_placeholder(std::string_view document, std::string_view endpoint) {
-    const std::string replacement = escape_attribute(endpoint);
+    std::string replacement;
+    append_escaped(replacement, endpoint);
     std::string out;
     out.reserve(document.size() + 8 * replacement.size());
     std::size_t copied = 0;

@@ -32,6 +32,15 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.limits.max_depth, defaults.limits.max_depth);
     EXPECT_EQ(sample.limits.max_lines, defaults.limits.max_lines);
     EXPECT_EQ(sample.limits.max_text_bytes, defaults.limits.max_text_bytes);
+    EXPECT_EQ(sample.worker.workers, defaults.worker.workers);
+    EXPECT_EQ(sample.worker.batch_size, defaults.worker.batch_size);
+    EXPECT_EQ(sample.worker.lease, defaults.worker.lease);
+    EXPECT_EQ(sample.worker.max_attempts, defaults.worker.max_attempts);
+    EXPECT_EQ(sample.worker.retry_base, defaults.worker.retry_base);
+    EXPECT_EQ(sample.worker.retry_max, defaults.worker.retry_max);
+    EXPECT_EQ(sample.inventory.allow_negative, defaults.inventory.allow_negative);
+    EXPECT_EQ(sample.inventory.reject_unknown_skus, defaults.inventory.reject_unknown_skus);
+    EXPECT_EQ(sample.inventory.adjust_inventory, defaults.inventory.adjust_inventory);
     ASSERT_EQ(sample.stores.size(), 1u);
     const auto& store = sample.stores.at("default");
     const auto& expected = defaults.stores.at("default");
@@ -65,6 +74,20 @@ TEST(Config, BadValuesAreNamed) {
     EXPECT_EQ(error_of("[server]\nlisten = \"nowhere\"\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'server.listen': expected HOST:PORT");
     EXPECT_NE(error_of("[server\n").find("test.toml:1"), std::string::npos);
+}
+
+TEST(Config, WorkerAndInventory) {
+    auto config = parse_config(
+        "[worker]\nworkers = 4\nbatch_size = 10\n[inventory]\nallow_negative = true\n"
+        "[stores.a.wms]\napi_key=\"k\"\n", "x");
+    EXPECT_EQ(config.worker.workers, 4u);
+    EXPECT_EQ(config.worker.batch_size, 10u);
+    EXPECT_TRUE(config.inventory.allow_negative);
+    EXPECT_EQ(error_of("[inventory]\nadjust_inventory = \"unsent_orders\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'inventory.adjust_inventory': expected \"none\" (order-based "
+              "adjustments are not available yet)");
+    EXPECT_EQ(error_of("[worker]\nworkers = 0\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'worker.workers': expected an integer in [1, 64]");
 }
 
 TEST(Config, StoresNeedCredentials) {

@@ -521,6 +521,43 @@ TEST(RequestStore, RefusesADatabaseFromANewerBinary) {
     EXPECT_THROW(RequestReader{path}, std::runtime_error);
 }
 
+TEST(RequestStore, OnCommitRunsAfterCommitsThatStoredNewRequestsOnly) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<int> calls{0};
+    std::atomic<std::int64_t> visible_when_called{-1};
+    const auto path = options.path;
+    options.on_commit = [&] {
+        // The hook runs after COMMIT: another connection already sees the request.
+        visible_when_called = count(path, "SELECT count(*) FROM requests");
+        ++calls;
+    };
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(40, 1), "<first/>")));
+    EXPECT_EQ(calls.load(), 1);
+    EXPECT_EQ(visible_when_called.load(), 1);
+
+    // A re-delivery stores nothing new, and neither does a grant: no wake-up.
+    EXPECT_TRUE(ok(enqueue_and_wait(store, request(inventory(40, 1), "<first/>"))).redelivery);
+    EXPECT_FALSE(
+        testing::wait_grant(store, AuthGrant{"hash", "m1_session", "default", "wms",
+                                             unix_seconds(std::chrono::system_clock::now()) + 60}));
+    EXPECT_EQ(calls.load(), 1);
+
+    ok(enqueue_and_wait(store, request(inventory(41, 1), "<second/>")));
+    EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(RequestStore, AThrowingOnCommitHookDoesNotFailTheRequest) {
+    TempDir dir;
+    auto options = options_for(dir);
+    options.on_commit = [] { throw std::runtime_error("hook failed"); };
+    RequestStore store(options);
+    const auto result = enqueue_and_wait(store, request(inventory(42, 1)));
+    ASSERT_TRUE(std::holds_alternative<EnqueueResult>(result));
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 1);
+}
+
 TEST(RequestStore, NormalSynchronousWhenAsked) {
     TempDir dir;
     auto options = options_for(dir);

@@ -1,4 +1,4 @@
-// decode() on every real message shape (tests/soap/data/) and on the variants that make gSOAP
+// decode() on every real message shape (tests/data/) and on the variants that make gSOAP
 // lose data silently when left to itself (gsoap-beast notes §2.4).
 #include <gtest/gtest.h>
 

@@ -40,6 +40,21 @@ struct LimitsConfig {
     std::size_t max_lines = 10'000;
 };
 
+struct WorkerConfig {
+    unsigned workers = 1;
+    std::size_t batch_size = 100;
+    std::chrono::seconds lease{30};
+    unsigned max_attempts = 5;
+    std::chrono::milliseconds retry_base{1000};
+    std::chrono::milliseconds retry_max{300'000};
+};
+
+struct InventoryConfig {
+    bool allow_negative = false;
+    bool reject_unknown_skus = false;
+    std::string adjust_inventory = "none";  // only "none" until orders exist locally
+};
+
 struct WmsAuthConfig {
     std::string username = "wms";
     std::string api_key;  // M1 login(username, apiKey) and M2 CreateAdminAccessToken password
@@ -58,6 +73,8 @@ struct Config {
     ServerConfig server;
     StorageConfig storage;
     LimitsConfig limits;
+    WorkerConfig worker;
+    InventoryConfig inventory;
     std::map<std::string, StoreConfig> stores;  // by store code
 
     std::filesystem::path database_path() const { return server.data_dir / "ofbridge.db"; }

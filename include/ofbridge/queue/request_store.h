@@ -46,6 +46,12 @@ struct StoreOptions {
     // migrated. Tests use it for fault injection (commit hooks, PRAGMA max_page_count); if it
     // throws, the open counts as failed. Leave empty in production.
     std::function<void(sqlite::Database&)> on_connection_open{};
+    // Runs on the writer thread after every successful COMMIT that stored at least one new
+    // request (re-deliveries and grants alone do not count), before that batch's callbacks.
+    // The app wires WorkerPool::notify() here, so new work is picked up at once instead of
+    // at the workers' next poll. Keep it short and non-blocking; an exception is logged and
+    // ignored (the requests are committed either way).
+    std::function<void()> on_commit{};
 };
 
 // Counters since construction, for tests and metrics. Cheap to read at any time.

@@ -1,0 +1,20 @@
+// How import reports and stock levels are shown to admins: aligned tables for people, one JSON
+// document for scripts (the CLI now; the web admin will reuse the JSON form).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ofbridge/worker/catalog_reader.h"
+
+namespace ofbridge::admin {
+
+std::string imports_table(const std::vector<worker::ImportReportSummary>& reports);
+std::string imports_json(const std::vector<worker::ImportReportSummary>& reports);
+std::string import_text(const worker::ImportReport& report);
+std::string import_json(const worker::ImportReport& report);
+
+std::string stock_table(const std::vector<worker::StockRow>& rows);
+std::string stock_json(const std::vector<worker::StockRow>& rows);
+
+}  // namespace ofbridge::admin

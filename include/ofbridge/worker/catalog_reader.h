@@ -1,0 +1,95 @@
+// Read-only views of what the worker wrote: import reports with their lines, stock levels, and
+// queue depth. Own read-only connection, safe while a broker runs (like queue::RequestReader).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ofbridge::worker {
+
+struct ImportReportSummary {
+    std::int64_t id = 0;
+    std::int64_t request_id = 0;
+    std::string entity;       // "inventory", later "shipment"
+    std::string message_key;  // the request's messageSeqId
+    std::int64_t successes = 0;
+    std::int64_t duplicates = 0;
+    std::int64_t superseded = 0;
+    std::int64_t failures = 0;
+    std::string created_at;  // ISO-8601 UTC
+};
+
+struct ImportLine {
+    std::int64_t line_no = 0;
+    std::optional<std::int64_t> sequence_id;
+    std::string reference;  // the SKU (inventory) / order increment id (shipment)
+    std::string source;
+    std::string result;  // "Success", "Duplicate", "Superseded", "Failure"
+    std::string message;
+    std::optional<std::int64_t> units_received;
+    std::optional<std::int64_t> unsent_orders_adjustment;
+    std::optional<std::int64_t> final_qty;
+};
+
+struct ImportReport {
+    ImportReportSummary summary;
+    std::vector<ImportLine> lines;
+};
+
+struct ImportFilter {
+    std::optional<std::string> entity;
+    std::optional<std::string> result;  // reports having at least one line with this result
+    std::size_t limit = 50;             // 0 = all
+};
+
+struct StockRow {
+    std::string sku;
+    std::string source;
+    std::int64_t qty = 0;
+    bool is_in_stock = false;
+    std::int64_t last_seq = 0;
+    std::string updated_at;
+};
+
+struct QueueStats {
+    std::int64_t pending = 0;
+    std::int64_t processing = 0;
+    std::int64_t failed = 0;
+    std::int64_t dead = 0;
+    std::optional<double> oldest_pending_age_seconds;
+};
+
+class CatalogReader {
+public:
+    explicit CatalogReader(const std::filesystem::path& db_path);  // throws naming the path
+    ~CatalogReader();
+    CatalogReader(const CatalogReader&) = delete;
+    CatalogReader& operator=(const CatalogReader&) = delete;
+
+    std::vector<ImportReportSummary> list_imports(
+        const ImportFilter& filter) const;  // newest first
+    std::optional<ImportReport> get_import(std::int64_t id) const;
+    std::vector<StockRow> stock(const std::string& sku,
+                                const std::optional<std::string>& source) const;
+    std::vector<StockRow> stock_list(std::size_t limit) const;  // by sku, source; 0 = all
+    QueueStats queue_stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+struct ProductRecord {
+    std::string sku;
+    std::string name;
+};
+
+// Adds or updates catalog products (used when reject_unknown_skus is on). One transaction.
+void import_products(const std::filesystem::path& db_path,
+                     const std::vector<ProductRecord>& products);
+
+}  // namespace ofbridge::worker

@@ -1,0 +1,87 @@
+// The inventory worker's claim/apply engine on ONE write connection, without threads: WorkerPool
+// runs one per thread, reprocess_request runs one in the calling process, and tests drive it
+// step by step (claim with one processor, let the lease expire, take over with another).
+//
+// claim(): one short BEGIN IMMEDIATE transaction that moves up to `limit` claimable inventory
+//   requests (pending; failed whose next_attempt_at has come; processing whose lease expired) to
+//   processing with claimed_by = this worker and a fresh lease, oldest id first.
+// apply(): one BEGIN IMMEDIATE transaction for the whole claimed batch, each request in its own
+//   savepoint. Per request: done (stock levels, marks, import report) if this worker still holds
+//   it; failed/dead (with last_error and the backoff) if applying it threw; nothing at all if
+//   the lease was lost to another worker. See worker_pool.h for the state machine.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ofbridge/worker/worker_pool.h"
+
+namespace ofbridge::worker {
+
+struct ClaimedRequest {
+    std::int64_t id = 0;
+    std::int64_t attempts = 0;   // including this one
+    std::string previous_state;  // pending, failed, processing (expired lease), done, dead
+};
+
+struct ClaimBatch {
+    std::vector<ClaimedRequest> requests;  // ascending id
+    // Expired leases of requests already claimed max_attempts times: moved to dead instead
+    // (a worker died on each of them, so the request itself is the likely cause).
+    std::vector<std::int64_t> given_up;
+};
+
+struct RequestOutcome {
+    std::int64_t request_id = 0;
+    std::string state;           // done, failed or dead; empty when the lease was lost
+    bool lease_lost = false;     // another worker holds it now: nothing was written for it
+    std::int64_t report_id = 0;  // done only
+    std::int64_t successes = 0, duplicates = 0, superseded = 0, failures = 0;
+    std::string error;  // failed/dead: what went wrong
+};
+
+class InventoryProcessor {
+public:
+    // Opens (and if needed creates and migrates) the database. Throws std::runtime_error naming
+    // the database when it cannot.
+    InventoryProcessor(const WorkerOptions& options, std::string worker_id);
+    ~InventoryProcessor();
+    InventoryProcessor(const InventoryProcessor&) = delete;
+    InventoryProcessor& operator=(const InventoryProcessor&) = delete;
+
+    const std::string& worker_id() const noexcept;
+
+    // Throws sqlite::SqliteError when the claim transaction fails (nothing was claimed).
+    ClaimBatch claim(std::size_t limit);
+
+    // Reprocess path: claims one request whatever its state, unless another worker holds a live
+    // lease on it. A dead request starts again at attempt 1. Throws std::runtime_error with a
+    // message for the operator (missing, held, not inventory).
+    ClaimedRequest claim_for_reprocess(std::int64_t request_id);
+
+    // Applies a claimed batch in one transaction; returns one outcome per request, in order.
+    // Throws when the transaction as a whole failed: then nothing of it is kept, the requests
+    // stay claimed and are retried once their leases expire.
+    std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed);
+
+    // The earliest moment a failed request becomes due or a lease expires, if any: how long an
+    // idle worker may sleep without missing work that needs no notify().
+    std::optional<std::chrono::system_clock::time_point> next_scheduled_event();
+
+    // Drops the connection after an I/O-class error; the next call opens a fresh one.
+    void disconnect() noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// True for SQLite errors after which a connection is not trusted again (I/O, corruption, full
+// disk, ...): the worker drops it and reopens.
+bool is_connection_fatal(const std::exception& error) noexcept;
+
+}  // namespace ofbridge::worker

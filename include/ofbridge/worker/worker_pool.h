@@ -1,0 +1,130 @@
+// The worker: takes committed requests from the queue and applies them to the local target.
+//
+// Request state machine (the columns live in `requests`, schemas/sqlite/001):
+//   pending ──claim──► processing ──apply ok──► done
+//                         │  └──lease expired (worker died)──► claimable again
+//                         └──apply threw──► failed (next_attempt_at = now + backoff)
+//                                             ├──next_attempt_at reached──► claimable again
+//                                             └──attempts >= max_attempts──► dead
+//   reprocess_request: any state except a live lease ──► processing, same apply path
+//   (a dead request starts again at attempt 1)
+// A claim is an UPDATE inside BEGIN IMMEDIATE that stamps claimed_by and lease_expires_at, so
+// any number of workers, in this process or others, never hold the same request at once.
+// Applying a batch writes, in ONE transaction with the state change: stock levels, per-key
+// high-water marks, the import report header and one import line per SKU/source. Requests
+// are taken in receipt order (numeric id).
+// The state change to done/failed/dead is conditional on the request still being claimed by
+// this worker: a worker whose lease expired (and was taken over) writes nothing for it.
+// A `processing` request whose lease expired after max_attempts claims (the process died every
+// time it handled it) goes to dead instead of being claimed again.
+// The claim/apply engine itself is InventoryProcessor (inventory_processor.h); this file runs
+// it on threads and wakes them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ofbridge::queue::sqlite {
+class Database;
+}
+
+namespace ofbridge::worker {
+
+// Units of `sku` in orders not yet exported to the WMS and placed after `last_order_exported`
+// (DESIGN §3.2, adjust_inventory = unsent_orders). Called on a worker thread, inside the apply
+// transaction, with that worker's connection, so an implementation reading the orders table
+// sees exactly what the transaction sees. The orders issue provides the implementation; until
+// then it is left empty and the adjustment is 0 (adjust_inventory = none).
+using UnsentOrderUnits =
+    std::function<std::int64_t(queue::sqlite::Database& db, std::string_view sku,
+                               std::string_view source, std::string_view last_order_exported)>;
+
+struct InventoryOptions {
+    bool allow_negative = false;            // keep negative results instead of clamping to 0
+    bool reject_unknown_skus = false;       // a SKU not in `products` is a Failure line
+    UnsentOrderUnits unsent_order_units{};  // empty = no adjustment
+};
+
+// Fault injection and observation points for tests. Leave empty in production.
+struct WorkerTestHooks {
+    // Runs inside the request's savepoint before it is applied; throwing makes that attempt
+    // fail exactly like corrupt data would (failed / dead), without touching the others.
+    std::function<void(std::int64_t request_id)> before_apply{};
+    // Runs after a claim committed and before the batch is applied (e.g. to hold a worker
+    // while its lease expires).
+    std::function<void(const std::vector<std::int64_t>& request_ids)> after_claim{};
+};
+
+struct WorkerOptions {
+    std::filesystem::path database;
+    unsigned workers = 1;
+    std::size_t batch_size = 100;  // requests per transaction at most
+    std::chrono::seconds lease{30};
+    unsigned max_attempts = 5;
+    std::chrono::milliseconds retry_base{1000};  // backoff: base * 2^(attempts-1), capped
+    std::chrono::milliseconds retry_max{300'000};
+    bool synchronous_full = true;
+    InventoryOptions inventory;
+    std::string instance_id = "worker";  // claimed_by = "<instance_id>/<n>"; must differ
+                                         // between pools/processes on one database
+    // An idle worker re-checks the queue at least this often, for work made claimable outside
+    // this process (another broker's expired lease, the CLI's reprocess). New commits in this
+    // process do not wait for it: notify() wakes a worker at once.
+    std::chrono::milliseconds idle_poll{1000};
+    std::chrono::milliseconds busy_timeout{10'000};  // waiting for the other writers' locks
+    // "Now" for leases, retries and timestamps; empty = the system clock. Tests move it.
+    std::function<std::chrono::system_clock::time_point()> clock{};
+    WorkerTestHooks test_hooks{};
+};
+
+// Counters since start-up (the admin issue exposes them as metrics). Lines are import lines.
+struct Metrics {
+    std::atomic<std::uint64_t> requests_done{0};
+    std::atomic<std::uint64_t> requests_failed{0};  // attempts that failed (will be retried)
+    std::atomic<std::uint64_t> requests_dead{0};
+    std::atomic<std::uint64_t> lines_applied{0};
+    std::atomic<std::uint64_t> lines_duplicate{0};
+    std::atomic<std::uint64_t> lines_superseded{0};
+    std::atomic<std::uint64_t> lines_failed{0};
+};
+
+class WorkerPool {
+public:
+    // Opens one write connection per worker and starts the threads. Throws std::runtime_error
+    // naming the database when it cannot.
+    WorkerPool(WorkerOptions options, Metrics& metrics);
+    ~WorkerPool();  // stop()
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // A request was committed: wake an idle worker now (called from the queue's writer thread).
+    void notify();
+
+    // Lets the batches in progress commit, then joins. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+struct ReprocessResult {
+    std::int64_t request_id = 0;
+    std::int64_t report_id = 0;  // the import report this run wrote
+    std::string state;           // the request's state afterwards
+};
+
+// `ofbridge requests reprocess ID`: puts one request (in any state but a live lease) through
+// the same claim and apply path, now, in this process. Applying an already-applied request
+// yields Duplicate lines, never a second application. Throws std::runtime_error with a clear
+// message when the request does not exist, is held by a live worker, or cannot be processed.
+ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id);
+
+}  // namespace ofbridge::worker

@@ -1,0 +1,228 @@
+// CatalogReader: read-only queries over what the worker wrote (import log, stock, queue depth),
+// and import_products, the one writer of the local catalog (see catalog_reader.h).
+#include "ofbridge/worker/catalog_reader.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "ofbridge/queue/schema.h"
+#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/queue/sqlite/migrations.h"
+#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/queue/sqlite/transaction.h"
+#include "ofbridge/queue/time_format.h"
+
+namespace ofbridge::worker {
+namespace {
+
+using queue::sqlite::Database;
+using queue::sqlite::Statement;
+
+Database open_read_only(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw std::runtime_error("database " + path.string() + " does not exist");
+    try {
+        // READONLY never creates the file; query_only refuses writes through any other path.
+        Database db(path, SQLITE_OPEN_READONLY, std::chrono::seconds(5));
+        db.exec("PRAGMA query_only=ON");
+        const int version = queue::sqlite::schema_version(db);
+        if (version < 2)
+            throw std::runtime_error("no import log in this database (schema version " +
+                                     std::to_string(version) + "; start the broker once)");
+        if (version > queue::latest_schema_version())
+            throw std::runtime_error("schema version " + std::to_string(version) +
+                                     " is newer than this binary supports (" +
+                                     std::to_string(queue::latest_schema_version()) + ")");
+        return db;
+    } catch (const queue::sqlite::SqliteError& e) {
+        throw std::runtime_error("cannot read database: " + std::string{e.what()});
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("cannot read database " + path.string() + ": " + e.what());
+    }
+}
+
+constexpr std::string_view summary_sql =
+    "SELECT r.id, r.request_id, r.entity, coalesce(q.message_key, ''), r.successes,"
+    " r.duplicates, r.superseded, r.failures, r.created_at"
+    " FROM import_reports r LEFT JOIN requests q ON q.id = r.request_id";
+
+ImportReportSummary read_summary(const Statement& s) {
+    ImportReportSummary r;
+    r.id = s.column_int64(0);
+    r.request_id = s.column_int64(1);
+    r.entity = s.column_text(2);
+    r.message_key = s.column_text(3);
+    r.successes = s.column_int64(4);
+    r.duplicates = s.column_int64(5);
+    r.superseded = s.column_int64(6);
+    r.failures = s.column_int64(7);
+    r.created_at = s.column_text(8);
+    return r;
+}
+
+// "Has a line with result R" is the header's count for R being positive: the counts are written
+// with the lines, so the filter never scans import_lines.
+std::string_view count_column_for(const std::string& result) {
+    if (result == "Success") return "r.successes";
+    if (result == "Duplicate") return "r.duplicates";
+    if (result == "Superseded") return "r.superseded";
+    if (result == "Failure") return "r.failures";
+    throw std::invalid_argument("unknown import line result '" + result +
+                                "' (expected Success, Duplicate, Superseded or Failure)");
+}
+
+StockRow read_stock(const Statement& s) {
+    return StockRow{s.column_text(0),       s.column_text(1),  s.column_int64(2),
+                    s.column_int64(3) != 0, s.column_int64(4), s.column_text(5)};
+}
+
+constexpr std::string_view stock_columns = "sku, source, qty, is_in_stock, last_seq, updated_at";
+
+}  // namespace
+
+struct CatalogReader::Impl {
+    explicit Impl(const std::filesystem::path& path) : db(open_read_only(path)) {}
+    Database db;
+    std::mutex mutex;  // one connection: queries from several threads take turns
+};
+
+CatalogReader::CatalogReader(const std::filesystem::path& db_path)
+    : impl_(std::make_unique<Impl>(db_path)) {}
+
+CatalogReader::~CatalogReader() = default;
+
+std::vector<ImportReportSummary> CatalogReader::list_imports(const ImportFilter& filter) const {
+    std::string sql{summary_sql};
+    std::string where;
+    if (filter.entity) where += " r.entity = ?1";
+    if (filter.result) {
+        if (!where.empty()) where += " AND";
+        where += " " + std::string{count_column_for(*filter.result)} + " > 0";
+    }
+    if (!where.empty()) sql += " WHERE" + where;
+    sql += " ORDER BY r.id DESC";
+    if (filter.limit > 0) sql += " LIMIT ?2";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    if (filter.entity) s.bind(1, *filter.entity);
+    if (filter.limit > 0) s.bind(2, filter.limit);
+    std::vector<ImportReportSummary> out;
+    while (s.step()) out.push_back(read_summary(s));
+    return out;
+}
+
+std::optional<ImportReport> CatalogReader::get_import(std::int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    ImportReport report;
+    {
+        Statement s(impl_->db, std::string{summary_sql} + " WHERE r.id = ?1");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        report.summary = read_summary(s);
+    }
+    Statement s(impl_->db,
+                "SELECT line_no, sequence_id, reference, source, result, message, units_received,"
+                " unsent_orders_adjustment, final_qty FROM import_lines WHERE report_id = ?1"
+                " ORDER BY line_no");
+    s.bind(1, id);
+    while (s.step()) {
+        ImportLine line;
+        line.line_no = s.column_int64(0);
+        line.sequence_id = s.column_optional_int64(1);
+        line.reference = s.column_text(2);
+        line.source = s.column_text(3);
+        line.result = s.column_text(4);
+        line.message = s.column_text(5);
+        line.units_received = s.column_optional_int64(6);
+        line.unsent_orders_adjustment = s.column_optional_int64(7);
+        line.final_qty = s.column_optional_int64(8);
+        report.lines.push_back(std::move(line));
+    }
+    return report;
+}
+
+std::vector<StockRow> CatalogReader::stock(const std::string& sku,
+                                           const std::optional<std::string>& source) const {
+    std::string sql = "SELECT " + std::string{stock_columns} + " FROM stock_levels WHERE sku = ?1";
+    if (source) sql += " AND source = ?2";
+    sql += " ORDER BY source";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    s.bind(1, sku);
+    if (source) s.bind(2, *source);
+    std::vector<StockRow> out;
+    while (s.step()) out.push_back(read_stock(s));
+    return out;
+}
+
+std::vector<StockRow> CatalogReader::stock_list(std::size_t limit) const {
+    std::string sql =
+        "SELECT " + std::string{stock_columns} + " FROM stock_levels ORDER BY sku, source";
+    if (limit > 0) sql += " LIMIT ?1";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    if (limit > 0) s.bind(1, limit);
+    std::vector<StockRow> out;
+    while (s.step()) out.push_back(read_stock(s));
+    return out;
+}
+
+QueueStats CatalogReader::queue_stats() const {
+    std::lock_guard lock(impl_->mutex);
+    QueueStats stats;
+    // One indexed range count per state (requests_state), never a scan of the done history.
+    Statement count(impl_->db, "SELECT count(*) FROM requests WHERE state = ?1");
+    const auto count_of = [&](std::string_view state) {
+        count.bind(1, state);
+        count.step();
+        const auto n = count.column_int64(0);
+        count.reset();
+        return n;
+    };
+    stats.pending = count_of("pending");
+    stats.processing = count_of("processing");
+    stats.failed = count_of("failed");
+    stats.dead = count_of("dead");
+    // received_at is ISO-8601 UTC text ("...Z"), which julianday() reads.
+    Statement oldest(impl_->db,
+                     "SELECT max(0.0, (julianday('now') - julianday(received_at)) * 86400.0)"
+                     " FROM requests WHERE state = 'pending' ORDER BY id LIMIT 1");
+    if (oldest.step() && !oldest.is_null(0))
+        stats.oldest_pending_age_seconds = oldest.column_double(0);
+    return stats;
+}
+
+void import_products(const std::filesystem::path& db_path,
+                     const std::vector<ProductRecord>& products) {
+    try {
+        // Creates and migrates like the broker does, so a catalog can be loaded before the first
+        // start.
+        Database db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, std::chrono::seconds(10));
+        const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
+        if (mode != "wal")
+            throw std::runtime_error("cannot use WAL journal mode (got '" + mode + "')");
+        db.exec("PRAGMA synchronous=FULL");
+        queue::sqlite::migrate(db, queue::embedded_migrations());
+        queue::sqlite::Transaction transaction(db);
+        Statement upsert(db,
+                         "INSERT INTO products (sku, name, updated_at) VALUES (?1, ?2, ?3)"
+                         " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+                         " updated_at = excluded.updated_at");
+        const std::string now = queue::format_utc_millis(std::chrono::system_clock::now());
+        for (const auto& p : products) {
+            if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
+            upsert.bind(1, p.sku).bind(2, p.name).bind(3, now).run();
+        }
+        transaction.commit();
+    } catch (const queue::sqlite::SqliteError&) {
+        throw;  // names the path already
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot import products into " + db_path.string() + ": " +
+                                 e.what());
+    }
+}
+
+}  // namespace ofbridge::worker

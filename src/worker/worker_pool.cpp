@@ -1,0 +1,221 @@
+// WorkerPool: runs one InventoryProcessor per thread and wakes the threads (see worker_pool.h for
+// the request state machine, inventory_processor.h for one claim/apply cycle).
+//
+// Worker loop:
+//   remember the wake-up generation, claim a batch, apply it
+//   a full batch: wake a peer (there is probably more) and go again at once
+//   some work: go again (an empty claim is what sends a worker to sleep)
+//   nothing: sleep until notify() bumps the generation, stop() is called, or the next scheduled
+//            event (a failed request's retry time, a lease's expiry), but never longer than
+//            idle_poll. The generation is read BEFORE the claim, so a notify() that arrives
+//            while the claim runs is never lost.
+// Why idle_poll at all when notify() exists: notify() only covers commits made by this
+// process's RequestStore. Work also becomes claimable outside it: another broker instance on
+// the same file dies and its leases expire, or the CLI's reprocess / an admin edits a request.
+// Nothing can tell this process about those, so an idle worker looks again at least every
+// idle_poll (1 s by default, a single indexed query).
+// Errors: a failed batch transaction is rolled back as a whole (the claims stay; the leases
+// expire and the requests are retried), logged, and the worker backs off (50 ms doubling to
+// 5 s); after an I/O-class error its connection is dropped and reopened.
+#include "ofbridge/worker/worker_pool.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "ofbridge/worker/inventory_processor.h"
+
+namespace ofbridge::worker {
+namespace {
+
+constexpr auto first_error_backoff = std::chrono::milliseconds(50);
+constexpr auto max_error_backoff = std::chrono::milliseconds(5000);
+// Floor for an idle wait: an event that is due "now" but was not claimable a moment ago (clock
+// granularity is one second in SQL) must not turn into a busy loop.
+constexpr auto min_idle_wait = std::chrono::milliseconds(10);
+
+void record(Metrics& metrics, const std::vector<RequestOutcome>& outcomes) {
+    for (const auto& o : outcomes) {
+        if (o.state == "done") {
+            metrics.requests_done.fetch_add(1, std::memory_order_relaxed);
+            metrics.lines_applied.fetch_add(static_cast<std::uint64_t>(o.successes),
+                                            std::memory_order_relaxed);
+            metrics.lines_duplicate.fetch_add(static_cast<std::uint64_t>(o.duplicates),
+                                              std::memory_order_relaxed);
+            metrics.lines_superseded.fetch_add(static_cast<std::uint64_t>(o.superseded),
+                                               std::memory_order_relaxed);
+            metrics.lines_failed.fetch_add(static_cast<std::uint64_t>(o.failures),
+                                           std::memory_order_relaxed);
+        } else if (o.state == "failed") {
+            metrics.requests_failed.fetch_add(1, std::memory_order_relaxed);
+        } else if (o.state == "dead") {
+            metrics.requests_dead.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<ClaimedRequest>& claimed) {
+    std::vector<std::int64_t> ids;
+    ids.reserve(claimed.size());
+    for (const auto& c : claimed) ids.push_back(c.id);
+    return ids;
+}
+
+}  // namespace
+
+struct WorkerPool::Impl {
+    Impl(WorkerOptions opts, Metrics& m) : options(std::move(opts)), metrics(m) {
+        options.workers = std::max(options.workers, 1u);
+        options.batch_size = std::max<std::size_t>(options.batch_size, 1);
+        // Connections are opened here, on the caller's thread, so a bad path fails the
+        // constructor instead of a background thread.
+        for (unsigned n = 1; n <= options.workers; ++n)
+            processors.push_back(std::make_unique<InventoryProcessor>(
+                options, options.instance_id + "/" + std::to_string(n)));
+        try {
+            for (auto& processor : processors)
+                threads.emplace_back([this, p = processor.get()] { run(*p); });
+        } catch (...) {
+            stop();  // joins the threads already started before giving up
+            throw;
+        }
+    }
+
+    std::chrono::system_clock::time_point now() const {
+        return options.clock ? options.clock() : std::chrono::system_clock::now();
+    }
+
+    void notify() {
+        {
+            std::lock_guard lock(mutex);
+            ++generation;
+        }
+        wake.notify_one();
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        wake.notify_all();
+        std::lock_guard lock(join_mutex);
+        for (auto& t : threads)
+            if (t.joinable()) t.join();
+    }
+
+    // Waits until notify()/stop() or `timeout`; returns false once stopping.
+    bool sleep(std::uint64_t seen, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, timeout, [&] { return stopping || generation != seen; });
+        return !stopping;
+    }
+
+    void run(InventoryProcessor& processor) {
+        std::chrono::milliseconds error_backoff{0};
+        for (;;) {
+            std::uint64_t seen = 0;
+            {
+                std::lock_guard lock(mutex);
+                if (stopping) return;
+                seen = generation;
+            }
+            std::size_t claimed = 0;
+            try {
+                claimed = run_batch(processor);
+                error_backoff = std::chrono::milliseconds(0);
+            } catch (const std::exception& e) {
+                spdlog::error(
+                    "worker {}: batch not applied (claims kept; retried when their leases "
+                    "expire): {}",
+                    processor.worker_id(), e.what());
+                if (is_connection_fatal(e)) processor.disconnect();
+                error_backoff =
+                    std::clamp(error_backoff * 2, std::chrono::milliseconds(first_error_backoff),
+                               std::chrono::milliseconds(max_error_backoff));
+                // Only stop() ends this wait early: a notify() would just repeat the failure.
+                std::unique_lock lock(mutex);
+                wake.wait_for(lock, error_backoff, [&] { return stopping; });
+                continue;
+            }
+            if (claimed == options.batch_size) {
+                notify();  // a backlog: let an idle peer share it
+                continue;
+            }
+            if (claimed > 0) continue;
+            if (!sleep(seen, idle_wait(processor))) return;
+        }
+    }
+
+    // Claims and applies one batch; returns how many requests the claim took.
+    std::size_t run_batch(InventoryProcessor& processor) {
+        auto batch = processor.claim(options.batch_size);
+        metrics.requests_dead.fetch_add(batch.given_up.size(), std::memory_order_relaxed);
+        if (batch.requests.empty()) return batch.given_up.size();
+        if (options.test_hooks.after_claim) options.test_hooks.after_claim(ids_of(batch.requests));
+        record(metrics, processor.apply(batch.requests));
+        return batch.requests.size() + batch.given_up.size();
+    }
+
+    std::chrono::milliseconds idle_wait(InventoryProcessor& processor) {
+        auto wait = options.idle_poll;
+        try {
+            if (const auto event = processor.next_scheduled_event()) {
+                const auto until = std::chrono::ceil<std::chrono::milliseconds>(*event - now());
+                wait = std::min(wait, until);
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("worker {}: cannot read the next retry/lease time: {}",
+                         processor.worker_id(), e.what());
+        }
+        return std::max(wait, std::chrono::milliseconds(min_idle_wait));
+    }
+
+    WorkerOptions options;
+    Metrics& metrics;
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::uint64_t generation = 0;  // guarded by mutex; bumped by notify()
+    bool stopping = false;         // guarded by mutex
+
+    std::vector<std::unique_ptr<InventoryProcessor>> processors;  // one per thread
+    std::mutex join_mutex;
+    std::vector<std::thread> threads;  // last: started once everything above exists
+};
+
+WorkerPool::WorkerPool(WorkerOptions options, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), metrics)) {}
+
+WorkerPool::~WorkerPool() {
+    stop();
+}
+
+void WorkerPool::notify() {
+    impl_->notify();
+}
+
+void WorkerPool::stop() {
+    impl_->stop();
+}
+
+ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(options.database, ec))
+        throw std::runtime_error("database " + options.database.string() + " does not exist");
+    InventoryProcessor processor(options, options.instance_id + "/reprocess");
+    const auto claimed = processor.claim_for_reprocess(request_id);
+    const auto outcomes = processor.apply({claimed});
+    const auto& outcome = outcomes.front();
+    if (outcome.lease_lost)
+        throw std::runtime_error("request " + std::to_string(request_id) +
+                                 " was taken over by another worker while being reprocessed");
+    return ReprocessResult{request_id, outcome.report_id, outcome.state};
+}
+
+}  // namespace ofbridge::worker

@@ -1,0 +1,153 @@
+// Worker throughput (DESIGN §8: >= 200,000 inventory lines/s applied). Not a test: it measures how
+// fast WorkerPool drains a backlog with durable (synchronous=FULL) commits.
+//
+// Setup (not timed): 20,000 inventory requests x 100 lines are enqueued once through
+// queue::RequestStore, exactly as ingest stores them, into a template database. Every line is a
+// new record for its key (10,000 SKUs x 2 sources, seq rising per message), so every line is a
+// Success: the most expensive case (stock upsert + mark upsert + import line).
+// Each run copies the template and times a WorkerPool with 1 or 2 workers from start until all
+// requests are done. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES;
+// WORKER_BENCH_NORMAL=1 runs the worker with synchronous=NORMAL, to see what fsync costs.
+//
+//   cmake -G Ninja -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel worker_bench
+//   build-rel/tests/worker/worker_bench
+#include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <semaphore>
+#include <thread>
+
+#include "ofbridge/queue/request_store.h"
+#include "ofbridge/worker/worker_pool.h"
+
+namespace {
+
+using namespace ofbridge;
+
+std::int64_t env_or(const char* name, std::int64_t fallback) {
+    const char* value = std::getenv(name);
+    return value ? std::strtoll(value, nullptr, 10) : fallback;
+}
+
+const std::int64_t request_count = env_or("WORKER_BENCH_REQUESTS", 20'000);
+const std::int64_t lines_per_request = env_or("WORKER_BENCH_LINES", 100);
+constexpr std::int64_t sku_count = 10'000;
+
+std::filesystem::path bench_dir() {
+    static const auto dir = std::filesystem::temp_directory_path() /
+                            ("ofbridge-worker-bench-" + std::to_string(::getpid()));
+    return dir;
+}
+
+// Builds the template database once per process.
+const std::filesystem::path& template_database() {
+    static const std::filesystem::path path = [] {
+        const auto p = bench_dir() / "template.db";
+        std::filesystem::remove_all(bench_dir());
+        std::filesystem::create_directories(bench_dir());
+        queue::StoreOptions options;
+        options.path = p;
+        options.synchronous_full = false;  // setup speed only; the worker's commits are FULL
+        queue::RequestStore store(options);
+        std::atomic<std::int64_t> failures{0};
+        // Bounds the requests waiting for the writer, so setup memory stays small.
+        std::counting_semaphore<> in_flight(1024);
+        std::int64_t line_no = 0;
+        for (std::int64_t r = 0; r < request_count; ++r) {
+            domain::InventoryUpdate update;
+            update.message_seq_id = r + 1;
+            for (std::int64_t i = 0; i < lines_per_request; ++i, ++line_no) {
+                domain::InventoryLine line;
+                line.sku = "SKU-" + std::to_string(line_no % sku_count);
+                line.source = (line_no / sku_count) % 2 == 0 ? "default" : "north";
+                line.qty = (r * 31 + i) % 1000;
+                line.seq = r + 1;
+                update.lines.push_back(std::move(line));
+            }
+            queue::NewRequest request;
+            request.message = std::move(update);
+            request.store_code = "default";
+            request.wire = "m2_soap";
+            request.masked_body = "<bench n=\"" + std::to_string(r) + "\"/>";
+            in_flight.acquire();
+            store.enqueue(std::move(request), [&](queue::StoreResult<queue::EnqueueResult> result) {
+                if (std::holds_alternative<std::error_code>(result)) ++failures;
+                in_flight.release();
+            });
+        }
+        store.close();  // commits everything queued, then the last connection checkpoints
+        if (failures > 0) throw std::runtime_error("bench setup: enqueue failed");
+        return p;
+    }();
+    return path;
+}
+
+void copy_database(const std::filesystem::path& to) {
+    std::filesystem::remove(to);
+    std::filesystem::remove(to.string() + "-wal");
+    std::filesystem::remove(to.string() + "-shm");
+    std::filesystem::copy_file(template_database(), to);
+    const auto wal = template_database().string() + "-wal";
+    if (std::filesystem::exists(wal)) std::filesystem::copy_file(wal, to.string() + "-wal");
+}
+
+void BM_DrainBacklog(benchmark::State& state) {
+    const auto workers = static_cast<unsigned>(state.range(0));
+    const auto path = bench_dir() / "run.db";
+    std::int64_t lines = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        copy_database(path);
+        state.ResumeTiming();
+        worker::WorkerOptions options;
+        options.database = path;
+        options.workers = workers;
+        options.batch_size = 100;
+        options.synchronous_full = std::getenv("WORKER_BENCH_NORMAL") == nullptr;
+        options.instance_id = "bench";
+        worker::Metrics metrics;
+        worker::WorkerPool pool(options, metrics);
+        pool.notify();
+        while (metrics.requests_done.load() < static_cast<std::uint64_t>(request_count))
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        pool.stop();
+        // With several workers, batches commit out of receipt order, so some lines are
+        // (correctly) Superseded by a newer record applied first; every line is decided once.
+        const auto decided = metrics.lines_applied.load() + metrics.lines_superseded.load() +
+                             metrics.lines_duplicate.load() + metrics.lines_failed.load();
+        if (decided != static_cast<std::uint64_t>(request_count * lines_per_request))
+            state.SkipWithError("not every line was decided");
+        state.counters["applied"] = static_cast<double>(metrics.lines_applied.load());
+        lines += request_count * lines_per_request;
+    }
+    state.counters["lines_per_s"] =
+        benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
+    state.counters["requests_per_s"] = benchmark::Counter(
+        static_cast<double>(request_count) * static_cast<double>(state.iterations()),
+        benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_DrainBacklog)
+    ->ArgName("workers")
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Repetitions(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    spdlog::set_level(spdlog::level::warn);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    std::error_code ignored;
+    std::filesystem::remove_all(bench_dir(), ignored);
+    return 0;
+}

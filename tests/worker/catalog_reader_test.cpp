@@ -1,0 +1,137 @@
+// CatalogReader: the admin's read-only view of import reports, stock and queue depth, and
+// import_products, the catalog loader behind reject_unknown_skus.
+#include "ofbridge/worker/catalog_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "ofbridge/worker/inventory_processor.h"
+#include "worker_fixtures.h"
+
+namespace ofbridge::worker {
+namespace {
+
+using testing::line;
+using testing::message;
+using testing::TempDir;
+
+TEST(CatalogReader, AMissingDatabaseIsNamedAndNotCreated) {
+    TempDir dir;
+    const auto path = dir.file("absent.db");
+    try {
+        CatalogReader reader(path);
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string{e.what()}.find(path.string()), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+class CatalogReaderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        import_products(path(), {{"A", "Disk"}, {"B", "Cable"}});
+        auto o = testing::options_for(path(), nullptr);
+        o.inventory.reject_unknown_skus = true;
+        InventoryProcessor p(o, "test/1");
+        queue.add(message(1, {line("A", 5, 10), line("B", 2, 4, "north")}));  // 2 successes
+        queue.add(message(2, {line("A", 3, 8)}));                             // superseded
+        queue.add(message(3, {line("Z", 1, 1), line("A", 6, 11)}));           // failure+success
+        p.apply(p.claim(10).requests);
+    }
+    std::filesystem::path path() const { return dir.file("broker.db"); }
+
+    TempDir dir;
+    testing::Queue queue{path()};
+};
+
+TEST_F(CatalogReaderTest, ListsReportsNewestFirstWithFilters) {
+    CatalogReader reader(path());
+    auto all = reader.list_imports({});
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_GT(all[0].id, all[1].id);
+    EXPECT_EQ(all[0].message_key, "3");
+    EXPECT_EQ(all[0].successes, 1);
+    EXPECT_EQ(all[0].failures, 1);
+    EXPECT_FALSE(all[0].created_at.empty());
+
+    ImportFilter failures;
+    failures.result = "Failure";
+    auto failed = reader.list_imports(failures);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].message_key, "3");
+
+    ImportFilter superseded;
+    superseded.result = "Superseded";
+    superseded.entity = "inventory";
+    ASSERT_EQ(reader.list_imports(superseded).size(), 1u);
+
+    ImportFilter shipments;
+    shipments.entity = "shipment";
+    EXPECT_TRUE(reader.list_imports(shipments).empty());
+
+    ImportFilter limited;
+    limited.limit = 2;
+    EXPECT_EQ(reader.list_imports(limited).size(), 2u);
+
+    ImportFilter bogus;
+    bogus.result = "Maybe";
+    EXPECT_THROW(reader.list_imports(bogus), std::invalid_argument);
+}
+
+TEST_F(CatalogReaderTest, GetsOneReportWithItsLines) {
+    CatalogReader reader(path());
+    const auto newest = reader.list_imports({}).front();
+    const auto report = reader.get_import(newest.id);
+    ASSERT_TRUE(report);
+    ASSERT_EQ(report->lines.size(), 2u);
+    EXPECT_EQ(report->lines[0].result, "Failure");
+    EXPECT_EQ(report->lines[0].message, "Unknown SKU 'Z'.");
+    EXPECT_EQ(report->lines[1].result, "Success");
+    EXPECT_EQ(report->lines[1].final_qty, 6);
+    EXPECT_FALSE(reader.get_import(newest.id + 100).has_value());
+}
+
+TEST_F(CatalogReaderTest, ReadsStockBySkuAndSource) {
+    CatalogReader reader(path());
+    const auto a = reader.stock("A", std::nullopt);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].qty, 6);
+    EXPECT_EQ(a[0].last_seq, 11);
+    EXPECT_TRUE(a[0].is_in_stock);
+    EXPECT_EQ(reader.stock("B", std::string{"north"}).size(), 1u);
+    EXPECT_TRUE(reader.stock("B", std::string{"default"}).empty());
+    const auto list = reader.stock_list(0);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].sku, "A");
+    EXPECT_EQ(reader.stock_list(1).size(), 1u);
+}
+
+TEST_F(CatalogReaderTest, CountsTheQueueByStateAndAgesTheOldestPending) {
+    CatalogReader reader(path());
+    auto stats = reader.queue_stats();
+    EXPECT_EQ(stats.pending, 0);
+    EXPECT_FALSE(stats.oldest_pending_age_seconds.has_value());
+
+    queue.add(message(4, {line("A", 1, 20)}));
+    queue.add(message(5, {line("A", 1, 21)}));
+    testing::exec(path(), "UPDATE requests SET state = 'dead' WHERE id = 1");
+    stats = reader.queue_stats();
+    EXPECT_EQ(stats.pending, 2);
+    EXPECT_EQ(stats.processing, 0);
+    EXPECT_EQ(stats.failed, 0);
+    EXPECT_EQ(stats.dead, 1);
+    ASSERT_TRUE(stats.oldest_pending_age_seconds.has_value());
+    EXPECT_GE(*stats.oldest_pending_age_seconds, 0.0);
+    EXPECT_LT(*stats.oldest_pending_age_seconds, 60.0);
+}
+
+TEST_F(CatalogReaderTest, ImportProductsUpdatesExistingProducts) {
+    import_products(path(), {{"A", "Disk 2TB"}, {"D", "New"}});
+    EXPECT_EQ(testing::query_text(path(), "SELECT name FROM products WHERE sku = 'A'"), "Disk 2TB");
+    EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);
+    EXPECT_THROW(import_products(path(), {{"", "nameless"}}), std::runtime_error);
+    EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);  // one transaction
+}
+
+}  // namespace
+}  // namespace ofbridge::worker

@@ -1,0 +1,131 @@
+// Helpers shared by the worker's tests: requests enqueued through the real RequestStore (as
+// ingest does), a clock the tests move by hand, and small queries against the database file.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "ofbridge/domain/messages.h"
+#include "ofbridge/queue/request_store.h"
+#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/worker/worker_pool.h"
+#include "store_fixtures.h"
+#include "temp_dir.h"
+
+namespace ofbridge::worker::testing {
+
+using queue::testing::TempDir;
+
+inline domain::InventoryLine line(std::string sku, std::int64_t qty, std::int64_t seq,
+                                  std::string source = "default") {
+    domain::InventoryLine l;
+    l.sku = std::move(sku);
+    l.qty = qty;
+    l.seq = seq;
+    l.source = std::move(source);
+    return l;
+}
+
+inline domain::InventoryUpdate message(std::int64_t message_seq_id,
+                                       std::vector<domain::InventoryLine> lines) {
+    return domain::InventoryUpdate{message_seq_id, std::move(lines)};
+}
+
+// "Now" under the test's control: starts at a fixed instant and only moves when told.
+class TestClock {
+public:
+    static constexpr std::int64_t start_unix = 1'800'000'000;  // 2027-01-15
+
+    std::chrono::system_clock::time_point now() const {
+        return std::chrono::system_clock::time_point{std::chrono::seconds{start_unix}} +
+               std::chrono::milliseconds{offset_ms_.load()};
+    }
+    std::int64_t unix_now() const { return start_unix + offset_ms_.load() / 1000; }
+    void advance(std::chrono::milliseconds by) { offset_ms_ += by.count(); }
+    std::function<std::chrono::system_clock::time_point()> function() const {
+        return [this] { return now(); };
+    }
+
+private:
+    std::atomic<std::int64_t> offset_ms_{0};
+};
+
+// A RequestStore on the test's database, enqueueing messages the way ingest does.
+class Queue {
+public:
+    explicit Queue(const std::filesystem::path& path, std::function<void()> on_commit = {}) {
+        queue::StoreOptions options;
+        options.path = path;
+        options.synchronous_full = false;  // tests need no power-loss durability
+        options.on_commit = std::move(on_commit);
+        store_ = std::make_unique<queue::RequestStore>(std::move(options));
+    }
+
+    // Stores a new request (a unique body, so never taken for a re-delivery); returns its id.
+    std::int64_t add(domain::InventoryUpdate update) {
+        const std::string body = "<inventory n=\"" + std::to_string(++bodies_) + "\"/>";
+        return add_with_body(std::move(update), body);
+    }
+    std::int64_t add_with_body(domain::Message m, const std::string& body) {
+        const auto result =
+            queue::testing::enqueue_and_wait(*store_, queue::testing::request(std::move(m), body));
+        if (const auto* ec = std::get_if<std::error_code>(&result))
+            throw std::runtime_error("enqueue failed: " + ec->message());
+        return std::get<queue::EnqueueResult>(result).request_id;
+    }
+    queue::RequestStore& store() { return *store_; }
+
+private:
+    std::unique_ptr<queue::RequestStore> store_;
+    std::atomic<int> bodies_{0};
+};
+
+inline WorkerOptions options_for(const std::filesystem::path& path, const TestClock* clock,
+                                 std::string instance = "test") {
+    WorkerOptions o;
+    o.database = path;
+    o.synchronous_full = false;
+    o.instance_id = std::move(instance);
+    if (clock) o.clock = clock->function();
+    return o;
+}
+
+inline std::int64_t query_int(const std::filesystem::path& path, const std::string& sql) {
+    queue::sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    return db.query_int64(sql);
+}
+
+inline std::string query_text(const std::filesystem::path& path, const std::string& sql) {
+    queue::sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    return db.query_text(sql);
+}
+
+inline std::string state_of(const std::filesystem::path& path, std::int64_t id) {
+    return query_text(path, "SELECT state FROM requests WHERE id = " + std::to_string(id));
+}
+
+inline void exec(const std::filesystem::path& path, const std::string& sql) {
+    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+    db.exec(sql);
+}
+
+// Polls a condition on the database (which the worker threads change) until it holds or the
+// deadline passes. Synchronisation is the condition itself, not the polling interval.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
+}  // namespace ofbridge::worker::testing

@@ -1,0 +1,279 @@
+// WorkerPool with real threads: retries and dead-lettering through the pool, notify() wake-ups,
+// stop(), and many workers in two pools draining a shuffled, re-delivered stream without ever
+// applying anything twice (checked against an oracle).
+#include "ofbridge/worker/worker_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <random>
+
+#include "ofbridge/worker/catalog_reader.h"
+#include "worker_fixtures.h"
+
+namespace ofbridge::worker {
+namespace {
+
+using testing::eventually;
+using testing::line;
+using testing::message;
+using testing::query_int;
+using testing::state_of;
+using testing::TempDir;
+using testing::TestClock;
+
+std::int64_t count_in_state(const std::filesystem::path& path, const std::string& state) {
+    return query_int(path, "SELECT count(*) FROM requests WHERE state = '" + state + "'");
+}
+
+TEST(WorkerPool, RetriesAFailingRequestWithBackoffUntilDeadWhileOthersAreDone) {
+    TempDir dir;
+    const auto path = dir.file("broker.db");
+    TestClock clock;
+    testing::Queue queue(path);
+    std::atomic<std::int64_t> poison{0};
+    auto options = testing::options_for(path, &clock);
+    options.workers = 2;
+    options.batch_size = 2;
+    options.max_attempts = 3;
+    options.retry_base = std::chrono::milliseconds(1000);
+    options.test_hooks.before_apply = [&](std::int64_t id) {
+        if (id == poison) throw std::runtime_error("injected failure");
+    };
+    Metrics metrics;
+    WorkerPool pool(options, metrics);
+
+    const auto a = queue.add(message(1, {line("A", 1, 1)}));
+    poison = queue.add(message(2, {line("B", 1, 1)}));
+    const auto c = queue.add(message(3, {line("C", 1, 1)}));
+    pool.notify();
+    const auto where = " FROM requests WHERE id = " + std::to_string(poison.load());
+    ASSERT_TRUE(eventually([&] {
+        return state_of(path, a) == "done" && state_of(path, c) == "done" &&
+               state_of(path, poison) == "failed";
+    }));
+    const auto start = clock.unix_now();
+    EXPECT_EQ(query_int(path, "SELECT next_attempt_at" + where), start + 1);
+
+    // Attempt 2, once due; a request arriving meanwhile is done regardless.
+    clock.advance(std::chrono::seconds(1));
+    const auto d = queue.add(message(4, {line("D", 1, 1)}));
+    pool.notify();
+    ASSERT_TRUE(eventually([&] {
+        return query_int(path, "SELECT attempts" + where) == 2 &&
+               state_of(path, poison) == "failed" && state_of(path, d) == "done";
+    }));
+    EXPECT_EQ(query_int(path, "SELECT next_attempt_at" + where), start + 1 + 2);
+
+    // Attempt 3 = max_attempts: dead.
+    clock.advance(std::chrono::seconds(2));
+    pool.notify();
+    ASSERT_TRUE(eventually([&] { return state_of(path, poison) == "dead"; }));
+    EXPECT_EQ(query_int(path, "SELECT attempts" + where), 3);
+    EXPECT_EQ(testing::query_text(path, "SELECT last_error" + where), "injected failure");
+
+    const auto e = queue.add(message(5, {line("E", 1, 1)}));
+    pool.notify();
+    ASSERT_TRUE(eventually([&] { return state_of(path, e) == "done"; }));
+    pool.stop();
+    EXPECT_EQ(metrics.requests_done.load(), 4u);
+    EXPECT_EQ(metrics.requests_failed.load(), 2u);
+    EXPECT_EQ(metrics.requests_dead.load(), 1u);
+    EXPECT_EQ(metrics.lines_applied.load(), 4u);
+}
+
+TEST(WorkerPool, NotifyWakesAnIdleWorkerAtOnce) {
+    TempDir dir;
+    const auto path = dir.file("broker.db");
+    std::atomic<WorkerPool*> pool_ptr{nullptr};
+    // As the app wires it: the store's commit hook wakes the pool.
+    testing::Queue queue(path, [&] {
+        if (auto* pool = pool_ptr.load()) pool->notify();
+    });
+    auto options = testing::options_for(path, nullptr);
+    // Far longer than the test may take: only notify() can explain a quick pick-up.
+    options.idle_poll = std::chrono::seconds(60);
+    Metrics metrics;
+    WorkerPool pool(options, metrics);
+    pool_ptr = &pool;
+
+    for (int i = 1; i <= 3; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        const auto id = queue.add(message(i, {line("A", i, i)}));
+        ASSERT_TRUE(
+            eventually([&] { return state_of(path, id) == "done"; }, std::chrono::seconds(5)));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+    }
+    pool_ptr = nullptr;
+}
+
+TEST(WorkerPool, StopLetsTheBatchInProgressCommit) {
+    TempDir dir;
+    const auto path = dir.file("broker.db");
+    testing::Queue queue(path);
+    std::promise<void> claimed;
+    std::future<void> stopper;
+    WorkerPool* pool_ptr = nullptr;
+    auto options = testing::options_for(path, nullptr);
+    options.test_hooks.after_claim = [&](const std::vector<std::int64_t>&) {
+        // Ask the pool to stop while this batch is still to be applied.
+        stopper = std::async(std::launch::async, [&] { pool_ptr->stop(); });
+        claimed.set_value();
+    };
+    const auto id = queue.add(message(1, {line("A", 1, 1)}));
+    Metrics metrics;
+    WorkerPool pool(options, metrics);
+    pool_ptr = &pool;
+    pool.notify();
+    claimed.get_future().wait();
+    stopper.wait();
+    EXPECT_EQ(state_of(path, id), "done");
+    pool.stop();  // idempotent
+}
+
+TEST(WorkerPool, ConstructorNamesAnUnusableDatabase) {
+    TempDir dir;
+    auto options = testing::options_for(dir.file("no/such/dir/broker.db"), nullptr);
+    Metrics metrics;
+    try {
+        WorkerPool pool(options, metrics);
+        FAIL() << "opened an impossible path";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string{e.what()}.find(options.database.string()), std::string::npos)
+            << e.what();
+    }
+}
+
+// The oracle: the quantity a key must end with is the one of its highest seq, whatever order
+// the messages were stored and processed in. Quantities are a function of (key, seq), so a
+// re-delivered record always carries the same quantity.
+std::int64_t qty_for(int sku, int source, std::int64_t seq) {
+    return (seq * 7 + sku * 3 + source) % 500;
+}
+
+TEST(WorkerPool, ManyWorkersInTwoPoolsApplyEachRecordAtMostOnceAndConverge) {
+    TempDir dir;
+    const auto path = dir.file("broker.db");
+    std::atomic<WorkerPool*> first{nullptr};
+    std::atomic<WorkerPool*> second{nullptr};
+    testing::Queue queue(path, [&] {
+        if (auto* p = first.load()) p->notify();
+        if (auto* p = second.load()) p->notify();
+    });
+
+    constexpr int skus = 60;
+    constexpr int sources = 2;
+    constexpr int requests = 3000;
+    constexpr int max_lines = 12;
+    std::mt19937_64 random(20270115);
+    std::map<std::pair<int, int>, std::int64_t> max_seq;
+
+    // Both pools start before anything is queued, so claims race with ingest and each other.
+    auto options = testing::options_for(path, nullptr, "pool-a");
+    options.workers = 4;
+    options.batch_size = 16;
+    Metrics metrics_a, metrics_b;
+    WorkerPool pool_a(options, metrics_a);
+    options.instance_id = "pool-b";
+    options.workers = 2;
+    options.batch_size = 7;
+    WorkerPool pool_b(options, metrics_b);
+    first = &pool_a;
+    second = &pool_b;
+
+    // Producers: a few threads enqueue concurrently (group commit), with seqs shuffled across
+    // messages, repeated records (Duplicates), and exact re-deliveries (not stored again).
+    std::vector<std::vector<domain::InventoryLine>> messages;
+    for (int r = 0; r < requests; ++r) {
+        std::vector<domain::InventoryLine> lines;
+        const int n = 1 + static_cast<int>(random() % max_lines);
+        for (int i = 0; i < n; ++i) {
+            const int sku = static_cast<int>(random() % skus);
+            const int source = static_cast<int>(random() % sources);
+            const auto seq = static_cast<std::int64_t>(1 + random() % 400);
+            lines.push_back(line("sku-" + std::to_string(sku), qty_for(sku, source, seq), seq,
+                                 source == 0 ? "default" : "north"));
+            auto& m = max_seq[{sku, source}];
+            m = std::max(m, seq);
+        }
+        messages.push_back(std::move(lines));
+    }
+    constexpr int producers = 3;
+    std::vector<std::thread> threads;
+    std::atomic<int> stored{0};
+    for (int t = 0; t < producers; ++t) {
+        threads.emplace_back([&, t] {
+            for (int r = t; r < requests; r += producers) {
+                const std::string body = "<m n=\"" + std::to_string(r) + "\"/>";
+                queue.add_with_body(message(r, messages[static_cast<std::size_t>(r)]), body);
+                if (r % 10 == 0)  // the WMS retries: identical body, nothing new stored
+                    queue.add_with_body(message(r, messages[static_cast<std::size_t>(r)]), body);
+                ++stored;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(stored.load(), requests);
+    EXPECT_EQ(query_int(path, "SELECT count(*) FROM requests"), requests);
+
+    ASSERT_TRUE(eventually([&] { return count_in_state(path, "done") == requests; },
+                           std::chrono::seconds(60)))
+        << count_in_state(path, "pending") << " pending, " << count_in_state(path, "processing")
+        << " processing";
+    first = nullptr;
+    second = nullptr;
+    pool_a.stop();
+    pool_b.stop();
+
+    // Both pools took part, and nothing is left behind.
+    EXPECT_GT(metrics_a.requests_done.load(), 0u);
+    EXPECT_GT(metrics_b.requests_done.load(), 0u);
+    EXPECT_EQ(metrics_a.requests_done.load() + metrics_b.requests_done.load(),
+              static_cast<std::uint64_t>(requests));
+    EXPECT_EQ(query_int(path, "SELECT count(*) FROM requests WHERE state <> 'done'"), 0);
+    EXPECT_EQ(query_int(path, "SELECT count(*) FROM requests WHERE claimed_by IS NOT NULL"), 0);
+    // Exactly one report per request.
+    EXPECT_EQ(query_int(path, "SELECT count(DISTINCT request_id) FROM import_reports"), requests);
+    EXPECT_EQ(query_int(path, "SELECT count(*) FROM import_reports"), requests);
+
+    // Final stock equals the oracle.
+    CatalogReader reader(path);
+    const auto rows = reader.stock_list(0);
+    ASSERT_EQ(rows.size(), max_seq.size());
+    for (const auto& [key, seq] : max_seq) {
+        const auto sku = "sku-" + std::to_string(key.first);
+        const auto found = reader.stock(sku, key.second == 0 ? "default" : "north");
+        ASSERT_EQ(found.size(), 1u) << sku;
+        EXPECT_EQ(found[0].last_seq, seq) << sku;
+        EXPECT_EQ(found[0].qty, qty_for(key.first, key.second, seq)) << sku;
+    }
+    EXPECT_EQ(query_int(path,
+                        "SELECT count(*) FROM sequence_marks m JOIN stock_levels s"
+                        " USING (sku, source) WHERE m.high_water_seq <> s.last_seq"),
+              0);
+
+    // Nothing applied twice: per key, Success lines in commit order (report ids increase with
+    // each committed write transaction) carry strictly increasing seqs, i.e. each one raised
+    // the mark; so the number of Success lines is the number of mark increases.
+    EXPECT_EQ(query_int(path,
+                        "SELECT count(*) FROM (SELECT sequence_id, lag(sequence_id) OVER ("
+                        " PARTITION BY reference, source ORDER BY report_id) AS previous"
+                        " FROM import_lines WHERE result = 'Success')"
+                        " WHERE previous IS NOT NULL AND sequence_id <= previous"),
+              0);
+    EXPECT_EQ(query_int(path,
+                        "SELECT count(*) FROM (SELECT 1 FROM import_lines"
+                        " WHERE result = 'Success' GROUP BY reference, source, sequence_id"
+                        " HAVING count(*) > 1)"),
+              0);
+    const auto successes =
+        query_int(path, "SELECT count(*) FROM import_lines WHERE result = 'Success'");
+    EXPECT_EQ(metrics_a.lines_applied.load() + metrics_b.lines_applied.load(),
+              static_cast<std::uint64_t>(successes));
+    EXPECT_EQ(query_int(path, "SELECT count(*) FROM import_lines"),
+              query_int(path, "SELECT count(*) FROM inventory_lines"));
+}
+
+}  // namespace
+}  // namespace ofbridge::worker
