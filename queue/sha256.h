@@ -1,5 +1,6 @@
-// SHA-256 as lowercase hex: how the queue recognises a re-delivered body and how auth grants are
-// stored without their secret. Private to the queue library.
+// SHA-256 as lowercase hex: how the queue recognises a re-delivered body, how auth grants are
+// stored without their secret, and the worker's shipment dedupe key. Internal to the queue and
+// worker libraries (not part of the public headers).
 #pragma once
 
 #include <string>

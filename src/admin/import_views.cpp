@@ -27,7 +27,62 @@ json::object stock_row_json(const worker::StockRow& s) {
             {"is_in_stock", s.is_in_stock}, {"last_seq", s.last_seq}, {"updated_at", s.updated_at}};
 }
 
+json::object shipment_summary_json(const worker::ShipmentSummary& s) {
+    return {{"id", s.id},
+            {"order_increment_id", s.order_increment_id},
+            {"request_id", optional_json(s.request_id)},
+            {"source", s.source},
+            {"comment", s.comment},
+            {"notify_customer", s.notify_customer},
+            {"include_comment", s.include_comment},
+            {"date_shipped", s.date_shipped},
+            {"created_at", s.created_at}};
+}
+
 }  // namespace
+
+std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipments) {
+    TextTable table({"ID", "ORDER", "REQUEST", "SOURCE", "NOTIFY", "SHIPPED", "CREATED"});
+    for (const auto& s : shipments)
+        table.add_row({std::to_string(s.id), s.order_increment_id, optional_text(s.request_id),
+                       s.source, s.notify_customer ? "yes" : "no", s.date_shipped, s.created_at});
+    return table.render();
+}
+
+std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments) {
+    json::array out;
+    for (const auto& s : shipments) out.push_back(shipment_summary_json(s));
+    return json::serialize(json::object{{"shipments", std::move(out)}}) + "\n";
+}
+
+std::string shipment_text(const worker::Shipment& shipment) {
+    std::string out = shipments_table({shipment.header});
+    if (!shipment.header.comment.empty())
+        out += "comment: " + terminal_safe(shipment.header.comment) + "\n";
+    TextTable lines({"LINE", "ORDER_ITEM", "SKU", "QTY"});
+    for (const auto& l : shipment.lines)
+        lines.add_row({std::to_string(l.line_no), std::to_string(l.order_item_id), l.sku,
+                       std::to_string(l.qty)});
+    TextTable tracks({"TRACK", "NUMBER", "CARRIER"});
+    for (const auto& t : shipment.tracks)
+        tracks.add_row({std::to_string(t.line_no), t.number, t.carrier_title});
+    return out + "\n" + lines.render() + "\n" + tracks.render();
+}
+
+std::string shipment_json(const worker::Shipment& shipment) {
+    auto out = shipment_summary_json(shipment.header);
+    json::array lines;
+    for (const auto& l : shipment.lines)
+        lines.push_back(json::object{{"line", l.line_no}, {"order_item_id", l.order_item_id},
+                                     {"sku", l.sku}, {"qty", l.qty}});
+    json::array tracks;
+    for (const auto& t : shipment.tracks)
+        tracks.push_back(json::object{{"line", t.line_no}, {"number", t.number},
+                                      {"carrier_title", t.carrier_title}});
+    out["lines"] = std::move(lines);
+    out["tracks"] = std::move(tracks);
+    return json::serialize(out) + "\n";
+}
 
 std::string imports_table(const std::vector<worker::ImportReportSummary>& reports) {
     TextTable table({"ID", "REQUEST", "ENTITY", "MESSAGE", "SUCCESS", "DUPLICATE", "SUPERSEDED",

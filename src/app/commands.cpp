@@ -7,11 +7,16 @@
 #include <iostream>
 
 #include "ofbridge/admin/import_views.h"
+#include "ofbridge/admin/order_views.h"
 #include "ofbridge/admin/request_views.h"
+#include "ofbridge/orders/order_store.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/worker/unsent_orders.h"
 
 namespace ofbridge::app {
+
+std::string read_file(const std::filesystem::path& file);
 
 config::Config load(const CommonOptions& options) {
     auto config = options.config_file.empty() ? config::default_config()
@@ -32,6 +37,13 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.synchronous_full = config.storage.synchronous_full;
     options.inventory.allow_negative = config.inventory.allow_negative;
     options.inventory.reject_unknown_skus = config.inventory.reject_unknown_skus;
+    if (config.inventory.adjust_inventory == "unsent_orders")
+        options.inventory.unsent_order_units = worker::unsent_orders_adjustment(
+            std::chrono::days{config.inventory.unsent_order_cutoff_days},
+            config.inventory.unsent_order_statuses);
+    options.configurable_rule = config.shipments.configurable_item == "child"
+                                    ? domain::ConfigurableRule::child
+                                    : domain::ConfigurableRule::parent;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     options.instance_id = std::string(host) + ":" + std::to_string(::getpid());
@@ -123,9 +135,7 @@ int list_stock(const CommonOptions& common, std::size_t limit, bool json) {
 // are kept (the catalog is what reject_unknown_skus checks against).
 int import_products(const CommonOptions& common, const std::filesystem::path& file) {
     const auto config = load(common);
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + file.string());
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto text = read_file(file);
     boost::system::error_code ec;
     auto document = boost::json::parse(text, ec);
     if (ec) throw std::runtime_error(file.string() + ": not valid JSON: " + ec.message());
@@ -149,6 +159,71 @@ int import_products(const CommonOptions& common, const std::filesystem::path& fi
     }
     worker::import_products(config.database_path(), products);
     std::cout << "imported " << products.size() << " products\n";
+    return 0;
+}
+
+int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
+                   std::size_t limit, bool json) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto rows = reader.list_shipments(order, limit);
+    std::cout << (json ? admin::shipments_json(rows) : admin::shipments_table(rows));
+    return 0;
+}
+
+int show_shipment(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    worker::CatalogReader reader(config.database_path());
+    auto shipment = reader.get_shipment(id);
+    if (!shipment) {
+        std::cerr << "ofbridge: no shipment " << id << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::shipment_json(*shipment) : admin::shipment_text(*shipment));
+    return 0;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+int import_orders(const CommonOptions& common, const std::filesystem::path& file,
+                  const std::string& store_code) {
+    const auto config = load(common);
+    if (!config.stores.contains(store_code))
+        throw std::runtime_error("unknown store '" + store_code + "' (no [stores." + store_code + "])");
+    try {
+        auto parsed = orders::parse_orders_json(read_file(file), store_code);
+        auto summary = orders::import_orders(config.database_path(), parsed);
+        std::cout << "imported " << parsed.size() << " orders: " << summary.created
+                  << " created, " << summary.updated << " updated\n";
+        return 0;
+    } catch (const orders::OrderImportError& e) {
+        std::cerr << "ofbridge: " << file.string() << ": " << e.what() << " (nothing imported)\n";
+        return 4;
+    }
+}
+
+int get_order(const CommonOptions& common, const std::string& increment_id, bool json) {
+    const auto config = load(common);
+    orders::OrderReader reader(config.database_path());
+    auto order = reader.get(increment_id);
+    if (!order) {
+        std::cerr << "ofbridge: no order " << increment_id << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::order_json(*order) : admin::order_text(*order));
+    return 0;
+}
+
+int list_orders(const CommonOptions& common, const std::optional<std::string>& status,
+                std::size_t limit, bool json) {
+    const auto config = load(common);
+    orders::OrderReader reader(config.database_path());
+    auto rows = reader.list({status, limit});
+    std::cout << (json ? admin::orders_json(rows) : admin::orders_table(rows));
     return 0;
 }
 

@@ -53,4 +53,14 @@ int list_stock(const CommonOptions& common, std::size_t limit, bool json);
 
 int import_products(const CommonOptions& common, const std::filesystem::path& file);
 
+int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
+                   std::size_t limit, bool json);
+int show_shipment(const CommonOptions& common, std::int64_t id, bool json);
+
+int import_orders(const CommonOptions& common, const std::filesystem::path& file,
+                  const std::string& store_code);
+int get_order(const CommonOptions& common, const std::string& increment_id, bool json);
+int list_orders(const CommonOptions& common, const std::optional<std::string>& status,
+                std::size_t limit, bool json);
+
 }  // namespace ofbridge::app

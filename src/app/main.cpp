@@ -106,6 +106,53 @@ int main(int argc, char** argv) {
     products_import->add_option("FILE", products_file, "JSON file")->required()->check(CLI::ExistingFile);
     products_import->callback([&] { exit_code = import_products(common, products_file); });
 
+    auto* shipments = app.add_subcommand("shipments", "Shipments created by the worker");
+    shipments->require_subcommand(1);
+    std::optional<std::string> shipments_order;
+    std::size_t shipments_limit = 50;
+    bool shipments_json = false;
+    auto* shipments_list = shipments->add_subcommand("list", "List shipments, newest first");
+    add_common(shipments_list);
+    shipments_list->add_option("--order", shipments_order, "Only this order's (increment id)");
+    shipments_list->add_option("--limit", shipments_limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    shipments_list->add_flag("--json", shipments_json, "One JSON document on stdout");
+    shipments_list->callback(
+        [&] { exit_code = list_shipments(common, shipments_order, shipments_limit, shipments_json); });
+    std::int64_t shipment_id = 0;
+    auto* shipments_show = shipments->add_subcommand("show", "One shipment: lines and tracks");
+    add_common(shipments_show);
+    shipments_show->add_option("ID", shipment_id, "Shipment id")->required()->check(CLI::PositiveNumber);
+    shipments_show->add_flag("--json", shipments_json, "One JSON document on stdout");
+    shipments_show->callback([&] { exit_code = show_shipment(common, shipment_id, shipments_json); });
+
+    auto* orders = app.add_subcommand("orders", "Orders of the local target");
+    orders->require_subcommand(1);
+    std::filesystem::path orders_file;
+    std::string orders_store = "default";
+    auto* orders_import = orders->add_subcommand(
+        "import", "Import orders in Magento's REST shape (one order or {\"items\": [...]})");
+    add_common(orders_import);
+    orders_import->add_option("FILE", orders_file, "JSON file")->required()->check(CLI::ExistingFile);
+    orders_import->add_option("--store", orders_store, "Store code the orders belong to");
+    orders_import->callback([&] { exit_code = import_orders(common, orders_file, orders_store); });
+    std::string order_id;
+    bool order_json = false;
+    auto* orders_get = orders->add_subcommand("get", "Show one order with its items");
+    add_common(orders_get);
+    orders_get->add_option("INCREMENT_ID", order_id, "Order increment id")->required();
+    orders_get->add_flag("--json", order_json, "One JSON document on stdout");
+    orders_get->callback([&] { exit_code = get_order(common, order_id, order_json); });
+    std::optional<std::string> orders_status;
+    std::size_t orders_limit = 50;
+    auto* orders_list = orders->add_subcommand("list", "List orders, newest first");
+    add_common(orders_list);
+    orders_list->add_option("--status", orders_status, "Only orders with this status");
+    orders_list->add_option("--limit", orders_limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    orders_list->add_flag("--json", order_json, "One JSON document on stdout");
+    orders_list->callback([&] { exit_code = list_orders(common, orders_status, orders_limit, order_json); });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -102,6 +102,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.gate.max_elements = config.limits.max_elements;
     router_options.gate.max_text_bytes = config.limits.max_text_bytes;
     router_options.fallback_host = config.server.listen;
+    router_options.api_token = config.api.token;
+    router_options.database_path = config.database_path();
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;

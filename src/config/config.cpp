@@ -34,6 +34,20 @@ public:
         }
     }
 
+    void read(std::string_view key, std::vector<std::string>& out) {
+        if (auto* node = take(key)) {
+            const auto* array = node->as_array();
+            if (!array) fail(key, "an array of strings");
+            std::vector<std::string> values;
+            for (const auto& element : *array) {
+                auto v = element.value<std::string>();
+                if (!element.is_string() || !v) fail(key, "an array of strings");
+                values.push_back(*v);
+            }
+            out = std::move(values);
+        }
+    }
+
     // Integers within [min, max]; `out` may be any integral type wide enough.
     template <typename T>
     void read_int(std::string_view key, T& out, std::int64_t min, std::int64_t max) {
@@ -141,8 +155,24 @@ void read_inventory(KeyReader& r, InventoryConfig& i) {
     r.read("allow_negative", i.allow_negative);
     r.read("reject_unknown_skus", i.reject_unknown_skus);
     r.read("adjust_inventory", i.adjust_inventory);
-    // The unsent-orders adjustments need the orders the broker does not hold yet.
-    if (i.adjust_inventory != "none") r.fail("adjust_inventory", "\"none\" (order-based adjustments are not available yet)");
+    // Quotes live only in Magento, which the local target does not reach.
+    if (i.adjust_inventory != "none" && i.adjust_inventory != "unsent_orders")
+        r.fail("adjust_inventory", "\"none\" or \"unsent_orders\"");
+    r.read_int("unsent_order_cutoff_days", i.unsent_order_cutoff_days, 1, 3650);
+    r.read("unsent_order_statuses", i.unsent_order_statuses);
+    if (i.unsent_order_statuses.empty()) r.fail("unsent_order_statuses", "at least one status");
+    r.finish();
+}
+
+void read_shipments(KeyReader& r, ShipmentsConfig& s) {
+    r.read("configurable_item", s.configurable_item);
+    if (s.configurable_item != "parent" && s.configurable_item != "child")
+        r.fail("configurable_item", "\"parent\" or \"child\"");
+    r.finish();
+}
+
+void read_api(KeyReader& r, ApiConfig& a) {
+    r.read("token", a.token);
     r.finish();
 }
 
@@ -209,6 +239,14 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     if (const auto* t = r.table("inventory")) {
         KeyReader s(*t, "inventory");
         read_inventory(s, config.inventory);
+    }
+    if (const auto* t = r.table("shipments")) {
+        KeyReader s(*t, "shipments");
+        read_shipments(s, config.shipments);
+    }
+    if (const auto* t = r.table("api")) {
+        KeyReader s(*t, "api");
+        read_api(s, config.api);
     }
     if (const auto* t = r.table("stores")) {
         for (const auto& [code, node] : *t) {

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/ingest/secrets.h"
+#include "ofbridge/orders/order_store.h"
 #include "ofbridge/soap/wsdl.h"
 
 namespace ofbridge::endpoints {
@@ -145,6 +147,16 @@ void Router::handle(http::Request request, http::Responder respond) {
         return respond(text_response(200, "ok\n"));
     }
 
+    if (path == "/api/v1/orders") {
+        if (request.method != "POST") return respond(method_not_allowed("POST"));
+        std::string store = "default";
+        if (auto it = params.find("store"); it != params.end() && (*it).has_value)
+            store = (*it).value;
+        if (!valid_store_code(store) || !ingest_.has_store(store))
+            return respond(json_response(404, json_error("unknown store code")));
+        return handle_orders_api(std::move(request), std::move(store), std::move(respond));
+    }
+
     // Magento-1: /api/v2_soap/ and /index.php/api/v2_soap/ (slash optional).
     for (std::string_view m1 : {"/api/v2_soap", "/index.php/api/v2_soap"}) {
         if (path != m1 && path != std::string(m1) + "/") continue;
@@ -249,6 +261,29 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
                                soap_reply(std::move(decoded), std::move(respond)));
             }},
         message);
+}
+
+// Admin JSON API. Imports run on this handler thread: they are rare, and the orders store does
+// its own short write transaction (the busy timeout covers the queue's writer).
+void Router::handle_orders_api(http::Request request, std::string store,
+                               http::Responder respond) {
+    if (options_.api_token.empty())
+        return respond(json_response(404, json_error("the admin API is off: set [api] token")));
+    if (!ingest::constant_time_equals(bearer_of(request.authorization), options_.api_token))
+        return respond(json_response(401, json_error("missing or wrong bearer token")));
+    try {
+        auto parsed = orders::parse_orders_json(request.body, store);
+        auto summary = orders::import_orders(options_.database_path, parsed);
+        spdlog::info("orders imported through the API from {}: {} created, {} updated",
+                     request.remote_address, summary.created, summary.updated);
+        respond(json_response(200, "{\"created\":" + std::to_string(summary.created) +
+                                       ",\"updated\":" + std::to_string(summary.updated) + "}"));
+    } catch (const orders::OrderImportError& e) {
+        respond(json_response(400, json_error(e.what())));
+    } catch (const std::exception& e) {
+        spdlog::error("order import failed: {}", e.what());
+        respond(json_response(503, json_error("orders could not be stored; retry")));
+    }
 }
 
 void Router::handle_rest(http::Request request, std::string store, std::string operation,

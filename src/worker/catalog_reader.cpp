@@ -1,4 +1,5 @@
-// CatalogReader: read-only queries over what the worker wrote (import log, stock, queue depth),
+// CatalogReader: read-only queries over what the worker wrote (import log, stock, shipments,
+// queue depth),
 // and import_products, the one writer of the local catalog (see catalog_reader.h).
 #include "ofbridge/worker/catalog_reader.h"
 
@@ -80,6 +81,25 @@ StockRow read_stock(const Statement& s) {
 }
 
 constexpr std::string_view stock_columns = "sku, source, qty, is_in_stock, last_seq, updated_at";
+
+constexpr std::string_view shipment_sql =
+    "SELECT s.id, o.increment_id, s.request_id, s.source, s.comment, s.notify_customer,"
+    " s.include_comment, s.date_shipped, s.created_at"
+    " FROM shipments s JOIN orders o ON o.id = s.order_id";
+
+ShipmentSummary read_shipment(const Statement& s) {
+    ShipmentSummary r;
+    r.id = s.column_int64(0);
+    r.order_increment_id = s.column_text(1);
+    r.request_id = s.column_optional_int64(2);
+    r.source = s.column_text(3);
+    r.comment = s.column_text(4);
+    r.notify_customer = s.column_int64(5) != 0;
+    r.include_comment = s.column_int64(6) != 0;
+    r.date_shipped = s.column_text(7);
+    r.created_at = s.column_text(8);
+    return r;
+}
 
 }  // namespace
 
@@ -193,6 +213,49 @@ QueueStats CatalogReader::queue_stats() const {
     if (oldest.step() && !oldest.is_null(0))
         stats.oldest_pending_age_seconds = oldest.column_double(0);
     return stats;
+}
+
+std::vector<ShipmentSummary> CatalogReader::list_shipments(
+    const std::optional<std::string>& order_increment_id, std::size_t limit) const {
+    std::string sql{shipment_sql};
+    if (order_increment_id) sql += " WHERE o.increment_id = ?1";
+    sql += " ORDER BY s.id DESC";
+    if (limit > 0) sql += " LIMIT ?2";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    if (order_increment_id) s.bind(1, *order_increment_id);
+    if (limit > 0) s.bind(2, limit);
+    std::vector<ShipmentSummary> out;
+    while (s.step()) out.push_back(read_shipment(s));
+    return out;
+}
+
+std::optional<Shipment> CatalogReader::get_shipment(std::int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    Shipment shipment;
+    {
+        Statement s(impl_->db, std::string{shipment_sql} + " WHERE s.id = ?1");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        shipment.header = read_shipment(s);
+    }
+    {
+        Statement s(impl_->db,
+                    "SELECT line_no, order_item_id, sku, qty FROM shipment_lines"
+                    " WHERE shipment_id = ?1 ORDER BY line_no");
+        s.bind(1, id);
+        while (s.step())
+            shipment.lines.push_back(ShipmentLine{s.column_int64(0), s.column_int64(1),
+                                                  s.column_text(2), s.column_int64(3)});
+    }
+    Statement s(impl_->db,
+                "SELECT line_no, track_number, carrier_title FROM shipment_tracking"
+                " WHERE shipment_id = ?1 ORDER BY line_no");
+    s.bind(1, id);
+    while (s.step())
+        shipment.tracks.push_back(
+            ShipmentTrack{s.column_int64(0), s.column_text(1), s.column_text(2)});
+    return shipment;
 }
 
 void import_products(const std::filesystem::path& db_path,

@@ -1,5 +1,5 @@
-// WorkerPool: runs one InventoryProcessor per thread and wakes the threads (see worker_pool.h for
-// the request state machine, inventory_processor.h for one claim/apply cycle).
+// WorkerPool: runs one RequestProcessor per thread and wakes the threads (see worker_pool.h for
+// the request state machine, request_processor.h for one claim/apply cycle).
 //
 // Worker loop:
 //   remember the wake-up generation, claim a batch, apply it
@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "ofbridge/worker/inventory_processor.h"
+#include "ofbridge/worker/request_processor.h"
 
 namespace ofbridge::worker {
 namespace {
@@ -75,7 +75,7 @@ struct WorkerPool::Impl {
         // Connections are opened here, on the caller's thread, so a bad path fails the
         // constructor instead of a background thread.
         for (unsigned n = 1; n <= options.workers; ++n)
-            processors.push_back(std::make_unique<InventoryProcessor>(
+            processors.push_back(std::make_unique<RequestProcessor>(
                 options, options.instance_id + "/" + std::to_string(n)));
         try {
             for (auto& processor : processors)
@@ -116,7 +116,7 @@ struct WorkerPool::Impl {
         return !stopping;
     }
 
-    void run(InventoryProcessor& processor) {
+    void run(RequestProcessor& processor) {
         std::chrono::milliseconds error_backoff{0};
         for (;;) {
             std::uint64_t seen = 0;
@@ -153,7 +153,7 @@ struct WorkerPool::Impl {
     }
 
     // Claims and applies one batch; returns how many requests the claim took.
-    std::size_t run_batch(InventoryProcessor& processor) {
+    std::size_t run_batch(RequestProcessor& processor) {
         auto batch = processor.claim(options.batch_size);
         metrics.requests_dead.fetch_add(batch.given_up.size(), std::memory_order_relaxed);
         if (batch.requests.empty()) return batch.given_up.size();
@@ -162,7 +162,7 @@ struct WorkerPool::Impl {
         return batch.requests.size() + batch.given_up.size();
     }
 
-    std::chrono::milliseconds idle_wait(InventoryProcessor& processor) {
+    std::chrono::milliseconds idle_wait(RequestProcessor& processor) {
         auto wait = options.idle_poll;
         try {
             if (const auto event = processor.next_scheduled_event()) {
@@ -184,7 +184,7 @@ struct WorkerPool::Impl {
     std::uint64_t generation = 0;  // guarded by mutex; bumped by notify()
     bool stopping = false;         // guarded by mutex
 
-    std::vector<std::unique_ptr<InventoryProcessor>> processors;  // one per thread
+    std::vector<std::unique_ptr<RequestProcessor>> processors;  // one per thread
     std::mutex join_mutex;
     std::vector<std::thread> threads;  // last: started once everything above exists
 };
@@ -208,7 +208,7 @@ ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t req
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.database, ec))
         throw std::runtime_error("database " + options.database.string() + " does not exist");
-    InventoryProcessor processor(options, options.instance_id + "/reprocess");
+    RequestProcessor processor(options, options.instance_id + "/reprocess");
     const auto claimed = processor.claim_for_reprocess(request_id);
     const auto outcomes = processor.apply({claimed});
     const auto& outcome = outcomes.front();

@@ -41,6 +41,10 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.inventory.allow_negative, defaults.inventory.allow_negative);
     EXPECT_EQ(sample.inventory.reject_unknown_skus, defaults.inventory.reject_unknown_skus);
     EXPECT_EQ(sample.inventory.adjust_inventory, defaults.inventory.adjust_inventory);
+    EXPECT_EQ(sample.inventory.unsent_order_cutoff_days, defaults.inventory.unsent_order_cutoff_days);
+    EXPECT_EQ(sample.inventory.unsent_order_statuses, defaults.inventory.unsent_order_statuses);
+    EXPECT_EQ(sample.shipments.configurable_item, defaults.shipments.configurable_item);
+    EXPECT_EQ(sample.api.token, defaults.api.token);
     ASSERT_EQ(sample.stores.size(), 1u);
     const auto& store = sample.stores.at("default");
     const auto& expected = defaults.stores.at("default");
@@ -83,9 +87,17 @@ TEST(Config, WorkerAndInventory) {
     EXPECT_EQ(config.worker.workers, 4u);
     EXPECT_EQ(config.worker.batch_size, 10u);
     EXPECT_TRUE(config.inventory.allow_negative);
-    EXPECT_EQ(error_of("[inventory]\nadjust_inventory = \"unsent_orders\"\n[stores.a.wms]\napi_key=\"k\"\n"),
-              "bad value for 'inventory.adjust_inventory': expected \"none\" (order-based "
-              "adjustments are not available yet)");
+    EXPECT_EQ(error_of("[inventory]\nadjust_inventory = \"quotes\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'inventory.adjust_inventory': expected \"none\" or \"unsent_orders\"");
+    EXPECT_EQ(error_of("[inventory]\nunsent_order_statuses = [1]\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'inventory.unsent_order_statuses': expected an array of strings");
+    EXPECT_EQ(error_of("[shipments]\nconfigurable_item = \"both\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'shipments.configurable_item': expected \"parent\" or \"child\"");
+    auto adjusted = parse_config(
+        "[inventory]\nadjust_inventory = \"unsent_orders\"\nunsent_order_statuses = [\"processing\"]\n"
+        "[api]\ntoken = \"t\"\n[stores.a.wms]\napi_key=\"k\"\n", "x");
+    EXPECT_EQ(adjusted.inventory.unsent_order_statuses, std::vector<std::string>{"processing"});
+    EXPECT_EQ(adjusted.api.token, "t");
     EXPECT_EQ(error_of("[worker]\nworkers = 0\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'worker.workers': expected an integer in [1, 64]");
 }

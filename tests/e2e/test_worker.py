@@ -23,9 +23,16 @@ def wait_until(predicate, timeout=30, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
-def drained(broker):
-    rows = broker.cli_json("requests", "list", "--entity", "inventory", "--limit", "0")["requests"]
+def drained(broker, entity="inventory"):
+    rows = broker.cli_json("requests", "list", "--entity", entity, "--limit", "0")["requests"]
     return bool(rows) and all(r["state"] == "done" for r in rows)
+
+
+def drained_all(broker):
+    """Every inventory and shipment request is done (exports wait for their own worker)."""
+    rows = broker.cli_json("requests", "list", "--limit", "0")["requests"]
+    return all(r["state"] == "done" for r in rows
+               if r["entity"] in ("inventory", "shipment"))
 
 
 def send_all(broker, messages, threads=8):

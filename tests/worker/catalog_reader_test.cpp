@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ofbridge/worker/inventory_processor.h"
+#include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
 namespace ofbridge::worker {
@@ -32,7 +32,7 @@ protected:
         import_products(path(), {{"A", "Disk"}, {"B", "Cable"}});
         auto o = testing::options_for(path(), nullptr);
         o.inventory.reject_unknown_skus = true;
-        InventoryProcessor p(o, "test/1");
+        RequestProcessor p(o, "test/1");
         queue.add(message(1, {line("A", 5, 10), line("B", 2, 4, "north")}));  // 2 successes
         queue.add(message(2, {line("A", 3, 8)}));                             // superseded
         queue.add(message(3, {line("Z", 1, 1), line("A", 6, 11)}));           // failure+success

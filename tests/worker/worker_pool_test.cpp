@@ -121,10 +121,12 @@ TEST(WorkerPool, StopLetsTheBatchInProgressCommit) {
         stopper = std::async(std::launch::async, [&] { pool_ptr->stop(); });
         claimed.set_value();
     };
-    const auto id = queue.add(message(1, {line("A", 1, 1)}));
     Metrics metrics;
     WorkerPool pool(options, metrics);
     pool_ptr = &pool;
+    // Enqueued only now: a worker that claimed it before pool_ptr was set would call stop()
+    // through a null pointer.
+    const auto id = queue.add(message(1, {line("A", 1, 1)}));
     pool.notify();
     claimed.get_future().wait();
     stopper.wait();

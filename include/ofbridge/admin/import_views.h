@@ -1,4 +1,4 @@
-// How import reports and stock levels are shown to admins: aligned tables for people, one JSON
+// How import reports, shipments and stock levels are shown to admins: aligned tables for people, one JSON
 // document for scripts (the CLI now; the web admin will reuse the JSON form).
 #pragma once
 
@@ -13,6 +13,11 @@ std::string imports_table(const std::vector<worker::ImportReportSummary>& report
 std::string imports_json(const std::vector<worker::ImportReportSummary>& reports);
 std::string import_text(const worker::ImportReport& report);
 std::string import_json(const worker::ImportReport& report);
+
+std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipments);
+std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments);
+std::string shipment_text(const worker::Shipment& shipment);
+std::string shipment_json(const worker::Shipment& shipment);
 
 std::string stock_table(const std::vector<worker::StockRow>& rows);
 std::string stock_json(const std::vector<worker::StockRow>& rows);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ofbridge::config {
 
@@ -52,7 +53,17 @@ struct WorkerConfig {
 struct InventoryConfig {
     bool allow_negative = false;
     bool reject_unknown_skus = false;
-    std::string adjust_inventory = "none";  // only "none" until orders exist locally
+    std::string adjust_inventory = "none";  // "none" or "unsent_orders"
+    unsigned unsent_order_cutoff_days = 30;
+    std::vector<std::string> unsent_order_statuses{"pending", "processing"};
+};
+
+struct ShipmentsConfig {
+    std::string configurable_item = "parent";  // "parent" (Magento's way) or "child"
+};
+
+struct ApiConfig {
+    std::string token;  // bearer token for /api/v1/*; "" = the admin JSON API is off
 };
 
 struct WmsAuthConfig {
@@ -75,6 +86,8 @@ struct Config {
     LimitsConfig limits;
     WorkerConfig worker;
     InventoryConfig inventory;
+    ShipmentsConfig shipments;
+    ApiConfig api;
     std::map<std::string, StoreConfig> stores;  // by store code
 
     std::filesystem::path database_path() const { return server.data_dir / "ofbridge.db"; }

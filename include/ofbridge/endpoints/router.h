@@ -6,6 +6,7 @@
 //   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP
 //   POST /rest/<store>/V1/orderflow/{inventory,shipment,export/product,export/order}   JSON
 //   POST /rest/<store>/V1/integration/admin/token                                       JSON
+//   POST /api/v1/orders[?store=<code>]      admin JSON API: import orders (bearer api.token)
 //   GET  /healthz                           liveness ("ok")
 //
 // Everything else is 404, or 405 for a known path with the wrong method. Handlers run on the
@@ -13,6 +14,7 @@
 // durable commit for anything that is stored).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "ofbridge/http/server.h"
@@ -24,6 +26,8 @@ namespace ofbridge::endpoints {
 struct RouterOptions {
     soap::GateLimits gate;
     std::string fallback_host = "127.0.0.1:8080";  // used in WSDLs when a request has no usable Host
+    std::string api_token;                 // bearer token of /api/v1/*; "" = API off
+    std::filesystem::path database_path;   // where the admin API writes (orders)
 };
 
 class Router : public http::Handler {
@@ -34,6 +38,7 @@ public:
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,
                      std::string services, http::Responder respond);
+    void handle_orders_api(http::Request request, std::string store, http::Responder respond);
     void handle_rest(http::Request request, std::string store, std::string operation,
                      http::Responder respond);
     std::string base_url(const http::Request& request) const;

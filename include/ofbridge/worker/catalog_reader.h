@@ -1,5 +1,6 @@
-// Read-only views of what the worker wrote: import reports with their lines, stock levels, and
-// queue depth. Own read-only connection, safe while a broker runs (like queue::RequestReader).
+// Read-only views of what the worker wrote: import reports with their lines, stock levels,
+// shipments, and queue depth. Own read-only connection, safe while a broker runs (like
+// queue::RequestReader).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace ofbridge::worker {
 struct ImportReportSummary {
     std::int64_t id = 0;
     std::int64_t request_id = 0;
-    std::string entity;       // "inventory", later "shipment"
+    std::string entity;       // "inventory" or "shipment"
     std::string message_key;  // the request's messageSeqId
     std::int64_t successes = 0;
     std::int64_t duplicates = 0;
@@ -63,6 +64,38 @@ struct QueueStats {
     std::optional<double> oldest_pending_age_seconds;
 };
 
+// A shipment of the local target (schemas/sqlite/004): one per source of an applied request.
+struct ShipmentSummary {
+    std::int64_t id = 0;
+    std::string order_increment_id;
+    std::optional<std::int64_t> request_id;  // empty once the request was purged
+    std::string source;
+    std::string comment;
+    bool notify_customer = false;  // the request's `email`
+    bool include_comment = false;
+    std::string date_shipped;  // as the WMS sent it; "" when absent
+    std::string created_at;    // ISO-8601 UTC
+};
+
+struct ShipmentLine {
+    std::int64_t line_no = 0;
+    std::int64_t order_item_id = 0;  // Magento item id of the line that shipped
+    std::string sku;
+    std::int64_t qty = 0;
+};
+
+struct ShipmentTrack {
+    std::int64_t line_no = 0;
+    std::string number;
+    std::string carrier_title;  // "<courierName> <serviceName>"
+};
+
+struct Shipment {
+    ShipmentSummary header;
+    std::vector<ShipmentLine> lines;
+    std::vector<ShipmentTrack> tracks;
+};
+
 class CatalogReader {
 public:
     explicit CatalogReader(const std::filesystem::path& db_path);  // throws naming the path
@@ -77,6 +110,10 @@ public:
                                 const std::optional<std::string>& source) const;
     std::vector<StockRow> stock_list(std::size_t limit) const;  // by sku, source; 0 = all
     QueueStats queue_stats() const;
+    // Newest first; only the order's when `order_increment_id` is given; limit 0 = all.
+    std::vector<ShipmentSummary> list_shipments(
+        const std::optional<std::string>& order_increment_id, std::size_t limit) const;
+    std::optional<Shipment> get_shipment(std::int64_t id) const;
 
 private:
     struct Impl;

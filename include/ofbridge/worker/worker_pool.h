@@ -1,4 +1,5 @@
-// The worker: takes committed requests from the queue and applies them to the local target.
+// The worker: takes committed inventory and shipment requests from the queue and applies them
+// to the local target.
 //
 // Request state machine (the columns live in `requests`, schemas/sqlite/001):
 //   pending ──claim──► processing ──apply ok──► done
@@ -8,17 +9,22 @@
 //                                             └──attempts >= max_attempts──► dead
 //   reprocess_request: any state except a live lease ──► processing, same apply path
 //   (a dead request starts again at attempt 1)
+// "apply ok" includes a shipment the rules refuse (order not found, cancelled, over-shipment):
+// that is a Failure line in the import report and the request is done; only an exception
+// (storage, corrupt data) is retried. Export acknowledgements are not claimed here.
 // A claim is an UPDATE inside BEGIN IMMEDIATE that stamps claimed_by and lease_expires_at, so
 // any number of workers, in this process or others, never hold the same request at once.
-// Applying a batch writes, in ONE transaction with the state change: stock levels, per-key
-// high-water marks, the import report header and one import line per SKU/source. Requests
-// are taken in receipt order (numeric id).
+// Applying a batch writes, in ONE transaction with the state change: for inventory, stock
+// levels, per-key high-water marks and one import line per SKU/source; for a shipment, the
+// shipments with their lines and tracks, the order's qty_shipped and state, the dedupe key and
+// one import line; for both, the import report header. Requests are taken in receipt order
+// (numeric id).
 // The state change to done/failed/dead is conditional on the request still being claimed by
 // this worker: a worker whose lease expired (and was taken over) writes nothing for it.
 // A `processing` request whose lease expired after max_attempts claims (the process died every
 // time it handled it) goes to dead instead of being claimed again.
-// The claim/apply engine itself is InventoryProcessor (inventory_processor.h); this file runs
-// it on threads and wakes them.
+// The claim/apply engine itself is RequestProcessor (request_processor.h); this file runs it on
+// threads and wakes them.
 #pragma once
 
 #include <atomic>
@@ -31,6 +37,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ofbridge/domain/shipment_plan.h"
+
 namespace ofbridge::queue::sqlite {
 class Database;
 }
@@ -39,17 +47,21 @@ namespace ofbridge::worker {
 
 // Units of `sku` in orders not yet exported to the WMS and placed after `last_order_exported`
 // (DESIGN §3.2, adjust_inventory = unsent_orders). Called on a worker thread, inside the apply
-// transaction, with that worker's connection, so an implementation reading the orders table
-// sees exactly what the transaction sees. The orders issue provides the implementation; until
-// then it is left empty and the adjustment is 0 (adjust_inventory = none).
-using UnsentOrderUnits =
-    std::function<std::int64_t(queue::sqlite::Database& db, std::string_view sku,
-                               std::string_view source, std::string_view last_order_exported)>;
+// transaction, for every applied stock line; `now` is the worker's clock.
+using UnsentOrderUnits = std::function<std::int64_t(std::string_view sku, std::string_view source,
+                                                    std::string_view last_order_exported,
+                                                    std::chrono::system_clock::time_point now)>;
+// Called once per worker connection (and again after a reconnect) with that connection, so an
+// implementation can prepare its statements once and read exactly what the apply transaction
+// sees. The returned function is only used while that connection lives.
+// worker::unsent_orders_adjustment (unsent_orders.h) is the implementation; empty = no
+// adjustment (adjust_inventory = none).
+using UnsentOrderUnitsFactory = std::function<UnsentOrderUnits(queue::sqlite::Database& db)>;
 
 struct InventoryOptions {
-    bool allow_negative = false;            // keep negative results instead of clamping to 0
-    bool reject_unknown_skus = false;       // a SKU not in `products` is a Failure line
-    UnsentOrderUnits unsent_order_units{};  // empty = no adjustment
+    bool allow_negative = false;                   // keep negative results instead of clamping to 0
+    bool reject_unknown_skus = false;              // a SKU not in `products` is a Failure line
+    UnsentOrderUnitsFactory unsent_order_units{};  // empty = no adjustment
 };
 
 // Fault injection and observation points for tests. Leave empty in production.
@@ -72,6 +84,10 @@ struct WorkerOptions {
     std::chrono::milliseconds retry_max{300'000};
     bool synchronous_full = true;
     InventoryOptions inventory;
+    // How a configurable product's simple child is shipped (DESIGN §3.3, shipment_plan.h):
+    // parent = against the configurable line, qty_shipped on both (Magento's way); child =
+    // against the child line only. Config: shipments.configurable_item.
+    domain::ConfigurableRule configurable_rule = domain::ConfigurableRule::parent;
     std::string instance_id = "worker";  // claimed_by = "<instance_id>/<n>"; must differ
                                          // between pools/processes on one database
     // An idle worker re-checks the queue at least this often, for work made claimable outside
@@ -84,7 +100,8 @@ struct WorkerOptions {
     WorkerTestHooks test_hooks{};
 };
 
-// Counters since start-up (the admin issue exposes them as metrics). Lines are import lines.
+// Counters since start-up (the admin issue exposes them as metrics). Lines are import lines
+// (one per inventory SKU line, one per shipment request).
 struct Metrics {
     std::atomic<std::uint64_t> requests_done{0};
     std::atomic<std::uint64_t> requests_failed{0};  // attempts that failed (will be retried)

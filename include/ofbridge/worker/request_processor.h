@@ -1,14 +1,18 @@
-// The inventory worker's claim/apply engine on ONE write connection, without threads: WorkerPool
-// runs one per thread, reprocess_request runs one in the calling process, and tests drive it
-// step by step (claim with one processor, let the lease expire, take over with another).
+// The worker's claim/apply engine on ONE write connection, without threads: WorkerPool runs one
+// per thread, reprocess_request runs one in the calling process, and tests drive it step by step
+// (claim with one processor, let the lease expire, take over with another).
 //
 // claim(): one short BEGIN IMMEDIATE transaction that moves up to `limit` claimable inventory
-//   requests (pending; failed whose next_attempt_at has come; processing whose lease expired) to
-//   processing with claimed_by = this worker and a fresh lease, oldest id first.
+//   and shipment requests (pending; failed whose next_attempt_at has come; processing whose
+//   lease expired) to processing with claimed_by = this worker and a fresh lease, oldest id
+//   first. Export acknowledgements are not claimed (they stay pending for the export issue).
 // apply(): one BEGIN IMMEDIATE transaction for the whole claimed batch, each request in its own
-//   savepoint. Per request: done (stock levels, marks, import report) if this worker still holds
-//   it; failed/dead (with last_error and the backoff) if applying it threw; nothing at all if
-//   the lease was lost to another worker. See worker_pool.h for the state machine.
+//   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
+//   shipment_applier.cpp: shipments, order quantities and state, dedupe key). Per request: done
+//   (its effects plus the import report) if this worker still holds it; failed/dead (with
+//   last_error and the backoff) if applying it threw; nothing at all if the lease was lost to
+//   another worker. A shipment the rules refuse is `done` with a Failure line, not a retry.
+//   See worker_pool.h for the state machine.
 #pragma once
 
 #include <chrono>
@@ -24,6 +28,7 @@ namespace ofbridge::worker {
 
 struct ClaimedRequest {
     std::int64_t id = 0;
+    std::string entity;          // inventory or shipment
     std::int64_t attempts = 0;   // including this one
     std::string previous_state;  // pending, failed, processing (expired lease), done, dead
 };
@@ -39,19 +44,20 @@ struct RequestOutcome {
     std::int64_t request_id = 0;
     std::string state;           // done, failed or dead; empty when the lease was lost
     bool lease_lost = false;     // another worker holds it now: nothing was written for it
+    std::string entity;          // inventory or shipment
     std::int64_t report_id = 0;  // done only
     std::int64_t successes = 0, duplicates = 0, superseded = 0, failures = 0;
     std::string error;  // failed/dead: what went wrong
 };
 
-class InventoryProcessor {
+class RequestProcessor {
 public:
     // Opens (and if needed creates and migrates) the database. Throws std::runtime_error naming
     // the database when it cannot.
-    InventoryProcessor(const WorkerOptions& options, std::string worker_id);
-    ~InventoryProcessor();
-    InventoryProcessor(const InventoryProcessor&) = delete;
-    InventoryProcessor& operator=(const InventoryProcessor&) = delete;
+    RequestProcessor(const WorkerOptions& options, std::string worker_id);
+    ~RequestProcessor();
+    RequestProcessor(const RequestProcessor&) = delete;
+    RequestProcessor& operator=(const RequestProcessor&) = delete;
 
     const std::string& worker_id() const noexcept;
 
@@ -60,7 +66,7 @@ public:
 
     // Reprocess path: claims one request whatever its state, unless another worker holds a live
     // lease on it. A dead request starts again at attempt 1. Throws std::runtime_error with a
-    // message for the operator (missing, held, not inventory).
+    // message for the operator (missing, held, not an inventory or shipment request).
     ClaimedRequest claim_for_reprocess(std::int64_t request_id);
 
     // Applies a claimed batch in one transaction; returns one outcome per request, in order.

@@ -1,7 +1,7 @@
-// InventoryProcessor driven one step at a time: the DESIGN §3.1 staleness story end to end (queue
+// RequestProcessor driven one step at a time: the DESIGN §3.1 staleness story end to end (queue
 // -> worker -> import log read back through CatalogReader), keys, clamping, unknown SKUs, leases,
 // retries and reprocess. No threads here, so every step is deterministic.
-#include "ofbridge/worker/inventory_processor.h"
+#include "ofbridge/worker/request_processor.h"
 
 #include <gtest/gtest.h>
 
@@ -18,13 +18,13 @@ using testing::state_of;
 using testing::TempDir;
 using testing::TestClock;
 
-class InventoryProcessorTest : public ::testing::Test {
+class RequestProcessorTest : public ::testing::Test {
 protected:
     std::filesystem::path path() const { return dir.file("broker.db"); }
     WorkerOptions options() const { return testing::options_for(path(), &clock); }
 
     // Claims everything claimable and applies it; returns the outcomes.
-    std::vector<RequestOutcome> run(InventoryProcessor& p) {
+    std::vector<RequestOutcome> run(RequestProcessor& p) {
         const auto batch = p.claim(100);
         return p.apply(batch.requests);
     }
@@ -48,8 +48,8 @@ protected:
     testing::Queue queue{path()};
 };
 
-TEST_F(InventoryProcessorTest, DesignStoryNewerAppliesOlderIsSupersededRepeatIsDuplicate) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, DesignStoryNewerAppliesOlderIsSupersededRepeatIsDuplicate) {
+    RequestProcessor p(options(), "test/1");
     const auto first = queue.add(message(1, {line("A", 5, 10)}));
     const auto older = queue.add(message(2, {line("A", 3, 8)}));
     const auto repeat = queue.add(message(3, {line("A", 5, 10)}));
@@ -122,8 +122,8 @@ TEST_F(InventoryProcessorTest, DesignStoryNewerAppliesOlderIsSupersededRepeatIsD
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM requests WHERE claimed_by IS NOT NULL"), 0);
 }
 
-TEST_F(InventoryProcessorTest, TheRuleHoldsAcrossSeparateBatches) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, TheRuleHoldsAcrossSeparateBatches) {
+    RequestProcessor p(options(), "test/1");
     queue.add(message(1, {line("A", 5, 10)}));
     run(p);
     queue.add(message(2, {line("A", 3, 8)}));
@@ -133,8 +133,8 @@ TEST_F(InventoryProcessorTest, TheRuleHoldsAcrossSeparateBatches) {
     EXPECT_EQ(stock("A").qty, 5);
 }
 
-TEST_F(InventoryProcessorTest, SourcesAreIndependentKeys) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, SourcesAreIndependentKeys) {
+    RequestProcessor p(options(), "test/1");
     queue.add(message(1, {line("A", 5, 5, "default"), line("A", 9, 3, "north")}));
     queue.add(message(2, {line("A", 4, 4, "default"), line("A", 8, 4, "north")}));
     const auto o = run(p);
@@ -147,8 +147,8 @@ TEST_F(InventoryProcessorTest, SourcesAreIndependentKeys) {
     EXPECT_EQ(stock("A", "north").last_seq, 4);
 }
 
-TEST_F(InventoryProcessorTest, SameSeqTwiceInOneMessageIsOneSuccessAndOneDuplicate) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, SameSeqTwiceInOneMessageIsOneSuccessAndOneDuplicate) {
+    RequestProcessor p(options(), "test/1");
     queue.add(message(1, {line("A", 5, 7), line("A", 5, 7)}));
     const auto o = run(p);
     ASSERT_EQ(o.size(), 1u);
@@ -159,9 +159,9 @@ TEST_F(InventoryProcessorTest, SameSeqTwiceInOneMessageIsOneSuccessAndOneDuplica
     EXPECT_EQ(r.lines[1].result, "Duplicate");
 }
 
-TEST_F(InventoryProcessorTest, NegativeQuantityClampsToZeroUnlessAllowed) {
+TEST_F(RequestProcessorTest, NegativeQuantityClampsToZeroUnlessAllowed) {
     {
-        InventoryProcessor p(options(), "test/1");
+        RequestProcessor p(options(), "test/1");
         queue.add(message(1, {line("A", -3, 1)}));
         const auto o = run(p);
         const auto r = report(o[0].report_id);
@@ -173,18 +173,18 @@ TEST_F(InventoryProcessorTest, NegativeQuantityClampsToZeroUnlessAllowed) {
     }
     auto allowing = options();
     allowing.inventory.allow_negative = true;
-    InventoryProcessor p(allowing, "test/2");
+    RequestProcessor p(allowing, "test/2");
     queue.add(message(2, {line("A", -3, 2)}));
     run(p);
     EXPECT_EQ(stock("A").qty, -3);
     EXPECT_FALSE(stock("A").is_in_stock);
 }
 
-TEST_F(InventoryProcessorTest, UnknownSkuIsAFailureLineWhileTheOtherLinesApply) {
+TEST_F(RequestProcessorTest, UnknownSkuIsAFailureLineWhileTheOtherLinesApply) {
     import_products(path(), {{"A", "Hard disk"}, {"C", "Cable"}});
     auto o = options();
     o.inventory.reject_unknown_skus = true;
-    InventoryProcessor p(o, "test/1");
+    RequestProcessor p(o, "test/1");
     const auto id = queue.add(message(1, {line("A", 2, 1), line("B", 3, 1), line("C", 4, 1)}));
     const auto outcomes = run(p);
     ASSERT_EQ(outcomes.size(), 1u);
@@ -205,15 +205,21 @@ TEST_F(InventoryProcessorTest, UnknownSkuIsAFailureLineWhileTheOtherLinesApply) 
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM sequence_marks WHERE sku = 'B'"), 0);
 }
 
-TEST_F(InventoryProcessorTest, UnsentOrderUnitsHookAdjustsTheAppliedLevel) {
+TEST_F(RequestProcessorTest, UnsentOrderUnitsHookAdjustsTheAppliedLevel) {
     auto o = options();
     std::string seen_last_order;
-    o.inventory.unsent_order_units = [&](queue::sqlite::Database&, std::string_view sku,
-                                         std::string_view source, std::string_view last_order) {
-        seen_last_order = last_order;
-        return sku == "A" && source == "default" ? std::int64_t{2} : std::int64_t{0};
+    std::chrono::system_clock::time_point seen_now{};
+    int connections = 0;
+    o.inventory.unsent_order_units = [&](queue::sqlite::Database&) -> UnsentOrderUnits {
+        ++connections;
+        return [&](std::string_view sku, std::string_view source, std::string_view last_order,
+                   std::chrono::system_clock::time_point now) {
+            seen_last_order = last_order;
+            seen_now = now;
+            return sku == "A" && source == "default" ? std::int64_t{2} : std::int64_t{0};
+        };
     };
-    InventoryProcessor p(o, "test/1");
+    RequestProcessor p(o, "test/1");
     auto l = line("A", 10, 1);
     l.last_order_exported = "2027-01-01T10:00:00Z";
     const auto outcomes = (queue.add(message(1, {l})), run(p));
@@ -222,24 +228,31 @@ TEST_F(InventoryProcessorTest, UnsentOrderUnitsHookAdjustsTheAppliedLevel) {
     EXPECT_EQ(r.lines[0].unsent_orders_adjustment, 2);
     EXPECT_EQ(r.lines[0].final_qty, 8);
     EXPECT_EQ(seen_last_order, "2027-01-01T10:00:00Z");
+    EXPECT_EQ(seen_now, clock.now());
+    EXPECT_EQ(connections, 1);
     EXPECT_EQ(stock("A").qty, 8);
 }
 
-TEST_F(InventoryProcessorTest, OnlyInventoryIsClaimedShipmentsStayPending) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, InventoryAndShipmentsAreClaimedInReceiptOrderExportAcksStayPending) {
+    RequestProcessor p(options(), "test/1");
+    const auto ack =
+        queue.add_with_body(domain::ExportAck{domain::Entity::product_export, "A"}, "<ack/>");
     const auto shipment = queue.add_with_body(queue::testing::shipment(9), "<shipment/>");
     const auto inventory = queue.add(message(1, {line("A", 1, 1)}));
     const auto batch = p.claim(100);
-    ASSERT_EQ(batch.requests.size(), 1u);
-    EXPECT_EQ(batch.requests[0].id, inventory);
-    EXPECT_EQ(state_of(path(), shipment), "pending");
-    EXPECT_EQ(
-        query_int(path(), "SELECT attempts FROM requests WHERE id = " + std::to_string(shipment)),
-        0);
+    ASSERT_EQ(batch.requests.size(), 2u);
+    EXPECT_EQ(batch.requests[0].id, shipment);
+    EXPECT_EQ(batch.requests[0].entity, "shipment");
+    EXPECT_EQ(batch.requests[1].id, inventory);
+    EXPECT_EQ(batch.requests[1].entity, "inventory");
+    EXPECT_EQ(state_of(path(), ack), "pending");
+    EXPECT_EQ(query_int(path(), "SELECT attempts FROM requests WHERE id = " + std::to_string(ack)),
+              0);
+    EXPECT_THROW(reprocess_request(options(), ack), std::runtime_error);
 }
 
-TEST_F(InventoryProcessorTest, ClaimTakesOldestFirstAndRespectsTheBatchSize) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, ClaimTakesOldestFirstAndRespectsTheBatchSize) {
+    RequestProcessor p(options(), "test/1");
     std::vector<std::int64_t> ids;
     for (int i = 1; i <= 12; ++i) ids.push_back(queue.add(message(i, {line("A", i, i)})));
     const auto batch = p.claim(10);
@@ -257,11 +270,11 @@ TEST_F(InventoryProcessorTest, ClaimTakesOldestFirstAndRespectsTheBatchSize) {
               clock.unix_now() + 30);
 }
 
-TEST_F(InventoryProcessorTest, AnExpiredLeaseIsTakenOverAndTheLateWorkerWritesNothing) {
+TEST_F(RequestProcessorTest, AnExpiredLeaseIsTakenOverAndTheLateWorkerWritesNothing) {
     auto o = options();
     o.lease = std::chrono::seconds(30);
-    InventoryProcessor old_worker(o, "old/1");
-    InventoryProcessor new_worker(o, "new/1");
+    RequestProcessor old_worker(o, "old/1");
+    RequestProcessor new_worker(o, "new/1");
     const auto id = queue.add(message(1, {line("A", 5, 10)}));
 
     const auto held = old_worker.claim(10);
@@ -290,7 +303,7 @@ TEST_F(InventoryProcessorTest, AnExpiredLeaseIsTakenOverAndTheLateWorkerWritesNo
     EXPECT_EQ(stock("A").qty, 5);
 }
 
-TEST_F(InventoryProcessorTest, AFailingRequestBacksOffThenDiesWithoutBlockingTheOthers) {
+TEST_F(RequestProcessorTest, AFailingRequestBacksOffThenDiesWithoutBlockingTheOthers) {
     std::int64_t poison = 0;
     auto o = options();
     o.max_attempts = 3;
@@ -298,7 +311,7 @@ TEST_F(InventoryProcessorTest, AFailingRequestBacksOffThenDiesWithoutBlockingThe
     o.test_hooks.before_apply = [&](std::int64_t id) {
         if (id == poison) throw std::runtime_error("corrupt line data");
     };
-    InventoryProcessor p(o, "test/1");
+    RequestProcessor p(o, "test/1");
     const auto before = queue.add(message(1, {line("A", 1, 1)}));
     poison = queue.add(message(2, {line("B", 1, 1)}));
     const auto after = queue.add(message(3, {line("C", 1, 1)}));
@@ -342,10 +355,10 @@ TEST_F(InventoryProcessorTest, AFailingRequestBacksOffThenDiesWithoutBlockingThe
     EXPECT_TRUE(p.claim(10).requests.empty());  // dead is final
 }
 
-TEST_F(InventoryProcessorTest, ALeaseThatKeepsExpiringEndsDead) {
+TEST_F(RequestProcessorTest, ALeaseThatKeepsExpiringEndsDead) {
     auto o = options();
     o.max_attempts = 2;
-    InventoryProcessor p(o, "test/1");
+    RequestProcessor p(o, "test/1");
     const auto id = queue.add(message(1, {line("A", 1, 1)}));
     for (int attempt = 1; attempt <= 2; ++attempt) {
         ASSERT_EQ(p.claim(10).requests.size(), 1u);  // and the worker "dies" holding it
@@ -357,8 +370,8 @@ TEST_F(InventoryProcessorTest, ALeaseThatKeepsExpiringEndsDead) {
     EXPECT_EQ(state_of(path(), id), "dead");
 }
 
-TEST_F(InventoryProcessorTest, ReprocessOfADoneRequestYieldsDuplicatesAndChangesNothing) {
-    InventoryProcessor p(options(), "test/1");
+TEST_F(RequestProcessorTest, ReprocessOfADoneRequestYieldsDuplicatesAndChangesNothing) {
+    RequestProcessor p(options(), "test/1");
     const auto id = queue.add(message(1, {line("A", 5, 10), line("B", 6, 3)}));
     const auto first = run(p);
     ASSERT_EQ(first[0].successes, 2);
@@ -375,14 +388,14 @@ TEST_F(InventoryProcessorTest, ReprocessOfADoneRequestYieldsDuplicatesAndChanges
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM import_lines WHERE result = 'Success'"), 2);
 }
 
-TEST_F(InventoryProcessorTest, ReprocessOfADeadRequestAppliesIt) {
+TEST_F(RequestProcessorTest, ReprocessOfADeadRequestAppliesIt) {
     bool broken = true;
     auto o = options();
     o.max_attempts = 1;
     o.test_hooks.before_apply = [&](std::int64_t) {
         if (broken) throw std::runtime_error("target unavailable");
     };
-    InventoryProcessor p(o, "test/1");
+    RequestProcessor p(o, "test/1");
     const auto id = queue.add(message(1, {line("A", 5, 10)}));
     EXPECT_EQ(run(p)[0].state, "dead");
 
@@ -396,8 +409,8 @@ TEST_F(InventoryProcessorTest, ReprocessOfADeadRequestAppliesIt) {
               1);  // a reprocess of a dead request starts counting again
 }
 
-TEST_F(InventoryProcessorTest, ReprocessRefusesMissingAndLiveClaimedRequests) {
-    InventoryProcessor p(options(), "other/1");
+TEST_F(RequestProcessorTest, ReprocessRefusesMissingAndLiveClaimedRequests) {
+    RequestProcessor p(options(), "other/1");
     const auto id = queue.add(message(1, {line("A", 5, 10)}));
     try {
         reprocess_request(options(), id + 100);
@@ -418,7 +431,7 @@ TEST_F(InventoryProcessorTest, ReprocessRefusesMissingAndLiveClaimedRequests) {
     EXPECT_EQ(reprocess_request(options(), id).state, "done");
 }
 
-TEST_F(InventoryProcessorTest, ReprocessOfAMissingDatabaseNamesIt) {
+TEST_F(RequestProcessorTest, ReprocessOfAMissingDatabaseNamesIt) {
     auto o = options();
     o.database = dir.file("missing.db");
     try {

@@ -1,0 +1,110 @@
+// Orders of the local target. Ways in: `ofbridge orders import FILE` and POST /api/v1/orders,
+// both with Magento's REST order JSON (the shape GET /V1/orders/{id} returns): one order, or
+// {"items": [order, ...]}. An import is validated whole and written in one transaction: it
+// never half-applies. Re-importing an order (same increment_id) replaces its header and items
+// but keeps what the broker itself changed (qty_shipped from applied shipments, export_status)
+// unless the document says more was shipped.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ofbridge::orders {
+
+struct OrderItem {
+    std::int64_t item_id = 0;
+    std::optional<std::int64_t> parent_item_id;
+    std::string sku;
+    std::string name;
+    std::string product_type = "simple";
+    std::int64_t qty_ordered = 0;
+    std::int64_t qty_invoiced = 0;
+    std::int64_t qty_shipped = 0;
+    std::int64_t qty_canceled = 0;
+    std::string price = "0";
+};
+
+struct Order {
+    std::string increment_id;
+    std::optional<std::int64_t> entity_id;
+    std::string store_code = "default";
+    std::string state;   // Magento state: new, processing, complete, closed, canceled, holded, ...
+    std::string status;  // Magento status label: pending, processing, complete, ...
+    std::string created_at;  // "YYYY-MM-DD HH:MM:SS" UTC
+    std::string updated_at;
+    std::string customer_email;
+    std::string customer_firstname;
+    std::string customer_lastname;
+    std::string billing_address_json = "{}";
+    std::string shipping_address_json = "{}";
+    std::string shipping_method;
+    bool is_virtual = false;
+    std::string export_status = "pending";
+    std::vector<OrderItem> items;
+    std::string raw_json;
+};
+
+class OrderImportError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;  // message names the order and field
+};
+
+// Bounds on one document (DESIGN §4.2: every input is bounded). A Magento search-result page
+// is far below both.
+inline constexpr std::size_t max_orders_per_document = 10000;
+inline constexpr std::size_t max_items_per_order = 1000;
+
+// Parses and validates a whole document (one order or {"items": [...]}, the shape of Magento's
+// GET /V1/orders search result; total_count and search_criteria are ignored, as are all keys
+// this store does not keep). Nesting is limited to 32 levels. Throws OrderImportError:
+//   invalid JSON: <parser message>
+//   document: expected an order (with increment_id) or {"items": [orders]}
+//   order <n> (<increment_id>): <field>: <problem>, e.g.
+//   order 2 (000000012): items[1].qty_ordered: expected a whole number, got "1.5"
+// where <n> counts orders from 1 and items[i] is the 0-based JSON index; before the
+// increment_id is known the parenthesis is left out ("order 3: increment_id: required").
+std::vector<Order> parse_orders_json(std::string_view json, const std::string& store_code);
+
+struct ImportSummary {
+    std::size_t created = 0;
+    std::size_t updated = 0;
+};
+
+// Writes the orders in one BEGIN IMMEDIATE transaction (creating/migrating the database if
+// needed; waits for a busy writer up to 10 s). A new increment_id is inserted with its
+// export_status; a known one gets its header replaced (export_status kept) and its items
+// upserted, each item's qty_shipped being the larger of the stored and the imported value;
+// items the document no longer lists are removed unless the broker has shipped some of them,
+// which refuses the import (OrderImportError). Any failure leaves the database unchanged.
+// Throws OrderImportError for invalid orders, SqliteError (naming the path) for storage errors.
+ImportSummary import_orders(const std::filesystem::path& db_path, const std::vector<Order>& orders);
+
+struct OrderFilter {
+    std::optional<std::string> status;
+    std::size_t limit = 50;  // 0 = all
+};
+
+// Read-only view of the orders (admin CLI / API). One connection; calls from several threads
+// take turns.
+class OrderReader {
+public:
+    explicit OrderReader(const std::filesystem::path& db_path);  // read-only; throws naming the path
+    ~OrderReader();
+    OrderReader(const OrderReader&) = delete;
+    OrderReader& operator=(const OrderReader&) = delete;
+
+    std::optional<Order> get(const std::string& increment_id) const;
+    std::vector<Order> list(const OrderFilter& filter) const;  // newest first, items included
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofbridge::orders

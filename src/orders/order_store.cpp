@@ -1,0 +1,328 @@
+// import_orders, the one writer of the orders tables outside the worker, and OrderReader, the
+// read-only side used by the admin CLI and API (see order_store.h for the contract).
+//
+// The worker applies shipments to these same rows (qty_shipped) and the exporter moves
+// export_status; an import must never undo either, which is why the update path below lists
+// its columns explicitly and takes the larger qty_shipped.
+#include "ofbridge/orders/order_store.h"
+
+#include <sqlite3.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "ofbridge/queue/schema.h"
+#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/queue/sqlite/migrations.h"
+#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/queue/sqlite/transaction.h"
+#include "ofbridge/queue/time_format.h"
+
+namespace ofbridge::orders {
+namespace {
+
+using queue::sqlite::Database;
+using queue::sqlite::Statement;
+
+// The migration that creates orders/order_items (schemas/sqlite/003_orders.sql).
+constexpr int orders_schema_version = 3;
+
+// A broker may be committing a batch; an import waits for it rather than failing.
+constexpr std::chrono::seconds write_busy_timeout{10};
+
+Database open_for_writing(const std::filesystem::path& path) {
+    // Creates and migrates like the broker does, so orders can be loaded before the first start.
+    Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, write_busy_timeout);
+    const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
+    if (mode != "wal") throw std::runtime_error("cannot use WAL journal mode (got '" + mode + "')");
+    db.exec("PRAGMA synchronous=FULL");
+    db.exec("PRAGMA foreign_keys=ON");
+    queue::sqlite::migrate(db, queue::embedded_migrations());
+    return db;
+}
+
+Database open_read_only(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw std::runtime_error("database " + path.string() + " does not exist");
+    try {
+        // READONLY never creates the file; query_only refuses writes through any other path.
+        Database db(path, SQLITE_OPEN_READONLY, std::chrono::seconds(5));
+        db.exec("PRAGMA query_only=ON");
+        const int version = queue::sqlite::schema_version(db);
+        if (version < orders_schema_version)
+            throw std::runtime_error("no orders in this database (schema version " +
+                                     std::to_string(version) +
+                                     "; start the broker once or import orders)");
+        if (version > queue::latest_schema_version())
+            throw std::runtime_error("schema version " + std::to_string(version) +
+                                     " is newer than this binary supports (" +
+                                     std::to_string(queue::latest_schema_version()) + ")");
+        return db;
+    } catch (const queue::sqlite::SqliteError& e) {
+        throw std::runtime_error("cannot read database: " + std::string{e.what()});
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("cannot read database " + path.string() + ": " + e.what());
+    }
+}
+
+// The statements one import needs, prepared once and rebound per order / item.
+struct ImportStatements {
+    explicit ImportStatements(Database& db)
+        : find_order(db, "SELECT id FROM orders WHERE increment_id = ?1"),
+          insert_order(db,
+                       "INSERT INTO orders (increment_id, entity_id, store_code, state, status,"
+                       " created_at, updated_at, customer_email, customer_firstname,"
+                       " customer_lastname, billing_address, shipping_address, shipping_method,"
+                       " is_virtual, export_status, raw_json, imported_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                       " ?16, ?17)"),
+          // created_at and export_status are deliberately absent: the first is when the order
+          // was placed, the second belongs to the exporter.
+          update_order(db,
+                       "UPDATE orders SET entity_id = coalesce(?2, entity_id), store_code = ?3,"
+                       " state = ?4, status = ?5, updated_at = ?7, customer_email = ?8,"
+                       " customer_firstname = ?9, customer_lastname = ?10, billing_address = ?11,"
+                       " shipping_address = ?12, shipping_method = ?13, is_virtual = ?14,"
+                       " raw_json = ?16, imported_at = ?17 WHERE id = ?18"),
+          stored_items(db, "SELECT item_id, sku, qty_shipped FROM order_items WHERE order_id = ?1"),
+          upsert_item(db,
+                      "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, name,"
+                      " product_type, qty_ordered, qty_invoiced, qty_shipped, qty_canceled, price)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                      " ON CONFLICT (order_id, item_id) DO UPDATE SET"
+                      " parent_item_id = excluded.parent_item_id, sku = excluded.sku,"
+                      " name = excluded.name, product_type = excluded.product_type,"
+                      " qty_ordered = excluded.qty_ordered, qty_invoiced = excluded.qty_invoiced,"
+                      " qty_shipped = max(order_items.qty_shipped, excluded.qty_shipped),"
+                      " qty_canceled = excluded.qty_canceled, price = excluded.price"),
+          delete_item(db, "DELETE FROM order_items WHERE order_id = ?1 AND item_id = ?2") {}
+
+    Statement find_order;
+    Statement insert_order;
+    Statement update_order;
+    Statement stored_items;
+    Statement upsert_item;
+    Statement delete_item;
+};
+
+// Binds the header columns shared by insert_order and update_order (same parameter numbers).
+void bind_header(Statement& s, const Order& o, const std::string& now) {
+    s.bind(1, o.increment_id)
+        .bind(2, o.entity_id)
+        .bind(3, o.store_code)
+        .bind(4, o.state)
+        .bind(5, o.status)
+        .bind(6, o.created_at)
+        .bind(7, o.updated_at)
+        .bind(8, o.customer_email)
+        .bind(9, o.customer_firstname)
+        .bind(10, o.customer_lastname)
+        .bind(11, o.billing_address_json)
+        .bind(12, o.shipping_address_json)
+        .bind(13, o.shipping_method)
+        .bind(14, o.is_virtual)
+        .bind(15, o.export_status)
+        .bind(16, o.raw_json)
+        .bind(17, now);
+}
+
+std::string order_label(std::size_t number, const Order& o) {
+    return "order " + std::to_string(number) + " (" + o.increment_id + ")";
+}
+
+struct StoredItem {
+    std::string sku;
+    std::int64_t qty_shipped = 0;
+};
+
+// Replaces the order's items with `o.items`, keeping the broker's qty_shipped.
+void write_items(ImportStatements& st, std::int64_t order_id, const Order& o,
+                 const std::string& label) {
+    std::map<std::int64_t, StoredItem> stored;
+    st.stored_items.bind(1, order_id);
+    while (st.stored_items.step())
+        stored.emplace(st.stored_items.column_int64(0),
+                       StoredItem{st.stored_items.column_text(1), st.stored_items.column_int64(2)});
+    st.stored_items.reset();
+
+    std::set<std::int64_t> listed;
+    for (const auto& item : o.items) {
+        listed.insert(item.item_id);
+        st.upsert_item.bind(1, order_id)
+            .bind(2, item.item_id)
+            .bind(3, item.parent_item_id)
+            .bind(4, item.sku)
+            .bind(5, item.name)
+            .bind(6, item.product_type)
+            .bind(7, item.qty_ordered)
+            .bind(8, item.qty_invoiced)
+            .bind(9, item.qty_shipped)
+            .bind(10, item.qty_canceled)
+            .bind(11, item.price)
+            .run();
+    }
+    for (const auto& [item_id, item] : stored) {
+        if (listed.contains(item_id)) continue;
+        // Units already shipped cannot be forgotten: refuse rather than lose them.
+        if (item.qty_shipped > 0)
+            throw OrderImportError(label + ": items: item_id " + std::to_string(item_id) + " (" +
+                                   item.sku + ") has " + std::to_string(item.qty_shipped) +
+                                   " units shipped and cannot be removed");
+        st.delete_item.bind(1, order_id).bind(2, item_id).run();
+    }
+}
+
+}  // namespace
+
+ImportSummary import_orders(const std::filesystem::path& db_path, const std::vector<Order>& orders) {
+    std::set<std::string, std::less<>> seen;
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+        if (orders[i].increment_id.empty())
+            throw OrderImportError("order " + std::to_string(i + 1) + ": increment_id: required");
+        if (!seen.insert(orders[i].increment_id).second)
+            throw OrderImportError(order_label(i + 1, orders[i]) + ": increment_id: duplicate");
+    }
+    try {
+        Database db = open_for_writing(db_path);
+        queue::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
+        ImportStatements st(db);
+        const std::string now = queue::format_utc_millis(std::chrono::system_clock::now());
+        ImportSummary summary;
+        for (std::size_t i = 0; i < orders.size(); ++i) {
+            const Order& o = orders[i];
+            std::optional<std::int64_t> order_id;
+            st.find_order.bind(1, o.increment_id);
+            if (st.find_order.step()) order_id = st.find_order.column_int64(0);
+            st.find_order.reset();
+            if (order_id) {
+                bind_header(st.update_order, o, now);
+                st.update_order.bind(18, *order_id).run();
+                ++summary.updated;
+            } else {
+                bind_header(st.insert_order, o, now);
+                st.insert_order.run();
+                order_id = db.last_insert_rowid();
+                ++summary.created;
+            }
+            write_items(st, *order_id, o, order_label(i + 1, o));
+        }
+        transaction.commit();
+        return summary;
+    } catch (const OrderImportError&) {
+        throw;
+    } catch (const queue::sqlite::SqliteError&) {
+        throw;  // names the path already
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot import orders into " + db_path.string() + ": " + e.what());
+    }
+}
+
+namespace {
+
+constexpr std::string_view order_columns =
+    "SELECT id, increment_id, entity_id, store_code, state, status, created_at, updated_at,"
+    " customer_email, customer_firstname, customer_lastname, billing_address, shipping_address,"
+    " shipping_method, is_virtual, export_status, raw_json FROM orders";
+
+// Column 0 (the row id) is read by the caller: it finds the items.
+Order read_order_row(const Statement& s) {
+    Order o;
+    o.increment_id = s.column_text(1);
+    o.entity_id = s.column_optional_int64(2);
+    o.store_code = s.column_text(3);
+    o.state = s.column_text(4);
+    o.status = s.column_text(5);
+    o.created_at = s.column_text(6);
+    o.updated_at = s.column_text(7);
+    o.customer_email = s.column_text(8);
+    o.customer_firstname = s.column_text(9);
+    o.customer_lastname = s.column_text(10);
+    o.billing_address_json = s.column_text(11);
+    o.shipping_address_json = s.column_text(12);
+    o.shipping_method = s.column_text(13);
+    o.is_virtual = s.column_int64(14) != 0;
+    o.export_status = s.column_text(15);
+    o.raw_json = s.column_text(16);
+    return o;
+}
+
+std::vector<OrderItem> read_items(Statement& items, std::int64_t order_id) {
+    std::vector<OrderItem> out;
+    items.bind(1, order_id);
+    while (items.step()) {
+        OrderItem item;
+        item.item_id = items.column_int64(0);
+        item.parent_item_id = items.column_optional_int64(1);
+        item.sku = items.column_text(2);
+        item.name = items.column_text(3);
+        item.product_type = items.column_text(4);
+        item.qty_ordered = items.column_int64(5);
+        item.qty_invoiced = items.column_int64(6);
+        item.qty_shipped = items.column_int64(7);
+        item.qty_canceled = items.column_int64(8);
+        item.price = items.column_text(9);
+        out.push_back(std::move(item));
+    }
+    items.reset();
+    return out;
+}
+
+constexpr std::string_view items_sql =
+    "SELECT item_id, parent_item_id, sku, name, product_type, qty_ordered, qty_invoiced,"
+    " qty_shipped, qty_canceled, price FROM order_items WHERE order_id = ?1 ORDER BY item_id";
+
+// Runs an order query and attaches each order's items.
+std::vector<Order> read_orders(Database& db, Statement& orders) {
+    std::vector<std::pair<std::int64_t, Order>> rows;
+    while (orders.step()) rows.emplace_back(orders.column_int64(0), read_order_row(orders));
+    Statement items(db, items_sql);
+    std::vector<Order> out;
+    out.reserve(rows.size());
+    for (auto& [id, order] : rows) {
+        order.items = read_items(items, id);
+        out.push_back(std::move(order));
+    }
+    return out;
+}
+
+}  // namespace
+
+struct OrderReader::Impl {
+    explicit Impl(const std::filesystem::path& path) : db(open_read_only(path)) {}
+    Database db;
+    std::mutex mutex;  // one connection: queries from several threads take turns
+};
+
+OrderReader::OrderReader(const std::filesystem::path& db_path)
+    : impl_(std::make_unique<Impl>(db_path)) {}
+
+OrderReader::~OrderReader() = default;
+
+std::optional<Order> OrderReader::get(const std::string& increment_id) const {
+    std::lock_guard lock(impl_->mutex);
+    // Header and items read in one snapshot, so a concurrent import never shows a mix.
+    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    Statement s(impl_->db, std::string{order_columns} + " WHERE increment_id = ?1");
+    s.bind(1, increment_id);
+    auto found = read_orders(impl_->db, s);
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<Order> OrderReader::list(const OrderFilter& filter) const {
+    std::string sql{order_columns};
+    if (filter.status) sql += " WHERE status = ?1";
+    sql += " ORDER BY created_at DESC, id DESC";
+    if (filter.limit > 0) sql += " LIMIT ?2";
+    std::lock_guard lock(impl_->mutex);
+    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    Statement s(impl_->db, sql);
+    if (filter.status) s.bind(1, *filter.status);
+    if (filter.limit > 0) s.bind(2, filter.limit);
+    return read_orders(impl_->db, s);
+}
+
+}  // namespace ofbridge::orders

@@ -1,0 +1,67 @@
+// ImportLog: the import_reports / import_lines writes (schemas/sqlite/002), shared by the
+// inventory and shipment appliers (see import_log.h).
+#include "import_log.h"
+
+#include "sql_helpers.h"
+
+namespace ofbridge::worker::detail {
+
+ImportLog::ImportLog(queue::sqlite::Database& db)
+    : db_(db),
+      insert_report_(db,
+                     "INSERT INTO import_reports (request_id, entity, successes, duplicates,"
+                     " superseded, failures, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+      insert_line_(db,
+                   "INSERT INTO import_lines (report_id, line_no, sequence_id, reference,"
+                   " source, result, message, units_received, unsent_orders_adjustment,"
+                   " final_qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") {}
+
+void ImportLog::write(std::int64_t request_id, std::string_view entity,
+                      const std::vector<ImportLineRecord>& lines, const std::string& now_text,
+                      RequestOutcome& outcome) {
+    for (const auto& line : lines) {
+        switch (line.result) {
+            case domain::LineResult::success:
+                ++outcome.successes;
+                break;
+            case domain::LineResult::duplicate:
+                ++outcome.duplicates;
+                break;
+            case domain::LineResult::superseded:
+                ++outcome.superseded;
+                break;
+            case domain::LineResult::failure:
+                ++outcome.failures;
+                break;
+        }
+    }
+    {
+        ResetOnExit reset(insert_report_);
+        insert_report_.bind(1, request_id)
+            .bind_no_copy(2, entity)
+            .bind(3, outcome.successes)
+            .bind(4, outcome.duplicates)
+            .bind(5, outcome.superseded)
+            .bind(6, outcome.failures)
+            .bind_no_copy(7, now_text)
+            .run();
+        outcome.report_id = db_.last_insert_rowid();
+    }
+    auto& s = insert_line_;
+    ResetOnExit reset(s);
+    for (const auto& line : lines) {
+        s.bind(1, outcome.report_id)
+            .bind(2, line.line_no)
+            .bind(3, line.sequence_id)
+            .bind_no_copy(4, line.reference)
+            .bind_no_copy(5, line.source)
+            .bind_no_copy(6, domain::to_string(line.result))
+            .bind_no_copy(7, line.message)
+            .bind(8, line.units_received)
+            .bind(9, line.unsent_orders_adjustment)
+            .bind(10, line.final_qty)
+            .run();
+    }
+}
+
+}  // namespace ofbridge::worker::detail

@@ -1,0 +1,436 @@
+// RequestProcessor: claims inventory and shipment requests and applies them, with every effect
+// of a request (its entity's changes, the import report, the state change) in the same
+// transaction (see the header). What a request changes is its applier's business
+// (inventory_applier.cpp, shipment_applier.cpp); this file owns claims, leases, savepoints,
+// retries and the state changes.
+#include "ofbridge/worker/request_processor.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "import_log.h"
+#include "inventory_applier.h"
+#include "ofbridge/queue/schema.h"
+#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/queue/sqlite/migrations.h"
+#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/queue/sqlite/transaction.h"
+#include "ofbridge/queue/time_format.h"
+#include "shipment_applier.h"
+#include "sql_helpers.h"
+
+namespace ofbridge::worker {
+namespace {
+
+using queue::sqlite::Database;
+using queue::sqlite::SqliteError;
+using queue::sqlite::Statement;
+using queue::sqlite::Transaction;
+using SystemClock = std::chrono::system_clock;
+
+using detail::printable;
+using detail::ResetOnExit;
+
+constexpr std::size_t max_error_text = 1000;  // last_error is for people; keep it bounded
+
+// The entities this worker applies, as spelled in requests.entity.
+constexpr std::string_view inventory_entity = "inventory";
+constexpr std::string_view shipment_entity = "shipment";
+
+bool is_applied_entity(std::string_view entity) {
+    return entity == inventory_entity || entity == shipment_entity;
+}
+
+// One arm per (entity, state) range of requests_claim (entity, state, id): each arm is already
+// in id order, so SQLite merges them and LIMIT stops the merge early; a long backlog is never
+// sorted as a whole. (entity IN (...) would need a sort.)
+std::string claimable_sql() {
+    std::string sql;
+    for (const auto entity : {inventory_entity, shipment_entity}) {
+        const std::string e = "'" + std::string{entity} + "'";
+        for (const auto* condition :
+             {" AND state = 'pending'", " AND state = 'failed' AND next_attempt_at <= ?1",
+              " AND state = 'processing' AND lease_expires_at <= ?1"}) {
+            if (!sql.empty()) sql += " UNION ALL ";
+            sql +=
+                "SELECT id, entity, state, attempts FROM requests WHERE entity = " + e + condition;
+        }
+    }
+    return sql + " ORDER BY id LIMIT ?2";
+}
+
+// Thrown inside a request's savepoint when its claim now belongs to another worker.
+struct LeaseLost {};
+
+Database open_write_database(const WorkerOptions& options) {
+    // NOMUTEX: a processor's connection is used by one thread at a time.
+    Database db(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                options.busy_timeout);
+    const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
+    if (mode != "wal")
+        throw std::runtime_error(options.database.string() +
+                                 ": cannot use WAL journal mode (got '" + mode + "')");
+    db.exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db.exec("PRAGMA foreign_keys=ON");
+    db.exec("PRAGMA temp_store=MEMORY");
+    db.exec("PRAGMA cache_size=-16384");  // KiB: the marks and stock pages of hot SKUs stay cached
+    queue::sqlite::migrate(db, queue::embedded_migrations());
+    return db;
+}
+
+// The connection, every statement the engine runs and the appliers (with theirs), prepared
+// once per connection.
+struct Connection {
+    Connection(Database database, const WorkerOptions& options)
+        : db(std::move(database)),
+          savepoint(db, "SAVEPOINT request"),
+          release(db, "RELEASE request"),
+          rollback_to(db, "ROLLBACK TO request"),
+          claimable(db, claimable_sql()),
+          claim(db,
+                "UPDATE requests SET state = 'processing', claimed_by = ?2,"
+                " lease_expires_at = ?3, attempts = ?4, next_attempt_at = NULL WHERE id = ?1"),
+          give_up(db,
+                  "UPDATE requests SET state = 'dead', claimed_by = NULL,"
+                  " lease_expires_at = NULL, next_attempt_at = NULL, last_error = ?2"
+                  " WHERE id = ?1"),
+          request_state(db,
+                        "SELECT entity, state, claimed_by, lease_expires_at, attempts"
+                        " FROM requests WHERE id = ?1"),
+          next_event(db,
+                     "SELECT min(t) FROM ("
+                     " SELECT min(next_attempt_at) AS t FROM requests"
+                     " WHERE entity IN ('inventory', 'shipment') AND state = 'failed'"
+                     " UNION ALL SELECT min(lease_expires_at) FROM requests"
+                     " WHERE entity IN ('inventory', 'shipment') AND state = 'processing')"),
+          // Only while this worker still holds the claim: a worker whose lease expired and was
+          // taken over must not overwrite the new holder's work.
+          mark_done(db,
+                    "UPDATE requests SET state = 'done', claimed_by = NULL,"
+                    " lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL"
+                    " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
+          mark_failed(db,
+                      "UPDATE requests SET state = ?3, next_attempt_at = ?4, last_error = ?5,"
+                      " claimed_by = NULL, lease_expires_at = NULL"
+                      " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
+          import_log(db),
+          inventory(db, options),
+          shipments(db, options) {}
+
+    Database db;  // declared first: destroyed after every statement below
+    Statement savepoint, release, rollback_to;
+    Statement claimable, claim, give_up, request_state, next_event;
+    Statement mark_done, mark_failed;
+    detail::ImportLog import_log;
+    detail::InventoryApplier inventory;
+    detail::ShipmentApplier shipments;
+};
+
+std::string bounded(std::string text) {
+    if (text.size() > max_error_text) {
+        text.resize(max_error_text);
+        text += "...";
+    }
+    return text;
+}
+
+std::string iso_of_unix(std::int64_t seconds) {
+    return queue::format_utc_millis(SystemClock::time_point{std::chrono::seconds{seconds}});
+}
+
+// base * 2^(attempts-1), capped at retry_max, rounded up to whole seconds (next_attempt_at is
+// in unix seconds).
+std::int64_t retry_delay_seconds(const WorkerOptions& options, std::int64_t attempts) {
+    auto delay = options.retry_base;
+    for (std::int64_t i = 1; i < attempts && delay < options.retry_max; ++i) delay *= 2;
+    delay = std::min(delay, options.retry_max);
+    return (delay.count() + 999) / 1000;
+}
+
+int primary_code(const std::exception& error) {
+    if (const auto* e = dynamic_cast<const SqliteError*>(&error)) return e->primary_code();
+    return SQLITE_OK;
+}
+
+}  // namespace
+
+bool is_connection_fatal(const std::exception& error) noexcept {
+    switch (primary_code(error)) {
+        case SQLITE_IOERR:
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_FULL:
+        case SQLITE_NOMEM:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+        case SQLITE_READONLY:
+            return true;
+        default:
+            return false;
+    }
+}
+
+struct RequestProcessor::Impl {
+    Impl(const WorkerOptions& opts, std::string id) : options(opts), worker_id(std::move(id)) {
+        connect();
+    }
+
+    void connect() {
+        try {
+            connection = std::make_unique<Connection>(open_write_database(options), options);
+        } catch (const SqliteError&) {
+            throw;  // already names the path and SQLite's message
+        } catch (const std::exception& e) {
+            throw std::runtime_error("cannot open worker database " + options.database.string() +
+                                     ": " + e.what());
+        }
+    }
+
+    Connection& c() {
+        if (!connection) connect();
+        return *connection;
+    }
+
+    SystemClock::time_point now() const {
+        return options.clock ? options.clock() : SystemClock::now();
+    }
+
+    ClaimBatch claim(std::size_t limit) {
+        auto& conn = c();
+        const std::int64_t now_s = queue::unix_seconds(now());
+        ClaimBatch batch;
+        std::vector<ClaimedRequest> candidates;
+        Transaction transaction(conn.db, Transaction::Mode::immediate);
+        {
+            ResetOnExit reset(conn.claimable);
+            conn.claimable.bind(1, now_s).bind(2, limit);
+            while (conn.claimable.step()) {
+                candidates.push_back(
+                    ClaimedRequest{conn.claimable.column_int64(0), conn.claimable.column_text(1),
+                                   conn.claimable.column_int64(3), conn.claimable.column_text(2)});
+            }
+        }
+        for (auto& candidate : candidates) {
+            if (candidate.previous_state == "processing" &&
+                candidate.attempts >= static_cast<std::int64_t>(options.max_attempts)) {
+                ResetOnExit reset(conn.give_up);
+                conn.give_up.bind(1, candidate.id)
+                    .bind(2, "lease expired " + std::to_string(candidate.attempts) +
+                                 " times (the worker holding it stopped); gave up")
+                    .run();
+                batch.given_up.push_back(candidate.id);
+                continue;
+            }
+            candidate.attempts += 1;
+            ResetOnExit reset(conn.claim);
+            conn.claim.bind(1, candidate.id)
+                .bind(2, worker_id)
+                .bind(3, now_s + options.lease.count())
+                .bind(4, candidate.attempts)
+                .run();
+            batch.requests.push_back(std::move(candidate));
+        }
+        transaction.commit();
+        for (const auto& r : batch.requests)
+            spdlog::debug("request={} entity={} {}->processing worker={} attempt={}", r.id,
+                          r.entity, r.previous_state, worker_id, r.attempts);
+        for (const auto id : batch.given_up)
+            spdlog::warn("request={} processing->dead: lease expired {} times, gave up", id,
+                         options.max_attempts);
+        return batch;
+    }
+
+    ClaimedRequest claim_for_reprocess(std::int64_t request_id) {
+        auto& conn = c();
+        const std::int64_t now_s = queue::unix_seconds(now());
+        Transaction transaction(conn.db, Transaction::Mode::immediate);
+        ClaimedRequest claimed;
+        claimed.id = request_id;
+        {
+            ResetOnExit reset(conn.request_state);
+            conn.request_state.bind(1, request_id);
+            if (!conn.request_state.step())
+                throw std::runtime_error("request " + std::to_string(request_id) +
+                                         " does not exist");
+            claimed.entity = conn.request_state.column_text(0);
+            claimed.previous_state = conn.request_state.column_text(1);
+            const std::string holder = conn.request_state.column_text(2);
+            const auto lease = conn.request_state.column_optional_int64(3);
+            claimed.attempts = conn.request_state.column_int64(4);
+            if (!is_applied_entity(claimed.entity))
+                throw std::runtime_error("request " + std::to_string(request_id) + " is a(n) " +
+                                         claimed.entity +
+                                         " request; only inventory and shipment requests are "
+                                         "processed by the worker");
+            if (claimed.previous_state == "processing" && lease && *lease > now_s)
+                throw std::runtime_error("request " + std::to_string(request_id) +
+                                         " is being processed by " + holder + " until " +
+                                         iso_of_unix(*lease));
+        }
+        // A dead request has used up its attempts; an operator's reprocess gives it a fresh
+        // count (attempt 1), so a failure now is retried again with the normal backoff.
+        claimed.attempts = claimed.previous_state == "dead" ? 1 : claimed.attempts + 1;
+        {
+            ResetOnExit reset(conn.claim);
+            conn.claim.bind(1, request_id)
+                .bind(2, worker_id)
+                .bind(3, now_s + options.lease.count())
+                .bind(4, claimed.attempts)
+                .run();
+        }
+        transaction.commit();
+        spdlog::debug("request={} entity={} {}->processing worker={} attempt={} (reprocess)",
+                      request_id, claimed.entity, claimed.previous_state, worker_id,
+                      claimed.attempts);
+        return claimed;
+    }
+
+    std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed) {
+        auto& conn = c();
+        const auto now_tp = now();
+        const std::int64_t now_s = queue::unix_seconds(now_tp);
+        const std::string now_text = queue::format_utc_millis(now_tp);
+        std::vector<RequestOutcome> outcomes;
+        outcomes.reserve(claimed.size());
+        Transaction transaction(conn.db, Transaction::Mode::immediate);
+        for (const auto& request : claimed) {
+            RequestOutcome outcome;
+            outcome.request_id = request.id;
+            outcome.entity = request.entity;
+            conn.savepoint.run();
+            try {
+                apply_one(conn, request, now_tp, now_text, outcome);
+                conn.release.run();
+            } catch (const LeaseLost&) {
+                undo_request(conn);
+                outcome = RequestOutcome{};
+                outcome.request_id = request.id;
+                outcome.entity = request.entity;
+                outcome.lease_lost = true;
+            } catch (const std::exception& e) {
+                // SQLite abandoned the transaction, or the connection is suspect: the batch
+                // fails as a whole (leases expire, requests are retried).
+                if (!conn.db.in_transaction() || is_connection_fatal(e)) throw;
+                undo_request(conn);
+                outcome = record_failure(conn, request, now_s, e.what());
+            } catch (...) {
+                if (!conn.db.in_transaction()) throw;
+                undo_request(conn);
+                outcome = record_failure(conn, request, now_s, "unknown error (not an exception)");
+            }
+            outcomes.push_back(std::move(outcome));
+        }
+        transaction.commit();
+        for (const auto& o : outcomes) log_outcome(o);
+        return outcomes;
+    }
+
+    void undo_request(Connection& conn) {
+        conn.rollback_to.run();
+        conn.release.run();
+    }
+
+    void apply_one(Connection& conn, const ClaimedRequest& request, SystemClock::time_point now_tp,
+                   const std::string& now_text, RequestOutcome& outcome) {
+        // State first: if the claim is no longer ours nothing else is worth doing.
+        {
+            ResetOnExit reset(conn.mark_done);
+            conn.mark_done.bind(1, request.id).bind(2, worker_id).run();
+            if (conn.db.changes() == 0) throw LeaseLost{};
+        }
+        if (options.test_hooks.before_apply) options.test_hooks.before_apply(request.id);
+        if (request.entity == shipment_entity)
+            conn.shipments.apply(request.id, now_text, conn.import_log, outcome);
+        else if (request.entity == inventory_entity)
+            conn.inventory.apply(request.id, now_tp, now_text, conn.import_log, outcome);
+        else  // claim() never takes another entity; a reprocess refuses it
+            throw std::logic_error("request " + std::to_string(request.id) + " is a(n) " +
+                                   request.entity + " request, which the worker does not apply");
+        outcome.state = "done";
+    }
+
+    RequestOutcome record_failure(Connection& conn, const ClaimedRequest& request,
+                                  std::int64_t now_s, const std::string& error) {
+        RequestOutcome outcome;
+        outcome.request_id = request.id;
+        outcome.entity = request.entity;
+        outcome.error = bounded(error);
+        const bool give_up = request.attempts >= static_cast<std::int64_t>(options.max_attempts);
+        outcome.state = give_up ? "dead" : "failed";
+        ResetOnExit reset(conn.mark_failed);
+        conn.mark_failed.bind(1, request.id).bind(2, worker_id).bind(3, outcome.state);
+        if (give_up)
+            conn.mark_failed.bind_null(4);
+        else
+            conn.mark_failed.bind(4, now_s + retry_delay_seconds(options, request.attempts));
+        conn.mark_failed.bind(5, outcome.error).run();
+        if (conn.db.changes() == 0) {
+            outcome.state.clear();
+            outcome.lease_lost = true;
+        }
+        return outcome;
+    }
+
+    void log_outcome(const RequestOutcome& o) {
+        if (o.lease_lost) {
+            spdlog::warn(
+                "request={} entity={} lease lost by worker={}: another worker holds it "
+                "now; this worker's result was discarded",
+                o.request_id, o.entity, worker_id);
+        } else if (o.state == "done") {
+            spdlog::debug(
+                "request={} entity={} processing->done report={} success={} duplicate={} "
+                "superseded={} failure={}",
+                o.request_id, o.entity, o.report_id, o.successes, o.duplicates, o.superseded,
+                o.failures);
+        } else {
+            spdlog::warn("request={} entity={} processing->{} worker={} error={}", o.request_id,
+                         o.entity, o.state, worker_id, printable(o.error));
+        }
+    }
+
+    std::optional<SystemClock::time_point> next_scheduled_event() {
+        auto& conn = c();
+        ResetOnExit reset(conn.next_event);
+        if (!conn.next_event.step() || conn.next_event.is_null(0)) return std::nullopt;
+        return SystemClock::time_point{std::chrono::seconds{conn.next_event.column_int64(0)}};
+    }
+
+    WorkerOptions options;
+    std::string worker_id;
+    std::unique_ptr<Connection> connection;
+};
+
+RequestProcessor::RequestProcessor(const WorkerOptions& options, std::string worker_id)
+    : impl_(std::make_unique<Impl>(options, std::move(worker_id))) {}
+
+RequestProcessor::~RequestProcessor() = default;
+
+const std::string& RequestProcessor::worker_id() const noexcept {
+    return impl_->worker_id;
+}
+
+ClaimBatch RequestProcessor::claim(std::size_t limit) {
+    return impl_->claim(limit);
+}
+
+ClaimedRequest RequestProcessor::claim_for_reprocess(std::int64_t request_id) {
+    return impl_->claim_for_reprocess(request_id);
+}
+
+std::vector<RequestOutcome> RequestProcessor::apply(const std::vector<ClaimedRequest>& claimed) {
+    return impl_->apply(claimed);
+}
+
+std::optional<std::chrono::system_clock::time_point> RequestProcessor::next_scheduled_event() {
+    return impl_->next_scheduled_event();
+}
+
+void RequestProcessor::disconnect() noexcept {
+    impl_->connection.reset();
+}
+
+}  // namespace ofbridge::worker

@@ -1,0 +1,34 @@
+// Small helpers the worker's appliers share: statement hygiene and wire text made safe for logs
+// and messages. Private to src/worker.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ofbridge/queue/sqlite/statement.h"
+
+namespace ofbridge::worker::detail {
+
+// Resets a statement (and drops its bindings) when a scope ends, whatever happened inside, so a
+// cached statement never keeps a read transaction open or points at a dead buffer.
+class ResetOnExit {
+public:
+    explicit ResetOnExit(queue::sqlite::Statement& statement) : statement_(statement) {}
+    ~ResetOnExit() { statement_.reset(); }
+    ResetOnExit(const ResetOnExit&) = delete;
+    ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+private:
+    queue::sqlite::Statement& statement_;
+};
+
+// SKUs and references come from the wire; keep log lines and messages single-line and bounded.
+inline std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, 200))
+        out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+    if (text.size() > 200) out += "...";
+    return out;
+}
+
+}  // namespace ofbridge::worker::detail

@@ -1,0 +1,160 @@
+// The unsent-orders stock adjustment (DESIGN §3.2) through the worker, with orders inserted by
+// SQL: which orders count (after lastOrderExported, not exported, status listed, within the
+// cutoff, no parent double counting), the import line's arithmetic, and the time normaliser.
+#include "ofbridge/worker/unsent_orders.h"
+
+#include <gtest/gtest.h>
+
+#include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/worker/request_processor.h"
+#include "worker_fixtures.h"
+
+namespace ofbridge::worker {
+namespace {
+
+using testing::line;
+using testing::message;
+using testing::TempDir;
+using testing::TestClock;  // now = 2027-01-15 08:00:00 UTC
+
+struct OrderRow {
+    std::string increment_id;
+    std::string created_at;
+    std::string status = "processing";
+    std::string export_status = "pending";
+};
+
+struct ItemRow {
+    std::int64_t item_id;
+    std::string sku;
+    std::int64_t ordered;
+    std::int64_t shipped = 0;
+    std::int64_t canceled = 0;
+    std::optional<std::int64_t> parent = std::nullopt;
+    std::string type = "simple";
+};
+
+void insert(const std::filesystem::path& path, const OrderRow& o,
+            const std::vector<ItemRow>& items) {
+    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+    queue::sqlite::Statement order(
+        db,
+        "INSERT INTO orders (increment_id, store_code, state, status, created_at, updated_at,"
+        " export_status, raw_json, imported_at) VALUES (?1, 'default', 'processing', ?2, ?3, ?3,"
+        " ?4, '{}', '2027-01-15T00:00:00.000Z')");
+    order.bind(1, o.increment_id).bind(2, o.status).bind(3, o.created_at).bind(4, o.export_status);
+    order.run();
+    const auto id = db.last_insert_rowid();
+    queue::sqlite::Statement item(
+        db,
+        "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, product_type,"
+        " qty_ordered, qty_shipped, qty_canceled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& i : items)
+        item.bind(1, id)
+            .bind(2, i.item_id)
+            .bind(3, i.parent)
+            .bind(4, i.sku)
+            .bind(5, i.type)
+            .bind(6, i.ordered)
+            .bind(7, i.shipped)
+            .bind(8, i.canceled)
+            .run();
+}
+
+class UnsentOrdersTest : public ::testing::Test {
+protected:
+    std::filesystem::path path() const { return dir.file("broker.db"); }
+    WorkerOptions options() const {
+        auto o = testing::options_for(path(), &clock);
+        o.inventory.unsent_order_units =
+            unsent_orders_adjustment(std::chrono::days{30}, {"pending", "processing"});
+        return o;
+    }
+
+    // Applies one stock line for `sku` and returns its import line.
+    ImportLine stock(const std::string& sku, std::int64_t qty, std::string last_order_exported) {
+        RequestProcessor p(options(), "test/1");
+        auto l = line(sku, qty, ++seq);
+        l.last_order_exported = std::move(last_order_exported);
+        queue.add(message(seq, {l}));
+        const auto outcomes = p.apply(p.claim(10).requests);
+        CatalogReader reader(path());
+        return reader.get_import(outcomes.at(0).report_id)->lines.at(0);
+    }
+
+    TempDir dir;
+    TestClock clock;
+    testing::Queue queue{path()};
+    std::int64_t seq = 0;
+};
+
+TEST_F(UnsentOrdersTest, OrdersPlacedAfterLastOrderExportedAreSubtracted) {
+    // Two unexported orders after lastOrderExported, one before it.
+    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}, {2, "B", 5}});
+    insert(path(), {"2", "2027-01-14 09:00:00", "pending", "queued"},
+           {{1, "A", 4, 1, 1}});  // 2 still open
+    insert(path(), {"3", "2027-01-11 23:59:59"}, {{1, "A", 7}});
+    const auto l = stock("A", 10, "2027-01-12T00:00:00Z");
+    EXPECT_EQ(l.result, "Success");
+    EXPECT_EQ(l.units_received, 10);
+    EXPECT_EQ(l.unsent_orders_adjustment, 5);
+    EXPECT_EQ(l.final_qty, 5);
+    EXPECT_EQ(l.message, "Product quantity updated to 5.");
+}
+
+TEST_F(UnsentOrdersTest, ExportedCancelledUnlistedStatusesAndOldOrdersDoNotCount) {
+    insert(path(), {"1", "2027-01-13 10:00:00", "processing", "exported"}, {{1, "A", 1}});
+    insert(path(), {"2", "2027-01-13 10:00:00", "processing", "cancelled"}, {{1, "A", 1}});
+    insert(path(), {"3", "2027-01-13 10:00:00", "complete"}, {{1, "A", 1}});
+    insert(path(), {"4", "2026-12-16 07:59:59"}, {{1, "A", 1}});  // 30 days + 1 s ago
+    insert(path(), {"5", "2026-12-16 08:00:00"}, {{1, "A", 2}});  // exactly 30 days ago: counts
+    insert(path(), {"6", "2027-01-14 00:00:00", "pending", "failed"}, {{1, "A", 4, 4}});  // shipped
+    const auto l = stock("A", 10, "");
+    EXPECT_EQ(l.unsent_orders_adjustment, 2);
+    EXPECT_EQ(l.final_qty, 8);
+}
+
+TEST_F(UnsentOrdersTest, ConfigurableAndBundleParentsAreNotCountedTwice) {
+    insert(path(), {"1", "2027-01-13 10:00:00"},
+           {{1, "A", 2, 0, 0, std::nullopt, "configurable"},
+            {2, "A", 2, 0, 0, 1},
+            {3, "KIT", 1, 0, 0, std::nullopt, "bundle"},
+            {4, "A", 3, 0, 0, 3}});
+    EXPECT_EQ(stock("A", 10, "").unsent_orders_adjustment, 5);
+}
+
+TEST_F(UnsentOrdersTest, NeverNegativeAndClampedToZero) {
+    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 12}});
+    const auto l = stock("A", 10, "2027-01-01 00:00:00");
+    EXPECT_EQ(l.unsent_orders_adjustment, 12);
+    EXPECT_EQ(l.final_qty, 0);
+}
+
+TEST_F(UnsentOrdersTest, AnOffsetIsAppliedBeforeComparing) {
+    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 1}});
+    // 11:30+02:00 is 09:30 UTC: the order (10:00 UTC) came after it.
+    EXPECT_EQ(stock("A", 10, "2027-01-13T11:30:00+02:00").unsent_orders_adjustment, 1);
+    // 10:30:00.250Z is after the order.
+    EXPECT_EQ(stock("A", 10, "2027-01-13T10:30:00.250Z").unsent_orders_adjustment, 0);
+}
+
+TEST(NormaliseOrderTime, AcceptedShapes) {
+    EXPECT_EQ(normalise_order_time("2026-11-20T10:00:00"), "2026-11-20 10:00:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20 10:00:00"), "2026-11-20 10:00:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20T10:00:00Z"), "2026-11-20 10:00:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20T10:00:00.123456Z"), "2026-11-20 10:00:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20T10:00:00+01:00"), "2026-11-20 09:00:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20T01:00:00+0230"), "2026-11-19 22:30:00");
+    EXPECT_EQ(normalise_order_time("2026-12-31T23:30:00-01:00"), "2027-01-01 00:30:00");
+    EXPECT_EQ(normalise_order_time("2026-11-20"), "2026-11-20 00:00:00");
+}
+
+TEST(NormaliseOrderTime, RefusedShapes) {
+    for (const auto* text : {"", "yesterday", "2026-11-20T10:00", "2026-13-01T00:00:00",
+                             "2026-02-30 00:00:00", "2026-11-20T25:00:00", "2026-11-20T10:00:00.",
+                             "2026-11-20T10:00:00+1", "2026-11-20T10:00:00 junk"})
+        EXPECT_FALSE(normalise_order_time(text).has_value()) << text;
+}
+
+}  // namespace
+}  // namespace ofbridge::worker
