@@ -37,34 +37,11 @@ RequestSummary read_summary(const Statement& s) {
     return r;
 }
 
-Database open_read_only(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw std::runtime_error("queue database " + path.string() + " does not exist");
-    try {
-        // READONLY never creates the file; query_only also refuses writes through any path
-        // SQLite might otherwise allow (e.g. a pragma).
-        Database db(path, SQLITE_OPEN_READONLY, std::chrono::seconds(5));
-        db.exec("PRAGMA query_only=ON");
-        const int version = sqlite::schema_version(db);
-        if (version == 0)
-            throw std::runtime_error("not an ofbridge queue database (no schema_migrations table)");
-        if (version > latest_schema_version())
-            throw std::runtime_error("schema version " + std::to_string(version) +
-                                     " is newer than this binary supports (" +
-                                     std::to_string(latest_schema_version()) + ")");
-        return db;
-    } catch (const sqlite::SqliteError& e) {
-        throw std::runtime_error("cannot read queue database: " + std::string{e.what()});
-    } catch (const std::runtime_error& e) {
-        throw std::runtime_error("cannot read queue database " + path.string() + ": " + e.what());
-    }
-}
-
 }  // namespace
 
 struct RequestReader::Impl {
-    explicit Impl(const std::filesystem::path& path) : db(open_read_only(path)) {}
+    explicit Impl(const std::filesystem::path& path)
+        : db(open_read_only(path, 1, "request queue", "not an ofbridge database")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };

@@ -1,6 +1,6 @@
 // SHA-256 as lowercase hex: how the queue recognises a re-delivered body, how auth grants are
-// stored without their secret, and the worker's shipment dedupe key. Internal to the queue and
-// worker libraries (not part of the public headers).
+// stored without their secret, the worker's shipment dedupe key and ingest's session hashes.
+// Internal to the queue, worker and ingest libraries (not part of the public headers).
 #pragma once
 
 #include <string>

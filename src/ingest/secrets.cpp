@@ -1,11 +1,12 @@
 #include "ofbridge/ingest/secrets.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
 #include <stdexcept>
+
+#include "sha256.h"  // the queue's SHA-256 (queue/sha256.h)
 
 namespace ofbridge::ingest {
 namespace {
@@ -27,13 +28,7 @@ std::string random_secret() {
     return to_hex(bytes.data(), bytes.size());
 }
 
-std::string sha256_hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    return to_hex(digest.data(), size);
-}
+std::string sha256_hex(std::string_view data) { return queue::sha256_hex(data); }
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
     // Compare digests so the time depends on neither the contents nor the length of `b`.

@@ -43,31 +43,6 @@ Database open_for_writing(const std::filesystem::path& path) {
     return db;
 }
 
-Database open_read_only(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw std::runtime_error("database " + path.string() + " does not exist");
-    try {
-        // READONLY never creates the file; query_only refuses writes through any other path.
-        Database db(path, SQLITE_OPEN_READONLY, std::chrono::seconds(5));
-        db.exec("PRAGMA query_only=ON");
-        const int version = queue::sqlite::schema_version(db);
-        if (version < orders_schema_version)
-            throw std::runtime_error("no orders in this database (schema version " +
-                                     std::to_string(version) +
-                                     "; start the broker once or import orders)");
-        if (version > queue::latest_schema_version())
-            throw std::runtime_error("schema version " + std::to_string(version) +
-                                     " is newer than this binary supports (" +
-                                     std::to_string(queue::latest_schema_version()) + ")");
-        return db;
-    } catch (const queue::sqlite::SqliteError& e) {
-        throw std::runtime_error("cannot read database: " + std::string{e.what()});
-    } catch (const std::runtime_error& e) {
-        throw std::runtime_error("cannot read database " + path.string() + ": " + e.what());
-    }
-}
-
 // The statements one import needs, prepared once and rebound per order / item.
 struct ImportStatements {
     explicit ImportStatements(Database& db)
@@ -177,7 +152,8 @@ void write_items(ImportStatements& st, std::int64_t order_id, const Order& o,
 
 }  // namespace
 
-ImportSummary import_orders(const std::filesystem::path& db_path, const std::vector<Order>& orders) {
+ImportSummary import_orders(const std::filesystem::path& db_path,
+                            const std::vector<Order>& orders) {
     std::set<std::string, std::less<>> seen;
     for (std::size_t i = 0; i < orders.size(); ++i) {
         if (orders[i].increment_id.empty())
@@ -291,7 +267,9 @@ std::vector<Order> read_orders(Database& db, Statement& orders) {
 }  // namespace
 
 struct OrderReader::Impl {
-    explicit Impl(const std::filesystem::path& path) : db(open_read_only(path)) {}
+    explicit Impl(const std::filesystem::path& path)
+        : db(queue::open_read_only(path, orders_schema_version, "orders",
+                                   "start the broker once or import orders")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };

@@ -21,30 +21,6 @@ namespace {
 using queue::sqlite::Database;
 using queue::sqlite::Statement;
 
-Database open_read_only(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw std::runtime_error("database " + path.string() + " does not exist");
-    try {
-        // READONLY never creates the file; query_only refuses writes through any other path.
-        Database db(path, SQLITE_OPEN_READONLY, std::chrono::seconds(5));
-        db.exec("PRAGMA query_only=ON");
-        const int version = queue::sqlite::schema_version(db);
-        if (version < 2)
-            throw std::runtime_error("no import log in this database (schema version " +
-                                     std::to_string(version) + "; start the broker once)");
-        if (version > queue::latest_schema_version())
-            throw std::runtime_error("schema version " + std::to_string(version) +
-                                     " is newer than this binary supports (" +
-                                     std::to_string(queue::latest_schema_version()) + ")");
-        return db;
-    } catch (const queue::sqlite::SqliteError& e) {
-        throw std::runtime_error("cannot read database: " + std::string{e.what()});
-    } catch (const std::runtime_error& e) {
-        throw std::runtime_error("cannot read database " + path.string() + ": " + e.what());
-    }
-}
-
 constexpr std::string_view summary_sql =
     "SELECT r.id, r.request_id, r.entity, coalesce(q.message_key, ''), r.successes,"
     " r.duplicates, r.superseded, r.failures, r.created_at"
@@ -104,7 +80,8 @@ ShipmentSummary read_shipment(const Statement& s) {
 }  // namespace
 
 struct CatalogReader::Impl {
-    explicit Impl(const std::filesystem::path& path) : db(open_read_only(path)) {}
+    explicit Impl(const std::filesystem::path& path)
+        : db(queue::open_read_only(path, 2, "import log", "start the broker once")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };

@@ -2,8 +2,11 @@
 // build time (queue/embed_sql.cmake) so a deployed binary never reads the source tree.
 #pragma once
 
+#include <filesystem>
 #include <span>
+#include <string_view>
 
+#include "ofbridge/queue/sqlite/database.h"
 #include "ofbridge/queue/sqlite/migrations.h"
 
 namespace ofbridge::queue {
@@ -13,5 +16,13 @@ std::span<const sqlite::Migration> embedded_migrations();
 
 // The newest schema version this binary can read and write.
 int latest_schema_version();
+
+// Opens the broker's database for a reader (CLI, admin): SQLITE_OPEN_READONLY, which never
+// creates the file, plus query_only, so a reader can never write whatever path SQLite offers.
+// The schema must be at least `minimum_version` (else "no <missing> in this database (schema
+// version N; <hint>)") and not newer than this binary. Errors are std::runtime_error naming the
+// path.
+sqlite::Database open_read_only(const std::filesystem::path& path, int minimum_version,
+                                std::string_view missing, std::string_view hint);
 
 }  // namespace ofbridge::queue
