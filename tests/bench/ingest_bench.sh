@@ -29,7 +29,8 @@ for lines in 1 100; do
   address=$(awk '{print $3}' "$work/out")
   session=$(curl -s -H 'Content-Type: text/xml' --data-binary \
     '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="urn:Magento"><SOAP-ENV:Body><ns1:login><username>wms</username><apiKey>bench-key</apiKey></ns1:login></SOAP-ENV:Body></SOAP-ENV:Envelope>' \
-    "http://$address/api/v2_soap/" | sed -E 's/.*<loginReturn[^>]*>([^<]*)<.*/\1/')
+    "http://$address/api/v2_soap/" | tr -d '\n' | sed -E 's/.*<loginReturn[^>]*>([^<]*)<.*/\1/')
+  if [ ${#session} -ne 64 ]; then echo "FAIL: login did not return a session"; exit 1; fi
   peak=0
   ( while kill -0 $pid 2>/dev/null; do
       rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
@@ -47,5 +48,6 @@ for lines in 1 100; do
     --data-dir "$work/data" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
   echo "peak RSS: $(( $(cat "$work/peak" 2>/dev/null || echo 0) / 1024 )) MiB"
   echo "acked: $acked stored: $stored"
+  if [ "${acked:-0}" -eq 0 ]; then echo "FAIL: no request was acknowledged"; exit 1; fi
   if [ "$stored" -lt "$acked" ]; then echo "FAIL: acked messages missing"; exit 1; fi
 done
