@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "ofbridge/queue/sqlite/statement.h"
@@ -31,13 +32,16 @@ Database::~Database() {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      busy_(std::move(other.busy_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
         close();
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        busy_ = std::move(other.busy_);
     }
     return *this;
 }
@@ -76,9 +80,21 @@ std::string Database::query_text(std::string_view sql) {
 }
 
 void Database::set_busy_timeout(std::chrono::milliseconds timeout) {
-    const auto ms =
-        std::min<std::chrono::milliseconds::rep>(timeout.count(), std::numeric_limits<int>::max());
-    sqlite3_busy_timeout(db_, static_cast<int>(ms));
+    busy_->timeout = timeout;
+    sqlite3_busy_handler(db_, timeout.count() > 0 ? &Database::on_busy : nullptr, busy_.get());
+}
+
+// SQLite calls this with attempt = 0, 1, 2, ... while the lock is held elsewhere; returning 0
+// gives up (SQLITE_BUSY). Short sleeps first, since a group commit holds the lock for about a
+// millisecond.
+int Database::on_busy(void* wait, int attempt) {
+    auto& busy = *static_cast<BusyWait*>(wait);
+    const auto now = std::chrono::steady_clock::now();
+    if (attempt == 0) busy.started = now;
+    if (now - busy.started >= busy.timeout) return 0;
+    std::this_thread::sleep_for(attempt < 10 ? std::chrono::microseconds(200)
+                                             : std::chrono::microseconds(1000));
+    return 1;
 }
 
 std::int64_t Database::last_insert_rowid() const noexcept {
