@@ -102,23 +102,6 @@ struct Outcome {
     EnqueueResult result;  // enqueue jobs only
 };
 
-// Errors after which the connection (or the file under it) is suspect: the batch fails as a
-// whole and the handle is replaced, as for a failed COMMIT.
-bool is_connection_fatal(int primary_code) {
-    switch (primary_code) {
-        case SQLITE_IOERR:
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-        case SQLITE_FULL:
-        case SQLITE_NOMEM:
-        case SQLITE_CANTOPEN:
-        case SQLITE_PROTOCOL:
-        case SQLITE_READONLY:
-            return true;
-        default:
-            return false;
-    }
-}
 
 // Message keys come from the wire; keep log lines single-line and short.
 std::string loggable(std::string_view text) {
@@ -443,7 +426,7 @@ struct RequestStore::Impl {
             c.release.run();
             return outcome;
         } catch (const SqliteError& e) {
-            if (!c.db.in_transaction() || is_connection_fatal(e.primary_code())) throw;
+            if (!c.db.in_transaction() || sqlite::is_connection_fatal(e.primary_code())) throw;
             undo_job();
             spdlog::warn("queue: job not stored: {}", e.what());
             return Outcome{e.code(), {}};

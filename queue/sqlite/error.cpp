@@ -38,4 +38,20 @@ SqliteError::SqliteError(int extended_code, const std::string& sqlite_message,
       sqlite_message_(sqlite_message),
       path_(std::move(path)) {}
 
+bool is_connection_fatal(int primary_code) noexcept {
+    switch (primary_code) {
+        case SQLITE_IOERR:
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_FULL:
+        case SQLITE_NOMEM:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+        case SQLITE_READONLY:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace ofbridge::queue::sqlite

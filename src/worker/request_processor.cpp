@@ -158,19 +158,7 @@ int primary_code(const std::exception& error) {
 }  // namespace
 
 bool is_connection_fatal(const std::exception& error) noexcept {
-    switch (primary_code(error)) {
-        case SQLITE_IOERR:
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-        case SQLITE_FULL:
-        case SQLITE_NOMEM:
-        case SQLITE_CANTOPEN:
-        case SQLITE_PROTOCOL:
-        case SQLITE_READONLY:
-            return true;
-        default:
-            return false;
-    }
+    return queue::sqlite::is_connection_fatal(primary_code(error));
 }
 
 struct RequestProcessor::Impl {

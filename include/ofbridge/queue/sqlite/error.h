@@ -36,4 +36,8 @@ private:
     std::filesystem::path path_;
 };
 
+// Errors after which a connection (or the file under it) is suspect: the transaction fails as a
+// whole and the handle is replaced rather than reused (I/O error, corruption, disk full, ...).
+bool is_connection_fatal(int primary_code) noexcept;
+
 }  // namespace ofbridge::queue::sqlite
