@@ -248,10 +248,19 @@ class IngestTest(unittest.TestCase):
             self.assert_fault(response, "SKU 'N1'")
 
     def hostile(self, body, fragment):
-        started = time.monotonic()
-        response = self.assert_nothing_stored(lambda: self.broker.soap(body))
+        """Sends a hostile body; returns the seconds the broker took to answer (the HTTP exchange
+        only, not the CLI calls that check nothing was stored)."""
+        timed = {}
+
+        def send():
+            started = time.monotonic()
+            response = self.broker.soap(body)
+            timed["elapsed"] = time.monotonic() - started
+            return response
+
+        response = self.assert_nothing_stored(send)
         self.assert_fault(response, fragment)
-        return time.monotonic() - started
+        return timed["elapsed"]
 
     def test_doctype_rejected(self):
         body = m1_inventory(self.session, 9201, [("H1", 1, 1)])
@@ -265,6 +274,9 @@ class IngestTest(unittest.TestCase):
         self.assertGreater(len(body), 700_000)
         elapsed = self.hostile(body, "attributes")
         print("80,000-attribute body rejected in %.3f s" % elapsed)
+        # gSOAP alone needs ~13 s for this body (quadratic); the gate answers in milliseconds, so
+        # one second leaves room for a sanitizer build on a loaded machine and still catches a
+        # body that reached gSOAP.
         self.assertLess(elapsed, 1.0)
 
     def test_namespace_flood_rejected(self):
