@@ -11,10 +11,26 @@
 #include "ofbridge/queue/sqlite/statement.h"
 
 namespace ofbridge::queue::sqlite {
+namespace {
+
+// Process-wide settings, applied once before SQLite initialises itself on the first open.
+// Memory statistics are off: with them every allocation SQLite makes takes a global mutex,
+// which every connection (writer, workers, readers) would contend on; nothing here reads them.
+// A no-op (SQLITE_MISUSE, ignored) if something in the process initialised SQLite first.
+void configure_library_once() {
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
+}
+
+}  // namespace
 
 Database::Database(const std::filesystem::path& path, int flags,
                    std::chrono::milliseconds busy_timeout)
     : path_(path) {
+    configure_library_once();
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         // sqlite3_open_v2 may hand back a handle even on failure; it carries the message.

@@ -53,7 +53,8 @@ CREATE TABLE import_lines (
     reference                TEXT    NOT NULL, -- the SKU
     source                   TEXT    NOT NULL,
     result                   TEXT    NOT NULL
-                             CHECK (result IN ('Success', 'Duplicate', 'Superseded', 'Failure')),
+                             CHECK (result = 'Success' OR result = 'Duplicate'
+                                    OR result = 'Superseded' OR result = 'Failure'),
     message                  TEXT    NOT NULL,
     units_received           INTEGER,
     unsent_orders_adjustment INTEGER,          -- applied lines only

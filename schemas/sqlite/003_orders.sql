@@ -11,8 +11,9 @@ CREATE TABLE orders (
     increment_id       TEXT    NOT NULL UNIQUE,      -- what the WMS calls the order
     entity_id          INTEGER,                      -- Magento's id, when given
     store_code         TEXT    NOT NULL,
-    state              TEXT    NOT NULL CHECK (state IN ('new', 'pending_payment', 'processing',
-                                   'complete', 'closed', 'canceled', 'holded', 'payment_review')),
+    state              TEXT    NOT NULL CHECK (state = 'new' OR state = 'pending_payment' OR
+                       state = 'processing' OR state = 'complete' OR state = 'closed' OR
+                       state = 'canceled' OR state = 'holded' OR state = 'payment_review'),
     status             TEXT    NOT NULL,
     created_at         TEXT    NOT NULL,
     updated_at         TEXT    NOT NULL,
@@ -25,7 +26,9 @@ CREATE TABLE orders (
     is_virtual         INTEGER NOT NULL DEFAULT 0 CHECK (is_virtual IN (0, 1)),
     -- Export to the WMS: pending -> queued -> exported, or failed / cancelled (DESIGN §5).
     export_status      TEXT    NOT NULL DEFAULT 'pending'
-                       CHECK (export_status IN ('pending', 'queued', 'exported', 'failed', 'cancelled')),
+                       CHECK (export_status = 'pending' OR export_status = 'queued' OR
+                              export_status = 'exported' OR export_status = 'failed' OR
+                              export_status = 'cancelled'),
     raw_json           TEXT    NOT NULL,
     imported_at        TEXT    NOT NULL              -- when the last import wrote this row
 );

@@ -122,7 +122,7 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
             r.unsent_orders_adjustment = out.level->unsent_orders_adjustment;
             r.final_qty = out.level->final_qty;
         }
-        records.push_back(r);
+        records.push_back(std::move(r));
     }
     log.write(request_id, inventory_entity, records, now_text, outcome);
 }

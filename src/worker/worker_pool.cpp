@@ -19,6 +19,7 @@
 // 5 s); after an I/O-class error its connection is dropped and reopened.
 #include "ofbridge/worker/worker_pool.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -79,7 +80,10 @@ struct WorkerPool::Impl {
                 options, options.instance_id + "/" + std::to_string(n)));
         try {
             for (auto& processor : processors)
-                threads.emplace_back([this, p = processor.get()] { run(*p); });
+                threads.emplace_back([this, p = processor.get()] {
+                    pthread_setname_np(pthread_self(), "ofb-worker");
+                    run(*p);
+                });
         } catch (...) {
             stop();  // joins the threads already started before giving up
             throw;
