@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Ingest benchmark (DESIGN §8): wrk on loopback against a release build, durable (FULL) acks,
-# unique messageSeqIds, 1-line and 100-line messages. Prints req/s, p50/p99, the broker's peak
-# RSS, and checks that every acked message is stored.
+# unique messageSeqIds, 1-line and 100-line messages, the worker applying as it would in
+# production. For each message size:
+#   1. maximum: wrk as fast as it can; prints req/s, p50/p99, the broker's peak RSS, and checks
+#      that every acked message is stored;
+#   2. half load: every connection paced (wrk delay) to about half the measured maximum; prints
+#      the rate reached and receipt -> applied latency p50/p99/max, read from the store after
+#      the run (requests.received_at to import_reports.created_at). created_at is stamped when
+#      the worker's apply transaction starts, so this leaves out that transaction's own commit
+#      (one fsync, ~0.3 ms here).
 #   tests/bench/ingest_bench.sh [BUILD_DIR] [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,6 +17,7 @@ duration=${2:-20}
 connections=${3:-16}
 bin=$build/src/app/ofbridge
 work=$(mktemp -d)
+pid=
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat > "$work/ofbridge.toml" <<TOML
@@ -21,33 +29,63 @@ username = "wms"
 api_key = "bench-key"
 TOML
 
-for lines in 1 100; do
+# run LINES DELAY_MS: one broker on a fresh store, one wrk run; leaves wrk's output in $work/wrk.
+run() {
+  local lines=$1 delay_ms=$2
   rm -rf "$work/data"
   "$bin" serve --config "$work/ofbridge.toml" --data-dir "$work/data" > "$work/out" 2> "$work/log" &
   pid=$!
   for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
+  local address session
   address=$(awk '{print $3}' "$work/out")
   session=$(curl -s -H 'Content-Type: text/xml' --data-binary \
     '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="urn:Magento"><SOAP-ENV:Body><ns1:login><username>wms</username><apiKey>bench-key</apiKey></ns1:login></SOAP-ENV:Body></SOAP-ENV:Envelope>' \
     "http://$address/api/v2_soap/" | tr -d '\n' | sed -E 's/.*<loginReturn[^>]*>([^<]*)<.*/\1/')
   if [ ${#session} -ne 64 ]; then echo "FAIL: login did not return a session"; exit 1; fi
-  peak=0
-  ( while kill -0 $pid 2>/dev/null; do
+  echo 0 > "$work/peak"
+  ( peak=0
+    while kill -0 $pid 2>/dev/null; do
       rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
       [ "${rss:-0}" -gt "$peak" ] && peak=$rss && echo "$peak" > "$work/peak"
-      sleep 0.2
+      sleep 0.5
     done ) &
-  sampler=$!
-  echo "== $lines-line messages, $connections connections, ${duration}s"
-  OFBRIDGE_SESSION=$session LINES=$lines wrk -t2 -c"$connections" -d"${duration}s" --latency \
-    -s "$here/inventory.lua" "http://$address" | tee "$work/wrk"
-  acked=$(awk '/^acked/ {print $2}' "$work/wrk")
+  local sampler=$!
+  OFBRIDGE_SESSION=$session LINES=$lines DELAY_MS=$delay_ms wrk -t2 -c"$connections" \
+    -d"${duration}s" --latency -s "$here/inventory.lua" "http://$address" > "$work/wrk"
+  # Let the worker finish what was acked before stopping, so every request has its report.
+  sleep 2
   kill -TERM $pid; wait $pid || true
   kill $sampler 2>/dev/null || true; wait $sampler 2>/dev/null || true
+  local acked stored
+  acked=$(awk '/^acked/ {print $2}' "$work/wrk")
   stored=$("$bin" requests list --json --limit 0 --config "$work/ofbridge.toml" \
     --data-dir "$work/data" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
-  echo "peak RSS: $(( $(cat "$work/peak" 2>/dev/null || echo 0) / 1024 )) MiB"
-  echo "acked: $acked stored: $stored"
   if [ "${acked:-0}" -eq 0 ]; then echo "FAIL: no request was acknowledged"; exit 1; fi
-  if [ "$stored" -lt "$acked" ]; then echo "FAIL: acked messages missing"; exit 1; fi
+  if [ "$stored" -lt "$acked" ]; then echo "FAIL: acked $acked, stored $stored"; exit 1; fi
+  echo "acked: $acked stored: $stored peak RSS: $(( $(cat "$work/peak") / 1024 )) MiB"
+}
+
+for lines in 1 100; do
+  echo "== $lines-line messages, $connections connections, ${duration}s: maximum"
+  run "$lines" 0
+  grep -E "Requests/sec|^p50" "$work/wrk"
+  rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk")
+  p50=$(awk '/^p50/ {print $2}' "$work/wrk")
+  # Each connection waits delay + latency per request: pace to half the maximum rate.
+  delay=$(/usr/bin/python3 -c "print(max(1, round(1000 * $connections / ($rate / 2) - $p50)))")
+  echo "== $lines-line messages: half load (${delay} ms pause per request and connection)"
+  run "$lines" "$delay"
+  grep -E "Requests/sec|^p50" "$work/wrk"
+  /usr/bin/python3 - "$work/data/ofbridge.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+ms = sorted(row[0] for row in db.execute(
+    "SELECT (julianday(r.created_at) - julianday(q.received_at)) * 86400000.0"
+    " FROM import_reports r JOIN requests q ON q.id = r.request_id"))
+if not ms:
+    sys.exit("FAIL: nothing was applied")
+pick = lambda p: ms[min(len(ms) - 1, int(p * len(ms)))]
+print("receipt -> applied: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+      % (len(ms), pick(0.50), pick(0.99), ms[-1]))
+PY
 done

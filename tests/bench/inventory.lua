@@ -1,8 +1,10 @@
 -- wrk script: unique Magento-1 inventory messages (one messageSeqId per request across all wrk
 -- threads), LINES stock lines each. Counts success replies so the driver can compare acked
--- with stored. Environment: OFBRIDGE_SESSION (from login), LINES (default 1).
+-- with stored. Environment: OFBRIDGE_SESSION (from login), LINES (default 1), DELAY_MS (pause
+-- before each request on a connection, to run below the maximum rate; default 0).
 local session = os.getenv("OFBRIDGE_SESSION")
 local lines = tonumber(os.getenv("LINES") or "1")
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 local threads = {}
 local counter = 0
 
@@ -34,6 +36,12 @@ function request()
   local message = id * 100000000 + seq
   local body = head .. seq_items:gsub("SEQ", tostring(message)) .. tail:gsub("MSG", tostring(message))
   return wrk.format("POST", "/api/v2_soap/", nil, body)
+end
+
+if delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
 end
 
 function response(status, headers, body)
