@@ -11,10 +11,9 @@
 // handle whose commit failed is never trusted again). While re-opening fails, batches fail at once
 // and the next attempt waits a growing backoff.
 //
-// Checkpointer thread: copies committed WAL frames into the database file (PASSIVE checkpoint)
-// when the writer's WAL hook asks, on a connection of its own. Acks never wait for it; it only
-// keeps the WAL short. A failed checkpoint loses nothing (the frames stay in the WAL) and its
-// connection is replaced.
+// WAL checkpoints: the store's WalCheckpointer (wal_checkpointer.h) watches the write
+// connection, and the workers' connections too when they are given it, so acks never wait for
+// a checkpoint.
 #include "ofbridge/queue/request_store.h"
 
 #include <fcntl.h>
@@ -35,6 +34,7 @@
 #include "ofbridge/queue/sqlite/migrations.h"
 #include "ofbridge/queue/sqlite/statement.h"
 #include "ofbridge/queue/time_format.h"
+#include "ofbridge/queue/wal_checkpointer.h"
 #include "sha256.h"
 
 namespace ofbridge::queue {
@@ -46,13 +46,6 @@ using sqlite::Statement;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto busy_timeout = std::chrono::seconds(5);
-// WAL checkpoints run on their own thread and connection, off the acknowledgement path: the
-// writer asks for one once the WAL holds this many frames (about 4 MiB)...
-constexpr int checkpoint_request_frames = 1000;
-// ...and, because a busy writer never leaves the WAL fully checkpointed at the start of its next
-// transaction (which is when SQLite rewinds it), finishes the job itself at this size (32 MiB).
-// Most frames have been copied by then, so this inline checkpoint is short.
-constexpr int checkpoint_inline_frames = 8192;
 // A batch stops growing at about this much data (see the writer loop); the page cache is 8 MiB.
 constexpr std::size_t batch_bytes = 4 << 20;
 constexpr auto first_reopen_backoff = std::chrono::milliseconds(50);
@@ -226,7 +219,8 @@ struct WriteConnection {
 }  // namespace
 
 struct RequestStore::Impl {
-    explicit Impl(StoreOptions opts) : options(std::move(opts)) {
+    explicit Impl(StoreOptions opts)
+        : options(std::move(opts)), checkpointer(options.path, options.synchronous_full) {
         if (options.max_batch == 0) options.max_batch = 1;
         try {
             connection = open_connection();
@@ -236,11 +230,6 @@ struct RequestStore::Impl {
             throw std::runtime_error("cannot open request store " + options.path.string() + ": " +
                                      e.what());
         }
-        // Named so `top -H` and profilers tell the threads apart.
-        checkpointer = std::thread([this] {
-            pthread_setname_np(pthread_self(), "ofb-checkpoint");
-            run_checkpoints();
-        });
         writer = std::thread([this] {
             pthread_setname_np(pthread_self(), "ofb-writer");
             run();
@@ -249,77 +238,8 @@ struct RequestStore::Impl {
 
     std::unique_ptr<WriteConnection> open_connection() {
         auto c = std::make_unique<WriteConnection>(open_write_database(options));
-        // Replaces SQLite's automatic checkpoint (which would run inside our COMMIT).
-        sqlite3_wal_hook(c->db.handle(), &Impl::on_wal_commit, this);
+        checkpointer.watch(c->db);
         return c;
-    }
-
-    // Called by SQLite on the writer thread after each commit, with the WAL size in frames.
-    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames) {
-        auto* impl = static_cast<Impl*>(self);
-        if (frames >= checkpoint_inline_frames) {
-            // PASSIVE never waits: if the checkpointer is busy right now, try after the next
-            // commit.
-            int log_frames = 0, copied = 0;
-            if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                          &copied) == SQLITE_OK)
-                ++impl->checkpoints;
-        } else if (frames >= checkpoint_request_frames) {
-            impl->request_checkpoint();
-        }
-        return SQLITE_OK;
-    }
-
-    void request_checkpoint() {
-        {
-            std::lock_guard lock(checkpoint_mutex);
-            checkpoint_requested = true;
-        }
-        checkpoint_wake.notify_one();
-    }
-
-    void run_checkpoints() {
-        std::unique_ptr<Database> db;
-        for (;;) {
-            {
-                std::unique_lock lock(checkpoint_mutex);
-                checkpoint_wake.wait(
-                    lock, [this] { return checkpoint_requested || checkpoint_stopping; });
-                if (checkpoint_stopping) break;
-                checkpoint_requested = false;
-            }
-            try {
-                if (!db) {
-                    db = std::make_unique<Database>(options.path, SQLITE_OPEN_READWRITE,
-                                                    busy_timeout);
-                    // The checkpoint syncs the WAL before and the database file after copying.
-                    db->exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
-                                                      : "PRAGMA synchronous=NORMAL");
-                }
-                int log_frames = 0, copied = 0;
-                const int rc = sqlite3_wal_checkpoint_v2(
-                    db->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
-                if (rc == SQLITE_OK) {
-                    ++checkpoints;
-                } else if ((rc & 0xff) != SQLITE_BUSY) {
-                    spdlog::warn("queue: checkpoint of {} failed: {}", options.path.string(),
-                                 sqlite3_errmsg(db->handle()));
-                    db.reset();  // as for the writer: do not trust a handle after an I/O error
-                }
-            } catch (const std::exception& e) {
-                spdlog::warn("queue: checkpoint connection: {}", e.what());
-                db.reset();
-            }
-        }
-    }
-
-    void stop_checkpointer() {
-        {
-            std::lock_guard lock(checkpoint_mutex);
-            checkpoint_stopping = true;
-        }
-        checkpoint_wake.notify_all();
-        if (checkpointer.joinable()) checkpointer.join();
     }
 
     // Hands a job to the writer; false when the store is closed (the job is left untouched).
@@ -342,7 +262,7 @@ struct RequestStore::Impl {
         if (std::this_thread::get_id() == writer_id.load()) return;  // called from a callback
         std::lock_guard lock(join_mutex);
         if (writer.joinable()) writer.join();
-        stop_checkpointer();
+        checkpointer.stop();
     }
 
     void run() {
@@ -377,6 +297,8 @@ struct RequestStore::Impl {
         }
         std::vector<Outcome> outcomes(batch.size());
         std::error_code batch_error;
+        // Held until the batch is committed or rolled back (drop_connection below).
+        auto turn = connection->db.wait_write_turn();
         try {
             connection->begin.run();
             for (std::size_t i = 0; i < batch.size(); ++i) outcomes[i] = run_job(batch[i]);
@@ -393,9 +315,11 @@ struct RequestStore::Impl {
         if (batch_error) {
             ++failed_commits;
             drop_connection();
+            turn.release();
             fail_all(batch, batch_error);
             return;
         }
+        turn.release();
         ++commits;
         std::size_t stored = 0;
         std::size_t redelivered = 0;
@@ -654,6 +578,7 @@ struct RequestStore::Impl {
     }
 
     StoreOptions options;
+    WalCheckpointer checkpointer;  // before the connection it watches
 
     std::mutex mutex;
     std::condition_variable wake;
@@ -667,13 +592,7 @@ struct RequestStore::Impl {
     std::error_code open_error;
 
     std::atomic<std::uint64_t> commits{0}, requests{0}, redeliveries{0}, failed_jobs{0},
-        failed_commits{0}, reopens{0}, checkpoints{0};
-
-    std::mutex checkpoint_mutex;
-    std::condition_variable checkpoint_wake;
-    bool checkpoint_requested = false;  // guarded by checkpoint_mutex
-    bool checkpoint_stopping = false;   // guarded by checkpoint_mutex
-    std::thread checkpointer;
+        failed_commits{0}, reopens{0};
 
     std::mutex join_mutex;
     std::atomic<std::thread::id> writer_id{};
@@ -743,11 +662,19 @@ void RequestStore::close() {
     impl_->close();
 }
 
+WalCheckpointer& RequestStore::wal_checkpointer() noexcept {
+    return impl_->checkpointer;
+}
+
 StoreStats RequestStore::stats() const {
     const auto& i = *impl_;
-    return StoreStats{i.commits.load(),     i.requests.load(),       i.redeliveries.load(),
-                      i.failed_jobs.load(), i.failed_commits.load(), i.reopens.load(),
-                      i.checkpoints.load()};
+    return StoreStats{i.commits.load(),
+                      i.requests.load(),
+                      i.redeliveries.load(),
+                      i.failed_jobs.load(),
+                      i.failed_commits.load(),
+                      i.reopens.load(),
+                      i.checkpointer.checkpoints()};
 }
 
 }  // namespace ofbridge::queue

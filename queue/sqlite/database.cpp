@@ -41,6 +41,7 @@ Database::Database(const std::filesystem::path& path, int flags,
     }
     sqlite3_extended_result_codes(db_, 1);
     set_busy_timeout(busy_timeout);
+    write_gate_ = WriteGate::for_file(path_);
 }
 
 Database::~Database() {
@@ -50,7 +51,8 @@ Database::~Database() {
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
-      busy_(std::move(other.busy_)) {}
+      busy_(std::move(other.busy_)),
+      write_gate_(std::move(other.write_gate_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -58,6 +60,7 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
         busy_ = std::move(other.busy_);
+        write_gate_ = std::move(other.write_gate_);
     }
     return *this;
 }
@@ -111,6 +114,10 @@ int Database::on_busy(void* wait, int attempt) {
     std::this_thread::sleep_for(attempt < 10 ? std::chrono::microseconds(200)
                                              : std::chrono::microseconds(1000));
     return 1;
+}
+
+WriteGate::Turn Database::wait_write_turn() {
+    return write_gate_->wait_turn(busy_->timeout);
 }
 
 std::int64_t Database::last_insert_rowid() const noexcept {

@@ -21,6 +21,7 @@ const char* begin_sql(Transaction::Mode mode) {
 }  // namespace
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
+    if (mode != Mode::deferred) turn_ = db_.wait_write_turn();
     db_.exec(begin_sql(mode));
 }
 
@@ -37,12 +38,14 @@ void Transaction::commit() {
     db_.exec("COMMIT");
     committed_ = true;
     finished_ = true;
+    turn_.release();
 }
 
 void Transaction::rollback() {
     finished_ = true;
     // SQLite may already have rolled back on its own (SQLITE_FULL, I/O errors).
     if (db_.in_transaction()) db_.exec("ROLLBACK");
+    turn_.release();
 }
 
 Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {

@@ -34,7 +34,6 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.max_attempts = config.worker.max_attempts;
     options.retry_base = config.worker.retry_base;
     options.retry_max = config.worker.retry_max;
-    options.synchronous_full = config.storage.synchronous_full;
     options.inventory.allow_negative = config.inventory.allow_negative;
     options.inventory.reject_unknown_skus = config.inventory.reject_unknown_skus;
     if (config.inventory.adjust_inventory == "unsent_orders")

@@ -88,11 +88,16 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     spdlog::info("store open at {} (synchronous={})", config.database_path().string(),
                  config.storage.synchronous_full ? "full" : "normal");
     worker::Metrics metrics;
-    worker::WorkerPool pool(worker_options(config), metrics);
+    auto pool_options = worker_options(config);
+    pool_options.wal_checkpointer = &store.wal_checkpointer();
+    worker::WorkerPool pool(pool_options, metrics);
     workers = &pool;
     pool.notify();  // requests left pending by a previous run
-    spdlog::info("{} worker(s) started, batch_size={}", config.worker.workers,
-                 config.worker.batch_size);
+    if (config.worker.workers == 0)
+        spdlog::warn("worker.workers = 0: requests are stored and acknowledged but not applied");
+    else
+        spdlog::info("{} worker(s) started, batch_size={}", config.worker.workers,
+                     config.worker.batch_size);
     ingest::Ingest ingest(config, store, unix_now);
 
     endpoints::RouterOptions router_options;

@@ -139,7 +139,7 @@ void read_limits(KeyReader& r, LimitsConfig& l) {
 }
 
 void read_worker(KeyReader& r, WorkerConfig& w) {
-    r.read_int("workers", w.workers, 1, 64);
+    r.read_int("workers", w.workers, 0, 64);
     r.read_int("batch_size", w.batch_size, 1, 10'000);
     std::int64_t lease = w.lease.count();
     r.read_int("lease_seconds", lease, 1, 3600);

@@ -8,7 +8,7 @@
 // level's seq) are a second guard.
 #include "inventory_applier.h"
 
-#include <set>
+#include <algorithm>
 
 #include "sql_helpers.h"
 
@@ -156,14 +156,27 @@ bool InventoryApplier::product_known(std::map<std::string, bool, std::less<>>& c
 
 std::map<domain::StockKey, std::int64_t> InventoryApplier::read_marks(
     const std::vector<domain::InventoryLine>& lines) {
+    // Each distinct key once, in key order, so every insertion lands at the map's end.
+    std::vector<const domain::InventoryLine*> keys;
+    keys.reserve(lines.size());
+    for (const auto& line : lines) keys.push_back(&line);
+    const auto key_less = [](const domain::InventoryLine* a, const domain::InventoryLine* b) {
+        if (const int c = a->sku.compare(b->sku); c != 0) return c < 0;
+        return a->source < b->source;
+    };
+    std::sort(keys.begin(), keys.end(), key_less);
+    keys.erase(std::unique(keys.begin(), keys.end(),
+                           [](const auto* a, const auto* b) {
+                               return a->sku == b->sku && a->source == b->source;
+                           }),
+               keys.end());
     std::map<domain::StockKey, std::int64_t> marks;
-    std::set<domain::StockKey> looked_up;
-    for (const auto& line : lines) {
-        domain::StockKey key{line.sku, line.source};
-        if (!looked_up.insert(key).second) continue;
+    for (const auto* line : keys) {
         ResetOnExit reset(mark_);
-        mark_.bind_no_copy(1, line.sku).bind_no_copy(2, line.source);
-        if (mark_.step()) marks.emplace(std::move(key), mark_.column_int64(0));
+        mark_.bind_no_copy(1, line->sku).bind_no_copy(2, line->source);
+        if (mark_.step())
+            marks.emplace_hint(marks.end(), domain::StockKey{line->sku, line->source},
+                               mark_.column_int64(0));
     }
     return marks;
 }

@@ -19,6 +19,7 @@
 #include "ofbridge/queue/sqlite/statement.h"
 #include "ofbridge/queue/sqlite/transaction.h"
 #include "ofbridge/queue/time_format.h"
+#include "ofbridge/queue/wal_checkpointer.h"
 #include "shipment_applier.h"
 #include "sql_helpers.h"
 
@@ -73,7 +74,18 @@ Database open_write_database(const WorkerOptions& options) {
     if (mode != "wal")
         throw std::runtime_error(options.database.string() +
                                  ": cannot use WAL journal mode (got '" + mode + "')");
-    db.exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    // The worker's commits do not fsync (synchronous=NORMAL; WAL keeps them atomic). Nothing
+    // is acknowledged on them: the WMS was answered when the request itself was committed
+    // (FULL, by the store). A claim or an apply lost in a power cut leaves the request pending
+    // or claimable again, with its stock, marks and report lost together (one transaction),
+    // so it is applied exactly once on the next attempt. And a later durable commit (the
+    // store's next group commit, a checkpoint) syncs the WAL up to itself, so every worker
+    // commit before it becomes durable then, in order. Without this every batch cost two
+    // fsyncs under the write lock that ingest's group commit queues behind.
+    // An outbox delivery to Magento (DESIGN §6) must not start from a commit that may still be
+    // lost: it has to wait for the next durable point, or a lost apply would be delivered twice.
+    db.exec("PRAGMA synchronous=NORMAL");
+    if (options.wal_checkpointer) options.wal_checkpointer->watch(db);
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA temp_store=MEMORY");
     db.exec("PRAGMA cache_size=-16384");  // KiB: the marks and stock pages of hot SKUs stay cached
@@ -86,9 +98,6 @@ Database open_write_database(const WorkerOptions& options) {
 struct Connection {
     Connection(Database database, const WorkerOptions& options)
         : db(std::move(database)),
-          claim_sync(db, "PRAGMA synchronous=NORMAL"),
-          apply_sync(db, options.synchronous_full ? "PRAGMA synchronous=FULL"
-                                                  : "PRAGMA synchronous=NORMAL"),
           savepoint(db, "SAVEPOINT request"),
           release(db, "RELEASE request"),
           rollback_to(db, "ROLLBACK TO request"),
@@ -124,7 +133,6 @@ struct Connection {
           shipments(db, options) {}
 
     Database db;  // declared first: destroyed after every statement below
-    Statement claim_sync, apply_sync;
     Statement savepoint, release, rollback_to;
     Statement claimable, claim, give_up, request_state, next_event;
     Statement mark_done, mark_failed;
@@ -190,21 +198,11 @@ struct RequestProcessor::Impl {
         return options.clock ? options.clock() : SystemClock::now();
     }
 
-    // A claim commits without an fsync of its own (synchronous=NORMAL for that transaction):
-    // losing it in a power cut only makes the request claimable again, and nothing can have
-    // applied it, because the apply transaction comes after the claim in the WAL and its fsync
-    // makes both durable. This halves the fsyncs per batch, and the write lock is held for
-    // microseconds instead of a disk flush, so ingest's group commits are not held up by it.
-    // (The same holds for a give-up to dead, which is repeated if lost.)
-    void begin_claim_transaction(Connection& conn) { conn.claim_sync.run(); }
-    void begin_apply_transaction(Connection& conn) { conn.apply_sync.run(); }
-
     ClaimBatch claim(std::size_t limit) {
         auto& conn = c();
         const std::int64_t now_s = queue::unix_seconds(now());
         ClaimBatch batch;
         std::vector<ClaimedRequest> candidates;
-        begin_claim_transaction(conn);
         Transaction transaction(conn.db, Transaction::Mode::immediate);
         {
             ResetOnExit reset(conn.claimable);
@@ -248,7 +246,6 @@ struct RequestProcessor::Impl {
     ClaimedRequest claim_for_reprocess(std::int64_t request_id) {
         auto& conn = c();
         const std::int64_t now_s = queue::unix_seconds(now());
-        begin_claim_transaction(conn);
         Transaction transaction(conn.db, Transaction::Mode::immediate);
         ClaimedRequest claimed;
         claimed.id = request_id;
@@ -298,7 +295,6 @@ struct RequestProcessor::Impl {
         const std::string now_text = queue::format_utc_millis(now_tp);
         std::vector<RequestOutcome> outcomes;
         outcomes.reserve(claimed.size());
-        begin_apply_transaction(conn);
         Transaction transaction(conn.db, Transaction::Mode::immediate);
         for (const auto& request : claimed) {
             RequestOutcome outcome;

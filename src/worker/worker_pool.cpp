@@ -71,7 +71,6 @@ std::vector<std::int64_t> ids_of(const std::vector<ClaimedRequest>& claimed) {
 
 struct WorkerPool::Impl {
     Impl(WorkerOptions opts, Metrics& m) : options(std::move(opts)), metrics(m) {
-        options.workers = std::max(options.workers, 1u);
         options.batch_size = std::max<std::size_t>(options.batch_size, 1);
         // Connections are opened here, on the caller's thread, so a bad path fails the
         // constructor instead of a background thread.

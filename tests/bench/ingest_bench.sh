@@ -4,11 +4,13 @@
 # production. For each message size:
 #   1. maximum: wrk as fast as it can; prints req/s, p50/p99, the broker's peak RSS, and checks
 #      that every acked message is stored;
-#   2. half load: every connection paced (wrk delay) to about half the measured maximum; prints
+#   2. the same with `workers = 0` (ingest only, nothing applied), which shows what the worker's
+#      turns on the one write lock cost ingest;
+#   3. half load: every connection paced (wrk delay) to about half the maximum of step 1; prints
 #      the rate reached and receipt -> applied latency p50/p99/max, read from the store after
 #      the run (requests.received_at to import_reports.created_at). created_at is stamped when
 #      the worker's apply transaction starts, so this leaves out that transaction's own commit
-#      (one fsync, ~0.3 ms here).
+#      (no fsync of its own; see src/worker/request_processor.cpp).
 #   tests/bench/ingest_bench.sh [BUILD_DIR] [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,18 +22,25 @@ work=$(mktemp -d)
 pid=
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-cat > "$work/ofbridge.toml" <<TOML
+# write_config WORKERS
+write_config() {
+  cat > "$work/ofbridge.toml" <<TOML
 [server]
 listen = "127.0.0.1:0"
 log_level = "warn"
+[worker]
+workers = $1
 [stores.default.wms]
 username = "wms"
 api_key = "bench-key"
 TOML
+}
 
-# run LINES DELAY_MS: one broker on a fresh store, one wrk run; leaves wrk's output in $work/wrk.
+# run LINES DELAY_MS [WORKERS]: one broker on a fresh store, one wrk run; leaves wrk's output in
+# $work/wrk.
 run() {
   local lines=$1 delay_ms=$2
+  write_config "${3:-1}"
   rm -rf "$work/data"
   "$bin" serve --config "$work/ofbridge.toml" --data-dir "$work/data" > "$work/out" 2> "$work/log" &
   pid=$!
@@ -71,6 +80,9 @@ for lines in 1 100; do
   grep -E "Requests/sec|^p50" "$work/wrk"
   rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk")
   p50=$(awk '/^p50/ {print $2}' "$work/wrk")
+  echo "== $lines-line messages: maximum, ingest only (workers = 0)"
+  run "$lines" 0 0
+  grep -E "Requests/sec|^p50" "$work/wrk"
   # Each connection waits delay + latency per request: pace to half the maximum rate.
   delay=$(/usr/bin/python3 -c "print(max(1, round(1000 * $connections / ($rate / 2) - $p50)))")
   echo "== $lines-line messages: half load (${delay} ms pause per request and connection)"

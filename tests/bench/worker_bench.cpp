@@ -1,13 +1,13 @@
 // Worker throughput (DESIGN §8: >= 200,000 inventory lines/s applied). Not a test: it measures how
-// fast WorkerPool drains a backlog with durable (synchronous=FULL) commits.
+// fast WorkerPool drains a backlog, with its commits as in `serve` (no fsync of their own; see
+// request_processor.cpp) and the WAL checkpointed in the background.
 //
 // Setup (not timed): 20,000 inventory requests x 100 lines are enqueued once through
 // queue::RequestStore, exactly as ingest stores them, into a template database. Every line is a
 // new record for its key (10,000 SKUs x 2 sources, seq rising per message), so every line is a
 // Success: the most expensive case (stock upsert + mark upsert + import line).
 // Each run copies the template and times a WorkerPool with 1 or 2 workers from start until all
-// requests are done. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES;
-// WORKER_BENCH_NORMAL=1 runs the worker with synchronous=NORMAL, to see what fsync costs.
+// requests are done. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
 //
 //   cmake -G Ninja -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel worker_bench
 //   build-rel/tests/worker/worker_bench
@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/queue/wal_checkpointer.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace {
@@ -50,7 +51,7 @@ const std::filesystem::path& template_database() {
         std::filesystem::create_directories(bench_dir());
         queue::StoreOptions options;
         options.path = p;
-        options.synchronous_full = false;  // setup speed only; the worker's commits are FULL
+        options.synchronous_full = false;  // setup speed only
         queue::RequestStore store(options);
         std::atomic<std::int64_t> failures{0};
         // Bounds the requests waiting for the writer, so setup memory stays small.
@@ -106,8 +107,10 @@ void BM_DrainBacklog(benchmark::State& state) {
         options.database = path;
         options.workers = workers;
         options.batch_size = 100;
-        options.synchronous_full = std::getenv("WORKER_BENCH_NORMAL") == nullptr;
         options.instance_id = "bench";
+        // As in `serve`, where the store's checkpointer watches the workers' connections.
+        queue::WalCheckpointer checkpointer(path, true);
+        options.wal_checkpointer = &checkpointer;
         worker::Metrics metrics;
         worker::WorkerPool pool(options, metrics);
         pool.notify();

@@ -98,8 +98,8 @@ TEST(Config, WorkerAndInventory) {
         "[api]\ntoken = \"t\"\n[stores.a.wms]\napi_key=\"k\"\n", "x");
     EXPECT_EQ(adjusted.inventory.unsent_order_statuses, std::vector<std::string>{"processing"});
     EXPECT_EQ(adjusted.api.token, "t");
-    EXPECT_EQ(error_of("[worker]\nworkers = 0\n[stores.a.wms]\napi_key=\"k\"\n"),
-              "bad value for 'worker.workers': expected an integer in [1, 64]");
+    EXPECT_EQ(error_of("[worker]\nworkers = 65\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'worker.workers': expected an integer in [0, 64]");
 }
 
 TEST(Config, StoresNeedCredentials) {

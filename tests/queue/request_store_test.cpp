@@ -392,7 +392,7 @@ TEST(RequestStore, WalIsCheckpointedAndStaysBounded) {
         const std::string body(8000, 'b');
         std::atomic<int> answered{0};
         std::promise<void> all;
-        constexpr int n = 6000;  // about 48 MiB of bodies, several times the WAL's target size
+        constexpr int n = 12000;  // about 96 MiB of bodies, past the inline checkpoint's 64 MiB
         for (int i = 0; i < n; ++i) {
             store.enqueue(request(inventory(i + 1, 1), body + std::to_string(i)),
                           [&](StoreResult<EnqueueResult> r) {
@@ -404,12 +404,13 @@ TEST(RequestStore, WalIsCheckpointedAndStaysBounded) {
         EXPECT_GE(store.stats().checkpoints, 1u);
         const auto wal = std::filesystem::path(path.string() + "-wal");
         ASSERT_TRUE(std::filesystem::exists(wal));
-        // Inline checkpoint at 8192 frames of 4 KiB, plus one batch in flight (~4 MiB).
-        EXPECT_LT(std::filesystem::file_size(wal), std::uintmax_t{48} << 20);
+        // Inline checkpoint at 64 MiB (WalCheckpointer::inline_frames of 4 KiB), plus one
+        // batch in flight (~4 MiB).
+        EXPECT_LT(std::filesystem::file_size(wal), std::uintmax_t{72} << 20);
     }
     sqlite::Database check(path, SQLITE_OPEN_READONLY);
     EXPECT_EQ(check.query_text("PRAGMA integrity_check"), "ok");
-    EXPECT_EQ(check.query_int64("SELECT count(*) FROM requests"), 6000);
+    EXPECT_EQ(check.query_int64("SELECT count(*) FROM requests"), 12000);
 }
 
 TEST(RequestStore, CloseDrainsWhatIsQueuedAndRefusesLaterWork) {

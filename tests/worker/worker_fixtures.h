@@ -63,7 +63,6 @@ public:
     explicit Queue(const std::filesystem::path& path, std::function<void()> on_commit = {}) {
         queue::StoreOptions options;
         options.path = path;
-        options.synchronous_full = false;  // tests need no power-loss durability
         options.on_commit = std::move(on_commit);
         store_ = std::make_unique<queue::RequestStore>(std::move(options));
     }
@@ -91,7 +90,6 @@ inline WorkerOptions options_for(const std::filesystem::path& path, const TestCl
                                  std::string instance = "test") {
     WorkerOptions o;
     o.database = path;
-    o.synchronous_full = false;
     o.instance_id = std::move(instance);
     if (clock) o.clock = clock->function();
     return o;

@@ -6,7 +6,8 @@
 // writer goes on. Each request runs in its own SAVEPOINT inside the batch, so a request that
 // fails on its own (e.g. a constraint) fails alone; an error that makes SQLite abandon the whole
 // transaction (disk full, I/O error) fails the batch like a failed commit. WAL checkpoints run
-// on a second thread with its own connection, so acknowledgements never wait for them.
+// on a second thread with its own connection (WalCheckpointer), so acknowledgements never wait
+// for them.
 //
 // Request states (the worker moves them on; here requests are only ever created in `pending`):
 //   pending -> processing -> done
@@ -33,6 +34,8 @@
 #include "ofbridge/domain/messages.h"
 
 namespace ofbridge::queue {
+
+class WalCheckpointer;
 
 namespace sqlite {
 class Database;
@@ -117,6 +120,10 @@ public:
     void close();
 
     StoreStats stats() const;
+
+    // Keeps the WAL short for the store's connection; watch the other write connections of
+    // this process (the workers') with it too, so none of them checkpoints inside a COMMIT.
+    WalCheckpointer& wal_checkpointer() noexcept;
 
 private:
     struct Impl;

@@ -39,9 +39,12 @@
 
 #include "ofbridge/domain/shipment_plan.h"
 
-namespace ofbridge::queue::sqlite {
+namespace ofbridge::queue {
+class WalCheckpointer;
+namespace sqlite {
 class Database;
 }
+}  // namespace ofbridge::queue
 
 namespace ofbridge::worker {
 
@@ -82,7 +85,9 @@ struct WorkerOptions {
     unsigned max_attempts = 5;
     std::chrono::milliseconds retry_base{1000};  // backoff: base * 2^(attempts-1), capped
     std::chrono::milliseconds retry_max{300'000};
-    bool synchronous_full = true;
+    // Watches the workers' connections so their commits never checkpoint inline on their own
+    // (the store's, in `serve`); null = SQLite's automatic checkpoint (the CLI's reprocess).
+    queue::WalCheckpointer* wal_checkpointer = nullptr;
     InventoryOptions inventory;
     // How a configurable product's simple child is shipped (DESIGN §3.3, shipment_plan.h):
     // parent = against the configurable line, qty_shipped on both (Magento's way); child =

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "ofbridge/queue/sqlite/error.h"
+#include "ofbridge/queue/sqlite/write_gate.h"
 
 struct sqlite3;
 
@@ -42,6 +43,11 @@ public:
     // ingest writer take turns on the one write lock.
     void set_busy_timeout(std::chrono::milliseconds timeout);
 
+    // Queues for the write lock behind this process's other connections to the same file
+    // (see write_gate.h); waits at most the busy timeout. Take it before BEGIN IMMEDIATE and
+    // hold it until COMMIT or ROLLBACK (Transaction does).
+    [[nodiscard]] WriteGate::Turn wait_write_turn();
+
     std::int64_t last_insert_rowid() const noexcept;
     std::int64_t changes() const noexcept;
     // True between BEGIN and COMMIT/ROLLBACK. SQLite may roll a transaction back on its own
@@ -66,6 +72,7 @@ private:
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
     std::unique_ptr<BusyWait> busy_ = std::make_unique<BusyWait>();  // stable address for SQLite
+    std::shared_ptr<WriteGate> write_gate_;
 };
 
 }  // namespace ofbridge::queue::sqlite

@@ -14,7 +14,8 @@ public:
     enum class Mode { deferred, immediate, exclusive };
 
     // BEGIN <mode>. Immediate takes the write lock now, so a writer never fails later with
-    // SQLITE_BUSY halfway through its work. Throws SqliteError.
+    // SQLITE_BUSY halfway through its work; immediate and exclusive first queue for it behind
+    // this process's other writers (Database::wait_write_turn). Throws SqliteError.
     explicit Transaction(Database& db, Mode mode = Mode::immediate);
     ~Transaction();  // rolls back unless committed; never throws
     Transaction(const Transaction&) = delete;
@@ -27,6 +28,7 @@ public:
 
 private:
     Database& db_;
+    WriteGate::Turn turn_;  // released once the transaction has ended
     bool committed_ = false;
     bool finished_ = false;
 };
