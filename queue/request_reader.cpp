@@ -41,7 +41,8 @@ RequestSummary read_summary(const Statement& s) {
 
 struct RequestReader::Impl {
     explicit Impl(const std::filesystem::path& path)
-        : db(open_read_only(path, 1, "request queue", "not an ofbridge database")) {}
+        // 5: raw bodies in request_bodies.
+        : db(open_read_only(path, 5, "request queue", "start the broker once to upgrade it")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };
@@ -88,7 +89,8 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
     RequestDetail detail;
     {
         Statement s(db, "SELECT " + std::string{summary_columns} +
-                            ", reply, remote_address, last_delivered_at, raw_body"
+                            ", reply, remote_address, last_delivered_at,"
+                            " (SELECT raw_body FROM request_bodies WHERE request_id = requests.id)"
                             " FROM requests WHERE id = ?1");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;

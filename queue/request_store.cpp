@@ -179,9 +179,9 @@ struct WriteConnection {
                          " WHERE id = ?2"),
           insert_request(db,
                          "INSERT INTO requests (entity, store_code, wire, message_key, body_sha256,"
-                         " raw_body, reply, line_count, remote_address, received_at,"
-                         " last_delivered_at)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
+                         " reply, line_count, remote_address, received_at, last_delivered_at)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"),
+          insert_body(db, "INSERT INTO request_bodies (request_id, raw_body) VALUES (?1, ?2)"),
           insert_inventory_line(
               db,
               "INSERT INTO inventory_lines (request_id, line_no, sku, source, qty,"
@@ -210,7 +210,7 @@ struct WriteConnection {
 
     Database db;  // declared first: destroyed after every statement below
     Statement begin, commit, rollback, savepoint, release, rollback_to;
-    Statement find_same, find_key, count_delivery, insert_request;
+    Statement find_same, find_key, count_delivery, insert_request, insert_body;
     Statement insert_inventory_line, insert_shipment, insert_shipment_item, insert_track;
     Statement insert_export_ack;
     Statement purge_grants, upsert_grant, delete_grant;
@@ -410,13 +410,16 @@ struct RequestStore::Impl {
                 .bind_no_copy(3, request.wire)
                 .bind_no_copy(4, job.key)
                 .bind_no_copy(5, job.body_sha256)
-                .bind_no_copy(6, request.masked_body)
-                .bind_no_copy(7, job.reply)
-                .bind(8, job.line_count)
-                .bind_no_copy(9, request.remote_address)
-                .bind_no_copy(10, job.received_at);
+                .bind_no_copy(6, job.reply)
+                .bind(7, job.line_count)
+                .bind_no_copy(8, request.remote_address)
+                .bind_no_copy(9, job.received_at);
             s.step();
             id = c.db.last_insert_rowid();
+        }
+        {
+            ResetOnExit reset(c.insert_body);
+            c.insert_body.bind(1, id).bind_no_copy(2, request.masked_body).run();
         }
         std::visit(overloaded{[&](const domain::InventoryUpdate& u) { store_lines(id, u); },
                               [&](const domain::ShipmentCreate& s) { store_shipment(id, s); },

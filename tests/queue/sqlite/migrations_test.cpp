@@ -82,7 +82,7 @@ TEST_F(MigrationsTest, EmbeddedSchemaHasTheQueueTables) {
     EXPECT_EQ(embedded_migrations().front().version, 1);
     EXPECT_EQ(migrate(db, embedded_migrations()), latest_schema_version());
     for (const char* table : {"requests", "inventory_lines", "shipment_requests", "shipment_items",
-                              "shipment_tracks", "export_acks", "auth_grants"}) {
+                              "shipment_tracks", "export_acks", "auth_grants", "request_bodies"}) {
         Statement s(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
         s.bind(1, table);
         EXPECT_TRUE(s.step()) << table;
@@ -94,11 +94,29 @@ TEST_F(MigrationsTest, EmbeddedSchemaHasTheQueueTables) {
     }
     // The state CHECK rejects anything outside the state machine.
     db.exec(
-        "INSERT INTO requests (entity, store_code, wire, body_sha256, raw_body, reply,"
-        " received_at, last_delivered_at) VALUES ('inventory', 'default', 'm2_soap', 'h', '',"
+        "INSERT INTO requests (entity, store_code, wire, body_sha256, reply,"
+        " received_at, last_delivered_at) VALUES ('inventory', 'default', 'm2_soap', 'h',"
         " 'r', 't', 't')");
     EXPECT_EQ(db.query_text("SELECT state FROM requests"), "pending");
     EXPECT_THROW(db.exec("UPDATE requests SET state = 'lost'"), SqliteError);
+}
+
+TEST_F(MigrationsTest, BodiesMoveOutOfTheRequestRowsWithTheirContent) {
+    db.exec("PRAGMA foreign_keys=ON");  // as every connection of the broker has it
+    const auto all = embedded_migrations();
+    ASSERT_GE(all.size(), 5u);
+    ASSERT_EQ(migrate(db, all.first(4)), 4);
+    db.exec(
+        "INSERT INTO requests (entity, store_code, wire, body_sha256, raw_body, reply,"
+        " received_at, last_delivered_at) VALUES ('inventory', 'default', 'm2_soap', 'h',"
+        " '<body/>', 'r', 't', 't')");
+    EXPECT_EQ(migrate(db, all), latest_schema_version());
+    EXPECT_EQ(db.query_text("SELECT raw_body FROM request_bodies WHERE request_id ="
+                            " (SELECT id FROM requests)"),
+              "<body/>");
+    EXPECT_EQ(db.query_int64("SELECT count(*) FROM pragma_table_info('requests')"
+                             " WHERE name = 'raw_body'"),
+              0);
 }
 
 }  // namespace
