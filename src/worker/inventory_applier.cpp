@@ -8,8 +8,6 @@
 // level's seq) are a second guard.
 #include "inventory_applier.h"
 
-#include <algorithm>
-
 #include "sql_helpers.h"
 
 namespace ofbridge::worker::detail {
@@ -32,11 +30,14 @@ InventoryApplier::InventoryApplier(queue::sqlite::Database& db, const WorkerOpti
       unsent_order_units_(options.inventory.unsent_order_units
                               ? options.inventory.unsent_order_units(db)
                               : UnsentOrderUnits{}),
+      // Each line with its key's current mark: one statement instead of a lookup per key.
+      // Read inside the apply transaction, so the marks are the latest committed ones.
       lines_(db,
-             "SELECT line_no, sku, source, qty, seq, last_order_exported"
-             " FROM inventory_lines WHERE request_id = ?1 ORDER BY line_no"),
+             "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, l.last_order_exported,"
+             " m.high_water_seq FROM inventory_lines l LEFT JOIN sequence_marks m"
+             " ON m.sku = l.sku AND m.source = l.source"
+             " WHERE l.request_id = ?1 ORDER BY l.line_no"),
       product_exists_(db, "SELECT 1 FROM products WHERE sku = ?1"),
-      mark_(db, "SELECT high_water_seq FROM sequence_marks WHERE sku = ?1 AND source = ?2"),
       // The common case, a key seen before, is one seek: UPDATE. The upserts below handle a
       // key's first record (and keep the guard if two ever raced).
       update_stock_(db,
@@ -68,6 +69,7 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
     // of the message is still processed (DESIGN §3.1).
     std::vector<domain::InventoryLine> valid;
     std::vector<std::size_t> valid_index;  // valid[i] is stored[valid_index[i]]
+    std::map<domain::StockKey, std::int64_t> marks;
     valid.reserve(stored.size());
     valid_index.reserve(stored.size());
     std::map<std::string, bool, std::less<>> known_skus;
@@ -84,9 +86,9 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
         }
         valid.push_back(line);
         valid_index.push_back(i);
+        if (stored[i].mark) marks.emplace(domain::StockKey{line.sku, line.source}, *stored[i].mark);
     }
 
-    const auto marks = read_marks(valid);
     const auto decided = domain::decide_sequences(valid, marks);
 
     for (std::size_t v = 0; v < valid.size(); ++v) {
@@ -139,6 +141,7 @@ std::vector<InventoryApplier::StoredLine> InventoryApplier::load_lines(std::int6
         s.line.qty = lines_.column_int64(3);
         s.line.seq = lines_.column_int64(4);
         s.line.last_order_exported = lines_.column_text(5);
+        if (!lines_.is_null(6)) s.mark = lines_.column_int64(6);
         stored.push_back(std::move(s));
     }
     return stored;
@@ -152,33 +155,6 @@ bool InventoryApplier::product_known(std::map<std::string, bool, std::less<>>& c
     const bool known = product_exists_.step();
     cache.emplace(sku, known);
     return known;
-}
-
-std::map<domain::StockKey, std::int64_t> InventoryApplier::read_marks(
-    const std::vector<domain::InventoryLine>& lines) {
-    // Each distinct key once, in key order, so every insertion lands at the map's end.
-    std::vector<const domain::InventoryLine*> keys;
-    keys.reserve(lines.size());
-    for (const auto& line : lines) keys.push_back(&line);
-    const auto key_less = [](const domain::InventoryLine* a, const domain::InventoryLine* b) {
-        if (const int c = a->sku.compare(b->sku); c != 0) return c < 0;
-        return a->source < b->source;
-    };
-    std::sort(keys.begin(), keys.end(), key_less);
-    keys.erase(std::unique(keys.begin(), keys.end(),
-                           [](const auto* a, const auto* b) {
-                               return a->sku == b->sku && a->source == b->source;
-                           }),
-               keys.end());
-    std::map<domain::StockKey, std::int64_t> marks;
-    for (const auto* line : keys) {
-        ResetOnExit reset(mark_);
-        mark_.bind_no_copy(1, line->sku).bind_no_copy(2, line->source);
-        if (mark_.step())
-            marks.emplace_hint(marks.end(), domain::StockKey{line->sku, line->source},
-                               mark_.column_int64(0));
-    }
-    return marks;
 }
 
 // `had_mark`: the key already has a mark (read in this transaction), hence a stock row.

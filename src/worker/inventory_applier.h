@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,11 @@ private:
     struct StoredLine {
         std::int64_t line_no = 0;
         domain::InventoryLine line;
+        std::optional<std::int64_t> mark;  // the key's high-water mark, read with the line
     };
 
     std::vector<StoredLine> load_lines(std::int64_t request_id);
     bool product_known(std::map<std::string, bool, std::less<>>& cache, const std::string& sku);
-    std::map<domain::StockKey, std::int64_t> read_marks(
-        const std::vector<domain::InventoryLine>& lines);
     domain::StockLevel apply_stock(const domain::InventoryLine& line, bool had_mark,
                                    std::chrono::system_clock::time_point now,
                                    const std::string& now_text);
@@ -44,8 +44,8 @@ private:
     queue::sqlite::Database& db_;
     const WorkerOptions& options_;
     UnsentOrderUnits unsent_order_units_;  // empty = no adjustment
-    queue::sqlite::Statement lines_, product_exists_, mark_, update_stock_, update_mark_,
-        upsert_stock_, upsert_mark_;
+    queue::sqlite::Statement lines_, product_exists_, update_stock_, update_mark_, upsert_stock_,
+        upsert_mark_;
 };
 
 }  // namespace ofbridge::worker::detail
