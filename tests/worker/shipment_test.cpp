@@ -20,38 +20,11 @@ using testing::state_of;
 using testing::TempDir;
 using testing::TestClock;
 
-struct Item {
-    std::int64_t item_id;
-    std::string sku;
-    std::int64_t qty_ordered;
-    std::string product_type = "simple";
-    std::optional<std::int64_t> parent = std::nullopt;
-    std::int64_t qty_canceled = 0;
-};
-
+// An order whose state and status are both `state`.
 void insert_order(const std::filesystem::path& path, const std::string& increment_id,
-                  const std::string& state, const std::vector<Item>& items) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
-    queue::sqlite::Statement order(
-        db,
-        "INSERT INTO orders (increment_id, store_code, state, status, created_at, updated_at,"
-        " raw_json, imported_at) VALUES (?1, 'default', ?2, ?2, '2027-01-10 10:00:00',"
-        " '2027-01-10 10:00:00', '{}', '2027-01-10T10:00:00.000Z')");
-    order.bind(1, increment_id).bind(2, state).run();
-    const auto order_id = db.last_insert_rowid();
-    queue::sqlite::Statement line(
-        db,
-        "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, product_type,"
-        " qty_ordered, qty_canceled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (const auto& i : items)
-        line.bind(1, order_id)
-            .bind(2, i.item_id)
-            .bind(3, i.parent)
-            .bind(4, i.sku)
-            .bind(5, i.product_type)
-            .bind(6, i.qty_ordered)
-            .bind(7, i.qty_canceled)
-            .run();
+                  const std::string& state, const std::vector<testing::OrderItemRow>& items) {
+    testing::insert_order(path, {.increment_id = increment_id, .status = state, .state = state},
+                          items);
 }
 
 domain::ShipmentCreate shipment(std::string order, std::vector<domain::ShipmentItem> items,
@@ -266,8 +239,9 @@ TEST_F(ShipmentTest, SeveralSourcesMakeOneShipmentEach) {
 }
 
 TEST_F(ShipmentTest, ConfigurableChildSkuShipsAgainstTheParentLineUnderTheParentRule) {
-    const std::vector<Item> items{{10, "SHIRT", 2, "configurable"},
-                                  {11, "SHIRT-RED-M", 2, "simple", 10}};
+    const std::vector<testing::OrderItemRow> items{
+        {.item_id = 10, .sku = "SHIRT", .ordered = 2, .type = "configurable"},
+        {.item_id = 11, .sku = "SHIRT-RED-M", .ordered = 2, .parent = 10}};
     insert_order(path(), order_id, "processing", items);
     insert_order(path(), "000000124", "processing", items);
     {

@@ -12,54 +12,11 @@
 namespace ofbridge::worker {
 namespace {
 
+using testing::insert_order;
 using testing::line;
 using testing::message;
 using testing::TempDir;
 using testing::TestClock;  // now = 2027-01-15 08:00:00 UTC
-
-struct OrderRow {
-    std::string increment_id;
-    std::string created_at;
-    std::string status = "processing";
-    std::string export_status = "pending";
-};
-
-struct ItemRow {
-    std::int64_t item_id;
-    std::string sku;
-    std::int64_t ordered;
-    std::int64_t shipped = 0;
-    std::int64_t canceled = 0;
-    std::optional<std::int64_t> parent = std::nullopt;
-    std::string type = "simple";
-};
-
-void insert(const std::filesystem::path& path, const OrderRow& o,
-            const std::vector<ItemRow>& items) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
-    queue::sqlite::Statement order(
-        db,
-        "INSERT INTO orders (increment_id, store_code, state, status, created_at, updated_at,"
-        " export_status, raw_json, imported_at) VALUES (?1, 'default', 'processing', ?2, ?3, ?3,"
-        " ?4, '{}', '2027-01-15T00:00:00.000Z')");
-    order.bind(1, o.increment_id).bind(2, o.status).bind(3, o.created_at).bind(4, o.export_status);
-    order.run();
-    const auto id = db.last_insert_rowid();
-    queue::sqlite::Statement item(
-        db,
-        "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, product_type,"
-        " qty_ordered, qty_shipped, qty_canceled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    for (const auto& i : items)
-        item.bind(1, id)
-            .bind(2, i.item_id)
-            .bind(3, i.parent)
-            .bind(4, i.sku)
-            .bind(5, i.type)
-            .bind(6, i.ordered)
-            .bind(7, i.shipped)
-            .bind(8, i.canceled)
-            .run();
-}
 
 class UnsentOrdersTest : public ::testing::Test {
 protected:
@@ -90,10 +47,10 @@ protected:
 
 TEST_F(UnsentOrdersTest, OrdersPlacedAfterLastOrderExportedAreSubtracted) {
     // Two unexported orders after lastOrderExported, one before it.
-    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}, {2, "B", 5}});
-    insert(path(), {"2", "2027-01-14 09:00:00", "pending", "queued"},
-           {{1, "A", 4, 1, 1}});  // 2 still open
-    insert(path(), {"3", "2027-01-11 23:59:59"}, {{1, "A", 7}});
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}, {2, "B", 5}});
+    insert_order(path(), {"2", "2027-01-14 09:00:00", "pending", "queued"},
+                 {{1, "A", 4, 1, 1}});  // 2 still open
+    insert_order(path(), {"3", "2027-01-11 23:59:59"}, {{1, "A", 7}});
     const auto l = stock("A", 10, "2027-01-12T00:00:00Z");
     EXPECT_EQ(l.result, "Success");
     EXPECT_EQ(l.units_received, 10);
@@ -103,35 +60,37 @@ TEST_F(UnsentOrdersTest, OrdersPlacedAfterLastOrderExportedAreSubtracted) {
 }
 
 TEST_F(UnsentOrdersTest, ExportedCancelledUnlistedStatusesAndOldOrdersDoNotCount) {
-    insert(path(), {"1", "2027-01-13 10:00:00", "processing", "exported"}, {{1, "A", 1}});
-    insert(path(), {"2", "2027-01-13 10:00:00", "processing", "cancelled"}, {{1, "A", 1}});
-    insert(path(), {"3", "2027-01-13 10:00:00", "complete"}, {{1, "A", 1}});
-    insert(path(), {"4", "2026-12-16 07:59:59"}, {{1, "A", 1}});  // 30 days + 1 s ago
-    insert(path(), {"5", "2026-12-16 08:00:00"}, {{1, "A", 2}});  // exactly 30 days ago: counts
-    insert(path(), {"6", "2027-01-14 00:00:00", "pending", "failed"}, {{1, "A", 4, 4}});  // shipped
+    insert_order(path(), {"1", "2027-01-13 10:00:00", "processing", "exported"}, {{1, "A", 1}});
+    insert_order(path(), {"2", "2027-01-13 10:00:00", "processing", "cancelled"}, {{1, "A", 1}});
+    insert_order(path(), {"3", "2027-01-13 10:00:00", "complete"}, {{1, "A", 1}});
+    insert_order(path(), {"4", "2026-12-16 07:59:59"}, {{1, "A", 1}});  // 30 days + 1 s ago
+    insert_order(path(), {"5", "2026-12-16 08:00:00"},
+                 {{1, "A", 2}});  // exactly 30 days ago: counts
+    insert_order(path(), {"6", "2027-01-14 00:00:00", "pending", "failed"},
+                 {{1, "A", 4, 4}});  // shipped
     const auto l = stock("A", 10, "");
     EXPECT_EQ(l.unsent_orders_adjustment, 2);
     EXPECT_EQ(l.final_qty, 8);
 }
 
 TEST_F(UnsentOrdersTest, ConfigurableAndBundleParentsAreNotCountedTwice) {
-    insert(path(), {"1", "2027-01-13 10:00:00"},
-           {{1, "A", 2, 0, 0, std::nullopt, "configurable"},
-            {2, "A", 2, 0, 0, 1},
-            {3, "KIT", 1, 0, 0, std::nullopt, "bundle"},
-            {4, "A", 3, 0, 0, 3}});
+    insert_order(path(), {"1", "2027-01-13 10:00:00"},
+                 {{1, "A", 2, 0, 0, std::nullopt, "configurable"},
+                  {2, "A", 2, 0, 0, 1},
+                  {3, "KIT", 1, 0, 0, std::nullopt, "bundle"},
+                  {4, "A", 3, 0, 0, 3}});
     EXPECT_EQ(stock("A", 10, "").unsent_orders_adjustment, 5);
 }
 
 TEST_F(UnsentOrdersTest, NeverNegativeAndClampedToZero) {
-    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 12}});
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 12}});
     const auto l = stock("A", 10, "2027-01-01 00:00:00");
     EXPECT_EQ(l.unsent_orders_adjustment, 12);
     EXPECT_EQ(l.final_qty, 0);
 }
 
 TEST_F(UnsentOrdersTest, AnOffsetIsAppliedBeforeComparing) {
-    insert(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 1}});
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 1}});
     // 11:30+02:00 is 09:30 UTC: the order (10:00 UTC) came after it.
     EXPECT_EQ(stock("A", 10, "2027-01-13T11:30:00+02:00").unsent_orders_adjustment, 1);
     // 10:30:00.250Z is after the order.

@@ -8,8 +8,10 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/queue/request_store.h"
@@ -124,6 +126,57 @@ inline bool eventually(const std::function<bool()>& condition,
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return true;
+}
+
+// An order and its items, inserted by SQL (the orders import is tested on its own). The
+// defaults make an open order that has not been exported.
+struct OrderRow {
+    std::string increment_id;
+    std::string created_at = "2027-01-10 10:00:00";
+    std::string status = "processing";
+    std::string export_status = "pending";
+    std::string state = "processing";
+};
+
+struct OrderItemRow {
+    std::int64_t item_id = 0;
+    std::string sku;
+    std::int64_t ordered = 0;
+    std::int64_t shipped = 0;
+    std::int64_t canceled = 0;
+    std::optional<std::int64_t> parent = std::nullopt;
+    std::string type = "simple";
+};
+
+inline void insert_order(const std::filesystem::path& path, const OrderRow& o,
+                         const std::vector<OrderItemRow>& items) {
+    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+    queue::sqlite::Statement order(
+        db,
+        "INSERT INTO orders (increment_id, store_code, state, status, created_at, updated_at,"
+        " export_status, raw_json, imported_at) VALUES (?1, 'default', ?2, ?3, ?4, ?4, ?5, '{}',"
+        " '2027-01-15T00:00:00.000Z')");
+    order.bind(1, o.increment_id)
+        .bind(2, o.state)
+        .bind(3, o.status)
+        .bind(4, o.created_at)
+        .bind(5, o.export_status)
+        .run();
+    const auto id = db.last_insert_rowid();
+    queue::sqlite::Statement item(
+        db,
+        "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, product_type,"
+        " qty_ordered, qty_shipped, qty_canceled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& i : items)
+        item.bind(1, id)
+            .bind(2, i.item_id)
+            .bind(3, i.parent)
+            .bind(4, i.sku)
+            .bind(5, i.type)
+            .bind(6, i.ordered)
+            .bind(7, i.shipped)
+            .bind(8, i.canceled)
+            .run();
 }
 
 }  // namespace ofbridge::worker::testing
