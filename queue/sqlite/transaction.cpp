@@ -21,7 +21,8 @@ const char* begin_sql(Transaction::Mode mode) {
 }  // namespace
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    if (mode != Mode::deferred) turn_ = db_.wait_write_turn();
+    // Already in a transaction: BEGIN fails at once below, without queueing behind itself.
+    if (mode != Mode::deferred && !db_.in_transaction()) turn_ = db_.wait_write_turn();
     db_.exec(begin_sql(mode));
 }
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+
 #include "../temp_dir.h"
 #include "ofbridge/queue/sqlite/statement.h"
 
@@ -62,6 +64,14 @@ TEST_F(TransactionTest, ImmediateTakesTheWriteLock) {
     } catch (const SqliteError& e) {
         EXPECT_EQ(e.primary_code(), SQLITE_BUSY);
     }
+}
+
+TEST_F(TransactionTest, NestedBeginFailsAtOnceInsteadOfQueueingBehindItself) {
+    Transaction outer(db);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_THROW(Transaction inner(db), SqliteError);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+    EXPECT_TRUE(db.in_transaction());
 }
 
 TEST_F(TransactionTest, SavepointRollbackUndoesOnlyItsPart) {
