@@ -41,7 +41,6 @@ Database::Database(const std::filesystem::path& path, int flags,
     }
     sqlite3_extended_result_codes(db_, 1);
     set_busy_timeout(busy_timeout);
-    write_gate_ = WriteGate::for_file(path_);
 }
 
 Database::~Database() {
@@ -117,6 +116,9 @@ int Database::on_busy(void* wait, int attempt) {
 }
 
 WriteGate::Turn Database::wait_write_turn() {
+    // Looked up on the first write transaction, so read-only connections (the admin side, the
+    // CLI's readers) never resolve the path or touch the registry.
+    if (!write_gate_) write_gate_ = WriteGate::for_file(path_);
     return write_gate_->wait_turn(busy_->timeout);
 }
 

@@ -72,7 +72,7 @@ private:
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
     std::unique_ptr<BusyWait> busy_ = std::make_unique<BusyWait>();  // stable address for SQLite
-    std::shared_ptr<WriteGate> write_gate_;
+    std::shared_ptr<WriteGate> write_gate_;                          // on first wait_write_turn()
 };
 
 }  // namespace ofbridge::queue::sqlite
