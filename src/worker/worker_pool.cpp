@@ -122,6 +122,12 @@ struct WorkerPool::Impl {
             if (t.joinable()) t.join();
     }
 
+    // Waits `duration`; only stop() ends the wait early (notify() does not).
+    void pause(std::chrono::milliseconds duration) {
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, duration, [&] { return stopping; });
+    }
+
     // Waits until notify()/stop() or `timeout`; returns false once stopping.
     bool sleep(std::uint64_t seen, std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex);
@@ -151,9 +157,7 @@ struct WorkerPool::Impl {
                 error_backoff =
                     std::clamp(error_backoff * 2, std::chrono::milliseconds(first_error_backoff),
                                std::chrono::milliseconds(max_error_backoff));
-                // Only stop() ends this wait early: a notify() would just repeat the failure.
-                std::unique_lock lock(mutex);
-                wake.wait_for(lock, error_backoff, [&] { return stopping; });
+                pause(error_backoff);  // a notify() would just repeat the failure
                 continue;
             }
             if (claimed == options.batch_size) {
@@ -161,8 +165,7 @@ struct WorkerPool::Impl {
                 continue;
             }
             if (claimed > 0) {
-                std::unique_lock lock(mutex);
-                wake.wait_for(lock, gather_wait, [&] { return stopping; });  // notify() ignored
+                pause(gather_wait);
                 continue;
             }
             if (!sleep(seen, idle_wait(processor))) return;
