@@ -5,11 +5,18 @@
 //   wait on the condition variable until jobs are queued (or close() was called)
 //   take everything queued, up to max_batch
 //   BEGIN IMMEDIATE; per job: SAVEPOINT, apply, RELEASE (or ROLLBACK TO on a job-only error)
-//   COMMIT, then run the callbacks with their results
+//   COMMIT (synchronous=NORMAL: frames written, not flushed), release the write lock
+//   hand the batch to the WalSyncer, which fdatasyncs the WAL and only then runs the callbacks
+//   with their results; meanwhile the writer is already on the next batch
+// With synchronous=full that one fdatasync is what makes the batch durable (wal_syncer.h says
+// why that equals SQLite's own FULL); one sync often covers several batches. With
+// synchronous=normal the callbacks run right after COMMIT.
 // If BEGIN or COMMIT fails, or SQLite abandons the transaction mid-batch, every job of the batch
 // gets the error and the connection is dropped; the next batch opens a fresh one (fsyncgate: a
 // handle whose commit failed is never trusted again). While re-opening fails, batches fail at once
-// and the next attempt waits a growing backoff.
+// and the next attempt waits a growing backoff. A failed fdatasync is different: frames already
+// committed may never reach the disk, so the store stops acknowledging for good (every later
+// batch fails) and calls on_durability_lost; the broker has to restart and recover.
 //
 // WAL checkpoints: the store's WalCheckpointer (wal_checkpointer.h) watches the write
 // connection, and the workers' connections too when they are given it, so acks never wait for
@@ -36,6 +43,7 @@
 #include "ofbridge/queue/time_format.h"
 #include "ofbridge/queue/wal_checkpointer.h"
 #include "sha256.h"
+#include "wal_syncer.h"
 
 namespace ofbridge::queue {
 namespace {
@@ -96,7 +104,6 @@ struct Outcome {
     EnqueueResult result;  // enqueue jobs only
 };
 
-
 // Message keys come from the wire; keep log lines single-line and short.
 std::string loggable(std::string_view text) {
     std::string out;
@@ -148,7 +155,8 @@ Database open_write_database(const StoreOptions& options) {
     if (mode != "wal")
         throw std::runtime_error(path.string() + ": cannot use WAL journal mode (got '" + mode +
                                  "')");
-    db.exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    // FULL durability comes from the WalSyncer's fdatasync after COMMIT, off the write lock.
+    db.exec("PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA temp_store=MEMORY");
     db.exec("PRAGMA cache_size=-8192");  // KiB: 8 MiB of page cache
@@ -162,8 +170,9 @@ Database open_write_database(const StoreOptions& options) {
 
 // The write connection with every statement the writer needs, prepared once.
 struct WriteConnection {
-    explicit WriteConnection(Database database)
+    WriteConnection(Database database, const std::filesystem::path& path)
         : db(std::move(database)),
+          wal(std::make_shared<const WalFile>(path)),
           begin(db, "BEGIN IMMEDIATE"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
@@ -208,7 +217,8 @@ struct WriteConnection {
                        " expires_at = excluded.expires_at"),
           delete_grant(db, "DELETE FROM auth_grants WHERE secret_hash = ?1") {}
 
-    Database db;  // declared first: destroyed after every statement below
+    Database db;                         // declared first: destroyed after every statement below
+    std::shared_ptr<const WalFile> wal;  // the WAL this connection commits to
     Statement begin, commit, rollback, savepoint, release, rollback_to;
     Statement find_same, find_key, count_delivery, insert_request, insert_body;
     Statement insert_inventory_line, insert_shipment, insert_shipment_item, insert_track;
@@ -220,7 +230,9 @@ struct WriteConnection {
 
 struct RequestStore::Impl {
     explicit Impl(StoreOptions opts)
-        : options(std::move(opts)), checkpointer(options.path, options.synchronous_full) {
+        : options(std::move(opts)),
+          checkpointer(options.path, options.synchronous_full),
+          syncer(options.sync_wal) {
         if (options.max_batch == 0) options.max_batch = 1;
         try {
             connection = open_connection();
@@ -237,7 +249,9 @@ struct RequestStore::Impl {
     }
 
     std::unique_ptr<WriteConnection> open_connection() {
-        auto c = std::make_unique<WriteConnection>(open_write_database(options));
+        auto c = std::make_unique<WriteConnection>(open_write_database(options), options.path);
+        // SQLite made the WAL file when the connection first read; make its name durable.
+        sync_directory(options.path.has_parent_path() ? options.path.parent_path() : ".");
         checkpointer.watch(c->db);
         return c;
     }
@@ -259,7 +273,8 @@ struct RequestStore::Impl {
             stopping = true;
         }
         wake.notify_all();
-        if (std::this_thread::get_id() == writer_id.load()) return;  // called from a callback
+        // Called from a callback: only stop accepting; the destructor joins.
+        if (std::this_thread::get_id() == writer_id.load() || syncer.on_syncer_thread()) return;
         std::lock_guard lock(join_mutex);
         if (writer.joinable()) writer.join();
         checkpointer.stop();
@@ -283,14 +298,20 @@ struct RequestStore::Impl {
                     queue.pop_front();
                 }
             }
-            process(batch);
-            batch.clear();
+            process(std::move(batch));
+            batch = {};
+            batch.reserve(options.max_batch);
         }
+        syncer.stop();  // the batches handed over are synced and answered before the WAL closes
         connection.reset();
     }
 
-    void process(std::vector<Job>& batch) {
+    void process(std::vector<Job> batch) {
         const auto started = Clock::now();
+        if (const auto lost = syncer.failure()) {
+            fail_all(batch, lost);
+            return;
+        }
         if (!ensure_connection()) {
             fail_all(batch, open_error);
             return;
@@ -342,7 +363,31 @@ struct RequestStore::Impl {
             "queue: committed {} jobs ({} new requests, {} re-deliveries) in {} us", batch.size(),
             stored, redelivered,
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
-        for (std::size_t i = 0; i < batch.size(); ++i) deliver(batch[i], outcomes[i]);
+        if (!options.synchronous_full) {
+            deliver_all(batch, outcomes);
+            return;
+        }
+        syncer.after_sync(connection->wal,
+                          [this, batch = std::move(batch),
+                           outcomes = std::move(outcomes)](std::error_code sync_error) mutable {
+                              if (sync_error) {
+                                  fail_all(batch, sync_error);
+                                  report_durability_lost();
+                              } else {
+                                  ++syncs;
+                                  deliver_all(batch, outcomes);
+                              }
+                          });
+    }
+
+    // Once, on the syncer thread, when an fdatasync failed (see the file comment).
+    void report_durability_lost() {
+        if (durability_lost.exchange(true) || !options.on_durability_lost) return;
+        try {
+            options.on_durability_lost();
+        } catch (const std::exception& e) {
+            spdlog::error("queue: on_durability_lost hook threw: {}", e.what());
+        }
     }
 
     // One job inside its own savepoint. Returns the job's outcome; throws when the whole batch
@@ -556,6 +601,10 @@ struct RequestStore::Impl {
         for (auto& job : batch) deliver(job, Outcome{error, {}});
     }
 
+    void deliver_all(std::vector<Job>& batch, const std::vector<Outcome>& outcomes) {
+        for (std::size_t i = 0; i < batch.size(); ++i) deliver(batch[i], outcomes[i]);
+    }
+
     void deliver(Job& job, const Outcome& outcome) {
         if (outcome.error) ++failed_jobs;
         try {
@@ -582,6 +631,7 @@ struct RequestStore::Impl {
 
     StoreOptions options;
     WalCheckpointer checkpointer;  // before the connection it watches
+    WalSyncer syncer;              // before the writer, which hands it every committed batch
 
     std::mutex mutex;
     std::condition_variable wake;
@@ -594,8 +644,9 @@ struct RequestStore::Impl {
     std::chrono::milliseconds reopen_backoff{0};
     std::error_code open_error;
 
-    std::atomic<std::uint64_t> commits{0}, requests{0}, redeliveries{0}, failed_jobs{0},
+    std::atomic<std::uint64_t> commits{0}, syncs{0}, requests{0}, redeliveries{0}, failed_jobs{0},
         failed_commits{0}, reopens{0};
+    std::atomic<bool> durability_lost{false};
 
     std::mutex join_mutex;
     std::atomic<std::thread::id> writer_id{};
@@ -671,13 +722,10 @@ WalCheckpointer& RequestStore::wal_checkpointer() noexcept {
 
 StoreStats RequestStore::stats() const {
     const auto& i = *impl_;
-    return StoreStats{i.commits.load(),
-                      i.requests.load(),
-                      i.redeliveries.load(),
-                      i.failed_jobs.load(),
-                      i.failed_commits.load(),
-                      i.reopens.load(),
-                      i.checkpointer.checkpoints()};
+    return StoreStats{i.commits.load(),     i.syncs.load(),
+                      i.requests.load(),    i.redeliveries.load(),
+                      i.failed_jobs.load(), i.failed_commits.load(),
+                      i.reopens.load(),     i.checkpointer.checkpoints()};
 }
 
 }  // namespace ofbridge::queue

@@ -3,12 +3,14 @@
 // Start-up: config -> durable store (migrations) -> workers -> ingest (loads live sessions) ->
 // HTTP listener -> "listening on HOST:PORT" on stdout. Every commit of new requests wakes a
 // worker. Shutdown on a signal: the listener stops accepting and finishes in-flight requests,
-// the store commits whatever is queued and closes, the workers finish their batch; exit 0. Signals are taken by a dedicated thread with sigwait(), so no work is
-// done in a signal handler.
+// the store commits whatever is queued and closes, the workers finish their batch; exit 0. The
+// same shutdown with exit 1 when the store lost durability (a failed WAL fsync). Signals are
+// taken by a dedicated thread with sigwait(), so no work is done in a signal handler.
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -34,9 +36,11 @@ void set_up_logging(const std::string& level) {
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
     auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw config::ConfigError("listen must be HOST:PORT, got '" + listen + "'");
+    if (colon == std::string::npos)
+        throw config::ConfigError("listen must be HOST:PORT, got '" + listen + "'");
     auto host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     int port = -1;
     try {
         std::size_t used = 0;
@@ -44,7 +48,8 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
         if (used != listen.size() - colon - 1) port = -1;
     } catch (const std::exception&) {
     }
-    if (port < 0 || port > 65535) throw config::ConfigError("listen port must be 0-65535, got '" + listen + "'");
+    if (port < 0 || port > 65535)
+        throw config::ConfigError("listen port must be 0-65535, got '" + listen + "'");
     return {host, static_cast<std::uint16_t>(port)};
 }
 
@@ -83,6 +88,15 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
                                       config.storage.synchronous_full};
     store_options.on_commit = [&workers] {
         if (auto* pool = workers.load()) pool->notify();
+    };
+    // A failed WAL fsync leaves the store unable to acknowledge anything (request_store.h):
+    // stop like on SIGTERM, but exit non-zero so the service manager restarts the broker and
+    // SQLite recovers from what is on disk.
+    std::atomic<bool> durability_lost{false};
+    store_options.on_durability_lost = [&durability_lost] {
+        spdlog::critical("stopping: the store can no longer acknowledge requests durably");
+        durability_lost = true;
+        ::kill(::getpid(), SIGTERM);
     };
     queue::RequestStore store(store_options);
     spdlog::info("store open at {} (synchronous={})", config.database_path().string(),
@@ -140,12 +154,12 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     store.close();
     workers = nullptr;
     pool.stop();
-    spdlog::info("stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "
-                 "{} failed, {} requests dead",
-                 metrics.requests_done.load(), metrics.lines_applied.load(),
-                 metrics.lines_duplicate.load(), metrics.lines_superseded.load(),
-                 metrics.lines_failed.load(), metrics.requests_dead.load());
-    return 0;
+    spdlog::info(
+        "stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "
+        "{} failed, {} requests dead",
+        metrics.requests_done.load(), metrics.lines_applied.load(), metrics.lines_duplicate.load(),
+        metrics.lines_superseded.load(), metrics.lines_failed.load(), metrics.requests_dead.load());
+    return durability_lost ? 1 : 0;
 }
 
 }  // namespace ofbridge::app

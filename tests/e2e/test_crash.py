@@ -3,10 +3,12 @@ restart it on the same data directory, and check that every message that got a s
 stored with all its lines. Repeated several times on the same store. Allowed: stored but not
 acked (the client would retry and get a re-delivery reply). Forbidden: acked but not stored."""
 
+import glob
 import http.client
 import os
 import random
 import sqlite3
+import subprocess
 import threading
 import time
 import unittest
@@ -77,6 +79,68 @@ class CrashTest(unittest.TestCase):
                 db = sqlite3.connect(os.path.join(broker.data_dir, "ofbridge.db"))
                 self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
                 db.close()
+        finally:
+            if broker.process and broker.process.poll() is None:
+                broker.kill()
+            broker.cleanup()
+
+
+def thread_id(pid, name):
+    for comm in glob.glob("/proc/%d/task/*/comm" % pid):
+        with open(comm) as f:
+            if f.read().strip() == name:
+                return int(comm.split("/")[4])
+    raise AssertionError("no thread named %s in process %d" % (name, pid))
+
+
+def wait_until_traced(pid, tid, tracer, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+            if any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f):
+                return
+        if tracer.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError("strace did not attach: %s" % tracer.stderr.read().decode())
+
+
+class FailedFsyncTest(unittest.TestCase):
+    """An fdatasync of the WAL that fails (injected with strace into the broker's WAL sync thread
+    only) must not be followed by a success reply; the broker stops with exit code 1 so it is
+    restarted, and after the restart it acknowledges again."""
+
+    def test_failed_wal_fsync_acks_nothing_and_exits_1(self):
+        broker = Broker(log_level="warn")
+        try:
+            broker.start()
+            session = broker.login()
+            status, _, body = broker.soap(m1_inventory(session, 1, [("FSYNC-A", 5, 1)]))
+            self.assertEqual(xml_text(body, "result"), "Success - Message 1 Received")
+
+            trace_log = os.path.join(broker.workdir, "strace.log")
+            syncer = thread_id(broker.process.pid, "ofb-walsync")
+            tracer = subprocess.Popen(
+                ["strace", "-qq", "-o", trace_log, "-e", "trace=fdatasync",
+                 "-e", "inject=fdatasync:error=EIO", "-p", str(syncer)],
+                stderr=subprocess.PIPE)
+            try:
+                wait_until_traced(broker.process.pid, syncer, tracer)
+                status, _, body = broker.soap(m1_inventory(session, 2, [("FSYNC-A", 7, 2)]))
+                self.assertEqual(status, 503, body)
+                self.assertEqual(xml_text(body, "faultstring"),
+                                 "The request could not be stored. Please retry.")
+                broker.process.wait(timeout=10)
+                self.assertEqual(broker.stop(), 1, broker.logs())
+            finally:
+                tracer.kill()
+                tracer.wait()
+            self.assertIn("fdatasync", broker.logs())
+            self.assertIn("INJECTED", open(trace_log).read())
+
+            broker.start()
+            status, _, body = broker.soap(m1_inventory(session, 3, [("FSYNC-A", 9, 3)]))
+            self.assertEqual(xml_text(body, "result"), "Success - Message 3 Received")
         finally:
             if broker.process and broker.process.poll() is None:
                 broker.kill()

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
@@ -57,7 +58,7 @@ TEST(RequestStore, OpensWithDurablePragmas) {
     };
     RequestStore store(options);
     EXPECT_EQ(journal, "wal");
-    EXPECT_EQ(synchronous, 2);  // FULL
+    EXPECT_EQ(synchronous, 1);  // NORMAL: the store fsyncs the WAL itself before acking
     EXPECT_EQ(foreign_keys, 1);
     EXPECT_TRUE(std::filesystem::exists(options.path));
 }
@@ -227,6 +228,69 @@ TEST(RequestStore, FailedCommitAcknowledgesNothingAndTheStoreRecovers) {
     EXPECT_GE(store.stats().reopens, 1u);
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 2);
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM inventory_lines"), 3);
+}
+
+TEST(RequestStore, AcknowledgesOnlyOnceTheWalIsSynced) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> hold{false};
+    std::promise<void> sync_held, release_sync;
+    auto released = release_sync.get_future().share();
+    options.sync_wal = [&](int fd) {
+        if (hold.exchange(false)) {
+            sync_held.set_value();
+            released.wait();
+        }
+        return ::fdatasync(fd);
+    };
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(1, 1))));  // creates the schema's pages
+
+    hold = true;
+    std::promise<StoreResult<EnqueueResult>> answer;
+    auto answered = answer.get_future();
+    store.enqueue(request(inventory(2, 3)),
+                  [&](StoreResult<EnqueueResult> result) { answer.set_value(std::move(result)); });
+    sync_held.get_future().wait();
+    // Committed (a reader sees it) but not yet on disk: no answer yet.
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 2);
+    EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+    release_sync.set_value();
+    EXPECT_FALSE(ok(answered.get()).redelivery);
+    EXPECT_GE(store.stats().syncs, 2u);
+}
+
+TEST(RequestStore, FailedWalSyncAcknowledgesNothingFromThenOn) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> fail_sync{false};
+    std::atomic<int> lost{0};
+    options.sync_wal = [&](int fd) {
+        if (!fail_sync) return ::fdatasync(fd);
+        errno = EIO;
+        return -1;
+    };
+    options.on_durability_lost = [&] { ++lost; };
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(1, 1))));
+
+    fail_sync = true;
+    const auto fsync_error = sqlite::make_sqlite_error(SQLITE_IOERR_FSYNC);
+    for (int i = 0; i < 3; ++i) {
+        const auto result = enqueue_and_wait(store, request(inventory(10 + i, 1)));
+        ASSERT_TRUE(std::holds_alternative<std::error_code>(result));
+        EXPECT_EQ(std::get<std::error_code>(result), fsync_error);
+    }
+    // The disk answers again, but what was committed before may be gone: still no ack, not even
+    // for a re-delivery of the message whose sync failed.
+    fail_sync = false;
+    for (const auto& r : {request(inventory(20, 1)), request(inventory(10, 1))}) {
+        const auto result = enqueue_and_wait(store, r);
+        ASSERT_TRUE(std::holds_alternative<std::error_code>(result));
+        EXPECT_EQ(std::get<std::error_code>(result), fsync_error);
+    }
+    EXPECT_EQ(lost.load(), 1);
+    EXPECT_EQ(store.stats().requests, 2u) << "committed, never acknowledged";
 }
 
 TEST(RequestStore, FailingReopenFailsFastUntilItWorksAgain) {

@@ -1,9 +1,11 @@
 // The durable request queue (SQLite backend). One writer thread owns the only write connection
 // and commits what is waiting (up to max_batch requests, about 4 MiB) in one transaction (group
-// commit: many requests per fsync). A callback is invoked only after COMMIT returned OK with
-// journal_mode=WAL and synchronous=FULL, so the caller may acknowledge. When a commit fails every
+// commit: many requests per fsync). A callback is invoked only once its transaction is committed
+// and the WAL holding it is fsynced (synchronous=full), so the caller may acknowledge. The fsync
+// runs on a thread of its own while the writer commits the next batch. When a commit fails every
 // request in that batch gets an error (no ack), the connection is closed and reopened, and the
-// writer goes on. Each request runs in its own SAVEPOINT inside the batch, so a request that
+// writer goes on; when an fsync fails the store stops acknowledging altogether (see
+// on_durability_lost). Each request runs in its own SAVEPOINT inside the batch, so a request that
 // fails on its own (e.g. a constraint) fails alone; an error that makes SQLite abandon the whole
 // transaction (disk full, I/O error) fails the batch like a failed commit. WAL checkpoints run
 // on a second thread with its own connection (WalCheckpointer), so acknowledgements never wait
@@ -55,11 +57,20 @@ struct StoreOptions {
     // at the workers' next poll. Keep it short and non-blocking; an exception is logged and
     // ignored (the requests are committed either way).
     std::function<void()> on_commit{};
+    // Runs once, on the WAL sync thread, when an fdatasync of the WAL failed. From then on every
+    // request is answered with an error: what was committed may not be on disk, and nothing
+    // written after it can be trusted to be either (request_store.cpp). `serve` shuts down with
+    // an error so the service manager restarts it and SQLite recovers from the disk.
+    std::function<void()> on_durability_lost{};
+    // Flushes the WAL file: ::fdatasync when empty. Tests inject failures and delays here.
+    // Leave empty in production.
+    std::function<int(int fd)> sync_wal{};
 };
 
 // Counters since construction, for tests and metrics. Cheap to read at any time.
 struct StoreStats {
     std::uint64_t commits = 0;         // successful COMMITs of a batch
+    std::uint64_t syncs = 0;           // batches made durable by a WAL fsync (full only)
     std::uint64_t requests = 0;        // new requests stored (acknowledgeable)
     std::uint64_t redeliveries = 0;    // requests recognised as already stored
     std::uint64_t failed_jobs = 0;     // jobs answered with an error (any cause)
@@ -106,7 +117,8 @@ public:
     RequestStore(const RequestStore&) = delete;
     RequestStore& operator=(const RequestStore&) = delete;
 
-    // `done` runs on the writer thread after the commit (or its failure). Keep it short.
+    // `done` runs on the writer or the WAL sync thread once the request is durable (or could not
+    // be stored). Keep it short.
     // After close() it runs at once on the calling thread with operation_canceled.
     void enqueue(NewRequest request, std::function<void(StoreResult<EnqueueResult>)> done);
     void save_grant(AuthGrant grant, std::function<void(std::error_code)> done);
