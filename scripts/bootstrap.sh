@@ -15,7 +15,7 @@ PACKAGES=(
   libssl-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zeep python3-requests php-cli php-soap
-  wrk curl strace
+  wrk curl strace clang-format
 )
 
 install_packages() {

@@ -9,9 +9,15 @@ namespace json = boost::json;
 namespace {
 
 json::object summary_json(const worker::ImportReportSummary& r) {
-    return {{"id", r.id},           {"request_id", r.request_id}, {"entity", r.entity},
-            {"message_key", r.message_key}, {"successes", r.successes}, {"duplicates", r.duplicates},
-            {"superseded", r.superseded},   {"failures", r.failures}, {"created_at", r.created_at}};
+    return {{"id", r.id},
+            {"request_id", r.request_id},
+            {"entity", r.entity},
+            {"message_key", r.message_key},
+            {"successes", r.successes},
+            {"duplicates", r.duplicates},
+            {"superseded", r.superseded},
+            {"failures", r.failures},
+            {"created_at", r.created_at}};
 }
 
 std::string optional_text(const std::optional<std::int64_t>& v) {
@@ -23,8 +29,9 @@ json::value optional_json(const std::optional<std::int64_t>& v) {
 }
 
 json::object stock_row_json(const worker::StockRow& s) {
-    return {{"sku", s.sku},           {"source", s.source},     {"qty", s.qty},
-            {"is_in_stock", s.is_in_stock}, {"last_seq", s.last_seq}, {"updated_at", s.updated_at}};
+    return {{"sku", s.sku},           {"source", s.source},
+            {"qty", s.qty},           {"is_in_stock", s.is_in_stock},
+            {"last_seq", s.last_seq}, {"updated_at", s.updated_at}};
 }
 
 json::object shipment_summary_json(const worker::ShipmentSummary& s) {
@@ -73,12 +80,14 @@ std::string shipment_json(const worker::Shipment& shipment) {
     auto out = shipment_summary_json(shipment.header);
     json::array lines;
     for (const auto& l : shipment.lines)
-        lines.push_back(json::object{{"line", l.line_no}, {"order_item_id", l.order_item_id},
-                                     {"sku", l.sku}, {"qty", l.qty}});
+        lines.push_back(json::object{{"line", l.line_no},
+                                     {"order_item_id", l.order_item_id},
+                                     {"sku", l.sku},
+                                     {"qty", l.qty}});
     json::array tracks;
     for (const auto& t : shipment.tracks)
-        tracks.push_back(json::object{{"line", t.line_no}, {"number", t.number},
-                                      {"carrier_title", t.carrier_title}});
+        tracks.push_back(json::object{
+            {"line", t.line_no}, {"number", t.number}, {"carrier_title", t.carrier_title}});
     out["lines"] = std::move(lines);
     out["tracks"] = std::move(tracks);
     return json::serialize(out) + "\n";
@@ -116,15 +125,16 @@ std::string import_json(const worker::ImportReport& report) {
     auto out = summary_json(report.summary);
     json::array lines;
     for (const auto& l : report.lines)
-        lines.push_back(json::object{{"line", l.line_no},
-                                     {"sequence_id", optional_json(l.sequence_id)},
-                                     {"reference", l.reference},
-                                     {"source", l.source},
-                                     {"result", l.result},
-                                     {"message", l.message},
-                                     {"units_received", optional_json(l.units_received)},
-                                     {"unsent_orders_adjustment", optional_json(l.unsent_orders_adjustment)},
-                                     {"final_qty", optional_json(l.final_qty)}});
+        lines.push_back(
+            json::object{{"line", l.line_no},
+                         {"sequence_id", optional_json(l.sequence_id)},
+                         {"reference", l.reference},
+                         {"source", l.source},
+                         {"result", l.result},
+                         {"message", l.message},
+                         {"units_received", optional_json(l.units_received)},
+                         {"unsent_orders_adjustment", optional_json(l.unsent_orders_adjustment)},
+                         {"final_qty", optional_json(l.final_qty)}});
     out["lines"] = std::move(lines);
     return json::serialize(out) + "\n";
 }

@@ -17,17 +17,18 @@ json::value parsed_or_text(const std::string& text) {
 json::object order_object(const orders::Order& o) {
     json::array items;
     for (const auto& i : o.items)
-        items.push_back(json::object{
-            {"item_id", i.item_id},
-            {"parent_item_id", i.parent_item_id ? json::value(*i.parent_item_id) : json::value(nullptr)},
-            {"sku", i.sku},
-            {"name", i.name},
-            {"product_type", i.product_type},
-            {"qty_ordered", i.qty_ordered},
-            {"qty_invoiced", i.qty_invoiced},
-            {"qty_shipped", i.qty_shipped},
-            {"qty_canceled", i.qty_canceled},
-            {"price", i.price}});
+        items.push_back(
+            json::object{{"item_id", i.item_id},
+                         {"parent_item_id",
+                          i.parent_item_id ? json::value(*i.parent_item_id) : json::value(nullptr)},
+                         {"sku", i.sku},
+                         {"name", i.name},
+                         {"product_type", i.product_type},
+                         {"qty_ordered", i.qty_ordered},
+                         {"qty_invoiced", i.qty_invoiced},
+                         {"qty_shipped", i.qty_shipped},
+                         {"qty_canceled", i.qty_canceled},
+                         {"price", i.price}});
     return {{"increment_id", o.increment_id},
             {"entity_id", o.entity_id ? json::value(*o.entity_id) : json::value(nullptr)},
             {"store", o.store_code},
@@ -56,7 +57,8 @@ std::int64_t open_units(const orders::Order& o) {
 }  // namespace
 
 std::string orders_table(const std::vector<orders::Order>& list) {
-    TextTable table({"ORDER", "STORE", "STATE", "STATUS", "ITEMS", "UNSHIPPED", "EXPORT", "CREATED"});
+    TextTable table(
+        {"ORDER", "STORE", "STATE", "STATUS", "ITEMS", "UNSHIPPED", "EXPORT", "CREATED"});
     for (const auto& o : list)
         table.add_row({o.increment_id, o.store_code, o.state, o.status,
                        std::to_string(o.items.size()), std::to_string(open_units(o)),
@@ -82,13 +84,15 @@ std::string order_text(const orders::Order& o) {
     TextTable items({"ITEM", "PARENT", "SKU", "TYPE", "ORDERED", "INVOICED", "SHIPPED", "CANCELED",
                      "PRICE", "NAME"});
     for (const auto& i : o.items)
-        items.add_row({std::to_string(i.item_id), i.parent_item_id ? std::to_string(*i.parent_item_id) : "",
-                       i.sku, i.product_type, std::to_string(i.qty_ordered),
-                       std::to_string(i.qty_invoiced), std::to_string(i.qty_shipped),
-                       std::to_string(i.qty_canceled), i.price, i.name});
+        items.add_row(
+            {std::to_string(i.item_id), i.parent_item_id ? std::to_string(*i.parent_item_id) : "",
+             i.sku, i.product_type, std::to_string(i.qty_ordered), std::to_string(i.qty_invoiced),
+             std::to_string(i.qty_shipped), std::to_string(i.qty_canceled), i.price, i.name});
     return out + items.render();
 }
 
-std::string order_json(const orders::Order& o) { return json::serialize(order_object(o)) + "\n"; }
+std::string order_json(const orders::Order& o) {
+    return json::serialize(order_object(o)) + "\n";
+}
 
 }  // namespace ofbridge::admin

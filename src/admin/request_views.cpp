@@ -24,12 +24,11 @@ json::object summary_json(const queue::RequestSummary& r) {
 }  // namespace
 
 std::string requests_table(const std::vector<queue::RequestSummary>& requests) {
-    TextTable table({"ID", "ENTITY", "STORE", "WIRE", "MESSAGE", "STATE", "LINES", "DELIVERIES",
-                     "RECEIVED"});
+    TextTable table(
+        {"ID", "ENTITY", "STORE", "WIRE", "MESSAGE", "STATE", "LINES", "DELIVERIES", "RECEIVED"});
     for (const auto& r : requests)
-        table.add_row({std::to_string(r.id), r.entity, r.store_code, r.wire, r.message_key,
-                       r.state, std::to_string(r.line_count), std::to_string(r.deliveries),
-                       r.received_at});
+        table.add_row({std::to_string(r.id), r.entity, r.store_code, r.wire, r.message_key, r.state,
+                       std::to_string(r.line_count), std::to_string(r.deliveries), r.received_at});
     return table.render();
 }
 
@@ -84,7 +83,8 @@ std::string request_json(const queue::RequestDetail& request) {
     out["tracking_numbers"] = std::move(tracking);
     json::array lines;
     for (const auto& l : request.lines) {
-        json::object line{{"line", l.line_no}, {"sku", l.sku}, {"source", l.source}, {"qty", l.qty}};
+        json::object line{
+            {"line", l.line_no}, {"sku", l.sku}, {"source", l.source}, {"qty", l.qty}};
         if (l.seq) line["seq"] = *l.seq;
         if (!l.last_order_exported.empty()) line["last_order_exported"] = l.last_order_exported;
         lines.push_back(std::move(line));

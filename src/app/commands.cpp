@@ -192,12 +192,13 @@ int import_orders(const CommonOptions& common, const std::filesystem::path& file
                   const std::string& store_code) {
     const auto config = load(common);
     if (!config.stores.contains(store_code))
-        throw std::runtime_error("unknown store '" + store_code + "' (no [stores." + store_code + "])");
+        throw std::runtime_error("unknown store '" + store_code + "' (no [stores." + store_code +
+                                 "])");
     try {
         auto parsed = orders::parse_orders_json(read_file(file), store_code);
         auto summary = orders::import_orders(config.database_path(), parsed);
-        std::cout << "imported " << parsed.size() << " orders: " << summary.created
-                  << " created, " << summary.updated << " updated\n";
+        std::cout << "imported " << parsed.size() << " orders: " << summary.created << " created, "
+                  << summary.updated << " updated\n";
         return 0;
     } catch (const orders::OrderImportError& e) {
         std::cerr << "ofbridge: " << file.string() << ": " << e.what() << " (nothing imported)\n";

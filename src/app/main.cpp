@@ -11,9 +11,12 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     CommonOptions common;
     auto add_common = [&](CLI::App* command) {
-        command->add_option("--config", common.config_file, "TOML config file (default: built-in defaults)")
+        command
+            ->add_option("--config", common.config_file,
+                         "TOML config file (default: built-in defaults)")
             ->check(CLI::ExistingFile);
-        command->add_option("--data-dir", common.data_dir, "Directory of the durable store (overrides server.data_dir)");
+        command->add_option("--data-dir", common.data_dir,
+                            "Directory of the durable store (overrides server.data_dir)");
     };
 
     int exit_code = 0;
@@ -29,7 +32,8 @@ int main(int argc, char** argv) {
     ListRequestsOptions list_options;
     auto* list = requests->add_subcommand("list", "List requests, newest first");
     add_common(list);
-    list->add_option("--entity", list_options.entity, "inventory, shipment, product_export or order_export")
+    list->add_option("--entity", list_options.entity,
+                     "inventory, shipment, product_export or order_export")
         ->check(CLI::IsMember({"inventory", "shipment", "product_export", "order_export"}));
     list->add_option("--state", list_options.state, "pending, processing, done, failed or dead")
         ->check(CLI::IsMember({"pending", "processing", "done", "failed", "dead"}));
@@ -53,7 +57,8 @@ int main(int argc, char** argv) {
     add_common(reprocess);
     reprocess->add_option("ID", reprocess_id, "Request id")->required()->check(CLI::PositiveNumber);
     reprocess->add_flag("--json", reprocess_json, "One JSON document on stdout");
-    reprocess->callback([&] { exit_code = reprocess_request(common, reprocess_id, reprocess_json); });
+    reprocess->callback(
+        [&] { exit_code = reprocess_request(common, reprocess_id, reprocess_json); });
 
     auto* imports = app.add_subcommand("imports", "Inspect import reports");
     imports->require_subcommand(1);
@@ -62,8 +67,8 @@ int main(int argc, char** argv) {
     add_common(imports_list);
     imports_list->add_option("--entity", imports_options.entity, "inventory or shipment")
         ->check(CLI::IsMember({"inventory", "shipment"}));
-    imports_list->add_option("--result", imports_options.result,
-                             "Only reports with a line of this result")
+    imports_list
+        ->add_option("--result", imports_options.result, "Only reports with a line of this result")
         ->check(CLI::IsMember({"Success", "Duplicate", "Superseded", "Failure"}));
     imports_list->add_option("--limit", imports_options.limit, "At most this many rows (0 = all)")
         ->check(CLI::NonNegativeNumber);
@@ -74,7 +79,9 @@ int main(int argc, char** argv) {
     bool import_json = false;
     auto* imports_show = imports->add_subcommand("show", "Show one import report with its lines");
     add_common(imports_show);
-    imports_show->add_option("ID", import_id, "Import report id")->required()->check(CLI::PositiveNumber);
+    imports_show->add_option("ID", import_id, "Import report id")
+        ->required()
+        ->check(CLI::PositiveNumber);
     imports_show->add_flag("--json", import_json, "One JSON document on stdout");
     imports_show->callback([&] { exit_code = show_import(common, import_id, import_json); });
 
@@ -88,7 +95,8 @@ int main(int argc, char** argv) {
     stock_get->add_option("SKU", stock_sku, "SKU")->required();
     stock_get->add_option("--source", stock_source, "Source code");
     stock_get->add_flag("--json", stock_json, "One JSON document on stdout");
-    stock_get->callback([&] { exit_code = get_stock(common, stock_sku, stock_source, stock_json); });
+    stock_get->callback(
+        [&] { exit_code = get_stock(common, stock_sku, stock_source, stock_json); });
     std::size_t stock_limit = 0;
     auto* stock_list = stock->add_subcommand("list", "All stock levels by SKU and source");
     add_common(stock_list);
@@ -103,7 +111,9 @@ int main(int argc, char** argv) {
     auto* products_import = products->add_subcommand(
         "import", "Add or update products from a JSON file (one product or {\"items\": [...]})");
     add_common(products_import);
-    products_import->add_option("FILE", products_file, "JSON file")->required()->check(CLI::ExistingFile);
+    products_import->add_option("FILE", products_file, "JSON file")
+        ->required()
+        ->check(CLI::ExistingFile);
     products_import->callback([&] { exit_code = import_products(common, products_file); });
 
     auto* shipments = app.add_subcommand("shipments", "Shipments created by the worker");
@@ -117,14 +127,18 @@ int main(int argc, char** argv) {
     shipments_list->add_option("--limit", shipments_limit, "At most this many rows (0 = all)")
         ->check(CLI::NonNegativeNumber);
     shipments_list->add_flag("--json", shipments_json, "One JSON document on stdout");
-    shipments_list->callback(
-        [&] { exit_code = list_shipments(common, shipments_order, shipments_limit, shipments_json); });
+    shipments_list->callback([&] {
+        exit_code = list_shipments(common, shipments_order, shipments_limit, shipments_json);
+    });
     std::int64_t shipment_id = 0;
     auto* shipments_show = shipments->add_subcommand("show", "One shipment: lines and tracks");
     add_common(shipments_show);
-    shipments_show->add_option("ID", shipment_id, "Shipment id")->required()->check(CLI::PositiveNumber);
+    shipments_show->add_option("ID", shipment_id, "Shipment id")
+        ->required()
+        ->check(CLI::PositiveNumber);
     shipments_show->add_flag("--json", shipments_json, "One JSON document on stdout");
-    shipments_show->callback([&] { exit_code = show_shipment(common, shipment_id, shipments_json); });
+    shipments_show->callback(
+        [&] { exit_code = show_shipment(common, shipment_id, shipments_json); });
 
     auto* orders = app.add_subcommand("orders", "Orders of the local target");
     orders->require_subcommand(1);
@@ -133,7 +147,9 @@ int main(int argc, char** argv) {
     auto* orders_import = orders->add_subcommand(
         "import", "Import orders in Magento's REST shape (one order or {\"items\": [...]})");
     add_common(orders_import);
-    orders_import->add_option("FILE", orders_file, "JSON file")->required()->check(CLI::ExistingFile);
+    orders_import->add_option("FILE", orders_file, "JSON file")
+        ->required()
+        ->check(CLI::ExistingFile);
     orders_import->add_option("--store", orders_store, "Store code the orders belong to");
     orders_import->callback([&] { exit_code = import_orders(common, orders_file, orders_store); });
     std::string order_id;
@@ -151,7 +167,8 @@ int main(int argc, char** argv) {
     orders_list->add_option("--limit", orders_limit, "At most this many rows (0 = all)")
         ->check(CLI::NonNegativeNumber);
     orders_list->add_flag("--json", order_json, "One JSON document on stdout");
-    orders_list->callback([&] { exit_code = list_orders(common, orders_status, orders_limit, order_json); });
+    orders_list->callback(
+        [&] { exit_code = list_orders(common, orders_status, orders_limit, order_json); });
 
     try {
         app.parse(argc, argv);

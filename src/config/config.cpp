@@ -2,10 +2,10 @@
 // consumed; whatever is left over is an unknown key and an error naming it.
 #include "ofbridge/config/config.h"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <limits>
 #include <set>
-#include <toml++/toml.h>
 
 namespace ofbridge::config {
 namespace {
@@ -55,7 +55,8 @@ public:
             if (!node->is_integer()) fail(key, "an integer");
             auto v = *node->value<std::int64_t>();
             if (v < min || v > max)
-                fail(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+                fail(key,
+                     "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
             out = static_cast<T>(v);
         }
     }
@@ -114,14 +115,16 @@ void read_server(KeyReader& r, ServerConfig& s) {
     r.read_int("handler_threads", s.handler_threads, 1, 256);
     r.read("log_level", s.log_level);
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
-    if (!levels.contains(s.log_level)) r.fail("log_level", "one of trace, debug, info, warn, error, off");
+    if (!levels.contains(s.log_level))
+        r.fail("log_level", "one of trace, debug, info, warn, error, off");
     r.finish();
 }
 
 void read_storage(KeyReader& r, StorageConfig& s) {
     std::string synchronous = s.synchronous_full ? "full" : "normal";
     r.read("synchronous", synchronous);
-    if (synchronous != "full" && synchronous != "normal") r.fail("synchronous", "\"full\" or \"normal\"");
+    if (synchronous != "full" && synchronous != "normal")
+        r.fail("synchronous", "\"full\" or \"normal\"");
     s.synchronous_full = synchronous == "full";
     r.read_int("max_batch", s.max_batch, 1, 100'000);
     r.finish();
@@ -251,14 +254,18 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     if (const auto* t = r.table("stores")) {
         for (const auto& [code, node] : *t) {
             std::string name(code.str());
-            if (!node.is_table()) throw ConfigError("bad value for 'stores." + name + "': expected a table");
-            if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-                throw ConfigError("bad store code 'stores." + name + "': use lower-case letters, digits and _");
+            if (!node.is_table())
+                throw ConfigError("bad value for 'stores." + name + "': expected a table");
+            if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
+                                    std::string::npos)
+                throw ConfigError("bad store code 'stores." + name +
+                                  "': use lower-case letters, digits and _");
             config.stores.emplace(name, read_store(name, *node.as_table()));
         }
     }
     r.finish();
-    if (config.stores.empty()) throw ConfigError("no store configured: add a [stores.<code>] table");
+    if (config.stores.empty())
+        throw ConfigError("no store configured: add a [stores.<code>] table");
     for (const auto& [code, store] : config.stores)
         if (store.wms.api_key.empty() && store.wms.token.empty() && !store.wms.anonymous)
             throw ConfigError("stores." + code + ".wms: set api_key, token, or anonymous = true");

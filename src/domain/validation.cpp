@@ -17,7 +17,9 @@ std::string quoted(std::string_view s) {
     return out;
 }
 
-ValidationError error(std::string message) { return ValidationError{std::move(message)}; }
+ValidationError error(std::string message) {
+    return ValidationError{std::move(message)};
+}
 
 // Required text: present, not blank, not longer than `max`.
 std::optional<ValidationError> check_text(const WireText& text, std::string_view path,
@@ -42,15 +44,16 @@ Validated<std::int64_t> integer_at(const WireText& text, const std::string& path
                                    const IntegerRule& rule) {
     if (!text) return error(path + " is missing");
     auto value = parse_integer(*text, rule.allow_integral_decimal);
-    if (!value)
-        return error(path + ": expected an integer, got " + quoted(*text));
+    if (!value) return error(path + ": expected an integer, got " + quoted(*text));
     if (*value < rule.min || *value > rule.max)
         return error(path + ": " + std::to_string(*value) + " is out of range [" +
                      std::to_string(rule.min) + ", " + std::to_string(rule.max) + "]");
     return *value;
 }
 
-std::string sku_of(const WireText& sku) { return sku ? *sku : std::string{}; }
+std::string sku_of(const WireText& sku) {
+    return sku ? *sku : std::string{};
+}
 
 std::string item_path(std::string_view array, std::size_t index, std::string_view field) {
     return std::string(array) + "/item[" + std::to_string(index + 1) + "]/" + std::string(field);
@@ -74,8 +77,7 @@ constexpr InventoryNames m2_names{"productQtys", "productSeqs", "sku", "qty", "s
 // item of a SKU takes the k-th seq item of that SKU, or the only one when the SKU has one seq
 // item (M2 multi-source lines share their SKU's seq).
 Validated<std::vector<std::size_t>> pair_items(const WireInventoryUpdate& in,
-                                               const InventoryNames& names,
-                                               InventoryNotes* notes) {
+                                               const InventoryNames& names, InventoryNotes* notes) {
     const auto& qtys = in.qtys;
     const auto& seqs = in.seqs;
     if (in.pairing == Pairing::by_position && qtys.size() == seqs.size()) {
@@ -169,8 +171,8 @@ Validated<InventoryUpdate> validate(const WireInventoryUpdate& in, const Limits&
                      " per message");
     for (std::size_t i = 0; i < in.qtys.size(); ++i) {
         const auto& q = in.qtys[i];
-        if (auto e = check_text(q.sku, item_path(names.qtys, i, names.sku), limits.max_sku_length,
-                                true))
+        if (auto e =
+                check_text(q.sku, item_path(names.qtys, i, names.sku), limits.max_sku_length, true))
             return *e;
         if (auto e = check_text(q.source, with_sku(item_path(names.qtys, i, "source"), q.sku),
                                 limits.max_sku_length, false))
@@ -192,17 +194,17 @@ Validated<InventoryUpdate> validate(const WireInventoryUpdate& in, const Limits&
         InventoryLine line;
         line.sku = *q.sku;
         if (q.source && !q.source->empty()) line.source = *q.source;
-        auto qty = integer_at(q.qty, with_sku(item_path(names.qtys, i, names.qty), q.sku),
-                              {-limits.max_abs_qty, limits.max_abs_qty,
-                               in.pairing == Pairing::by_sku});
+        auto qty =
+            integer_at(q.qty, with_sku(item_path(names.qtys, i, names.qty), q.sku),
+                       {-limits.max_abs_qty, limits.max_abs_qty, in.pairing == Pairing::by_sku});
         if (auto* e = std::get_if<ValidationError>(&qty)) return *e;
         line.qty = std::get<std::int64_t>(qty);
         auto seq = integer_at(s.seq, with_sku(item_path(names.seqs, pair_of[i], names.seq), s.sku),
                               {1, max_id});
         if (auto* e = std::get_if<ValidationError>(&seq)) return *e;
         line.seq = std::get<std::int64_t>(seq);
-        const WireText& exported = s.last_order_exported ? s.last_order_exported
-                                                         : q.last_order_exported;
+        const WireText& exported =
+            s.last_order_exported ? s.last_order_exported : q.last_order_exported;
         if (auto e = check_text(exported, with_sku("lastOrderExported", q.sku), 64, false))
             return *e;
         if (exported) line.last_order_exported = *exported;
@@ -229,8 +231,8 @@ Validated<ShipmentCreate> validate(const WireShipmentCreate& in, const Limits& l
                      " per message");
     for (std::size_t i = 0; i < in.items.size(); ++i) {
         const auto& item = in.items[i];
-        if (auto e = check_text(item.sku, item_path("skuQty", i, "sku"), limits.max_sku_length,
-                                true))
+        if (auto e =
+                check_text(item.sku, item_path("skuQty", i, "sku"), limits.max_sku_length, true))
             return *e;
         if (auto e = check_text(item.source, with_sku(item_path("skuQty", i, "source"), item.sku),
                                 limits.max_sku_length, false))

@@ -37,12 +37,18 @@ domain::WireText text(const json::object& object, std::string_view key, std::str
     if (found == object.end() || found->value().is_null()) return std::nullopt;
     const auto& v = found->value();
     switch (v.kind()) {
-        case json::kind::string: return std::string(v.get_string());
-        case json::kind::int64: return std::to_string(v.get_int64());
-        case json::kind::uint64: return std::to_string(v.get_uint64());
-        case json::kind::bool_: return v.get_bool() ? "true" : "false";
-        case json::kind::double_: return json::serialize(v);  // "2.5": the domain rejects it
-        default: break;
+        case json::kind::string:
+            return std::string(v.get_string());
+        case json::kind::int64:
+            return std::to_string(v.get_int64());
+        case json::kind::uint64:
+            return std::to_string(v.get_uint64());
+        case json::kind::bool_:
+            return v.get_bool() ? "true" : "false";
+        case json::kind::double_:
+            return json::serialize(v);  // "2.5": the domain rejects it
+        default:
+            break;
     }
     throw Bad{std::string(path) + std::string(key) + ": expected a string or a number"};
 }
@@ -64,7 +70,8 @@ std::vector<json::object> items(const json::object& object, std::string_view key
     std::vector<json::object> out;
     for (const auto& element : list->as_array()) {
         if (!element.is_object())
-            throw Bad{std::string(key) + "[" + std::to_string(out.size()) + "]: expected an object"};
+            throw Bad{std::string(key) + "[" + std::to_string(out.size()) +
+                      "]: expected an object"};
         out.push_back(element.as_object());
     }
     return out;
@@ -171,7 +178,9 @@ std::string mask_json_secrets(std::string_view body) {
     return json::serialize(value);
 }
 
-std::string json_string(std::string_view text) { return json::serialize(json::string(text)); }
+std::string json_string(std::string_view text) {
+    return json::serialize(json::string(text));
+}
 
 std::string json_error(std::string_view message) {
     return json::serialize(json::object{{"message", message}});

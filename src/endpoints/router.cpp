@@ -1,7 +1,7 @@
 #include "ofbridge/endpoints/router.h"
 
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -53,7 +53,8 @@ http::Response method_not_allowed(std::string_view allow) {
 
 bool valid_store_code(std::string_view code) {
     return !code.empty() && code.size() <= 64 &&
-           code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+           code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+               std::string_view::npos;
 }
 
 std::string bearer_of(std::string_view authorization) {
@@ -82,23 +83,35 @@ soap::Fault fault_for(const ingest::Outcome& outcome, soap::SoapVersion version)
     fault.version = version;
     fault.message = outcome.text;
     switch (outcome.kind) {
-        case Kind::access_denied: fault.code = "2"; break;
-        case Kind::session_expired: fault.code = "5"; break;
-        case Kind::storage_failed: fault.kind = soap::FaultKind::server; break;
-        default: break;
+        case Kind::access_denied:
+            fault.code = "2";
+            break;
+        case Kind::session_expired:
+            fault.code = "5";
+            break;
+        case Kind::storage_failed:
+            fault.kind = soap::FaultKind::server;
+            break;
+        default:
+            break;
     }
     return fault;
 }
 
 unsigned json_status(Kind kind) {
     switch (kind) {
-        case Kind::accepted: return 200;
-        case Kind::invalid: return 400;
+        case Kind::accepted:
+            return 200;
+        case Kind::invalid:
+            return 400;
         case Kind::access_denied:
         case Kind::session_expired:
-        case Kind::unauthorized: return 401;
-        case Kind::unknown_store: return 404;
-        case Kind::storage_failed: return 503;
+        case Kind::unauthorized:
+            return 401;
+        case Kind::unknown_store:
+            return 404;
+        case Kind::storage_failed:
+            return 503;
     }
     return 500;
 }
@@ -115,7 +128,8 @@ ingest::OutcomeCallback soap_reply(soap::DecodedRequest request, http::Responder
             return respond(xml_response(200, std::move(body), content_type));
         }
         auto fault = fault_for(outcome, request.version);
-        unsigned status = outcome.kind == Kind::unknown_store ? 404 : soap::fault_http_status(fault);
+        unsigned status =
+            outcome.kind == Kind::unknown_store ? 404 : soap::fault_http_status(fault);
         respond(xml_response(status, soap::encode_fault(fault), content_type));
     };
 }
@@ -127,10 +141,11 @@ Router::Router(ingest::Ingest& ingest, RouterOptions options)
 
 std::string Router::base_url(const http::Request& request) const {
     // The Host header goes into the WSDL verbatim, so accept only host[:port] characters.
-    const bool usable = !request.host.empty() && request.host.size() <= 255 &&
-                        request.host.find_first_not_of(
-                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-                            std::string::npos;
+    const bool usable =
+        !request.host.empty() && request.host.size() <= 255 &&
+        request.host.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+            std::string::npos;
     return std::string(request.tls ? "https://" : "http://") +
            (usable ? request.host : options_.fallback_host);
 }
@@ -182,7 +197,9 @@ void Router::handle(http::Request request, http::Responder respond) {
             auto list = split_services(services);
             if (list.empty()) list = soap::magento2_services();
             auto wsdl = soap::magento2_wsdl(base_url(request), store, list);
-            if (!wsdl) return respond(text_response(404, "unknown service in services=" + services + "\n"));
+            if (!wsdl)
+                return respond(
+                    text_response(404, "unknown service in services=" + services + "\n"));
             return respond(xml_response(200, std::move(*wsdl), "text/xml; charset=utf-8"));
         }
         if (request.method != "POST") return respond(method_not_allowed("GET, POST"));
@@ -199,9 +216,8 @@ void Router::handle(http::Request request, http::Responder respond) {
             auto store = rest.substr(0, slash);
             auto operation = rest.substr(slash);
             static const std::set<std::string, std::less<>> operations{
-                "/V1/orderflow/inventory", "/V1/orderflow/shipment",
-                "/V1/orderflow/export/product", "/V1/orderflow/export/order",
-                "/V1/integration/admin/token"};
+                "/V1/orderflow/inventory", "/V1/orderflow/shipment", "/V1/orderflow/export/product",
+                "/V1/orderflow/export/order", "/V1/integration/admin/token"};
             if (operations.contains(operation)) {
                 if (request.method != "POST") return respond(method_not_allowed("POST"));
                 if (!valid_store_code(store) || !ingest_.has_store(store))
@@ -216,8 +232,8 @@ void Router::handle(http::Request request, http::Responder respond) {
 
 void Router::handle_soap(http::Request request, std::string path_store, bool magento2,
                          std::string services, http::Responder respond) {
-    auto result = soap::decode(request.body, request.content_type, request.soap_action,
-                               options_.gate);
+    auto result =
+        soap::decode(request.body, request.content_type, request.soap_action, options_.gate);
     if (auto* fault = std::get_if<soap::Fault>(&result)) {
         spdlog::info("SOAP fault to {}: {}", request.remote_address, fault->message);
         return respond(xml_response(soap::fault_http_status(*fault), soap::encode_fault(*fault),
@@ -245,28 +261,27 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
                             bearer_of(request.authorization), request.remote_address};
     auto message = decoded.message;  // copied: `decoded` moves into the reply callback
     std::visit(
-        overloaded{
-            [&](const domain::WireLogin& login) {
-                ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
-            },
-            [&](const domain::WireEndSession& end) {
-                ingest_.end_session(end, soap_reply(std::move(decoded), std::move(respond), true));
-            },
-            [&](const domain::WireCreateToken& token) {
-                ingest_.create_token(channel, token,
-                                     soap_reply(std::move(decoded), std::move(respond)));
-            },
-            [&](const auto& stored_message) {
-                ingest_.submit(channel, stored_message, soap::mask_secrets(request.body),
-                               soap_reply(std::move(decoded), std::move(respond)));
-            }},
+        overloaded{[&](const domain::WireLogin& login) {
+                       ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
+                   },
+                   [&](const domain::WireEndSession& end) {
+                       ingest_.end_session(
+                           end, soap_reply(std::move(decoded), std::move(respond), true));
+                   },
+                   [&](const domain::WireCreateToken& token) {
+                       ingest_.create_token(channel, token,
+                                            soap_reply(std::move(decoded), std::move(respond)));
+                   },
+                   [&](const auto& stored_message) {
+                       ingest_.submit(channel, stored_message, soap::mask_secrets(request.body),
+                                      soap_reply(std::move(decoded), std::move(respond)));
+                   }},
         message);
 }
 
 // Admin JSON API. Imports run on this handler thread: they are rare, and the orders store does
 // its own short write transaction (the busy timeout covers the queue's writer).
-void Router::handle_orders_api(http::Request request, std::string store,
-                               http::Responder respond) {
+void Router::handle_orders_api(http::Request request, std::string store, http::Responder respond) {
     if (options_.api_token.empty())
         return respond(json_response(404, json_error("the admin API is off: set [api] token")));
     if (!ingest::constant_time_equals(bearer_of(request.authorization), options_.api_token))

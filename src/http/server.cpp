@@ -49,8 +49,8 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -205,7 +205,15 @@ private:
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    enum class Phase { AwaitingRequest, ReadingRequest, SendingContinue, Handling, Writing, Lingering, Closed };
+    enum class Phase {
+        AwaitingRequest,
+        ReadingRequest,
+        SendingContinue,
+        Handling,
+        Writing,
+        Lingering,
+        Closed
+    };
 
     Session(ServerState& server, tcp::socket socket, bool is_overflow)
         : server_(server),
@@ -213,7 +221,7 @@ public:
           stream_(std::move(socket)),
           overflow_(is_overflow),
           read_timeout_(is_overflow ? std::min(server.options.read_timeout, kOverflowTimeout)
-                                 : server.options.read_timeout) {
+                                    : server.options.read_timeout) {
         error_code ec;
         const auto remote = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_address_ = remote.address().to_string();
@@ -248,8 +256,8 @@ private:
         if (server_.stopping.load()) return close();
         parser_.emplace();
         parser_->body_limit(static_cast<std::uint64_t>(server_.options.max_body_bytes));
-        parser_->header_limit(static_cast<std::uint32_t>(
-            std::min<std::size_t>(server_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+        parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+            server_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
         if (buffer_.size() > 0) return read_header();  // pipelined request already buffered
 
         phase_ = Phase::AwaitingRequest;
@@ -285,26 +293,30 @@ private:
 
         // RFC 9112 §6.1: a transfer coding other than a final "chunked" makes the length unknowable
         // (400); a chunked body with other codings we cannot decode is 501. Beast already rejects
-        // Content-Length together with Transfer-Encoding (bad_content_length / bad_transfer_encoding).
+        // Content-Length together with Transfer-Encoding (bad_content_length /
+        // bad_transfer_encoding).
         if (request.find(bhttp::field::transfer_encoding) != request.end()) {
             if (!parser_->chunked()) return send_error(400, "unsupported transfer encoding\n");
-            if (!beast::iequals(beast::string_view(request[bhttp::field::transfer_encoding]), "chunked"))
+            if (!beast::iequals(beast::string_view(request[bhttp::field::transfer_encoding]),
+                                "chunked"))
                 return send_error(501, "unsupported transfer coding\n");
         }
 
         const auto expect = request.find(bhttp::field::expect);
         if (expect != request.end()) {
-            if (!beast::iequals(expect->value(), "100-continue")) return send_error(417, "unsupported expectation\n");
+            if (!beast::iequals(expect->value(), "100-continue"))
+                return send_error(417, "unsupported expectation\n");
             if (request.version() >= 11 && !parser_->is_done()) {
                 phase_ = Phase::SendingContinue;
                 continue_.version(11);
-                bhttp::async_write(stream_, continue_,
-                                   [self = shared_from_this()](const error_code& write_ec, std::size_t) {
-                                       if (self->phase_ != Phase::SendingContinue) return;
-                                       if (write_ec) return self->close();
-                                       self->phase_ = Phase::ReadingRequest;
-                                       self->read_body();
-                                   });
+                bhttp::async_write(
+                    stream_, continue_,
+                    [self = shared_from_this()](const error_code& write_ec, std::size_t) {
+                        if (self->phase_ != Phase::SendingContinue) return;
+                        if (write_ec) return self->close();
+                        self->phase_ = Phase::ReadingRequest;
+                        self->read_body();
+                    });
                 return;
             }
         }
@@ -313,18 +325,21 @@ private:
 
     void read_body() {
         if (parser_->is_done()) return dispatch();
-        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](const error_code& ec, std::size_t) {
-            if (self->phase_ != Phase::ReadingRequest) return;
-            if (ec) return self->fail_request(ec);
-            self->dispatch();
-        });
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](const error_code& ec, std::size_t) {
+                              if (self->phase_ != Phase::ReadingRequest) return;
+                              if (ec) return self->fail_request(ec);
+                              self->dispatch();
+                          });
     }
 
     void fail_request(const error_code& ec) {
         if (ec == bhttp::error::body_limit) return send_error(413, "request body too large\n");
         if (ec == bhttp::error::header_limit) return send_error(431, "request header too large\n");
-        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return close();
-        if (same_category(ec, bhttp::error::bad_method)) return send_error(400, "malformed request\n");
+        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message)
+            return close();
+        if (same_category(ec, bhttp::error::bad_method))
+            return send_error(400, "malformed request\n");
         close();  // timeout, reset, cancelled: nobody to answer
     }
 
@@ -351,7 +366,8 @@ private:
         request.soap_action = std::string(message["SOAPAction"]);
         request.remote_address = remote_address_;
         for (const auto& field : message) {
-            request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+            request.headers.emplace_back(std::string(field.name_string()),
+                                         std::string(field.value()));
         }
         request.body = std::move(message.body());
 
@@ -359,14 +375,14 @@ private:
         handling_self_ = shared_from_this();  // nothing else holds us while the handler works
         auto pending = std::make_shared<PendingReply>(weak_from_this(), server_.lifeline);
         Responder respond = [pending](Response response) { pending->answer(std::move(response)); };
-        net::post(server_.pool,
-                  [&handler = server_.handler, request = std::move(request), respond = std::move(respond)]() mutable {
-                      try {
-                          handler.handle(std::move(request), respond);
-                      } catch (...) {
-                          respond(plain_response(500, "internal error\n"));  // ignored if it already answered
-                      }
-                  });
+        net::post(server_.pool, [&handler = server_.handler, request = std::move(request),
+                                 respond = std::move(respond)]() mutable {
+            try {
+                handler.handle(std::move(request), respond);
+            } catch (...) {
+                respond(plain_response(500, "internal error\n"));  // ignored if it already answered
+            }
+        });
     }
 
     void on_reply(Response response) {
@@ -392,12 +408,13 @@ private:
         }
         phase_ = Phase::Writing;
         stream_.expires_after(read_timeout_);  // a client that never reads cannot pin us
-        bhttp::async_write(stream_, response_, [self = shared_from_this()](const error_code& ec, std::size_t) {
-            if (self->phase_ != Phase::Writing) return;
-            if (ec) return self->close();
-            if (self->keep_alive_) return self->await_request();
-            self->linger_close();
-        });
+        bhttp::async_write(stream_, response_,
+                           [self = shared_from_this()](const error_code& ec, std::size_t) {
+                               if (self->phase_ != Phase::Writing) return;
+                               if (ec) return self->close();
+                               if (self->keep_alive_) return self->await_request();
+                               self->linger_close();
+                           });
     }
 
     void build_response(const Response& response) {
@@ -414,8 +431,9 @@ private:
             for (const auto& [name, value] : response.headers) {
                 if (!is_valid_header_name(name) || !is_valid_header_value(value)) continue;
                 const auto field = bhttp::string_to_field(name);
-                if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding ||
-                    field == bhttp::field::connection || field == bhttp::field::server)
+                if (field == bhttp::field::content_length ||
+                    field == bhttp::field::transfer_encoding || field == bhttp::field::connection ||
+                    field == bhttp::field::server)
                     continue;  // framing and connection handling are ours
                 response_.insert(name, value);
             }
@@ -439,12 +457,13 @@ private:
     }
 
     void drain() {
-        stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-            if (self->phase_ != Phase::Lingering) return;
-            self->drained_ += n;
-            if (ec || self->drained_ > kLingerBytes) return self->close();
-            self->drain();
-        });
+        stream_.async_read_some(net::buffer(drain_buffer_),
+                                [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                    if (self->phase_ != Phase::Lingering) return;
+                                    self->drained_ += n;
+                                    if (ec || self->drained_ > kLingerBytes) return self->close();
+                                    self->drain();
+                                });
     }
 
     void on_server_stopping() {
@@ -490,7 +509,8 @@ void PendingReply::deliver(Response response) noexcept {
     }
 }
 
-void ServerState::add_session(Session* session, const std::shared_ptr<Session>& shared, bool overflow) {
+void ServerState::add_session(Session* session, const std::shared_ptr<Session>& shared,
+                              bool overflow) {
     std::lock_guard lock(registry_mutex);
     sessions.emplace(session, shared);
     ++(overflow ? overflow_count : regular_count);
@@ -518,15 +538,17 @@ std::vector<std::shared_ptr<Session>> ServerState::live_sessions() {
 }
 
 void ServerState::do_accept() {
-    acceptor.async_accept(net::make_strand(ioc),
-                          [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+    acceptor.async_accept(net::make_strand(ioc), [this](const error_code& ec, tcp::socket socket) {
+        on_accept(ec, std::move(socket));
+    });
 }
 
 void ServerState::on_accept(const error_code& ec, tcp::socket socket) {
     if (stopping.load() || !acceptor.is_open()) return;
     if (ec) {
         log("http: accept failed: " + ec.message());
-        if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+        if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+            ec == net::error::no_memory) {
             // Out of file descriptors: back off instead of spinning on the same error.
             accept_retry_timer.expires_after(std::chrono::milliseconds(100));
             accept_retry_timer.async_wait([this](const error_code& timer_ec) {
@@ -564,7 +586,8 @@ void ServerState::on_accept(const error_code& ec, tcp::socket socket) {
 }
 
 void ServerState::begin_shutdown() {
-    if (forced_close_done || grace_deadline != Clock::time_point{}) return;  // already shutting down
+    if (forced_close_done || grace_deadline != Clock::time_point{})
+        return;  // already shutting down
     stopping.store(true);
     error_code ec;
     acceptor.close(ec);
@@ -626,8 +649,10 @@ std::string Server::listen() {
         address = net::ip::make_address(host, ec);
         if (ec) {
             tcp::resolver resolver(impl.ioc);
-            auto results = resolver.resolve(host, std::to_string(impl.options.port), tcp::resolver::passive, ec);
-            if (ec || results.empty()) throw fail(ec ? ec : error_code(net::error::host_not_found), "resolve");
+            auto results = resolver.resolve(host, std::to_string(impl.options.port),
+                                            tcp::resolver::passive, ec);
+            if (ec || results.empty())
+                throw fail(ec ? ec : error_code(net::error::host_not_found), "resolve");
             address = results.begin()->endpoint().address();
         }
     }
@@ -661,7 +686,8 @@ void Server::run() {
         try {
             impl.ioc.run();
             break;
-        } catch (const std::exception& e) {  // completion handlers should not throw; keep serving if one does
+        } catch (const std::exception&
+                     e) {  // completion handlers should not throw; keep serving if one does
             impl.log(std::string("http: event loop error: ") + e.what());
         }
     }

@@ -12,7 +12,9 @@ struct overloaded : Ts... {
     using Ts::operator()...;
 };
 
-Outcome failure(Outcome::Kind kind, std::string text) { return Outcome{kind, std::move(text), 0, false}; }
+Outcome failure(Outcome::Kind kind, std::string text) {
+    return Outcome{kind, std::move(text), 0, false};
+}
 
 domain::Limits domain_limits(const config::LimitsConfig& limits) {
     domain::Limits out;
@@ -33,8 +35,10 @@ std::variant<domain::Message, std::string> validated(const IngestMessage& messag
                 auto v = domain::validate(wire, limits, &notes);
                 if (auto* e = std::get_if<domain::ValidationError>(&v)) return e->message;
                 if (notes.paired_by_sku_fallback)
-                    spdlog::warn("inventory message from {}: item keys disagree by position; "
-                                 "paired by SKU", channel.remote_address);
+                    spdlog::warn(
+                        "inventory message from {}: item keys disagree by position; "
+                        "paired by SKU",
+                        channel.remote_address);
                 return domain::Message{std::get<domain::InventoryUpdate>(std::move(v))};
             } else {
                 auto v = domain::validate(wire, limits);
@@ -47,16 +51,15 @@ std::variant<domain::Message, std::string> validated(const IngestMessage& messag
 
 const domain::WireText& session_of(const IngestMessage& message) {
     static const domain::WireText none;
-    return std::visit(overloaded{[](const domain::WireInventoryUpdate& m) -> const domain::WireText& {
-                                     return m.session_id;
-                                 },
-                                 [](const domain::WireShipmentCreate& m) -> const domain::WireText& {
-                                     return m.session_id;
-                                 },
-                                 [](const domain::WireExportAck&) -> const domain::WireText& {
-                                     return none;
-                                 }},
-                      message);
+    return std::visit(
+        overloaded{[](const domain::WireInventoryUpdate& m) -> const domain::WireText& {
+                       return m.session_id;
+                   },
+                   [](const domain::WireShipmentCreate& m) -> const domain::WireText& {
+                       return m.session_id;
+                   },
+                   [](const domain::WireExportAck&) -> const domain::WireText& { return none; }},
+        message);
 }
 
 }  // namespace
@@ -76,8 +79,8 @@ void Ingest::grant(std::string kind, std::string store_code, std::string usernam
     store_.save_grant(grant, [this, grant, secret = std::move(secret),
                               done = std::move(done)](std::error_code ec) {
         if (ec) {
-            spdlog::error("could not store a new {} for store {}: {}", grant.kind,
-                          grant.store_code, ec.message());
+            spdlog::error("could not store a new {} for store {}: {}", grant.kind, grant.store_code,
+                          ec.message());
             return done(failure(Outcome::Kind::storage_failed, "storage unavailable, retry"));
         }
         auth_.add(grant);
@@ -133,7 +136,8 @@ void Ingest::submit(const Channel& channel, const IngestMessage& message, std::s
     if (channel.wire == "m1_soap") {
         auto session_store = auth_.store_for_session(session_of(message).value_or(""), now_());
         if (!session_store)
-            return done(failure(Outcome::Kind::session_expired, "Session expired. Try to relogin."));
+            return done(
+                failure(Outcome::Kind::session_expired, "Session expired. Try to relogin."));
         store_code = *session_store;
     } else {
         if (!auth_.has_store(store_code))

@@ -28,7 +28,9 @@ std::string random_secret() {
     return to_hex(bytes.data(), bytes.size());
 }
 
-std::string sha256_hex(std::string_view data) { return queue::sha256_hex(data); }
+std::string sha256_hex(std::string_view data) {
+    return queue::sha256_hex(data);
+}
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
     // Compare digests so the time depends on neither the contents nor the length of `b`.

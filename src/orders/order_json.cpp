@@ -41,7 +41,8 @@ std::string describe(const json::value& v) {
     std::string text;
     if (v.is_double()) {
         std::array<char, 64> buffer{};
-        const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v.as_double());
+        const auto result =
+            std::to_chars(buffer.data(), buffer.data() + buffer.size(), v.as_double());
         text.assign(buffer.data(), result.ptr);
     } else {
         text = json::serialize(v);
@@ -166,7 +167,8 @@ std::int64_t read_quantity(const json::object& o, std::string_view key, const Co
         qty = std::nullopt;  // above INT64_MAX
     } else if (v->is_double()) {
         const double d = v->get_double();
-        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= static_cast<double>(max_quantity))
+        if (std::isfinite(d) && d == std::floor(d) &&
+            std::fabs(d) <= static_cast<double>(max_quantity))
             qty = static_cast<std::int64_t>(d);
     } else if (v->is_string()) {
         qty = parse_whole_decimal(v->get_string());
@@ -240,12 +242,13 @@ std::optional<std::string> normalise_timestamp(std::string_view s) {
     };
     const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
     const int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
-        minute < 0 || minute > 59 || second < 0 || second > 59)
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
+        minute > 59 || second < 0 || second > 59)
         return std::nullopt;
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     constexpr std::array<int, 12> days_in_month = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const int last_day = days_in_month[static_cast<std::size_t>(month - 1)] + (month == 2 && leap ? 1 : 0);
+    const int last_day =
+        days_in_month[static_cast<std::size_t>(month - 1)] + (month == 2 && leap ? 1 : 0);
     if (day > last_day) return std::nullopt;
     std::string out{s};
     out[10] = ' ';
@@ -261,8 +264,7 @@ std::string read_timestamp(const json::object& o, std::string_view key, const Co
     }
     std::optional<std::string> normalised;
     if (v->is_string()) normalised = normalise_timestamp(v->get_string());
-    if (!normalised)
-        ctx.fail(field, "expected \"YYYY-MM-DD HH:MM:SS\" (UTC), got " + describe(*v));
+    if (!normalised) ctx.fail(field, "expected \"YYYY-MM-DD HH:MM:SS\" (UTC), got " + describe(*v));
     return *normalised;
 }
 
@@ -296,11 +298,10 @@ void read_shipping(const json::object& o, const Context& ctx, Order& order) {
         ctx.fail("extension_attributes.shipping_assignments[0].shipping",
                  "expected an object, got " + describe(*shipping));
     const auto& s = shipping->get_object();
-    order.shipping_address_json =
-        read_address(find(s, "address"), ctx,
-                     "extension_attributes.shipping_assignments[0].shipping.address");
-    order.shipping_method = read_text(s, "method", ctx,
-                                      "extension_attributes.shipping_assignments[0].shipping.method");
+    order.shipping_address_json = read_address(
+        find(s, "address"), ctx, "extension_attributes.shipping_assignments[0].shipping.address");
+    order.shipping_method =
+        read_text(s, "method", ctx, "extension_attributes.shipping_assignments[0].shipping.method");
 }
 
 OrderItem read_item(const json::value& v, std::size_t index, const Context& ctx) {
@@ -313,7 +314,8 @@ OrderItem read_item(const json::value& v, std::size_t index, const Context& ctx)
     item.parent_item_id = read_optional_id(o, "parent_item_id", ctx, field("parent_item_id"));
     item.sku = read_identifier(o, "sku", ctx, field("sku"));
     item.name = read_text(o, "name", ctx, field("name"));
-    item.product_type = read_text(o, "product_type", ctx, field("product_type"), max_identifier_length);
+    item.product_type =
+        read_text(o, "product_type", ctx, field("product_type"), max_identifier_length);
     if (item.product_type.empty()) item.product_type = "simple";
     item.qty_ordered = read_quantity(o, "qty_ordered", ctx, field("qty_ordered"), true);
     item.qty_invoiced = read_quantity(o, "qty_invoiced", ctx, field("qty_invoiced"), false);
@@ -357,7 +359,8 @@ Order read_order(const json::value& v, std::size_t number, const std::string& st
     order.entity_id = read_optional_id(o, "entity_id", ctx, "entity_id");
     order.store_code = store_code;
     order.state = read_required_text(o, "state", ctx, "state", max_identifier_length);
-    if (std::find(magento_states.begin(), magento_states.end(), order.state) == magento_states.end())
+    if (std::find(magento_states.begin(), magento_states.end(), order.state) ==
+        magento_states.end())
         ctx.fail("state",
                  "expected one of new, pending_payment, processing, complete, closed, canceled, "
                  "holded, payment_review, got " +
@@ -369,7 +372,8 @@ Order read_order(const json::value& v, std::size_t number, const std::string& st
     order.customer_email = read_text(o, "customer_email", ctx, "customer_email");
     order.customer_firstname = read_text(o, "customer_firstname", ctx, "customer_firstname");
     order.customer_lastname = read_text(o, "customer_lastname", ctx, "customer_lastname");
-    order.billing_address_json = read_address(o.if_contains("billing_address"), ctx, "billing_address");
+    order.billing_address_json =
+        read_address(o.if_contains("billing_address"), ctx, "billing_address");
     read_shipping(o, ctx, order);
     order.is_virtual = read_flag(o, "is_virtual", ctx, "is_virtual");
 
@@ -381,7 +385,8 @@ Order read_order(const json::value& v, std::size_t number, const std::string& st
     if (lines.size() > max_items_per_order)
         ctx.fail("items", "more than " + std::to_string(max_items_per_order) + " items");
     order.items.reserve(lines.size());
-    for (std::size_t i = 0; i < lines.size(); ++i) order.items.push_back(read_item(lines[i], i, ctx));
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        order.items.push_back(read_item(lines[i], i, ctx));
     check_item_links(order.items, ctx);
     order.raw_json = json::serialize(v);
     return order;

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "gate.h"
-#include "xml_escape.h"
 #include "soapH.h"
+#include "xml_escape.h"
 
 namespace ofbridge::soap {
 namespace {
@@ -81,7 +81,7 @@ struct soap* thread_context() {
 
 // Releases everything gSOAP allocated for one request, whatever path leaves decode().
 class RequestScope {
-  public:
+public:
     RequestScope(struct soap* context, InputCursor* cursor) : context_(context) {
         context_->user = cursor;
     }
@@ -97,7 +97,7 @@ class RequestScope {
         soap_end(context_);
     }
 
-  private:
+private:
     struct soap* context_;
 };
 
@@ -127,7 +127,7 @@ WireText text(const std::string* value) {
 // How many leaves gSOAP actually filled in at each path, in the gate's notation
 // (gate::Verdict::leaf_counts). Allocates only once per distinct path.
 class DecodedPaths {
-  public:
+public:
     void leaf(std::string_view path, const void* present) {
         if (present) count("", path);
     }
@@ -153,7 +153,7 @@ class DecodedPaths {
         return std::move(counts_);
     }
 
-  private:
+private:
     void count(std::string_view prefix, std::string_view name) {
         ++total_;
         for (auto& [path, count] : counts_) {

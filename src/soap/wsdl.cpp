@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::string_view endpoint_placeholder = "@ENDPOINT@";
 
-
 std::string replace_placeholder(std::string_view document, std::string_view endpoint) {
     std::string replacement;
     append_escaped(replacement, endpoint);

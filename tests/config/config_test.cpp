@@ -41,7 +41,8 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.inventory.allow_negative, defaults.inventory.allow_negative);
     EXPECT_EQ(sample.inventory.reject_unknown_skus, defaults.inventory.reject_unknown_skus);
     EXPECT_EQ(sample.inventory.adjust_inventory, defaults.inventory.adjust_inventory);
-    EXPECT_EQ(sample.inventory.unsent_order_cutoff_days, defaults.inventory.unsent_order_cutoff_days);
+    EXPECT_EQ(sample.inventory.unsent_order_cutoff_days,
+              defaults.inventory.unsent_order_cutoff_days);
     EXPECT_EQ(sample.inventory.unsent_order_statuses, defaults.inventory.unsent_order_statuses);
     EXPECT_EQ(sample.shipments.configurable_item, defaults.shipments.configurable_item);
     EXPECT_EQ(sample.api.token, defaults.api.token);
@@ -69,8 +70,9 @@ TEST(Config, BadValuesAreNamed) {
               "bad value for 'server.max_body_bytes': expected an integer");
     EXPECT_EQ(error_of("[server]\nmax_body_bytes = 1\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'server.max_body_bytes': expected an integer in [1024, 268435456]");
-    EXPECT_EQ(error_of("[stores.a]\ntarget = \"magento3\"\n[stores.a.wms]\napi_key=\"k\"\n"),
-              "bad value for 'stores.a.target': expected \"local\" (the only target in this version)");
+    EXPECT_EQ(
+        error_of("[stores.a]\ntarget = \"magento3\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+        "bad value for 'stores.a.target': expected \"local\" (the only target in this version)");
     EXPECT_EQ(error_of("[stores.a.wms]\nanonymous = \"yes\"\n"),
               "bad value for 'stores.a.wms.anonymous': expected true or false");
     EXPECT_EQ(error_of("[storage]\nsynchronous = \"off\"\n[stores.a.wms]\napi_key=\"k\"\n"),
@@ -83,19 +85,24 @@ TEST(Config, BadValuesAreNamed) {
 TEST(Config, WorkerAndInventory) {
     auto config = parse_config(
         "[worker]\nworkers = 4\nbatch_size = 10\n[inventory]\nallow_negative = true\n"
-        "[stores.a.wms]\napi_key=\"k\"\n", "x");
+        "[stores.a.wms]\napi_key=\"k\"\n",
+        "x");
     EXPECT_EQ(config.worker.workers, 4u);
     EXPECT_EQ(config.worker.batch_size, 10u);
     EXPECT_TRUE(config.inventory.allow_negative);
-    EXPECT_EQ(error_of("[inventory]\nadjust_inventory = \"quotes\"\n[stores.a.wms]\napi_key=\"k\"\n"),
-              "bad value for 'inventory.adjust_inventory': expected \"none\" or \"unsent_orders\"");
+    EXPECT_EQ(
+        error_of("[inventory]\nadjust_inventory = \"quotes\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+        "bad value for 'inventory.adjust_inventory': expected \"none\" or \"unsent_orders\"");
     EXPECT_EQ(error_of("[inventory]\nunsent_order_statuses = [1]\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'inventory.unsent_order_statuses': expected an array of strings");
-    EXPECT_EQ(error_of("[shipments]\nconfigurable_item = \"both\"\n[stores.a.wms]\napi_key=\"k\"\n"),
-              "bad value for 'shipments.configurable_item': expected \"parent\" or \"child\"");
+    EXPECT_EQ(
+        error_of("[shipments]\nconfigurable_item = \"both\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+        "bad value for 'shipments.configurable_item': expected \"parent\" or \"child\"");
     auto adjusted = parse_config(
-        "[inventory]\nadjust_inventory = \"unsent_orders\"\nunsent_order_statuses = [\"processing\"]\n"
-        "[api]\ntoken = \"t\"\n[stores.a.wms]\napi_key=\"k\"\n", "x");
+        "[inventory]\nadjust_inventory = \"unsent_orders\"\nunsent_order_statuses = "
+        "[\"processing\"]\n"
+        "[api]\ntoken = \"t\"\n[stores.a.wms]\napi_key=\"k\"\n",
+        "x");
     EXPECT_EQ(adjusted.inventory.unsent_order_statuses, std::vector<std::string>{"processing"});
     EXPECT_EQ(adjusted.api.token, "t");
     EXPECT_EQ(error_of("[worker]\nworkers = 65\n[stores.a.wms]\napi_key=\"k\"\n"),

@@ -80,12 +80,12 @@ TEST(ValidateInventory, PositionalPairingFallsBackToSkuWhenKeysDisagree) {
 }
 
 TEST(ValidateInventory, MissingPiecesNameTheSku) {
-    EXPECT_NE(error_of(validate(m1({{"A", "1"}, {"B", "2"}}, {{"A", "10"}}), Limits{}))
-                  .find("SKU 'B'"),
-              std::string::npos);
-    EXPECT_NE(error_of(validate(m1({{"A", "1"}}, {{"A", "10"}, {"C", "3"}}), Limits{}))
-                  .find("SKU 'C'"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(validate(m1({{"A", "1"}, {"B", "2"}}, {{"A", "10"}}), Limits{})).find("SKU 'B'"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(validate(m1({{"A", "1"}}, {{"A", "10"}, {"C", "3"}}), Limits{})).find("SKU 'C'"),
+        std::string::npos);
     auto no_qty = m1({{"A", "1"}}, {{"A", "10"}});
     no_qty.qtys[0].qty.reset();
     EXPECT_EQ(error_of(validate(no_qty, Limits{})), "skusQty/item[1]/value (SKU 'A') is missing");
@@ -96,9 +96,9 @@ TEST(ValidateInventory, RejectsBadNumbersWithPath) {
               "skusQty/item[1]/value (SKU 'A'): expected an integer, got ' 7'");
     EXPECT_NE(error_of(validate(m1({{"A", "1e9"}}, {{"A", "10"}}), Limits{})).find("integer"),
               std::string::npos);
-    EXPECT_NE(error_of(validate(m1({{"A", "2000000000"}}, {{"A", "10"}}), Limits{}))
-                  .find("out of range"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(validate(m1({{"A", "2000000000"}}, {{"A", "10"}}), Limits{})).find("out of range"),
+        std::string::npos);
     EXPECT_NE(error_of(validate(m1({{"A", "1"}}, {{"A", "0"}}), Limits{})).find("out of range"),
               std::string::npos);
     EXPECT_NE(error_of(validate(m1({{"A", "1"}}, {{"A", "10"}}, "99999999999999999999"), Limits{}))

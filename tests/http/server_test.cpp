@@ -38,7 +38,8 @@ class TestHandler : public Handler {
 public:
     enum class Mode { Echo, Throw, Drop, Hold };
 
-    explicit TestHandler(Mode mode = Mode::Echo, std::chrono::milliseconds delay = 0ms) : mode_(mode), delay_(delay) {}
+    explicit TestHandler(Mode mode = Mode::Echo, std::chrono::milliseconds delay = 0ms)
+        : mode_(mode), delay_(delay) {}
     ~TestHandler() override {
         for (auto& t : repliers_) t.join();
     }
@@ -68,12 +69,14 @@ public:
         }
         received_cv_.notify_all();
         switch (mode_) {
-            case Mode::Throw: throw std::runtime_error("handler failure");
+            case Mode::Throw:
+                throw std::runtime_error("handler failure");
             case Mode::Echo:
                 if (delay_ == 0ms) respond(std::move(response));
                 break;
             case Mode::Drop:
-            case Mode::Hold: break;
+            case Mode::Hold:
+                break;
         }
     }
 
@@ -152,8 +155,10 @@ private:
     bool finished_ = false;
 };
 
-std::string chunked_post(const std::vector<std::string>& chunks, std::string_view extra_headers = {}) {
-    std::string request = "POST /chunked HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: chunked\r\n";
+std::string chunked_post(const std::vector<std::string>& chunks,
+                         std::string_view extra_headers = {}) {
+    std::string request =
+        "POST /chunked HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: chunked\r\n";
     request += extra_headers;
     request += "\r\n";
     for (const auto& chunk : chunks) {
@@ -173,8 +178,9 @@ TEST(HttpServer, SimplePostIsHandledAndEchoed) {
     TestHandler handler;
     RunningServer server(test_options(), handler);
     TestClient client(server.port());
-    ASSERT_TRUE(client.send(make_post("/index.php/api/v2_soap/", "<Envelope/>",
-                                      "Content-Type: text/xml\r\nSOAPAction: \"urn:Action\"\r\nX-Custom: yes\r\n")));
+    ASSERT_TRUE(client.send(
+        make_post("/index.php/api/v2_soap/", "<Envelope/>",
+                  "Content-Type: text/xml\r\nSOAPAction: \"urn:Action\"\r\nX-Custom: yes\r\n")));
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->version, "HTTP/1.1");
@@ -193,7 +199,8 @@ TEST(HttpServer, SimplePostIsHandledAndEchoed) {
     EXPECT_EQ(seen.content_type, "text/xml");
     EXPECT_FALSE(seen.tls);
     bool found_custom = false;
-    for (const auto& [name, value] : seen.headers) found_custom |= (name == "X-Custom" && value == "yes");
+    for (const auto& [name, value] : seen.headers)
+        found_custom |= (name == "X-Custom" && value == "yes");
     EXPECT_TRUE(found_custom);
 }
 
@@ -231,7 +238,8 @@ TEST(HttpServer, ListenOnABusyPortThrowsNamingTheAddress) {
         second.listen();
         FAIL() << "listen on a busy port succeeded";
     } catch (const std::system_error& e) {
-        EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(first.port())),
+                  std::string::npos)
             << e.what();
     }
 }
@@ -279,7 +287,8 @@ TEST(HttpServer, Http10ClosesUnlessKeepAliveIsAsked) {
     {
         TestClient client(server.port());
         for (int i = 0; i < 2; ++i) {
-            ASSERT_TRUE(client.send("POST /old HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka"));
+            ASSERT_TRUE(client.send(
+                "POST /old HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka"));
             auto response = client.read_response();
             ASSERT_TRUE(response) << "request " << i;
             EXPECT_EQ(response->body, "ka");
@@ -292,7 +301,8 @@ TEST(HttpServer, ChunkedRequestBodyIsAssembled) {
     TestHandler handler;
     RunningServer server(test_options(), handler);
     TestClient client(server.port());
-    ASSERT_TRUE(client.send(chunked_post({"<Env", "elope>", std::string(3000, 'x'), "</Envelope>"})));
+    ASSERT_TRUE(
+        client.send(chunked_post({"<Env", "elope>", std::string(3000, 'x'), "</Envelope>"})));
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
@@ -304,7 +314,8 @@ TEST(HttpServer, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
     RunningServer server(test_options(), handler);
     TestClient client(server.port());
     const auto start = Clock::now();
-    ASSERT_TRUE(client.send("POST /soap HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(client.send(
+        "POST /soap HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
     auto interim = client.read_response(500ms);
     ASSERT_TRUE(interim) << "no 100 Continue within 500 ms";
     EXPECT_EQ(interim->version, "HTTP/1.1");
@@ -341,7 +352,8 @@ TEST(HttpServer, BodyAboveLimitByContentLengthIs413BeforeTheBodyIsRead) {
     RunningServer server(small_limits(), handler);
     {
         TestClient client(server.port());
-        ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"));
+        ASSERT_TRUE(
+            client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"));
         auto response = client.read_response(1s);
         ASSERT_TRUE(response);
         EXPECT_EQ(response->status, 413);
@@ -350,7 +362,8 @@ TEST(HttpServer, BodyAboveLimitByContentLengthIs413BeforeTheBodyIsRead) {
     }
     {  // with Expect: the 413 comes instead of the 100
         TestClient client(server.port());
-        ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nExpect: 100-continue\r\n\r\n"));
+        ASSERT_TRUE(client.send(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nExpect: 100-continue\r\n\r\n"));
         auto response = client.read_response(1s);
         ASSERT_TRUE(response);
         EXPECT_EQ(response->status, 413);
@@ -368,7 +381,8 @@ TEST(HttpServer, ChunkedBodyAboveLimitIs413) {
     TestHandler handler;
     RunningServer server(small_limits(), handler);
     TestClient client(server.port());
-    ASSERT_TRUE(client.send(chunked_post({std::string(600, 'a'), std::string(600, 'b'), std::string(600, 'c')})));
+    ASSERT_TRUE(client.send(
+        chunked_post({std::string(600, 'a'), std::string(600, 'b'), std::string(600, 'c')})));
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 413);
@@ -390,8 +404,10 @@ TEST(HttpServer, ContentLengthWithTransferEncodingIs400InEitherOrder) {
     TestHandler handler;
     RunningServer server(test_options(), handler);
     const std::string orders[] = {
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+        "5\r\n\r\n0\r\n\r\n",
     };
     for (const auto& request : orders) {
         TestClient client(server.port());
@@ -412,7 +428,8 @@ TEST(HttpServer, AmbiguousFramingIsRejected) {
         int status;
     };
     const Case cases[] = {
-        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400},  // chunked not final
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+         400},  // chunked not final
         {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
         {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
         {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
@@ -437,7 +454,8 @@ TEST(HttpServer, SlowlorisIsClosedAfterTheReadTimeout) {
     RunningServer server(options, handler);
     // Trickled header bytes, then a trickled body: each read makes progress, but the request's
     // single deadline holds.
-    const std::string starts[] = {"POST / HTTP/1.1\r\n", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"};
+    const std::string starts[] = {"POST / HTTP/1.1\r\n",
+                                  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"};
     for (const auto& start_bytes : starts) {
         TestClient client(server.port());
         const auto start = Clock::now();
@@ -538,7 +556,8 @@ TEST(HttpServer, InvalidStatusAndHeaderInjectionAreNeutralised) {
     injected.status = 202;
     injected.content_type = "text/xml; charset=utf-8";
     injected.body = "ok";
-    injected.headers = {{"X-Good", "1"}, {"X-Evil", "a\r\nSet-Cookie: x=1"}, {"Content-Length", "99"}};
+    injected.headers = {
+        {"X-Good", "1"}, {"X-Evil", "a\r\nSet-Cookie: x=1"}, {"Content-Length", "99"}};
     FixedHandler injecting(injected);
     {
         RunningServer server(test_options(), injecting);

@@ -22,7 +22,8 @@ using Clock = std::chrono::steady_clock;
 
 bool iequal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -42,7 +43,8 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 bool HttpResponse::has_header(std::string_view name) const {
-    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequal(h.first, name); });
+    return std::any_of(headers.begin(), headers.end(),
+                       [&](const auto& h) { return iequal(h.first, name); });
 }
 
 TestClient::TestClient(std::uint16_t port, const std::string& host) {
@@ -54,14 +56,16 @@ TestClient::TestClient(std::uint16_t port, const std::string& host) {
         sockaddr_in6 address{};
         address.sin6_family = AF_INET6;
         address.sin6_port = htons(port);
-        if (inet_pton(AF_INET6, host.c_str(), &address.sin6_addr) != 1) throw std::invalid_argument("bad host " + host);
+        if (inet_pton(AF_INET6, host.c_str(), &address.sin6_addr) != 1)
+            throw std::invalid_argument("bad host " + host);
         std::memcpy(&storage, &address, sizeof address);
         length = sizeof address;
     } else {
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
-        if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) throw std::invalid_argument("bad host " + host);
+        if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+            throw std::invalid_argument("bad host " + host);
         std::memcpy(&storage, &address, sizeof address);
         length = sizeof address;
     }
@@ -73,11 +77,14 @@ TestClient::TestClient(std::uint16_t port, const std::string& host) {
         const int error = errno;
         ::close(fd_);
         fd_ = -1;
-        throw std::system_error(error, std::generic_category(), "connect to " + host + ":" + std::to_string(port));
+        throw std::system_error(error, std::generic_category(),
+                                "connect to " + host + ":" + std::to_string(port));
     }
 }
 
-TestClient::~TestClient() { close(); }
+TestClient::~TestClient() {
+    close();
+}
 
 void TestClient::close() {
     if (fd_ >= 0) ::close(fd_);
@@ -98,7 +105,8 @@ bool TestClient::send(std::string_view bytes) {
 
 TestClient::Fill TestClient::fill(Clock::time_point deadline) {
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return Fill::Timeout;
         pollfd p{fd_, POLLIN, 0};
         const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -128,20 +136,23 @@ std::optional<HttpResponse> TestClient::read_response(std::chrono::milliseconds 
     if (first_space == std::string_view::npos) return std::nullopt;
     response.version = std::string(status_line.substr(0, first_space));
     response.status = std::stoi(std::string(status_line.substr(first_space + 1, 3)));
-    std::string_view rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
+    std::string_view rest =
+        line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
     while (!rest.empty()) {
         const auto end = rest.find("\r\n");
         const std::string_view line = rest.substr(0, end);
         const auto colon = line.find(':');
         if (colon != std::string_view::npos) {
-            response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+            response.headers.emplace_back(std::string(line.substr(0, colon)),
+                                          std::string(trim(line.substr(colon + 1))));
         }
         if (end == std::string_view::npos) break;
         rest.remove_prefix(end + 2);
     }
 
     std::size_t body_length = 0;
-    if (response.has_header("Content-Length")) body_length = std::stoul(response.header("Content-Length"));
+    if (response.has_header("Content-Length"))
+        body_length = std::stoul(response.header("Content-Length"));
     const std::size_t body_start = header_end + 4;
     while (buffer_.size() < body_start + body_length) {
         if (fill(deadline) != Fill::Data) return std::nullopt;
@@ -155,14 +166,19 @@ bool TestClient::wait_closed(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         switch (fill(deadline)) {
-            case Fill::Closed: return true;
-            case Fill::Timeout: return false;
-            case Fill::Data: buffer_.clear(); break;
+            case Fill::Closed:
+                return true;
+            case Fill::Timeout:
+                return false;
+            case Fill::Data:
+                buffer_.clear();
+                break;
         }
     }
 }
 
-std::string make_post(std::string_view target, std::string_view body, std::string_view extra_headers) {
+std::string make_post(std::string_view target, std::string_view body,
+                      std::string_view extra_headers) {
     std::string request = "POST " + std::string(target) + " HTTP/1.1\r\nHost: test.local\r\n";
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     request += extra_headers;

@@ -38,7 +38,8 @@ public:
 
     // Reads one response (an interim 1xx counts as one). nullopt if the connection closed or
     // the timeout passed before a complete response arrived.
-    std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(3));
+    std::optional<HttpResponse> read_response(
+        std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
     // True when the peer closes (EOF or reset) within the timeout; discards data read meanwhile.
     bool wait_closed(std::chrono::milliseconds timeout);
@@ -54,7 +55,9 @@ private:
     std::string buffer_;
 };
 
-// "POST <target> HTTP/1.1" with Host and Content-Length, plus extra header lines ("Name: value\r\n").
-std::string make_post(std::string_view target, std::string_view body, std::string_view extra_headers = {});
+// "POST <target> HTTP/1.1" with Host and Content-Length, plus extra header lines ("Name:
+// value\r\n").
+std::string make_post(std::string_view target, std::string_view body,
+                      std::string_view extra_headers = {});
 
 }  // namespace ofbridge::http::test

@@ -15,14 +15,16 @@ class IngestTest : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
-               ("ofbridge-ingest-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+               ("ofbridge-ingest-" +
+                std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::remove_all(dir_);
         config_ = config::default_config();
         config_.stores.at("default").wms.api_key = "key";
         config_.stores.at("default").wms.session_ttl = std::chrono::seconds{100};
         store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
-        ingest_ = std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
+        ingest_ =
+            std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
     }
     void TearDown() override {
         ingest_.reset();

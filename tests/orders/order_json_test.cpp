@@ -120,8 +120,9 @@ TEST(ParseOrders, SearchResultWrapper) {
 }
 
 TEST(ParseOrders, InvalidSampleNamesOrderAndField) {
-    EXPECT_EQ(error_of(read_sample("order_invalid.json")),
-              R"(order 1 (000000105): items[1].qty_ordered: expected a whole number, got "1.5000")");
+    EXPECT_EQ(
+        error_of(read_sample("order_invalid.json")),
+        R"(order 1 (000000105): items[1].qty_ordered: expected a whole number, got "1.5000")");
 }
 
 TEST(ParseOrders, DefaultsForOptionalFields) {
@@ -150,7 +151,7 @@ TEST(ParseOrders, FlagsNumbersAndNulls) {
     EXPECT_TRUE(o.is_virtual);
     o = parse_orders_json(
             order_json("", R"({"item_id": 7, "sku": "S", "qty_ordered": 4.0, "qty_shipped": "1",)"
-                            R"( "qty_canceled": 3, "price": 12.5, "product_type": null})"),
+                           R"( "qty_canceled": 3, "price": 12.5, "product_type": null})"),
             "default")
             .at(0);
     EXPECT_EQ(o.items[0].qty_ordered, 4);
@@ -179,7 +180,9 @@ struct ErrorCase {
 };
 
 // Failure output and test names show what the case is about, not the struct's bytes.
-void PrintTo(const ErrorCase& c, std::ostream* out) { *out << c.what; }
+void PrintTo(const ErrorCase& c, std::ostream* out) {
+    *out << c.what;
+}
 
 std::string case_name(const ::testing::TestParamInfo<ErrorCase>& info) {
     std::string name = info.param.what;
@@ -224,7 +227,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "invalid JSON: nested more than 32 levels"},
         ErrorCase{"wrapper item not an object", R"({"items": [5]})",
                   "order 1: expected an object, got 5"},
-        ErrorCase{"missing increment_id", R"({"items": [)" + base_order_without("increment_id") + "]}",
+        ErrorCase{"missing increment_id",
+                  R"({"items": [)" + base_order_without("increment_id") + "]}",
                   "order 1: increment_id: required"},
         ErrorCase{"empty increment_id", order_json("", "", ""),
                   "order 1: increment_id: must not be empty"},
@@ -234,17 +238,22 @@ INSTANTIATE_TEST_SUITE_P(
                   "order 1: increment_id: expected a string, got 12"},
         ErrorCase{"missing state", base_order_without("state"), O + "state: required"},
         ErrorCase{"missing status", base_order_without("status"), O + "status: required"},
-        ErrorCase{"missing created_at", base_order_without("created_at"), O + "created_at: required"},
+        ErrorCase{"missing created_at", base_order_without("created_at"),
+                  O + "created_at: required"},
         ErrorCase{"bad created_at",
                   R"({"increment_id": "100000001", "state": "new", "status": "pending",)"
-                  R"( "created_at": "02/01/2026", "items": [)" + item_ok + "]}",
+                  R"( "created_at": "02/01/2026", "items": [)" +
+                      item_ok + "]}",
                   O + R"(created_at: expected "YYYY-MM-DD HH:MM:SS" (UTC), got "02/01/2026")"},
-        ErrorCase{"impossible date",
-                  R"({"increment_id": "100000001", "state": "new", "status": "pending",)"
-                  R"( "created_at": "2026-02-30 00:00:00", "items": [)" + item_ok + "]}",
-                  O + R"(created_at: expected "YYYY-MM-DD HH:MM:SS" (UTC), got "2026-02-30 00:00:00")"},
-        ErrorCase{"bad updated_at", order_json(R"( "updated_at": "2026-01-02T25:00:00Z",)"),
-                  O + R"(updated_at: expected "YYYY-MM-DD HH:MM:SS" (UTC), got "2026-01-02T25:00:00Z")"},
+        ErrorCase{
+            "impossible date",
+            R"({"increment_id": "100000001", "state": "new", "status": "pending",)"
+            R"( "created_at": "2026-02-30 00:00:00", "items": [)" +
+                item_ok + "]}",
+            O + R"(created_at: expected "YYYY-MM-DD HH:MM:SS" (UTC), got "2026-02-30 00:00:00")"},
+        ErrorCase{
+            "bad updated_at", order_json(R"( "updated_at": "2026-01-02T25:00:00Z",)"),
+            O + R"(updated_at: expected "YYYY-MM-DD HH:MM:SS" (UTC), got "2026-01-02T25:00:00Z")"},
         ErrorCase{"entity_id text", order_json(R"( "entity_id": "12",)"),
                   O + R"(entity_id: expected an integer id, got "12")"},
         ErrorCase{"entity_id negative", order_json(R"( "entity_id": -3,)"),
@@ -253,14 +262,16 @@ INSTANTIATE_TEST_SUITE_P(
                   O + "customer_email: expected a string, got 5"},
         ErrorCase{"billing_address string", order_json(R"( "billing_address": "12 Park Row",)"),
                   O + R"(billing_address: expected an object, got "12 Park Row")"},
-        ErrorCase{"shipping address string",
-                  order_json(R"( "extension_attributes": {"shipping_assignments": [{"shipping":)"
-                             R"( {"address": "x"}}]},)"),
-                  O + R"(extension_attributes.shipping_assignments[0].shipping.address: expected an object, got "x")"},
+        ErrorCase{
+            "shipping address string",
+            order_json(R"( "extension_attributes": {"shipping_assignments": [{"shipping":)"
+                       R"( {"address": "x"}}]},)"),
+            O + R"(extension_attributes.shipping_assignments[0].shipping.address: expected an object, got "x")"},
         ErrorCase{"shipping method number",
                   order_json(R"( "extension_attributes": {"shipping_assignments": [{"shipping":)"
                              R"( {"method": 3}}]},)"),
-                  O + "extension_attributes.shipping_assignments[0].shipping.method: expected a string, got 3"},
+                  O + "extension_attributes.shipping_assignments[0].shipping.method: expected a "
+                      "string, got 3"},
         ErrorCase{"is_virtual 2", order_json(R"( "is_virtual": 2,)"),
                   O + "is_virtual: expected 0, 1, true or false, got 2"},
         ErrorCase{"missing items", base_order_without("items"), O + "items: required"},
@@ -268,7 +279,8 @@ INSTANTIATE_TEST_SUITE_P(
                   O + "items: expected an array, got {}"},
         ErrorCase{"no items", base_order_without("items").replace(0, 1, R"({"items": [],)"),
                   O + "items: an order needs at least one item"},
-        ErrorCase{"item not object", order_json("", "3"), O + "items[0]: expected an object, got 3"},
+        ErrorCase{"item not object", order_json("", "3"),
+                  O + "items[0]: expected an object, got 3"},
         ErrorCase{"missing item_id", order_json("", R"({"sku": "A", "qty_ordered": 1})"),
                   O + "items[0].item_id: required"},
         ErrorCase{"missing sku", order_json("", R"({"item_id": 1, "qty_ordered": 1})"),
@@ -277,7 +289,8 @@ INSTANTIATE_TEST_SUITE_P(
                   order_json("", R"({"item_id": 1, "sku": ")" + std::string(65, 'S') +
                                      R"(", "qty_ordered": 1})"),
                   O + "items[0].sku: longer than 64 bytes"},
-        ErrorCase{"sku with a newline", order_json("", R"({"item_id": 1, "sku": "A\nB", "qty_ordered": 1})"),
+        ErrorCase{"sku with a newline",
+                  order_json("", R"({"item_id": 1, "sku": "A\nB", "qty_ordered": 1})"),
                   O + "items[0].sku: contains control characters"},
         ErrorCase{"missing qty_ordered", order_json("", R"({"item_id": 1, "sku": "A"})"),
                   O + "items[0].qty_ordered: required"},
@@ -287,23 +300,29 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"fractional qty string",
                   order_json("", item_ok + R"(, {"item_id": 2, "sku": "B", "qty_ordered": "1.5"})"),
                   O + R"(items[1].qty_ordered: expected a whole number, got "1.5")"},
-        ErrorCase{"qty not a number", order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": "two"})"),
+        ErrorCase{"qty not a number",
+                  order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": "two"})"),
                   O + R"(items[0].qty_ordered: expected a whole number, got "two")"},
-        ErrorCase{"negative qty", order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": -1})"),
+        ErrorCase{"negative qty",
+                  order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": -1})"),
                   O + "items[0].qty_ordered: must not be negative, got -1"},
         ErrorCase{"negative qty string",
                   order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": "-1.0000"})"),
                   O + R"(items[0].qty_ordered: must not be negative, got "-1.0000")"},
-        ErrorCase{"qty_invoiced bool",
-                  order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 1, "qty_invoiced": true})"),
-                  O + "items[0].qty_invoiced: expected a whole number, got true"},
-        ErrorCase{"shipped and canceled exceed ordered",
-                  order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 3, "qty_shipped": "2.0000",)"
-                                 R"( "qty_canceled": 2})"),
-                  O + "items[0]: qty_shipped (2) + qty_canceled (2) exceed qty_ordered (3)"},
-        ErrorCase{"price text",
-                  order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 1, "price": "free"})"),
-                  O + R"(items[0].price: expected a non-negative decimal, got "free")"},
+        ErrorCase{
+            "qty_invoiced bool",
+            order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 1, "qty_invoiced": true})"),
+            O + "items[0].qty_invoiced: expected a whole number, got true"},
+        ErrorCase{
+            "shipped and canceled exceed ordered",
+            order_json("",
+                       R"({"item_id": 1, "sku": "A", "qty_ordered": 3, "qty_shipped": "2.0000",)"
+                       R"( "qty_canceled": 2})"),
+            O + "items[0]: qty_shipped (2) + qty_canceled (2) exceed qty_ordered (3)"},
+        ErrorCase{
+            "price text",
+            order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 1, "price": "free"})"),
+            O + R"(items[0].price: expected a non-negative decimal, got "free")"},
         ErrorCase{"negative price",
                   order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": 1, "price": -2})"),
                   O + "items[0].price: expected a non-negative decimal, got -2"},
@@ -314,14 +333,16 @@ INSTANTIATE_TEST_SUITE_P(
                   order_json("", item_ok + R"(, {"item_id": 2, "sku": "B", "qty_ordered": 1,)"
                                            R"( "parent_item_id": 99})"),
                   O + "items[1].parent_item_id: no item with item_id 99 in this order"},
-        ErrorCase{"own parent",
-                  order_json("", R"({"item_id": 2, "sku": "B", "qty_ordered": 1, "parent_item_id": 2})"),
-                  O + "items[0].parent_item_id: an item cannot be its own parent"},
-        ErrorCase{"second order invalid",
-                  R"({"items": [)" + order_json() + ", " +
-                      order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": "1.5"})", "000000012") +
-                      "]}",
-                  R"(order 2 (000000012): items[0].qty_ordered: expected a whole number, got "1.5")"},
+        ErrorCase{
+            "own parent",
+            order_json("", R"({"item_id": 2, "sku": "B", "qty_ordered": 1, "parent_item_id": 2})"),
+            O + "items[0].parent_item_id: an item cannot be its own parent"},
+        ErrorCase{
+            "second order invalid",
+            R"({"items": [)" + order_json() + ", " +
+                order_json("", R"({"item_id": 1, "sku": "A", "qty_ordered": "1.5"})", "000000012") +
+                "]}",
+            R"(order 2 (000000012): items[0].qty_ordered: expected a whole number, got "1.5")"},
         ErrorCase{"duplicate increment_id",
                   R"({"items": [)" + order_json() + ", " + order_json() + "]}",
                   "order 2 (100000001): increment_id: duplicate of order 1"}),
@@ -331,7 +352,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ParseOrders, UnknownStateIsRefused) {
     const std::string json =
         R"({"increment_id": "100000001", "state": "shipped", "status": "shipped",)"
-        R"( "created_at": "2026-01-02 03:04:05", "items": [)" + item_ok + "]}";
+        R"( "created_at": "2026-01-02 03:04:05", "items": [)" +
+        item_ok + "]}";
     EXPECT_EQ(error_of(json),
               O + "state: expected one of new, pending_payment, processing, complete, closed, "
                   "canceled, holded, payment_review, got \"shipped\"");

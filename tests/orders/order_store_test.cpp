@@ -41,8 +41,9 @@ std::vector<std::string> increment_ids(const std::vector<Order>& orders) {
 // What the worker and the exporter do to a stored order, done directly.
 void record_broker_changes(const std::filesystem::path& db_path) {
     Database db(db_path, SQLITE_OPEN_READWRITE);
-    db.exec("UPDATE order_items SET qty_shipped = 1 WHERE item_id = 301;"
-            "UPDATE orders SET export_status = 'exported' WHERE increment_id = '000000101'");
+    db.exec(
+        "UPDATE order_items SET qty_shipped = 1 WHERE item_id = 301;"
+        "UPDATE orders SET export_status = 'exported' WHERE increment_id = '000000101'");
 }
 
 class OrderStoreTest : public ::testing::Test {
@@ -124,9 +125,9 @@ TEST_F(OrderStoreTest, ReimportUpdatesHeaderAndKeepsWhatTheBrokerRecorded) {
     o.customer_email = "jane@example.org";
     o.shipping_method = "tablerate_bestway";
     o.raw_json = R"({"increment_id":"000000101","changed":true})";
-    o.created_at = "2030-01-01 00:00:00";     // placed-at never moves
-    o.items[0].qty_shipped = 0;                // Magento has not seen the broker's shipment yet
-    o.items[1].qty_shipped = 1;                // shipped in Magento: more than the broker knows
+    o.created_at = "2030-01-01 00:00:00";  // placed-at never moves
+    o.items[0].qty_shipped = 0;            // Magento has not seen the broker's shipment yet
+    o.items[1].qty_shipped = 1;            // shipped in Magento: more than the broker knows
     o.items[2].name = "Charlie Gizmo v2";
     o.items[2].qty_canceled = 1;
     const auto summary = import_orders(db_path, changed);
@@ -276,11 +277,13 @@ TEST_F(OrderStoreTest, ReaderOnDatabaseWithoutOrdersSaysSo) {
 TEST_F(OrderStoreTest, ImportWaitsForAnotherWriter) {
     import_orders(db_path, sample("order_three_lines.json"));
     Database other(db_path, SQLITE_OPEN_READWRITE);
-    auto lock = std::make_unique<queue::sqlite::Transaction>(other);  // BEGIN IMMEDIATE: holds the write lock
+    auto lock = std::make_unique<queue::sqlite::Transaction>(
+        other);  // BEGIN IMMEDIATE: holds the write lock
 
     const auto started = std::chrono::steady_clock::now();
-    auto import = std::async(std::launch::async,
-                             [&] { return import_orders(db_path, sample("orders_search_result.json")); });
+    auto import = std::async(std::launch::async, [&] {
+        return import_orders(db_path, sample("orders_search_result.json"));
+    });
     EXPECT_EQ(import.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
         << "the import must wait for the lock, not fail";
     lock->commit();

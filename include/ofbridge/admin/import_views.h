@@ -1,5 +1,5 @@
-// How import reports, shipments and stock levels are shown to admins: aligned tables for people, one JSON
-// document for scripts (the CLI now; the web admin will reuse the JSON form).
+// How import reports, shipments and stock levels are shown to admins: aligned tables for people,
+// one JSON document for scripts (the CLI now; the web admin will reuse the JSON form).
 #pragma once
 
 #include <string>

@@ -103,6 +103,7 @@ public:
 Config default_config();
 
 Config load_config_file(const std::filesystem::path& path);  // throws ConfigError
-Config parse_config(std::string_view toml_text, std::string_view source_name);  // throws ConfigError
+Config parse_config(std::string_view toml_text,
+                    std::string_view source_name);  // throws ConfigError
 
 }  // namespace ofbridge::config

@@ -17,8 +17,8 @@ inline constexpr std::string_view default_source = "default";
 struct InventoryLine {
     std::string sku;
     std::string source{default_source};
-    std::int64_t qty = 0;  // units; OrderFlow stock records are whole units
-    std::int64_t seq = 0;  // > 0
+    std::int64_t qty = 0;             // units; OrderFlow stock records are whole units
+    std::int64_t seq = 0;             // > 0
     std::string last_order_exported;  // as sent (ISO-8601 date-time), empty when absent
 };
 

@@ -39,9 +39,9 @@ struct SequenceDecision {
 };
 
 struct SequenceOutcome {
-    std::vector<SequenceDecision> decisions;             // one per input line, in input order
-    std::map<StockKey, std::int64_t> new_high_water;     // keys whose mark moved up, new value
-    std::map<StockKey, std::size_t> applied_line;        // key -> index of the line that applies
+    std::vector<SequenceDecision> decisions;          // one per input line, in input order
+    std::map<StockKey, std::int64_t> new_high_water;  // keys whose mark moved up, new value
+    std::map<StockKey, std::size_t> applied_line;     // key -> index of the line that applies
 };
 
 // `lines` are the message's lines (all valid: Failure lines are decided by the caller and not

@@ -43,6 +43,7 @@ Validated<ExportAck> validate(const WireExportAck& in, const Limits& limits);
 
 // Canonical integer text -> value, or nullopt. Accepts "-12", "+3", "007"; rejects " 7", "1e3",
 // "0x10", "", overflow. `allow_integral_decimal` also accepts "5.0000" (Magento's decimal qty).
-std::optional<std::int64_t> parse_integer(std::string_view text, bool allow_integral_decimal = false);
+std::optional<std::int64_t> parse_integer(std::string_view text,
+                                          bool allow_integral_decimal = false);
 
 }  // namespace ofbridge::domain

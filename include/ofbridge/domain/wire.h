@@ -23,7 +23,8 @@ struct WireQtyItem {
     WireText last_order_exported;
 };
 
-// One sequence id. M1 `skusSeqId/item{key,value,lastOrderExported?}`, M2 `productSeqs/item{sku,seq,...}`.
+// One sequence id. M1 `skusSeqId/item{key,value,lastOrderExported?}`, M2
+// `productSeqs/item{sku,seq,...}`.
 struct WireSeqItem {
     WireText sku;
     WireText seq;
@@ -63,7 +64,8 @@ struct WireShipmentCreate {
     WireText message_seq_id;
 };
 
-// M2 `...ProductRequestManagementV1Export(reference)` / `...OrderRequestManagementV1Export(reference)`.
+// M2 `...ProductRequestManagementV1Export(reference)` /
+// `...OrderRequestManagementV1Export(reference)`.
 struct WireExportAck {
     Entity entity = Entity::product_export;
     WireText reference;

@@ -26,7 +26,7 @@ JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body);
 // The body as stored: re-serialised with any "sessionId"/"password" value replaced by "***".
 std::string mask_json_secrets(std::string_view body);
 
-std::string json_string(std::string_view text);            // "text" with JSON escaping
-std::string json_error(std::string_view message);          // {"message":"..."}
+std::string json_string(std::string_view text);    // "text" with JSON escaping
+std::string json_error(std::string_view message);  // {"message":"..."}
 
 }  // namespace ofbridge::endpoints

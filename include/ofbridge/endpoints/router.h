@@ -25,9 +25,10 @@ namespace ofbridge::endpoints {
 
 struct RouterOptions {
     soap::GateLimits gate;
-    std::string fallback_host = "127.0.0.1:8080";  // used in WSDLs when a request has no usable Host
-    std::string api_token;                 // bearer token of /api/v1/*; "" = API off
-    std::filesystem::path database_path;   // where the admin API writes (orders)
+    std::string fallback_host =
+        "127.0.0.1:8080";                 // used in WSDLs when a request has no usable Host
+    std::string api_token;                // bearer token of /api/v1/*; "" = API off
+    std::filesystem::path database_path;  // where the admin API writes (orders)
 };
 
 class Router : public http::Handler {

@@ -21,10 +21,10 @@
 namespace ofbridge::http {
 
 struct Request {
-    std::string method;  // "GET", "POST", ...
-    std::string target;  // path + query as sent
+    std::string method;     // "GET", "POST", ...
+    std::string target;     // path + query as sent
     unsigned version = 11;  // 10 or 11
-    std::string host;    // Host header (for WSDL address rewriting)
+    std::string host;       // Host header (for WSDL address rewriting)
     std::string content_type;
     std::string authorization;
     std::string soap_action;

@@ -23,9 +23,9 @@ namespace ofbridge::ingest {
 
 // How a message reached the broker.
 struct Channel {
-    std::string wire;            // "m1_soap", "m2_soap" or "m2_json"
-    std::string store_code;      // Magento-2: from the URL; Magento-1: taken from the session
-    std::string bearer_token;    // Magento-2 `Authorization: Bearer` value, "" when absent
+    std::string wire;          // "m1_soap", "m2_soap" or "m2_json"
+    std::string store_code;    // Magento-2: from the URL; Magento-1: taken from the session
+    std::string bearer_token;  // Magento-2 `Authorization: Bearer` value, "" when absent
     std::string remote_address;
 };
 
@@ -58,7 +58,8 @@ public:
 
     // Callbacks may run on the caller's thread (immediate errors) or the queue's writer thread.
     void login(const domain::WireLogin& login, OutcomeCallback done);
-    void end_session(const domain::WireEndSession& end, OutcomeCallback done);  // text "true"/"false"
+    void end_session(const domain::WireEndSession& end,
+                     OutcomeCallback done);  // text "true"/"false"
     void create_token(const Channel& channel, const domain::WireCreateToken& request,
                       OutcomeCallback done);
     void submit(const Channel& channel, const IngestMessage& message, std::string masked_body,

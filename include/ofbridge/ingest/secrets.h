@@ -8,7 +8,7 @@
 
 namespace ofbridge::ingest {
 
-std::string random_secret();                 // 32 random bytes as 64 hex characters
+std::string random_secret();  // 32 random bytes as 64 hex characters
 std::string sha256_hex(std::string_view data);
 bool constant_time_equals(std::string_view a, std::string_view b);
 

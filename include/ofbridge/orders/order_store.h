@@ -94,7 +94,8 @@ struct OrderFilter {
 // take turns.
 class OrderReader {
 public:
-    explicit OrderReader(const std::filesystem::path& db_path);  // read-only; throws naming the path
+    explicit OrderReader(
+        const std::filesystem::path& db_path);  // read-only; throws naming the path
     ~OrderReader();
     OrderReader(const OrderReader&) = delete;
     OrderReader& operator=(const OrderReader&) = delete;
