@@ -149,12 +149,7 @@ Database open_write_database(const StoreOptions& options) {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     const bool existed = std::filesystem::exists(path);
     // NOMUTEX: only the writer thread ever uses this connection.
-    Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                busy_timeout);
-    const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
-    if (mode != "wal")
-        throw std::runtime_error(path.string() + ": cannot use WAL journal mode (got '" + mode +
-                                 "')");
+    Database db = open_writable(path, SQLITE_OPEN_NOMUTEX, busy_timeout);
     // FULL durability comes from the WalSyncer's fdatasync after COMMIT, off the write lock.
     db.exec("PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
@@ -371,8 +366,8 @@ struct RequestStore::Impl {
                           [this, batch = std::move(batch),
                            outcomes = std::move(outcomes)](std::error_code sync_error) mutable {
                               if (sync_error) {
+                                  report_durability_lost();  // before anyone hears
                                   fail_all(batch, sync_error);
-                                  report_durability_lost();
                               } else {
                                   ++syncs;
                                   deliver_all(batch, outcomes);
