@@ -34,9 +34,7 @@ constexpr std::chrono::seconds write_busy_timeout{10};
 
 Database open_for_writing(const std::filesystem::path& path) {
     // Creates and migrates like the broker does, so orders can be loaded before the first start.
-    Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, write_busy_timeout);
-    const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
-    if (mode != "wal") throw std::runtime_error("cannot use WAL journal mode (got '" + mode + "')");
+    Database db = queue::open_writable(path, 0, write_busy_timeout);
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
     queue::sqlite::migrate(db, queue::embedded_migrations());

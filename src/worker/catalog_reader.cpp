@@ -240,10 +240,7 @@ void import_products(const std::filesystem::path& db_path,
     try {
         // Creates and migrates like the broker does, so a catalog can be loaded before the first
         // start.
-        Database db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, std::chrono::seconds(10));
-        const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
-        if (mode != "wal")
-            throw std::runtime_error("cannot use WAL journal mode (got '" + mode + "')");
+        Database db = queue::open_writable(db_path, 0, std::chrono::seconds(10));
         db.exec("PRAGMA synchronous=FULL");
         queue::sqlite::migrate(db, queue::embedded_migrations());
         queue::sqlite::Transaction transaction(db);

@@ -68,12 +68,7 @@ struct LeaseLost {};
 
 Database open_write_database(const WorkerOptions& options) {
     // NOMUTEX: a processor's connection is used by one thread at a time.
-    Database db(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                options.busy_timeout);
-    const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
-    if (mode != "wal")
-        throw std::runtime_error(options.database.string() +
-                                 ": cannot use WAL journal mode (got '" + mode + "')");
+    Database db = queue::open_writable(options.database, SQLITE_OPEN_NOMUTEX, options.busy_timeout);
     // The worker's commits do not fsync (synchronous=NORMAL; WAL keeps them atomic). Nothing
     // is acknowledged on them: the WMS was answered when the request itself was committed
     // (FULL, by the store). A claim or an apply lost in a power cut leaves the request pending

@@ -2,6 +2,7 @@
 // build time (queue/embed_sql.cmake) so a deployed binary never reads the source tree.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <span>
 #include <string_view>
@@ -24,5 +25,12 @@ int latest_schema_version();
 // path.
 sqlite::Database open_read_only(const std::filesystem::path& path, int minimum_version,
                                 std::string_view missing, std::string_view hint);
+
+// Opens the broker's database for a writer, creating the file when it is missing, in WAL
+// journal mode. `extra_flags`
+// are added to SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE. The caller sets its own
+// synchronous level and migrates. Throws (naming the path) when WAL mode is refused.
+sqlite::Database open_writable(const std::filesystem::path& path, int extra_flags,
+                               std::chrono::milliseconds busy_timeout);
 
 }  // namespace ofbridge::queue
