@@ -21,15 +21,40 @@ ValidationError error(std::string message) {
     return ValidationError{std::move(message)};
 }
 
+// Where a value sits in the message: "skusQty/item[3]/value (SKU 'A')". Spelled out only when
+// an error needs it; validation runs for every item of every message, faults are rare.
+struct FieldPath {
+    std::string_view array;  // empty for a field outside the item arrays
+    std::size_t index = 0;
+    std::string_view field;
+    const WireText* sku = nullptr;  // the item's SKU, named when present
+
+    // Implicit, so a top-level field is passed by name: check_text(text, "comment", ...).
+    FieldPath(std::string_view top_level_field) : field(top_level_field) {}
+    FieldPath(const char* top_level_field) : field(top_level_field) {}
+    FieldPath(std::string_view array_name, std::size_t item_index, std::string_view field_name,
+              const WireText* item_sku = nullptr)
+        : array(array_name), index(item_index), field(field_name), sku(item_sku) {}
+
+    std::string str() const {
+        std::string out;
+        if (!array.empty())
+            out.append(array).append("/item[").append(std::to_string(index + 1)).append("]/");
+        out.append(field);
+        if (sku && *sku && !(*sku)->empty()) out += " (SKU " + quoted(**sku) + ")";
+        return out;
+    }
+};
+
 // Required text: present, not blank, not longer than `max`.
-std::optional<ValidationError> check_text(const WireText& text, std::string_view path,
+std::optional<ValidationError> check_text(const WireText& text, const FieldPath& path,
                                           std::size_t max, bool required) {
     if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) {
-        if (required) return error(std::string(path) + " is missing");
+        if (required) return error(path.str() + " is missing");
         return std::nullopt;
     }
     if (text->size() > max)
-        return error(std::string(path) + " is longer than " + std::to_string(max) + " bytes");
+        return error(path.str() + " is longer than " + std::to_string(max) + " bytes");
     return std::nullopt;
 }
 
@@ -39,29 +64,20 @@ struct IntegerRule {
     bool allow_integral_decimal = false;
 };
 
-// Parses `text` at `path` ("skusQty/item[3]/value (SKU 'A')") with range checks.
-Validated<std::int64_t> integer_at(const WireText& text, const std::string& path,
+// Parses `text` at `path` with range checks.
+Validated<std::int64_t> integer_at(const WireText& text, const FieldPath& path,
                                    const IntegerRule& rule) {
-    if (!text) return error(path + " is missing");
+    if (!text) return error(path.str() + " is missing");
     auto value = parse_integer(*text, rule.allow_integral_decimal);
-    if (!value) return error(path + ": expected an integer, got " + quoted(*text));
+    if (!value) return error(path.str() + ": expected an integer, got " + quoted(*text));
     if (*value < rule.min || *value > rule.max)
-        return error(path + ": " + std::to_string(*value) + " is out of range [" +
+        return error(path.str() + ": " + std::to_string(*value) + " is out of range [" +
                      std::to_string(rule.min) + ", " + std::to_string(rule.max) + "]");
     return *value;
 }
 
 std::string sku_of(const WireText& sku) {
     return sku ? *sku : std::string{};
-}
-
-std::string item_path(std::string_view array, std::size_t index, std::string_view field) {
-    return std::string(array) + "/item[" + std::to_string(index + 1) + "]/" + std::string(field);
-}
-
-std::string with_sku(std::string path, const WireText& sku) {
-    if (sku && !sku->empty()) path += " (SKU " + quoted(*sku) + ")";
-    return path;
 }
 
 constexpr std::int64_t max_id = std::numeric_limits<std::int64_t>::max();
@@ -171,16 +187,15 @@ Validated<InventoryUpdate> validate(const WireInventoryUpdate& in, const Limits&
                      " per message");
     for (std::size_t i = 0; i < in.qtys.size(); ++i) {
         const auto& q = in.qtys[i];
-        if (auto e =
-                check_text(q.sku, item_path(names.qtys, i, names.sku), limits.max_sku_length, true))
+        if (auto e = check_text(q.sku, {names.qtys, i, names.sku}, limits.max_sku_length, true))
             return *e;
-        if (auto e = check_text(q.source, with_sku(item_path(names.qtys, i, "source"), q.sku),
-                                limits.max_sku_length, false))
+        if (auto e = check_text(q.source, {names.qtys, i, "source", &q.sku}, limits.max_sku_length,
+                                false))
             return *e;
     }
     for (std::size_t i = 0; i < in.seqs.size(); ++i)
-        if (auto e = check_text(in.seqs[i].sku, item_path(names.seqs, i, names.sku),
-                                limits.max_sku_length, true))
+        if (auto e =
+                check_text(in.seqs[i].sku, {names.seqs, i, names.sku}, limits.max_sku_length, true))
             return *e;
 
     auto pairs = pair_items(in, names, notes);
@@ -195,17 +210,16 @@ Validated<InventoryUpdate> validate(const WireInventoryUpdate& in, const Limits&
         line.sku = *q.sku;
         if (q.source && !q.source->empty()) line.source = *q.source;
         auto qty =
-            integer_at(q.qty, with_sku(item_path(names.qtys, i, names.qty), q.sku),
+            integer_at(q.qty, {names.qtys, i, names.qty, &q.sku},
                        {-limits.max_abs_qty, limits.max_abs_qty, in.pairing == Pairing::by_sku});
         if (auto* e = std::get_if<ValidationError>(&qty)) return *e;
         line.qty = std::get<std::int64_t>(qty);
-        auto seq = integer_at(s.seq, with_sku(item_path(names.seqs, pair_of[i], names.seq), s.sku),
-                              {1, max_id});
+        auto seq = integer_at(s.seq, {names.seqs, pair_of[i], names.seq, &s.sku}, {1, max_id});
         if (auto* e = std::get_if<ValidationError>(&seq)) return *e;
         line.seq = std::get<std::int64_t>(seq);
         const WireText& exported =
             s.last_order_exported ? s.last_order_exported : q.last_order_exported;
-        if (auto e = check_text(exported, with_sku("lastOrderExported", q.sku), 64, false))
+        if (auto e = check_text(exported, {{}, 0, "lastOrderExported", &q.sku}, 64, false))
             return *e;
         if (exported) line.last_order_exported = *exported;
         out.lines.push_back(std::move(line));
@@ -231,16 +245,15 @@ Validated<ShipmentCreate> validate(const WireShipmentCreate& in, const Limits& l
                      " per message");
     for (std::size_t i = 0; i < in.items.size(); ++i) {
         const auto& item = in.items[i];
-        if (auto e =
-                check_text(item.sku, item_path("skuQty", i, "sku"), limits.max_sku_length, true))
+        if (auto e = check_text(item.sku, {"skuQty", i, "sku"}, limits.max_sku_length, true))
             return *e;
-        if (auto e = check_text(item.source, with_sku(item_path("skuQty", i, "source"), item.sku),
+        if (auto e = check_text(item.source, {"skuQty", i, "source", &item.sku},
                                 limits.max_sku_length, false))
             return *e;
         // Zero is allowed (a partial despatch may list a line it did not ship); the worker
         // decides what an all-zero shipment means.
-        auto qty = integer_at(item.qty, with_sku(item_path("skuQty", i, "qty"), item.sku),
-                              {0, limits.max_abs_qty, true});
+        auto qty =
+            integer_at(item.qty, {"skuQty", i, "qty", &item.sku}, {0, limits.max_abs_qty, true});
         if (auto* e = std::get_if<ValidationError>(&qty)) return *e;
         ShipmentItem shipped{*item.sku, std::get<std::int64_t>(qty), std::string{default_source}};
         if (item.source && !item.source->empty()) shipped.source = *item.source;
@@ -264,8 +277,9 @@ Validated<ShipmentCreate> validate(const WireShipmentCreate& in, const Limits& l
     if (in.tracking_number && !in.tracking_number->empty())
         out.tracking_numbers.push_back(*in.tracking_number);
     for (std::size_t i = 0; i < in.tracks.size(); ++i) {
-        const auto path = item_path("tracks", i, "trackingNumber");
-        if (auto e = check_text(in.tracks[i], path, limits.max_text_length, true)) return *e;
+        if (auto e = check_text(in.tracks[i], {"tracks", i, "trackingNumber"},
+                                limits.max_text_length, true))
+            return *e;
         out.tracking_numbers.push_back(in.tracks[i]);
     }
     auto email = flag_at(in.email, "email");
