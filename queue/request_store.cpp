@@ -54,7 +54,7 @@ using sqlite::Statement;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto busy_timeout = std::chrono::seconds(5);
-// A batch stops growing at about this much data (see the writer loop); the page cache is 8 MiB.
+// A batch stops growing at about this much data (see the writer loop); the page cache is 16 MiB.
 constexpr std::size_t batch_bytes = 4 << 20;
 constexpr auto first_reopen_backoff = std::chrono::milliseconds(50);
 constexpr auto max_reopen_backoff = std::chrono::seconds(5);
@@ -88,7 +88,13 @@ struct DeleteGrantJob {
     std::function<void(std::error_code)> done;
 };
 
-using Job = std::variant<EnqueueJob, SaveGrantJob, DeleteGrantJob>;
+// Another component's work on the write connection (run_in_transaction).
+struct TaskJob {
+    WriterTask task;
+    std::function<void(std::error_code)> done;
+};
+
+using Job = std::variant<EnqueueJob, SaveGrantJob, DeleteGrantJob, TaskJob>;
 
 // What a job adds to a transaction, roughly: the body plus a row per line.
 std::size_t approximate_size(const Job& job) {
@@ -148,13 +154,16 @@ Database open_write_database(const StoreOptions& options) {
     const auto& path = options.path;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     const bool existed = std::filesystem::exists(path);
-    // NOMUTEX: only the writer thread ever uses this connection.
+    // NOMUTEX: only the writer thread uses this connection, tasks (run_in_transaction) included:
+    // they prepare and finalize their statements on it there too.
     Database db = open_writable(path, SQLITE_OPEN_NOMUTEX, busy_timeout);
     // FULL durability comes from the WalSyncer's fdatasync after COMMIT, off the write lock.
     db.exec("PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA temp_store=MEMORY");
-    db.exec("PRAGMA cache_size=-8192");  // KiB: 8 MiB of page cache
+    // KiB: 16 MiB of page cache, shared by ingest and the workers' tasks (the stock and mark
+    // pages of hot SKUs stay cached).
+    db.exec("PRAGMA cache_size=-16384");
     db.exec(
         "PRAGMA journal_size_limit=67108864");  // trim the WAL back to 64 MiB after a checkpoint
     sqlite::migrate(db, embedded_migrations());
@@ -245,6 +254,7 @@ struct RequestStore::Impl {
 
     std::unique_ptr<WriteConnection> open_connection() {
         auto c = std::make_unique<WriteConnection>(open_write_database(options), options.path);
+        ++connection_id;
         // SQLite made the WAL file when the connection first read; make its name durable.
         sync_directory(options.path.has_parent_path() ? options.path.parent_path() : ".");
         checkpointer.watch(c->db);
@@ -362,6 +372,19 @@ struct RequestStore::Impl {
             deliver_all(batch, outcomes);
             return;
         }
+        // Tasks acknowledge nothing: they hear of their commit now, not after the fsync.
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (std::holds_alternative<TaskJob>(batch[i])) {
+                deliver(batch[i], outcomes[i]);
+            } else if (kept++ != i) {
+                batch[kept - 1] = std::move(batch[i]);
+                outcomes[kept - 1] = std::move(outcomes[i]);
+            }
+        }
+        batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(kept), batch.end());
+        outcomes.erase(outcomes.begin() + static_cast<std::ptrdiff_t>(kept), outcomes.end());
+        if (batch.empty()) return;
         syncer.after_sync(connection->wal,
                           [this, batch = std::move(batch),
                            outcomes = std::move(outcomes)](std::error_code sync_error) mutable {
@@ -393,19 +416,23 @@ struct RequestStore::Impl {
         try {
             Outcome outcome = std::visit(overloaded{[&](EnqueueJob& j) { return apply(j); },
                                                     [&](SaveGrantJob& j) { return apply(j); },
-                                                    [&](DeleteGrantJob& j) { return apply(j); }},
+                                                    [&](DeleteGrantJob& j) { return apply(j); },
+                                                    [&](TaskJob& j) {
+                                                        j.task(c.db, connection_id);
+                                                        return Outcome{};
+                                                    }},
                                          job);
             c.release.run();
             return outcome;
         } catch (const SqliteError& e) {
             if (!c.db.in_transaction() || sqlite::is_connection_fatal(e.primary_code())) throw;
             undo_job();
-            spdlog::warn("queue: job not stored: {}", e.what());
+            spdlog::warn("queue: job rolled back: {}", e.what());
             return Outcome{e.code(), {}};
         } catch (const std::exception& e) {
             if (!c.db.in_transaction()) throw;
             undo_job();
-            spdlog::warn("queue: job not stored: {}", e.what());
+            spdlog::warn("queue: job rolled back: {}", e.what());
             return Outcome{sqlite::make_sqlite_error(SQLITE_ERROR), {}};
         }
     }
@@ -615,6 +642,9 @@ struct RequestStore::Impl {
                                   },
                                   [&](DeleteGrantJob& j) {
                                       if (j.done) j.done(outcome.error);
+                                  },
+                                  [&](TaskJob& j) {
+                                      if (j.done) j.done(outcome.error);
                                   }},
                        job);
         } catch (const std::exception& e) {
@@ -635,6 +665,7 @@ struct RequestStore::Impl {
 
     // Writer-thread state.
     std::unique_ptr<WriteConnection> connection;
+    std::uint64_t connection_id = 0;  // bumped by every open: tasks re-prepare their statements
     Clock::time_point next_open_at{};
     std::chrono::milliseconds reopen_backoff{0};
     std::error_code open_error;
@@ -679,6 +710,14 @@ void RequestStore::save_grant(AuthGrant grant, std::function<void(std::error_cod
         SaveGrantJob{std::move(grant), format_utc_millis(now), unix_seconds(now), std::move(done)}};
     if (!impl_->submit(queued)) {
         auto& rejected = std::get<SaveGrantJob>(queued);
+        if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
+    }
+}
+
+void RequestStore::run_in_transaction(WriterTask task, std::function<void(std::error_code)> done) {
+    Job queued{TaskJob{std::move(task), std::move(done)}};
+    if (!impl_->submit(queued)) {
+        auto& rejected = std::get<TaskJob>(queued);
         if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
     }
 }

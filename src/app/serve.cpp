@@ -2,8 +2,9 @@
 //
 // Start-up: config -> durable store (migrations) -> workers -> ingest (loads live sessions) ->
 // HTTP listener -> "listening on HOST:PORT" on stdout. Every commit of new requests wakes a
-// worker. Shutdown on a signal: the listener stops accepting and finishes in-flight requests,
-// the store commits whatever is queued and closes, the workers finish their batch; exit 0. The
+// worker; the workers' claims and applies run on the store's writer thread. Shutdown on a signal:
+// the listener stops accepting and finishes in-flight requests, the workers finish their batch,
+// the store commits whatever is queued and closes; exit 0. The
 // same shutdown with exit 1 when the store lost durability (a failed WAL fsync). Signals are
 // taken by a dedicated thread with sigwait(), so no work is done in a signal handler.
 #include <pthread.h>
@@ -103,7 +104,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
                  config.storage.synchronous_full ? "full" : "normal");
     worker::Metrics metrics;
     auto pool_options = worker_options(config);
-    pool_options.wal_checkpointer = &store.wal_checkpointer();
+    pool_options.store = &store;  // claims and applies run on the store's writer thread
     worker::WorkerPool pool(pool_options, metrics);
     workers = &pool;
     pool.notify();  // requests left pending by a previous run
@@ -151,9 +152,10 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     server.run();
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
-    store.close();
+    // The workers finish their batch through the store's writer before it closes.
     workers = nullptr;
     pool.stop();
+    store.close();
     spdlog::info(
         "stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "
         "{} failed, {} requests dead",

@@ -6,8 +6,10 @@
 // queue::RequestStore, exactly as ingest stores them, into a template database. Every line is a
 // new record for its key (10,000 SKUs x 2 sources, seq rising per message), so every line is a
 // Success: the most expensive case (stock upsert + mark upsert + import line).
-// Each run copies the template and times a WorkerPool with 1 or 2 workers from start until all
-// requests are done. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
+// Each run copies the template and times a WorkerPool from start until all requests are done:
+// hosted:1 as in `serve` (the workers' claims and applies run on a RequestStore's writer thread),
+// hosted:0 with each worker on a write connection of its own (the CLI's reprocess path); with 1
+// or 2 workers. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
 //
 //   cmake -G Ninja -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel worker_bench
 //   build-rel/tests/worker/worker_bench
@@ -17,6 +19,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <semaphore>
 #include <thread>
 
@@ -97,6 +100,7 @@ void copy_database(const std::filesystem::path& to) {
 
 void BM_DrainBacklog(benchmark::State& state) {
     const auto workers = static_cast<unsigned>(state.range(0));
+    const bool hosted = state.range(1) != 0;
     const auto path = bench_dir() / "run.db";
     std::int64_t lines = 0;
     for (auto _ : state) {
@@ -108,9 +112,15 @@ void BM_DrainBacklog(benchmark::State& state) {
         options.workers = workers;
         options.batch_size = 100;
         options.instance_id = "bench";
-        // As in `serve`, where the store's checkpointer watches the workers' connections.
-        queue::WalCheckpointer checkpointer(path, true);
-        options.wal_checkpointer = &checkpointer;
+        std::optional<queue::RequestStore> store;
+        std::optional<queue::WalCheckpointer> checkpointer;
+        if (hosted) {
+            store.emplace(queue::StoreOptions{path});
+            options.store = &*store;
+        } else {
+            checkpointer.emplace(path, true);
+            options.wal_checkpointer = &*checkpointer;
+        }
         worker::Metrics metrics;
         worker::WorkerPool pool(options, metrics);
         pool.notify();
@@ -134,9 +144,10 @@ void BM_DrainBacklog(benchmark::State& state) {
 }
 
 BENCHMARK(BM_DrainBacklog)
-    ->ArgName("workers")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"workers", "hosted"})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Args({1, 0})
     ->Iterations(1)
     ->Repetitions(2)
     ->Unit(benchmark::kMillisecond)

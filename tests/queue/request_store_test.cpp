@@ -293,6 +293,101 @@ TEST(RequestStore, FailedWalSyncAcknowledgesNothingFromThenOn) {
     EXPECT_EQ(store.stats().requests, 2u) << "committed, never acknowledged";
 }
 
+// Runs `task` through run_in_transaction and waits for its answer.
+std::error_code run_task(RequestStore& store, WriterTask task) {
+    std::promise<std::error_code> done;
+    store.run_in_transaction(std::move(task), [&](std::error_code ec) { done.set_value(ec); });
+    return done.get_future().get();
+}
+
+TEST(RequestStore, TaskCommitsOnTheWriterWithoutWaitingForTheSync) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::promise<void> release_sync;
+    auto released = release_sync.get_future().share();
+    options.sync_wal = [&](int fd) {
+        released.wait();
+        return ::fdatasync(fd);
+    };
+    RequestStore store(options);
+    std::latch both_queued(1);
+    std::promise<StoreResult<EnqueueResult>> stored;
+    std::promise<std::error_code> task_done;
+    std::thread::id ran_on;
+    // The first job holds the writer until the enqueue and the task are queued behind it, so
+    // they share one transaction.
+    store.run_in_transaction([&](sqlite::Database&, std::uint64_t) { both_queued.wait(); },
+                             [](std::error_code) {});
+    store.enqueue(request(inventory(1, 1)),
+                  [&](StoreResult<EnqueueResult> r) { stored.set_value(std::move(r)); });
+    store.run_in_transaction(
+        [&](sqlite::Database& db, std::uint64_t) {
+            ran_on = std::this_thread::get_id();
+            db.exec("INSERT INTO products (sku, updated_at) VALUES ('T-1', 'now')");
+        },
+        [&](std::error_code ec) { task_done.set_value(ec); });
+    both_queued.count_down();
+    // The task hears of the commit while the request it shares it with waits for the fsync.
+    EXPECT_FALSE(task_done.get_future().get());
+    auto answer = stored.get_future();
+    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    EXPECT_NE(ran_on, std::this_thread::get_id());
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM products"), 1);
+    release_sync.set_value();
+    ok(answer.get());
+}
+
+TEST(RequestStore, ThrowingTaskIsRolledBackAloneWhileTheBatchIsStored) {
+    TempDir dir;
+    auto options = options_for(dir);
+    RequestStore store(options);
+    std::promise<StoreResult<EnqueueResult>> stored;
+    std::promise<std::error_code> task_done;
+    std::latch both_queued(1);
+    // The first job holds the writer until the enqueue and the task are queued behind it, so
+    // they share one transaction.
+    store.run_in_transaction([&](sqlite::Database&, std::uint64_t) { both_queued.wait(); },
+                             [](std::error_code) {});
+    store.enqueue(request(inventory(1, 2)),
+                  [&](StoreResult<EnqueueResult> r) { stored.set_value(std::move(r)); });
+    store.run_in_transaction(
+        [](sqlite::Database& db, std::uint64_t) {
+            db.exec("INSERT INTO products (sku, updated_at) VALUES ('T-1', 'now')");
+            throw std::runtime_error("task failed halfway");
+        },
+        [&](std::error_code ec) { task_done.set_value(ec); });
+    both_queued.count_down();
+    EXPECT_TRUE(task_done.get_future().get());
+    ok(stored.get_future().get());
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM products"), 0);
+    EXPECT_EQ(count(options.path, "SELECT count(*) FROM inventory_lines"), 2);
+
+    store.close();
+    EXPECT_EQ(
+        run_task(store, [](sqlite::Database&, std::uint64_t) { FAIL() << "ran after close"; }),
+        std::make_error_code(std::errc::operation_canceled));
+}
+
+TEST(RequestStore, TasksSeeANewConnectionIdAfterAReopen) {
+    TempDir dir;
+    auto options = options_for(dir);
+    std::atomic<bool> veto_commits{false};
+    options.on_connection_open = [&](sqlite::Database& db) {
+        sqlite3_commit_hook(
+            db.handle(),
+            [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+            &veto_commits);
+    };
+    RequestStore store(options);
+    std::uint64_t before = 0, after = 0;
+    EXPECT_FALSE(run_task(store, [&](sqlite::Database&, std::uint64_t id) { before = id; }));
+    veto_commits = true;
+    EXPECT_TRUE(run_task(store, [](sqlite::Database&, std::uint64_t) {}));  // commit fails
+    veto_commits = false;
+    EXPECT_FALSE(run_task(store, [&](sqlite::Database&, std::uint64_t id) { after = id; }));
+    EXPECT_NE(before, after);
+}
+
 TEST(RequestStore, FailingReopenFailsFastUntilItWorksAgain) {
     TempDir dir;
     auto options = options_for(dir);

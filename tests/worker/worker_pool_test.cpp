@@ -1,6 +1,7 @@
-// WorkerPool with real threads: retries and dead-lettering through the pool, notify() wake-ups,
-// stop(), and many workers in two pools draining a shuffled, re-delivered stream without ever
-// applying anything twice (checked against an oracle).
+// WorkerPool with real threads: retries and dead-lettering through the pool, notify() wake-ups
+// and stop(), each both hosted on the store's writer and standalone; and many workers in two
+// pools (one of each kind) draining a shuffled, re-delivered stream without ever applying
+// anything twice (checked against an oracle).
 #include "ofbridge/worker/worker_pool.h"
 
 #include <gtest/gtest.h>
@@ -27,13 +28,30 @@ std::int64_t count_in_state(const std::filesystem::path& path, const std::string
     return query_int(path, "SELECT count(*) FROM requests WHERE state = '" + state + "'");
 }
 
-TEST(WorkerPool, RetriesAFailingRequestWithBackoffUntilDeadWhileOthersAreDone) {
+// Each test below runs twice: hosted (claims and applies as tasks on the store's writer thread,
+// as in `serve`) and standalone (each worker on a write connection of its own).
+class WorkerPoolModes : public ::testing::TestWithParam<bool> {
+protected:
+    WorkerOptions options_for(const std::filesystem::path& path, testing::Queue& queue,
+                              const TestClock* clock) const {
+        auto options = testing::options_for(path, clock);
+        if (GetParam()) options.store = &queue.store();
+        return options;
+    }
+};
+
+INSTANTIATE_TEST_SUITE_P(Workers, WorkerPoolModes, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                             return param.param ? "Hosted" : "Standalone";
+                         });
+
+TEST_P(WorkerPoolModes, RetriesAFailingRequestWithBackoffUntilDeadWhileOthersAreDone) {
     TempDir dir;
     const auto path = dir.file("broker.db");
     TestClock clock;
     testing::Queue queue(path);
     std::atomic<std::int64_t> poison{0};
-    auto options = testing::options_for(path, &clock);
+    auto options = options_for(path, queue, &clock);
     options.workers = 2;
     options.batch_size = 2;
     options.max_attempts = 3;
@@ -83,7 +101,7 @@ TEST(WorkerPool, RetriesAFailingRequestWithBackoffUntilDeadWhileOthersAreDone) {
     EXPECT_EQ(metrics.lines_applied.load(), 4u);
 }
 
-TEST(WorkerPool, NotifyWakesAnIdleWorkerAtOnce) {
+TEST_P(WorkerPoolModes, NotifyWakesAnIdleWorkerAtOnce) {
     TempDir dir;
     const auto path = dir.file("broker.db");
     std::atomic<WorkerPool*> pool_ptr{nullptr};
@@ -91,7 +109,7 @@ TEST(WorkerPool, NotifyWakesAnIdleWorkerAtOnce) {
     testing::Queue queue(path, [&] {
         if (auto* pool = pool_ptr.load()) pool->notify();
     });
-    auto options = testing::options_for(path, nullptr);
+    auto options = options_for(path, queue, nullptr);
     // Far longer than the test may take: only notify() can explain a quick pick-up.
     options.idle_poll = std::chrono::seconds(60);
     Metrics metrics;
@@ -108,14 +126,14 @@ TEST(WorkerPool, NotifyWakesAnIdleWorkerAtOnce) {
     pool_ptr = nullptr;
 }
 
-TEST(WorkerPool, StopLetsTheBatchInProgressCommit) {
+TEST_P(WorkerPoolModes, StopLetsTheBatchInProgressCommit) {
     TempDir dir;
     const auto path = dir.file("broker.db");
     testing::Queue queue(path);
     std::promise<void> claimed;
     std::future<void> stopper;
     WorkerPool* pool_ptr = nullptr;
-    auto options = testing::options_for(path, nullptr);
+    auto options = options_for(path, queue, nullptr);
     options.test_hooks.after_claim = [&](const std::vector<std::int64_t>&) {
         // Ask the pool to stop while this batch is still to be applied.
         stopper = std::async(std::launch::async, [&] { pool_ptr->stop(); });
@@ -172,11 +190,15 @@ TEST(WorkerPool, ManyWorkersInTwoPoolsApplyEachRecordAtMostOnceAndConverge) {
     std::map<std::pair<int, int>, std::int64_t> max_seq;
 
     // Both pools start before anything is queued, so claims race with ingest and each other.
+    // Pool a runs on the store's writer thread (as in `serve`), pool b on connections of its own
+    // (as another broker process would).
     auto options = testing::options_for(path, nullptr, "pool-a");
     options.workers = 4;
     options.batch_size = 16;
+    options.store = &queue.store();
     Metrics metrics_a, metrics_b;
     WorkerPool pool_a(options, metrics_a);
+    options.store = nullptr;
     options.instance_id = "pool-b";
     options.workers = 2;
     options.batch_size = 7;

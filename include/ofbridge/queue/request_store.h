@@ -67,6 +67,11 @@ struct StoreOptions {
     std::function<int(int fd)> sync_wal{};
 };
 
+// Work another component does on the write connection, inside the writer's transaction (see
+// RequestStore::run_in_transaction). `connection_id` changes whenever the writer opened a new
+// connection, so whoever prepared statements on `db` knows to prepare them again.
+using WriterTask = std::function<void(sqlite::Database& db, std::uint64_t connection_id)>;
+
 // Counters since construction, for tests and metrics. Cheap to read at any time.
 struct StoreStats {
     std::uint64_t commits = 0;         // successful COMMITs of a batch
@@ -123,6 +128,17 @@ public:
     void enqueue(NewRequest request, std::function<void(StoreResult<EnqueueResult>)> done);
     void save_grant(AuthGrant grant, std::function<void(std::error_code)> done);
     void delete_grant(std::string secret_hash, std::function<void(std::error_code)> done);
+
+    // Runs `task` on the writer thread inside the next group commit, in a savepoint of its own,
+    // so its writes commit with the requests of the same batch: one writer thread, one write
+    // connection, one commit for all (DESIGN §7). The worker's claims and applies run this way.
+    // `done` runs on the writer thread right after that COMMIT (a task acknowledges nothing, so
+    // it does not wait for the fsync) with no error; with the error when the task threw (its
+    // writes are rolled back, the rest of the batch goes on) or the batch failed as a whole; or
+    // at once with operation_canceled after close(). The task must not call the store. Keep it
+    // short: the batch's acknowledgements wait for it. The connection is not thread-safe
+    // (NOMUTEX): statements a task prepares on it are used and finalized in tasks only.
+    void run_in_transaction(WriterTask task, std::function<void(std::error_code)> done);
 
     // Grants still valid at `now` (unix seconds), read at start-up to fill the in-memory cache.
     std::vector<AuthGrant> load_grants(std::int64_t now) const;

@@ -1,12 +1,18 @@
-// The worker's claim/apply engine on ONE write connection, without threads: WorkerPool runs one
-// per thread, reprocess_request runs one in the calling process, and tests drive it step by step
-// (claim with one processor, let the lease expire, take over with another).
+// The worker's claim/apply engine, without threads of its own: WorkerPool runs one per thread,
+// reprocess_request runs one in the calling process, and tests drive it step by step (claim with
+// one processor, let the lease expire, take over with another).
 //
-// claim(): one short BEGIN IMMEDIATE transaction that moves up to `limit` claimable inventory
+// Where it writes (WorkerOptions::store):
+//   hosted (`serve`): as tasks on the RequestStore's writer thread, inside its group commits, on
+//     its one write connection (DESIGN §7). A claim is one task; an apply is one task per request.
+//   standalone: a write connection of its own, each claim and each apply one BEGIN IMMEDIATE
+//     transaction (the CLI's reprocess beside a running broker; tests).
+//
+// claim(): one short transaction that moves up to `limit` claimable inventory
 //   and shipment requests (pending; failed whose next_attempt_at has come; processing whose
 //   lease expired) to processing with claimed_by = this worker and a fresh lease, oldest id
 //   first. Export acknowledgements are not claimed (they stay pending for the export issue).
-// apply(): one BEGIN IMMEDIATE transaction for the whole claimed batch, each request in its own
+// apply(): the claimed batch (standalone: in one transaction), each request in its own
 //   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
 //   shipment_applier.cpp: shipments, order quantities and state, dedupe key). Per request: done
 //   (its effects plus the import report) if this worker still holds it; failed/dead (with
@@ -69,9 +75,10 @@ public:
     // message for the operator (missing, held, not an inventory or shipment request).
     ClaimedRequest claim_for_reprocess(std::int64_t request_id);
 
-    // Applies a claimed batch in one transaction; returns one outcome per request, in order.
-    // Throws when the transaction as a whole failed: then nothing of it is kept, the requests
-    // stay claimed and are retried once their leases expire.
+    // Applies a claimed batch; returns one outcome per request, in order. Throws when a
+    // transaction failed as a whole: then nothing of it is kept (standalone: of the batch;
+    // hosted: of the requests in that group commit), and those requests stay claimed and are
+    // retried once their leases expire.
     std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed);
 
     // The earliest moment a failed request becomes due or a lease expires, if any: how long an

@@ -12,19 +12,18 @@
 // "apply ok" includes a shipment the rules refuse (order not found, cancelled, over-shipment):
 // that is a Failure line in the import report and the request is done; only an exception
 // (storage, corrupt data) is retried. Export acknowledgements are not claimed here.
-// A claim is an UPDATE inside BEGIN IMMEDIATE that stamps claimed_by and lease_expires_at, so
-// any number of workers, in this process or others, never hold the same request at once.
-// Applying a batch writes, in ONE transaction with the state change: for inventory, stock
-// levels, per-key high-water marks and one import line per SKU/source; for a shipment, the
-// shipments with their lines and tracks, the order's qty_shipped and state, the dedupe key and
-// one import line; for both, the import report header. Requests are taken in receipt order
-// (numeric id).
-// The state change to done/failed/dead is conditional on the request still being claimed by
-// this worker: a worker whose lease expired (and was taken over) writes nothing for it.
-// A `processing` request whose lease expired after max_attempts claims (the process died every
-// time it handled it) goes to dead instead of being claimed again.
-// The claim/apply engine itself is RequestProcessor (request_processor.h); this file runs it on
-// threads and wakes them.
+// A claim is an UPDATE inside a write transaction (the store writer's group commit in `serve`,
+// else BEGIN IMMEDIATE on the worker's own connection) that stamps claimed_by and
+// lease_expires_at, so any number of workers, in this process or others, never hold the same
+// request at once. Applying writes, in ONE transaction with each request's state change: for
+// inventory, stock levels, per-key high-water marks and one import line per SKU/source; for a
+// shipment, the shipments with their lines and tracks, the order's qty_shipped and state, the
+// dedupe key and one import line; for both, the import report header. Requests are taken in receipt
+// order (numeric id). The state change to done/failed/dead is conditional on the request still
+// being claimed by this worker: a worker whose lease expired (and was taken over) writes nothing
+// for it. A `processing` request whose lease expired after max_attempts claims (the process died
+// every time it handled it) goes to dead instead of being claimed again. The claim/apply engine
+// itself is RequestProcessor (request_processor.h); this file runs it on threads and wakes them.
 #pragma once
 
 #include <atomic>
@@ -40,6 +39,7 @@
 #include "ofbridge/domain/shipment_plan.h"
 
 namespace ofbridge::queue {
+class RequestStore;
 class WalCheckpointer;
 namespace sqlite {
 class Database;
@@ -85,8 +85,14 @@ struct WorkerOptions {
     unsigned max_attempts = 5;
     std::chrono::milliseconds retry_base{1000};  // backoff: base * 2^(attempts-1), capped
     std::chrono::milliseconds retry_max{300'000};
-    // Watches the workers' connections so their commits never checkpoint inline on their own
-    // (the store's, in `serve`); null = SQLite's automatic checkpoint (the CLI's reprocess).
+    // Where claims and applies run. Set (in `serve`): as tasks on this store's writer thread,
+    // inside its group commits, on its one write connection (DESIGN §7). Null: each worker opens
+    // its own write connection to `database` and takes turns on SQLite's write lock (the CLI's
+    // reprocess, which runs beside a broker; tests that drive workers on their own). The store
+    // must outlive the pool.
+    queue::RequestStore* store = nullptr;
+    // Own connections only: watches them so their commits never checkpoint inline; null =
+    // SQLite's automatic checkpoint (the CLI's reprocess).
     queue::WalCheckpointer* wal_checkpointer = nullptr;
     InventoryOptions inventory;
     // How a configurable product's simple child is shipped (DESIGN §3.3, shipment_plan.h):
