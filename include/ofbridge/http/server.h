@@ -1,7 +1,7 @@
 // The HTTP/1.1 listener (Boost.Beast), kept behind this small interface so Beast is compiled in
 // one place. One I/O thread runs the sessions; handlers run on a small thread pool and answer
-// through a Responder that may be called from any thread (e.g. the queue's writer thread after
-// a commit). Connection lifecycle per session:
+// through a Responder that may be called from any thread (e.g. the queue's WAL sync thread after
+// the fsync). Connection lifecycle per session:
 //   read header -> (Expect: 100-continue? send 100) -> read body -> handler -> write -> read again
 // with a read timeout on every read, an idle timeout between requests, 413 above the body
 // limit, 431 above the header limit, and a graceful stop that closes idle connections at once

@@ -56,7 +56,7 @@ public:
     Ingest(const config::Config& config, queue::RequestStore& store,
            std::function<std::int64_t()> now);
 
-    // Callbacks may run on the caller's thread (immediate errors) or the queue's writer thread.
+    // Callbacks may run on the caller's thread (immediate errors) or one of the queue's threads.
     void login(const domain::WireLogin& login, OutcomeCallback done);
     void end_session(const domain::WireEndSession& end,
                      OutcomeCallback done);  // text "true"/"false"
