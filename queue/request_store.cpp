@@ -372,30 +372,29 @@ struct RequestStore::Impl {
             deliver_all(batch, outcomes);
             return;
         }
-        // Tasks acknowledge nothing: they hear of their commit now, not after the fsync.
-        std::size_t kept = 0;
+        // Tasks acknowledge nothing: they hear of their commit now; the rest wait for the fsync.
+        std::vector<Job> durable;
+        std::vector<Outcome> durable_outcomes;
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (std::holds_alternative<TaskJob>(batch[i])) {
                 deliver(batch[i], outcomes[i]);
-            } else if (kept++ != i) {
-                batch[kept - 1] = std::move(batch[i]);
-                outcomes[kept - 1] = std::move(outcomes[i]);
+            } else {
+                durable.push_back(std::move(batch[i]));
+                durable_outcomes.push_back(std::move(outcomes[i]));
             }
         }
-        batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(kept), batch.end());
-        outcomes.erase(outcomes.begin() + static_cast<std::ptrdiff_t>(kept), outcomes.end());
-        if (batch.empty()) return;
-        syncer.after_sync(connection->wal,
-                          [this, batch = std::move(batch),
-                           outcomes = std::move(outcomes)](std::error_code sync_error) mutable {
-                              if (sync_error) {
-                                  report_durability_lost();  // before anyone hears
-                                  fail_all(batch, sync_error);
-                              } else {
-                                  ++syncs;
-                                  deliver_all(batch, outcomes);
-                              }
-                          });
+        if (durable.empty()) return;
+        syncer.after_sync(connection->wal, [this, batch = std::move(durable),
+                                            outcomes = std::move(durable_outcomes)](
+                                               std::error_code sync_error) mutable {
+            if (sync_error) {
+                report_durability_lost();  // before anyone hears
+                fail_all(batch, sync_error);
+            } else {
+                ++syncs;
+                deliver_all(batch, outcomes);
+            }
+        });
     }
 
     // Once, on the syncer thread, when an fdatasync failed (see the file comment).

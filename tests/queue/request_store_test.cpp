@@ -293,6 +293,33 @@ TEST(RequestStore, FailedWalSyncAcknowledgesNothingFromThenOn) {
     EXPECT_EQ(store.stats().requests, 2u) << "committed, never acknowledged";
 }
 
+// Holds the writer thread inside a task from construction until release(), so the jobs queued
+// meanwhile are committed together, in the batch after the holding task's own.
+class WriterHold {
+public:
+    explicit WriterHold(RequestStore& store) {
+        store.run_in_transaction(
+            [this](sqlite::Database&, std::uint64_t) {
+                holding_.count_down();
+                released_.wait();
+            },
+            [](std::error_code) {});
+        holding_.wait();
+    }
+    ~WriterHold() { release(); }  // also when an assertion left the test early
+    WriterHold(const WriterHold&) = delete;
+    WriterHold& operator=(const WriterHold&) = delete;
+
+    void release() {
+        if (!release_called_) released_.count_down();
+        release_called_ = true;
+    }
+
+private:
+    std::latch holding_{1}, released_{1};
+    bool release_called_ = false;
+};
+
 // Runs `task` through run_in_transaction and waits for its answer.
 std::error_code run_task(RequestStore& store, WriterTask task) {
     std::promise<std::error_code> done;
@@ -310,14 +337,11 @@ TEST(RequestStore, TaskCommitsOnTheWriterWithoutWaitingForTheSync) {
         return ::fdatasync(fd);
     };
     RequestStore store(options);
-    std::latch both_queued(1);
     std::promise<StoreResult<EnqueueResult>> stored;
     std::promise<std::error_code> task_done;
     std::thread::id ran_on;
-    // The first job holds the writer until the enqueue and the task are queued behind it, so
-    // they share one transaction.
-    store.run_in_transaction([&](sqlite::Database&, std::uint64_t) { both_queued.wait(); },
-                             [](std::error_code) {});
+    // The enqueue and the task queue up behind the hold, so they share one transaction.
+    WriterHold hold(store);
     store.enqueue(request(inventory(1, 1)),
                   [&](StoreResult<EnqueueResult> r) { stored.set_value(std::move(r)); });
     store.run_in_transaction(
@@ -326,7 +350,7 @@ TEST(RequestStore, TaskCommitsOnTheWriterWithoutWaitingForTheSync) {
             db.exec("INSERT INTO products (sku, updated_at) VALUES ('T-1', 'now')");
         },
         [&](std::error_code ec) { task_done.set_value(ec); });
-    both_queued.count_down();
+    hold.release();
     // The task hears of the commit while the request it shares it with waits for the fsync.
     EXPECT_FALSE(task_done.get_future().get());
     auto answer = stored.get_future();
@@ -343,11 +367,8 @@ TEST(RequestStore, ThrowingTaskIsRolledBackAloneWhileTheBatchIsStored) {
     RequestStore store(options);
     std::promise<StoreResult<EnqueueResult>> stored;
     std::promise<std::error_code> task_done;
-    std::latch both_queued(1);
-    // The first job holds the writer until the enqueue and the task are queued behind it, so
-    // they share one transaction.
-    store.run_in_transaction([&](sqlite::Database&, std::uint64_t) { both_queued.wait(); },
-                             [](std::error_code) {});
+    // The enqueue and the task queue up behind the hold, so they share one transaction.
+    WriterHold hold(store);
     store.enqueue(request(inventory(1, 2)),
                   [&](StoreResult<EnqueueResult> r) { stored.set_value(std::move(r)); });
     store.run_in_transaction(
@@ -356,7 +377,7 @@ TEST(RequestStore, ThrowingTaskIsRolledBackAloneWhileTheBatchIsStored) {
             throw std::runtime_error("task failed halfway");
         },
         [&](std::error_code ec) { task_done.set_value(ec); });
-    both_queued.count_down();
+    hold.release();
     EXPECT_TRUE(task_done.get_future().get());
     ok(stored.get_future().get());
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM products"), 0);
@@ -477,17 +498,8 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
     };
     RequestStore store(options);
 
-    // Hold the writer inside a task so the next three requests queue up and are committed
-    // together.
-    std::latch in_task(1), queued(1);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
-    store.run_in_transaction(
-        [&](sqlite::Database&, std::uint64_t) {
-            in_task.count_down();
-            queued.wait();
-        },
-        [](std::error_code) {});
-    in_task.wait();
+    WriterHold hold(store);  // the next three requests queue up and are committed together
 
     auto bad = inventory(3, 3);
     bad.lines[2].sku = std::string(5000, 's');  // the request row and two lines go in first
@@ -500,7 +512,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
                       [answer](StoreResult<EnqueueResult> r) { answer->set_value(std::move(r)); });
     }
     const auto commits_before = store.stats().commits;
-    queued.count_down();
+    hold.release();
 
     const auto a = answers[0].get();
     const auto b = answers[1].get();
@@ -522,15 +534,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
 TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
     TempDir dir;
     RequestStore store(options_for(dir));
-    // Hold the writer inside a task so the three requests queue up behind it.
-    std::latch in_task(1), queued(1);
-    store.run_in_transaction(
-        [&](sqlite::Database&, std::uint64_t) {
-            in_task.count_down();
-            queued.wait();
-        },
-        [](std::error_code) {});
-    in_task.wait();
+    WriterHold hold(store);  // the three requests queue up behind it
     std::vector<std::future<StoreResult<EnqueueResult>>> answers;
     for (int i = 0; i < 3; ++i) {
         auto answer = std::make_shared<std::promise<StoreResult<EnqueueResult>>>();
@@ -540,7 +544,7 @@ TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
             [answer](StoreResult<EnqueueResult> r) { answer->set_value(std::move(r)); });
     }
     const auto commits_before = store.stats().commits;
-    queued.count_down();
+    hold.release();
     for (auto& a : answers) EXPECT_TRUE(std::holds_alternative<EnqueueResult>(a.get()));
     // The holding task's commit; then about 4 MiB per transaction: two 3 MiB bodies, then the
     // third.
