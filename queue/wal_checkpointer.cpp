@@ -41,8 +41,11 @@ void WalCheckpointer::stop() {
 int WalCheckpointer::on_wal_commit(void* self, sqlite3* db, const char* schema, int frames) {
     auto* checkpointer = static_cast<WalCheckpointer*>(self);
     if (frames >= inline_frames) {
-        // PASSIVE never waits: if the checkpoint thread is busy right now, the next commit
-        // tries again.
+        // A checkpoint already running on the thread would make this one fail with SQLITE_BUSY,
+        // and the WAL would keep growing for as long as that one takes (past 100 MiB under a
+        // fast writer). So wait for it: it has copied most frames by then, and this PASSIVE one
+        // copies the rest, letting the next transaction rewind the WAL.
+        std::lock_guard one_at_a_time(checkpointer->checkpointing_);
         int log_frames = 0, copied = 0;
         if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                       &copied) == SQLITE_OK)
@@ -78,6 +81,7 @@ void WalCheckpointer::run() {
                 db->exec(synchronous_full_ ? "PRAGMA synchronous=FULL"
                                            : "PRAGMA synchronous=NORMAL");
             }
+            std::lock_guard one_at_a_time(checkpointing_);
             int log_frames = 0, copied = 0;
             const int rc = sqlite3_wal_checkpoint_v2(
                 db->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);

@@ -9,7 +9,8 @@
 //   request_frames <= frames < inline_frames     wake the checkpoint thread: it copies committed
 //                                                frames into the database file (PASSIVE) on a
 //                                                connection of its own, without blocking writers
-//   frames >= inline_frames                      the committing connection checkpoints itself.
+//   frames >= inline_frames                      the committing connection checkpoints itself,
+//                                                after the thread's checkpoint if one is running.
 // The last step exists because SQLite rewinds the WAL only when a writer starts a transaction
 // on a fully checkpointed WAL; under steady writes the background checkpoint is always a few
 // commits behind, so the WAL would grow without bound. Most frames have been copied by then,
@@ -64,6 +65,9 @@ private:
     const std::filesystem::path database_;
     const bool synchronous_full_;
     std::atomic<std::uint64_t> checkpoints_{0};
+    // Held while this process runs a checkpoint (thread or inline), so an inline one waits for
+    // the thread's instead of failing with SQLITE_BUSY.
+    std::mutex checkpointing_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool requested_ = false;  // guarded by mutex_
