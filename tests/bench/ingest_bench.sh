@@ -10,7 +10,12 @@
 #      the rate reached and receipt -> applied latency p50/p99/max, read from the store after
 #      the run (requests.received_at to import_reports.created_at). created_at is stamped when
 #      the worker's apply transaction starts, so this leaves out that transaction's own commit
-#      (no fsync of its own; see src/worker/request_processor.cpp).
+#      (no fsync of its own; see src/worker/request_processor.cpp);
+#   4. ceiling: the load of step 1 with a session id that was never issued. Every message goes
+#      through the whole HTTP -> SOAP gate -> gSOAP decode path and is answered with a Client
+#      fault; nothing is stored or synced. No stored rate can exceed this one: it is what this
+#      machine (with wrk on the same cores) leaves for the queue, and the gap to step 1 is what
+#      durability costs.
 #   tests/bench/ingest_bench.sh [BUILD_DIR] [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,10 +41,11 @@ api_key = "bench-key"
 TOML
 }
 
-# run LINES DELAY_MS [WORKERS]: one broker on a fresh store, one wrk run; leaves wrk's output in
-# $work/wrk.
+# run LINES DELAY_MS [WORKERS [SESSION]]: one broker on a fresh store, one wrk run; leaves wrk's
+# output in $work/wrk. With SESSION (an id the broker never issued), every request must be
+# rejected and nothing stored.
 run() {
-  local lines=$1 delay_ms=$2
+  local lines=$1 delay_ms=$2 unknown_session=${4:-}
   write_config "${3:-1}"
   rm -rf "$work/data"
   "$bin" serve --config "$work/ofbridge.toml" --data-dir "$work/data" > "$work/out" 2> "$work/log" &
@@ -51,6 +57,7 @@ run() {
     '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="urn:Magento"><SOAP-ENV:Body><ns1:login><username>wms</username><apiKey>bench-key</apiKey></ns1:login></SOAP-ENV:Body></SOAP-ENV:Envelope>' \
     "http://$address/api/v2_soap/" | tr -d '\n' | sed -E 's/.*<loginReturn[^>]*>([^<]*)<.*/\1/')
   if [ ${#session} -ne 64 ]; then echo "FAIL: login did not return a session"; exit 1; fi
+  [ -n "$unknown_session" ] && session=$unknown_session
   echo 0 > "$work/peak"
   ( peak=0
     while kill -0 $pid 2>/dev/null; do
@@ -69,6 +76,13 @@ run() {
   acked=$(awk '/^acked/ {print $2}' "$work/wrk")
   stored=$("$bin" requests list --json --limit 0 --config "$work/ofbridge.toml" \
     --data-dir "$work/data" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
+  if [ -n "$unknown_session" ]; then
+    if [ "${acked:-0}" -ne 0 ] || [ "$stored" -ne 0 ]; then
+      echo "FAIL: unknown session: acked $acked, stored $stored"; exit 1
+    fi
+    echo "rejected: $(awk '/^acked/ {print $4}' "$work/wrk") stored: 0"
+    return
+  fi
   if [ "${acked:-0}" -eq 0 ]; then echo "FAIL: no request was acknowledged"; exit 1; fi
   if [ "$stored" -lt "$acked" ]; then echo "FAIL: acked $acked, stored $stored"; exit 1; fi
   echo "acked: $acked stored: $stored peak RSS: $(( $(cat "$work/peak") / 1024 )) MiB"
@@ -100,4 +114,7 @@ pick = lambda p: ms[min(len(ms) - 1, int(p * len(ms)))]
 print("receipt -> applied: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms"
       % (len(ms), pick(0.50), pick(0.99), ms[-1]))
 PY
+  echo "== $lines-line messages: ceiling (unknown session: parsed, rejected, nothing stored)"
+  run "$lines" 0 1 "$(printf '0%.0s' $(seq 64))"
+  grep -E "Requests/sec|^p50" "$work/wrk"
 done
