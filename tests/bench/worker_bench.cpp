@@ -10,11 +10,15 @@
 // hosted:1 as in `serve` (the workers' claims and applies run on a RequestStore's writer thread),
 // hosted:0 with each worker on a write connection of its own (the CLI's reprocess path); with 1
 // or 2 workers. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
+// BM_SqliteFloor drains the same backlog with only the SQL a worker runs for it (the same
+// statements, one transaction per 100 requests, no decisions, no report text, no threads): how
+// fast SQLite alone goes on this machine, so what is left for the worker's own code.
 //
 //   cmake -G Ninja -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel worker_bench
 //   build-rel/tests/worker/worker_bench
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,6 +28,8 @@
 #include <thread>
 
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/queue/schema.h"
+#include "ofbridge/queue/sqlite/statement.h"
 #include "ofbridge/queue/wal_checkpointer.h"
 #include "ofbridge/worker/worker_pool.h"
 
@@ -148,6 +154,115 @@ BENCHMARK(BM_DrainBacklog)
     ->Args({1, 1})
     ->Args({2, 1})
     ->Args({1, 0})
+    ->Iterations(1)
+    ->Repetitions(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_SqliteFloor(benchmark::State& state) {
+    using queue::sqlite::Statement;
+    const auto path = bench_dir() / "floor.db";
+    for (auto _ : state) {
+        state.PauseTiming();
+        copy_database(path);
+        state.ResumeTiming();
+        std::int64_t applied = 0;
+        {
+            queue::WalCheckpointer checkpointer(path, true);
+            auto db = queue::open_writable(path, SQLITE_OPEN_NOMUTEX, std::chrono::seconds(5));
+            db.exec("PRAGMA synchronous=NORMAL");
+            db.exec("PRAGMA cache_size=-16384");  // as the worker's and the store's connections
+            checkpointer.watch(db);
+            Statement begin(db, "BEGIN IMMEDIATE"), commit(db, "COMMIT");
+            Statement savepoint(db, "SAVEPOINT request"), release(db, "RELEASE request");
+            Statement claim(db,
+                            "UPDATE requests SET state = 'processing', claimed_by = 'floor',"
+                            " lease_expires_at = 0, attempts = 1 WHERE id = ?1");
+            Statement lines(db,
+                            "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, m.high_water_seq"
+                            " FROM inventory_lines l LEFT JOIN sequence_marks m"
+                            " ON m.sku = l.sku AND m.source = l.source"
+                            " WHERE l.request_id = ?1 ORDER BY l.line_no");
+            Statement upsert_stock(
+                db,
+                "INSERT INTO stock_levels (sku, source, qty, is_in_stock, last_seq, updated_at)"
+                " VALUES (?1, ?2, ?3, 1, ?4, ?5) ON CONFLICT (sku, source) DO UPDATE SET"
+                " qty = excluded.qty, last_seq = excluded.last_seq,"
+                " updated_at = excluded.updated_at WHERE excluded.last_seq > "
+                "stock_levels.last_seq");
+            Statement update_stock(db,
+                                   "UPDATE stock_levels SET qty = ?3, is_in_stock = 1,"
+                                   " last_seq = ?4, updated_at = ?5"
+                                   " WHERE sku = ?1 AND source = ?2 AND last_seq < ?4");
+            Statement upsert_mark(
+                db,
+                "INSERT INTO sequence_marks (sku, source, high_water_seq, updated_at)"
+                " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sku, source) DO UPDATE SET"
+                " high_water_seq = excluded.high_water_seq, updated_at = excluded.updated_at"
+                " WHERE excluded.high_water_seq > sequence_marks.high_water_seq");
+            Statement update_mark(db,
+                                  "UPDATE sequence_marks SET high_water_seq = ?3, updated_at = ?4"
+                                  " WHERE sku = ?1 AND source = ?2 AND high_water_seq < ?3");
+            Statement report(db,
+                             "INSERT INTO import_reports (request_id, entity, successes,"
+                             " created_at) VALUES (?1, 'inventory', ?2, ?3)");
+            Statement line_out(db,
+                               "INSERT INTO import_lines (report_id, line_no, sequence_id,"
+                               " reference, source, result, message, units_received, final_qty)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, 'Success', ?6, ?7, ?7)");
+            Statement done(db,
+                           "UPDATE requests SET state = 'done', claimed_by = NULL,"
+                           " lease_expires_at = NULL WHERE id = ?1");
+            const std::string now = "2026-01-01 00:00:00";
+            // As long as the worker's usual message ("Stock level set to 123 (sequence id 45).")
+            const std::string message = "Stock level set to 000 (sequence id 000000).";
+            for (std::int64_t first = 1; first <= request_count; first += 100) {
+                begin.run();
+                for (std::int64_t id = first; id < first + 100 && id <= request_count; ++id) {
+                    savepoint.run();
+                    claim.bind(1, id).run();
+                    report.bind(1, id).bind(2, lines_per_request).bind(3, now).run();
+                    const auto report_id = db.last_insert_rowid();
+                    lines.bind(1, id);
+                    while (lines.step()) {
+                        const auto sku = lines.column_text_view(1);
+                        const auto source = lines.column_text_view(2);
+                        const auto qty = lines.column_int64(3);
+                        const auto seq = lines.column_int64(4);
+                        bool written = false;
+                        if (!lines.is_null(5)) {
+                            update_stock.bind_no_copy(1, sku).bind_no_copy(2, source).bind(3, qty);
+                            update_stock.bind(4, seq).bind_no_copy(5, now).run();
+                            written = db.changes() > 0;
+                        }
+                        if (!written) {
+                            upsert_stock.bind_no_copy(1, sku).bind_no_copy(2, source).bind(3, qty);
+                            upsert_stock.bind(4, seq).bind_no_copy(5, now).run();
+                        }
+                        auto& mark = lines.is_null(5) ? upsert_mark : update_mark;
+                        mark.bind_no_copy(1, sku).bind_no_copy(2, source).bind(3, seq);
+                        mark.bind_no_copy(4, now).run();
+                        line_out.bind(1, report_id).bind(2, lines.column_int64(0)).bind(3, seq);
+                        line_out.bind_no_copy(4, sku).bind_no_copy(5, source);
+                        line_out.bind_no_copy(6, message).bind(7, qty).run();
+                        ++applied;
+                    }
+                    lines.reset();
+                    done.bind(1, id).run();
+                    release.run();
+                }
+                commit.run();
+            }
+        }
+        if (applied != request_count * lines_per_request) state.SkipWithError("lines missing");
+    }
+    state.counters["lines_per_s"] =
+        benchmark::Counter(static_cast<double>(request_count * lines_per_request) *
+                               static_cast<double>(state.iterations()),
+                           benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_SqliteFloor)
     ->Iterations(1)
     ->Repetitions(2)
     ->Unit(benchmark::kMillisecond)
