@@ -262,14 +262,21 @@ struct RequestStore::Impl {
     }
 
     // Hands a job to the writer; false when the store is closed (the job is left untouched).
-    bool submit(Job& job) {
+    // Queues `job` for the writer; after close() answers it at once with operation_canceled.
+    void submit(Job job) {
         {
             std::lock_guard lock(mutex);
-            if (stopping) return false;
-            queue.push_back(std::move(job));
+            if (!stopping) {
+                queue.push_back(std::move(job));
+                wake.notify_one();
+                return;
+            }
         }
-        wake.notify_one();
-        return true;
+        std::visit(
+            [](auto& refused) {
+                if (refused.done) refused.done(std::make_error_code(std::errc::operation_canceled));
+            },
+            job);
     }
 
     void close() {
@@ -696,38 +703,22 @@ void RequestStore::enqueue(NewRequest request,
     job.line_count = line_count_of(request.message);
     job.request = std::move(request);
     job.done = std::move(done);
-    Job queued{std::move(job)};
-    if (!impl_->submit(queued)) {
-        auto& rejected = std::get<EnqueueJob>(queued);
-        if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
-    }
+    impl_->submit(std::move(job));
 }
 
 void RequestStore::save_grant(AuthGrant grant, std::function<void(std::error_code)> done) {
     const auto now = std::chrono::system_clock::now();
-    Job queued{
-        SaveGrantJob{std::move(grant), format_utc_millis(now), unix_seconds(now), std::move(done)}};
-    if (!impl_->submit(queued)) {
-        auto& rejected = std::get<SaveGrantJob>(queued);
-        if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
-    }
+    impl_->submit(
+        SaveGrantJob{std::move(grant), format_utc_millis(now), unix_seconds(now), std::move(done)});
 }
 
 void RequestStore::run_in_transaction(WriterTask task, std::function<void(std::error_code)> done) {
-    Job queued{TaskJob{std::move(task), std::move(done)}};
-    if (!impl_->submit(queued)) {
-        auto& rejected = std::get<TaskJob>(queued);
-        if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
-    }
+    impl_->submit(TaskJob{std::move(task), std::move(done)});
 }
 
 void RequestStore::delete_grant(std::string secret_hash,
                                 std::function<void(std::error_code)> done) {
-    Job queued{DeleteGrantJob{std::move(secret_hash), std::move(done)}};
-    if (!impl_->submit(queued)) {
-        auto& rejected = std::get<DeleteGrantJob>(queued);
-        if (rejected.done) rejected.done(std::make_error_code(std::errc::operation_canceled));
-    }
+    impl_->submit(DeleteGrantJob{std::move(secret_hash), std::move(done)});
 }
 
 std::vector<AuthGrant> RequestStore::load_grants(std::int64_t now) const {

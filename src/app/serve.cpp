@@ -4,9 +4,9 @@
 // HTTP listener -> "listening on HOST:PORT" on stdout. Every commit of new requests wakes a
 // worker; the workers' claims and applies run on the store's writer thread. Shutdown on a signal:
 // the listener stops accepting and finishes in-flight requests, the workers finish their batch,
-// the store commits whatever is queued and closes; exit 0. The
-// same shutdown with exit 1 when the store lost durability (a failed WAL fsync). Signals are
-// taken by a dedicated thread with sigwait(), so no work is done in a signal handler.
+// the store commits whatever is queued and closes; exit 0. The same shutdown with exit 1 when the
+// store lost durability (a failed WAL fsync). Signals are taken by a dedicated thread with
+// sigwait(), so no work is done in a signal handler.
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>

@@ -27,9 +27,9 @@ sqlite::Database open_read_only(const std::filesystem::path& path, int minimum_v
                                 std::string_view missing, std::string_view hint);
 
 // Opens the broker's database for a writer, creating the file when it is missing, in WAL
-// journal mode. `extra_flags`
-// are added to SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE. The caller sets its own
-// synchronous level and migrates. Throws (naming the path) when WAL mode is refused.
+// journal mode. `extra_flags` are added to SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE. The
+// caller sets its own synchronous level and migrates. Throws (naming the path) when WAL mode is
+// refused.
 sqlite::Database open_writable(const std::filesystem::path& path, int extra_flags,
                                std::chrono::milliseconds busy_timeout);
 
