@@ -11,15 +11,25 @@
 //   AwaitingRequest --first bytes--> ReadingRequest --header--> [SendingContinue] --body-->
 //   Handling --Responder--> Writing --keep-alive--> AwaitingRequest
 //                                   \--close-----> Lingering --> Closed
+//   ReadingRequest --header refused (check_head, 415, 503)--> Writing --close--> Lingering
 //
 //   * AwaitingRequest: nothing of the next request has arrived. The deadline is idle_timeout
 //     (read_timeout for a fresh connection). stop() closes sessions in this state at once.
 //   * ReadingRequest/SendingContinue: one deadline of read_timeout from the first byte to the end
-//     of the body, so trickling bytes (slowloris) cannot extend it. "Expect: 100-continue" is
-//     answered after the header so clients do not stall for their 1 s timer.
+//     of the body, so trickling bytes (slowloris) cannot extend it. Once the header is in, and
+//     before any body byte is read: an unknown Content-Encoding is 415, Handler::check_head may
+//     answer (an unauthorised request), an overflow connection gets its 503, and the body's
+//     Content-Length is reserved from the server-wide body budget (503 + Retry-After when it has
+//     no room). A chunked body reserves as it grows, one chunk header ahead of the bytes. Only
+//     then is "Expect: 100-continue" answered, so clients do not stall for their 1 s timer and
+//     a refused client never sends its body.
 //   * Protocol errors answer 400/413/431/417/501 and close. Timeouts and resets just close.
 //   * Handling: no deadline (the handler owns the time); the session keeps itself alive until
-//     the reply arrives or stop()'s grace period ends.
+//     the reply arrives or stop()'s grace period ends. The body's reservation moves with it to
+//     the handler pool (a gzip body is inflated there, within max_body_bytes and the budget) and
+//     is released when Handler::handle returns.
+//   * Writing: one deadline of write_timeout for the whole reply, so a client that never reads
+//     cannot keep its connection and the reply's memory.
 //   * Lingering: after a reply with "Connection: close" we half-close and discard what the
 //     client still sends for a short while, so an early 413 is not destroyed by a TCP reset.
 //
@@ -27,6 +37,7 @@
 // replies carry "Connection: close"), and after shutdown_grace close whatever is left.
 #include "ofbridge/http/server.h"
 
+#include <zlib.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -52,6 +63,7 @@
 #include <string>
 #include <system_error>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ofbridge::http {
@@ -76,6 +88,8 @@ constexpr std::chrono::milliseconds kShutdownPoll{10};
 // After the grace period's forced close, how long to wait for sessions to unwind.
 constexpr std::chrono::milliseconds kForcedCloseWait{1000};
 constexpr std::size_t kFirstReadBytes = 4096;
+// The first step of an inflated body's buffer; it then doubles up to max_body_bytes + 1.
+constexpr std::size_t kInflateStep = 64 * 1024;
 
 // Cut by ~Impl; Responders check it (under the mutex) before touching the io_context.
 struct Lifeline {
@@ -114,6 +128,116 @@ std::string endpoint_string(const tcp::endpoint& endpoint) {
 
 bool same_category(const error_code& ec, bhttp::error example) {
     return ec.category() == bhttp::make_error_code(example).category();
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, 64)) out += (c >= 0x21 && c <= 0x7e) ? c : '?';
+    return out;
+}
+
+// The bytes of request bodies held across all sessions (ServerOptions::max_buffered_body_bytes).
+// Reserved on the I/O thread, released from any thread.
+class BodyBudget {
+public:
+    explicit BodyBudget(std::size_t limit) : limit_(limit) {}
+
+    bool try_reserve(std::size_t bytes) {
+        auto used = used_.load();
+        do {
+            if (used > limit_ || bytes > limit_ - used) return false;
+        } while (!used_.compare_exchange_weak(used, used + bytes));
+        return true;
+    }
+    void release(std::size_t bytes) { used_.fetch_sub(bytes); }
+
+private:
+    const std::size_t limit_;
+    std::atomic<std::size_t> used_{0};
+};
+
+// One request body's share of the budget; given back when released or destroyed.
+class BodyLease {
+public:
+    explicit BodyLease(BodyBudget& budget) : budget_(&budget) {}
+    BodyLease(BodyLease&& other) noexcept
+        : budget_(other.budget_), bytes_(std::exchange(other.bytes_, 0)) {}
+    BodyLease& operator=(BodyLease&&) = delete;
+    BodyLease(const BodyLease&) = delete;
+    BodyLease& operator=(const BodyLease&) = delete;
+    ~BodyLease() { release(); }
+
+    // Grows the share to `total` bytes; false (and unchanged) when the budget has no room.
+    bool cover(std::size_t total) {
+        if (total <= bytes_) return true;
+        if (!budget_->try_reserve(total - bytes_)) return false;
+        bytes_ = total;
+        return true;
+    }
+    void release() {
+        if (bytes_ > 0) budget_->release(bytes_);
+        bytes_ = 0;
+    }
+
+private:
+    BodyBudget* budget_;
+    std::size_t bytes_ = 0;
+};
+
+enum class Inflated { ok, too_large, over_budget, corrupt };
+
+// Inflates a gzip body in place. The output may not exceed `limit` bytes (a gzip bomb is
+// too_large after at most limit + 1 bytes), and every byte of buffer is covered by `lease`.
+Inflated gunzip(std::string& body, BodyLease& lease, std::size_t limit) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) throw std::bad_alloc();  // 16: gzip header only
+    zs.next_in = reinterpret_cast<Bytef*>(body.data());
+    zs.avail_in = static_cast<uInt>(body.size());  // at most max_body_bytes (<= 256 MiB)
+    std::string out;
+    std::size_t produced = 0;
+    Inflated result = Inflated::ok;
+    for (;;) {
+        if (produced == out.size()) {
+            const std::size_t size = std::min(std::max(out.size() * 2, kInflateStep), limit + 1);
+            if (!lease.cover(body.size() + size)) {
+                result = Inflated::over_budget;
+                break;
+            }
+            out.resize(size);
+        }
+        zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+        zs.avail_out = static_cast<uInt>(out.size() - produced);
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        produced = out.size() - zs.avail_out;
+        if (produced > limit) {
+            result = Inflated::too_large;
+            break;
+        }
+        if (rc == Z_STREAM_END) {
+            if (zs.avail_in != 0) result = Inflated::corrupt;  // trailing bytes
+            break;
+        }
+        if (rc == Z_BUF_ERROR && zs.avail_out != 0) {  // input ended before the stream did
+            result = Inflated::corrupt;
+            break;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            result = Inflated::corrupt;
+            break;
+        }
+    }
+    inflateEnd(&zs);
+    if (result == Inflated::ok) {
+        out.resize(produced);
+        body = std::move(out);
+    }
+    return result;
+}
+
+Response busy_response() {
+    Response busy = plain_response(503, "server busy\n");
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
 }
 
 class Session;
@@ -158,6 +282,8 @@ struct ServerState {
     Handler& handler;
     const std::shared_ptr<Lifeline> lifeline = std::make_shared<Lifeline>();
     std::atomic<bool> stopping{false};
+    // Declared before the io_context and the pool: sessions and handler tasks release into it.
+    BodyBudget body_budget{options.max_buffered_body_bytes};
 
     // Declared before the io_context: sessions destroyed while it shuts down still use them.
     std::mutex registry_mutex;
@@ -221,7 +347,13 @@ public:
           stream_(std::move(socket)),
           overflow_(is_overflow),
           read_timeout_(is_overflow ? std::min(server.options.read_timeout, kOverflowTimeout)
-                                    : server.options.read_timeout) {
+                                    : server.options.read_timeout),
+          write_timeout_(is_overflow ? std::min(server.options.write_timeout, kOverflowTimeout)
+                                     : server.options.write_timeout),
+          body_lease_(server.body_budget),
+          on_chunk_header_([this](std::uint64_t size, beast::string_view, error_code& ec) {
+              reserve_chunk(size, ec);
+          }) {
         error_code ec;
         const auto remote = stream_.socket().remote_endpoint(ec);
         if (!ec) remote_address_ = remote.address().to_string();
@@ -255,6 +387,8 @@ private:
     void await_request() {
         if (server_.stopping.load()) return close();
         parser_.emplace();
+        body_lease_.release();  // the previous body is gone with the previous parser
+        parser_->on_chunk_header(on_chunk_header_);
         parser_->body_limit(static_cast<std::uint64_t>(server_.options.max_body_bytes));
         parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
             server_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
@@ -290,6 +424,7 @@ private:
         if (phase_ != Phase::ReadingRequest) return;
         if (ec) return fail_request(ec);
         const auto& request = parser_->get();
+        version_ = request.version();
 
         // RFC 9112 §6.1: a transfer coding other than a final "chunked" makes the length unknowable
         // (400); a chunked body with other codings we cannot decode is 501. Beast already rejects
@@ -300,6 +435,41 @@ private:
             if (!beast::iequals(beast::string_view(request[bhttp::field::transfer_encoding]),
                                 "chunked"))
                 return send_error(501, "unsupported transfer coding\n");
+        }
+
+        // A gzip body is inflated before the handler sees it; any other coding is refused
+        // unread, naming it (RFC 7694: 415 with Accept-Encoding).
+        gzip_ = false;
+        if (const auto coding = request.find(bhttp::field::content_encoding);
+            coding != request.end()) {
+            const auto value = coding->value();
+            if (request.count(bhttp::field::content_encoding) == 1 &&
+                (beast::iequals(value, "gzip") || beast::iequals(value, "x-gzip"))) {
+                gzip_ = true;
+            } else if (request.count(bhttp::field::content_encoding) != 1 ||
+                       !beast::iequals(value, "identity")) {
+                auto refused =
+                    plain_response(415, "unsupported Content-Encoding: " + printable(value) +
+                                            " (send gzip or no encoding)\n");
+                refused.headers.emplace_back("Accept-Encoding", "gzip");
+                return answer_head(std::move(refused));
+            }
+        }
+
+        head_ = head_of(request);
+        if (overflow_) return answer_head(busy_response());
+        std::optional<Response> early;
+        try {
+            early = server_.handler.check_head(head_);
+        } catch (...) {
+            early = plain_response(500, "internal error\n");
+        }
+        if (early) return answer_head(std::move(*early));
+
+        // Content-Length is what the string body reserves as its first byte arrives.
+        if (const auto length = parser_->content_length(); length && *length > 0) {
+            if (!body_lease_.cover(static_cast<std::size_t>(*length)))
+                return answer_head(busy_response());
         }
 
         const auto expect = request.find(bhttp::field::expect);
@@ -333,7 +503,54 @@ private:
                           });
     }
 
+    // Before a chunk's bytes are stored: grow the body (doubling, at most max_body_bytes, which
+    // Beast checked against this chunk already; just enough when the budget has no room for
+    // double) only once the budget covers the growth.
+    void reserve_chunk(std::uint64_t size, error_code& ec) {
+        auto& body = parser_->get().body();
+        const std::size_t needed = body.size() + static_cast<std::size_t>(size);
+        if (needed <= body.capacity()) return;
+        std::size_t grown =
+            std::max(needed, std::min(body.capacity() * 2, server_.options.max_body_bytes));
+        if (!body_lease_.cover(grown)) {
+            grown = needed;
+            if (!body_lease_.cover(grown)) {
+                ec = net::error::no_buffer_space;
+                return;
+            }
+        }
+        // A fresh string gets exactly `grown` (reserve() on this one may double on its own).
+        std::string bigger;
+        bigger.reserve(grown);
+        bigger.append(body);
+        body.swap(bigger);
+    }
+
+    // Answers a request on its head alone; its body is never read.
+    void answer_head(Response response) {
+        keep_alive_ = false;
+        write_response(std::move(response));
+    }
+
+    Request head_of(const bhttp::request<bhttp::string_body>& message) const {
+        Request request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        request.version = message.version();
+        request.host = std::string(message[bhttp::field::host]);
+        request.content_type = std::string(message[bhttp::field::content_type]);
+        request.authorization = std::string(message[bhttp::field::authorization]);
+        request.soap_action = std::string(message["SOAPAction"]);
+        request.remote_address = remote_address_;
+        for (const auto& field : message) {
+            request.headers.emplace_back(std::string(field.name_string()),
+                                         std::string(field.value()));
+        }
+        return request;
+    }
+
     void fail_request(const error_code& ec) {
+        if (ec == net::error::no_buffer_space) return answer_head(busy_response());
         if (ec == bhttp::error::body_limit) return send_error(413, "request body too large\n");
         if (ec == bhttp::error::header_limit) return send_error(431, "request header too large\n");
         if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message)
@@ -349,36 +566,35 @@ private:
         keep_alive_ = message.keep_alive();
         version_ = message.version();
 
-        if (overflow_) {
-            Response busy = plain_response(503, "server busy\n");
-            busy.headers.emplace_back("Retry-After", "1");
-            keep_alive_ = false;
-            return write_response(std::move(busy));
-        }
-
-        Request request;
-        request.method = std::string(message.method_string());
-        request.target = std::string(message.target());
-        request.version = version_;
-        request.host = std::string(message[bhttp::field::host]);
-        request.content_type = std::string(message[bhttp::field::content_type]);
-        request.authorization = std::string(message[bhttp::field::authorization]);
-        request.soap_action = std::string(message["SOAPAction"]);
-        request.remote_address = remote_address_;
-        for (const auto& field : message) {
-            request.headers.emplace_back(std::string(field.name_string()),
-                                         std::string(field.value()));
-        }
+        Request request = std::move(head_);
         request.body = std::move(message.body());
 
         phase_ = Phase::Handling;
         handling_self_ = shared_from_this();  // nothing else holds us while the handler works
         auto pending = std::make_shared<PendingReply>(weak_from_this(), server_.lifeline);
         Responder respond = [pending](Response response) { pending->answer(std::move(response)); };
-        net::post(server_.pool, [&handler = server_.handler, request = std::move(request),
-                                 respond = std::move(respond)]() mutable {
+        // The body's reservation travels with it and ends with this task, after handle().
+        net::post(server_.pool, [&server = server_, request = std::move(request),
+                                 respond = std::move(respond), lease = std::move(body_lease_),
+                                 gzip = gzip_]() mutable {
             try {
-                handler.handle(std::move(request), respond);
+                if (gzip) {
+                    switch (gunzip(request.body, lease, server.options.max_body_bytes)) {
+                        case Inflated::ok:
+                            break;
+                        case Inflated::too_large:
+                            return respond(plain_response(413,
+                                                          "request body too large once "
+                                                          "inflated\n"));
+                        case Inflated::over_budget:
+                            return respond(busy_response());
+                        case Inflated::corrupt:
+                            return respond(plain_response(400,
+                                                          "request body is not valid "
+                                                          "gzip\n"));
+                    }
+                }
+                server.handler.handle(std::move(request), respond);
             } catch (...) {
                 respond(plain_response(500, "internal error\n"));  // ignored if it already answered
             }
@@ -407,10 +623,14 @@ private:
             build_response(plain_response(500, "invalid response\n"));
         }
         phase_ = Phase::Writing;
-        stream_.expires_after(read_timeout_);  // a client that never reads cannot pin us
+        stream_.expires_after(write_timeout_);  // a client that never reads cannot pin us
         bhttp::async_write(stream_, response_,
                            [self = shared_from_this()](const error_code& ec, std::size_t) {
                                if (self->phase_ != Phase::Writing) return;
+                               if (ec == beast::error::timeout)
+                                   self->server_.log(
+                                       "http: reply not read within write_timeout, "
+                                       "connection closed");
                                if (ec) return self->close();
                                if (self->keep_alive_) return self->await_request();
                                self->linger_close();
@@ -449,6 +669,8 @@ private:
     // Half-close and drain, so the client reads our reply before the socket is torn down.
     void linger_close() {
         phase_ = Phase::Lingering;
+        parser_.reset();  // no read uses it any more: give its body back now
+        body_lease_.release();
         error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         if (ec) return close();
@@ -485,12 +707,17 @@ private:
     beast::tcp_stream stream_;
     const bool overflow_;
     const std::chrono::milliseconds read_timeout_;
+    const std::chrono::milliseconds write_timeout_;
     std::string remote_address_;
+    BodyLease body_lease_;  // covers the body parser_ holds (declared first: it outlives it)
+    std::function<void(std::uint64_t, beast::string_view, error_code&)> on_chunk_header_;
 
     Phase phase_ = Phase::AwaitingRequest;
     bool first_request_ = true;
     beast::flat_buffer buffer_;
     std::optional<Parser> parser_;
+    Request head_;
+    bool gzip_ = false;
     bhttp::response<bhttp::empty_body> continue_{bhttp::status::continue_, 11};
     bhttp::response<bhttp::string_body> response_;
     bool keep_alive_ = false;

@@ -1,12 +1,15 @@
 // Tests of the HTTP listener (include/ofbridge/http/server.h) over real loopback sockets: framing
 // (keep-alive, HTTP/1.0, chunked, pipelining, 100-continue), limits (413, 431, smuggling-shaped
-// framing), timeouts (slowloris, idle), asynchronous replies, graceful stop and the connection cap.
-// Timeouts are shortened to a few hundred milliseconds so the suite stays fast.
+// framing), timeouts (slowloris, idle, unread replies), asynchronous replies, graceful stop, the
+// connection cap, requests refused on their head, the server-wide body budget and gzip bodies.
+// Timeouts under test are shortened to a few hundred milliseconds and the others made long, so a
+// test sees the one it names; waits are bounded generously and nothing asserts on elapsed time.
 #include "ofbridge/http/server.h"
 
 #include "test_client.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -26,23 +29,13 @@ using namespace std::chrono_literals;
 using test::HttpResponse;
 using test::make_post;
 using test::TestClient;
-using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds elapsed_since(Clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-}
-
-// Echoes the request back (body as body, the rest in X-* headers), optionally from another
-// thread after a delay, or misbehaves on purpose (throws, drops or holds the Responder).
+// Echoes the request back (body as body, the rest in X-* headers), or misbehaves on purpose
+// (throws, drops or holds the Responder; a held one can be answered later with the echo).
 class TestHandler : public Handler {
 public:
     enum class Mode { Echo, Throw, Drop, Hold };
 
-    explicit TestHandler(Mode mode = Mode::Echo, std::chrono::milliseconds delay = 0ms)
-        : mode_(mode), delay_(delay) {}
-    ~TestHandler() override {
-        for (auto& t : repliers_) t.join();
-    }
+    explicit TestHandler(Mode mode = Mode::Echo) : mode_(mode) {}
     TestHandler(const TestHandler&) = delete;
     TestHandler& operator=(const TestHandler&) = delete;
 
@@ -59,12 +52,9 @@ public:
             std::lock_guard lock(mutex_);
             last_request_ = std::move(request);
             ++received_;
-            if (mode_ == Mode::Hold) held_.push_back(respond);
-            if (mode_ == Mode::Echo && delay_ > 0ms) {
-                repliers_.emplace_back([respond, response, delay = delay_] {
-                    std::this_thread::sleep_for(delay);
-                    respond(response);
-                });
+            if (mode_ == Mode::Hold) {
+                held_.push_back(respond);
+                held_echoes_.push_back(response);
             }
         }
         received_cv_.notify_all();
@@ -72,7 +62,7 @@ public:
             case Mode::Throw:
                 throw std::runtime_error("handler failure");
             case Mode::Echo:
-                if (delay_ == 0ms) respond(std::move(response));
+                respond(std::move(response));
                 break;
             case Mode::Drop:
             case Mode::Hold:
@@ -80,7 +70,7 @@ public:
         }
     }
 
-    bool wait_for_requests(int count, std::chrono::milliseconds timeout = 2s) {
+    bool wait_for_requests(int count, std::chrono::milliseconds timeout = 10s) {
         std::unique_lock lock(mutex_);
         return received_cv_.wait_for(lock, timeout, [&] { return received_ >= count; });
     }
@@ -92,16 +82,55 @@ public:
         std::lock_guard lock(mutex_);
         return held_;
     }
+    // Answers the first held request with its echo, from a thread of its own.
+    void answer_held_from_another_thread() {
+        Responder respond;
+        Response echo;
+        {
+            std::lock_guard lock(mutex_);
+            respond = held_.at(0);
+            echo = held_echoes_.at(0);
+        }
+        std::thread([&] { respond(echo); }).join();
+    }
+    int received() {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
 
 private:
     const Mode mode_;
-    const std::chrono::milliseconds delay_;
     std::mutex mutex_;
     std::condition_variable received_cv_;
     int received_ = 0;
     Request last_request_;
     std::vector<Responder> held_;
-    std::vector<std::thread> repliers_;
+    std::vector<Response> held_echoes_;
+};
+
+// Collects the listener's log lines so a test can wait for one.
+class LogSink {
+public:
+    std::function<void(std::string_view)> sink() {
+        return [this](std::string_view line) {
+            std::lock_guard lock(mutex_);
+            lines_.emplace_back(line);
+            cv_.notify_all();
+        };
+    }
+    bool wait_for(std::string_view fragment, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, timeout, [&] {
+            for (const auto& line : lines_)
+                if (line.find(fragment) != std::string::npos) return true;
+            return false;
+        });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<std::string> lines_;
 };
 
 ServerOptions test_options() {
@@ -112,6 +141,9 @@ ServerOptions test_options() {
     options.shutdown_grace = 2s;
     return options;
 }
+
+// Long enough never to fire during a test that is about another timeout.
+constexpr auto kNever = std::chrono::milliseconds(60s);
 
 // A Server listening on a free loopback port, served by a background thread.
 class RunningServer {
@@ -313,11 +345,11 @@ TEST(HttpServer, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
     TestHandler handler;
     RunningServer server(test_options(), handler);
     TestClient client(server.port());
-    const auto start = Clock::now();
     ASSERT_TRUE(client.send(
         "POST /soap HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
-    auto interim = client.read_response(500ms);
-    ASSERT_TRUE(interim) << "no 100 Continue within 500 ms";
+    // The body has not been sent: only an interim answer can arrive now.
+    auto interim = client.read_response(10s);
+    ASSERT_TRUE(interim) << "no 100 Continue";
     EXPECT_EQ(interim->version, "HTTP/1.1");
     EXPECT_EQ(interim->status, 100);
     ASSERT_TRUE(client.send("hello"));
@@ -325,7 +357,6 @@ TEST(HttpServer, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, "hello");
-    EXPECT_LT(elapsed_since(start), 500ms);
 }
 
 TEST(HttpServer, UnknownExpectationIs417) {
@@ -451,23 +482,21 @@ TEST(HttpServer, SlowlorisIsClosedAfterTheReadTimeout) {
     TestHandler handler;
     auto options = test_options();
     options.read_timeout = 300ms;
+    options.idle_timeout = kNever;
     RunningServer server(options, handler);
     // Trickled header bytes, then a trickled body: each read makes progress, but the request's
-    // single deadline holds.
+    // single deadline holds, so the server closes while bytes keep arriving.
     const std::string starts[] = {"POST / HTTP/1.1\r\n",
                                   "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"};
     for (const auto& start_bytes : starts) {
         TestClient client(server.port());
-        const auto start = Clock::now();
         ASSERT_TRUE(client.send(start_bytes));
         bool closed = false;
-        while (!closed && elapsed_since(start) < 2s) {
+        for (int i = 0; i < 200 && !closed; ++i) {  // 200 x 50 ms: a bound, not a measurement
             client.send("X");
             closed = client.wait_closed(50ms);
         }
         EXPECT_TRUE(closed) << start_bytes;
-        EXPECT_GE(elapsed_since(start), 250ms) << start_bytes;
-        EXPECT_LT(elapsed_since(start), 1000ms) << start_bytes;
     }
     EXPECT_FALSE(handler.wait_for_requests(1, 0ms));
 }
@@ -476,41 +505,45 @@ TEST(HttpServer, ConnectionWithoutAFirstByteIsClosedAfterTheReadTimeout) {
     TestHandler handler;
     auto options = test_options();
     options.read_timeout = 300ms;
+    options.idle_timeout = kNever;
     RunningServer server(options, handler);
     TestClient client(server.port());
-    const auto start = Clock::now();
-    EXPECT_TRUE(client.wait_closed(2s));
-    EXPECT_GE(elapsed_since(start), 250ms);
-    EXPECT_LT(elapsed_since(start), 1000ms);
+    EXPECT_TRUE(client.wait_closed(10s));
 }
 
 TEST(HttpServer, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
     TestHandler handler;
     auto options = test_options();
     options.idle_timeout = 300ms;
+    options.read_timeout = kNever;
+    options.write_timeout = kNever;
     RunningServer server(options, handler);
     TestClient client(server.port());
     ASSERT_TRUE(client.send(make_post("/", "x")));
     ASSERT_TRUE(client.read_response());
-    const auto start = Clock::now();
-    EXPECT_TRUE(client.wait_closed(2s));
-    EXPECT_GE(elapsed_since(start), 250ms);
-    EXPECT_LT(elapsed_since(start), 1000ms);
+    EXPECT_TRUE(client.wait_closed(10s));
 }
 
 // --- asynchronous handlers ------------------------------------------------------------------
 
 TEST(HttpServer, ResponderMayBeCalledFromAnotherThreadLater) {
-    TestHandler handler(TestHandler::Mode::Echo, 100ms);
+    TestHandler handler(TestHandler::Mode::Hold);
     RunningServer server(test_options(), handler);
     TestClient client(server.port());
-    const auto start = Clock::now();
     ASSERT_TRUE(client.send(make_post("/", "later")));
+    ASSERT_TRUE(handler.wait_for_requests(1));  // handle() returned without answering
+    handler.answer_held_from_another_thread();
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->body, "later");
-    EXPECT_GE(elapsed_since(start), 90ms);
     ASSERT_TRUE(client.send(make_post("/", "again")));  // the connection stays usable
+    ASSERT_TRUE(handler.wait_for_requests(2));
+    handler.answer_held_from_another_thread();  // the first Responder again: ignored
+    auto held = handler.held();
+    ASSERT_EQ(held.size(), 2U);
+    Response again;
+    again.body = "again";
+    held[1](again);
     auto second = client.read_response();
     ASSERT_TRUE(second);
     EXPECT_EQ(second->body, "again");
@@ -579,55 +612,60 @@ TEST(HttpServer, InvalidStatusAndHeaderInjectionAreNeutralised) {
 
 TEST(HttpServer, StopClosesIdleConnectionsAndReturnsQuickly) {
     TestHandler handler;
-    RunningServer server(test_options(), handler);
+    auto options = test_options();
+    // Quickly = without waiting for the grace period, which would outlast every bound below.
+    options.shutdown_grace = kNever;
+    options.read_timeout = kNever;
+    options.idle_timeout = kNever;
+    RunningServer server(options, handler);
     TestClient used(server.port());
     ASSERT_TRUE(used.send(make_post("/", "x")));
     ASSERT_TRUE(used.read_response());
     TestClient silent(server.port());  // connected, never sends anything
-    std::this_thread::sleep_for(20ms);
 
-    const auto start = Clock::now();
     server.stop();
-    EXPECT_TRUE(server.wait_finished(1s));
-    EXPECT_LT(elapsed_since(start), 500ms);
-    EXPECT_TRUE(used.wait_closed(1s));
-    EXPECT_TRUE(silent.wait_closed(1s));
+    EXPECT_TRUE(server.wait_finished(10s));
+    EXPECT_TRUE(used.wait_closed(10s));
+    EXPECT_TRUE(silent.wait_closed(10s));
     EXPECT_THROW(TestClient late(server.port()), std::system_error);  // no longer accepting
 }
 
 TEST(HttpServer, StopLetsAnInFlightRequestDeliverItsReply) {
-    TestHandler handler(TestHandler::Mode::Echo, 300ms);
-    RunningServer server(test_options(), handler);
+    TestHandler handler(TestHandler::Mode::Hold);
+    auto options = test_options();
+    options.shutdown_grace = kNever;
+    RunningServer server(options, handler);
     TestClient client(server.port());
     ASSERT_TRUE(client.send(make_post("/", "in flight")));
     ASSERT_TRUE(handler.wait_for_requests(1));
     server.stop();
+    EXPECT_FALSE(server.wait_finished(0ms));  // the in-flight request keeps it serving
+    handler.answer_held_from_another_thread();
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, "in flight");
     EXPECT_EQ(response->header("Connection"), "close");
-    EXPECT_TRUE(client.wait_closed(1s));
+    EXPECT_TRUE(client.wait_closed(10s));
     client.close();  // the server lingers (discarding input) until the client closes too
-    EXPECT_TRUE(server.wait_finished(500ms));
+    EXPECT_TRUE(server.wait_finished(10s));
 }
 
 TEST(HttpServer, StopForcesConnectionsClosedAfterTheGracePeriod) {
     TestHandler handler(TestHandler::Mode::Hold);
     auto options = test_options();
     options.shutdown_grace = 200ms;
+    options.read_timeout = kNever;
+    options.idle_timeout = kNever;
     std::vector<Responder> held;
     {
         RunningServer server(options, handler);
         TestClient client(server.port());
         ASSERT_TRUE(client.send(make_post("/", "never answered")));
         ASSERT_TRUE(handler.wait_for_requests(1));
-        const auto start = Clock::now();
         server.stop();
-        EXPECT_TRUE(server.wait_finished(2s));
-        EXPECT_GE(elapsed_since(start), 150ms);
-        EXPECT_LT(elapsed_since(start), 1000ms);
-        EXPECT_TRUE(client.wait_closed(1s));
+        EXPECT_TRUE(server.wait_finished(10s));
+        EXPECT_TRUE(client.wait_closed(10s));
         held = handler.held();
     }
     // The Server is gone; a late answer (e.g. from a database thread) must do nothing.
@@ -639,16 +677,20 @@ TEST(HttpServer, StopForcesAHalfReadRequestClosedAfterTheGracePeriod) {
     TestHandler handler;
     auto options = test_options();
     options.shutdown_grace = 200ms;
+    options.read_timeout = kNever;
     RunningServer server(options, handler);
     TestClient client(server.port());
-    ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial"));
-    std::this_thread::sleep_for(50ms);
-    const auto start = Clock::now();
+    // The 100 Continue shows the server has the header and is reading the body.
+    ASSERT_TRUE(client.send(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"));
+    auto interim = client.read_response(10s);
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(client.send("partial"));
     server.stop();
-    EXPECT_TRUE(server.wait_finished(2s));
-    EXPECT_GE(elapsed_since(start), 150ms);
-    EXPECT_LT(elapsed_since(start), 1000ms);
-    EXPECT_TRUE(client.wait_closed(1s));
+    EXPECT_TRUE(server.wait_finished(10s));
+    EXPECT_TRUE(client.wait_closed(10s));
+    EXPECT_EQ(handler.received(), 0);
 }
 
 // --- connection cap -------------------------------------------------------------------------
@@ -677,15 +719,282 @@ TEST(HttpServer, ConnectionsAboveTheCapGet503) {
 
     first.reset();  // frees a slot once the server notices the close
     bool served = false;
-    const auto start = Clock::now();
-    while (!served && elapsed_since(start) < 2s) {
+    for (int attempt = 0; attempt < 1000 && !served; ++attempt) {  // polls; each try is a 503
         TestClient next(server.port());
         ASSERT_TRUE(next.send(make_post("/", "x")));
         auto response = next.read_response();
         served = response && response->status == 200;
-        if (!served) std::this_thread::sleep_for(20ms);
     }
     EXPECT_TRUE(served);
+}
+
+// --- requests refused on their head ----------------------------------------------------------
+
+// Refuses, on the head, every request without an Authorization header.
+class GuardedHandler : public TestHandler {
+public:
+    std::optional<Response> check_head(const Request& head) override {
+        EXPECT_TRUE(head.body.empty());
+        if (!head.authorization.empty()) return std::nullopt;
+        Response refused;
+        refused.status = 401;
+        refused.content_type = "application/json; charset=utf-8";
+        refused.body = R"({"message":"missing bearer token"})";
+        return refused;
+    }
+};
+
+TEST(HttpServer, HeadHookRefusesARequestBeforeItsBodyIsRead) {
+    GuardedHandler handler;
+    auto options = test_options();
+    options.read_timeout = kNever;
+    RunningServer server(options, handler);
+    {  // only the head is ever sent: the answer cannot have waited for the body
+        TestClient client(server.port());
+        ASSERT_TRUE(
+            client.send("POST /rest/default/V1/orderflow/inventory HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Length: 3900000\r\n\r\n"));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 401);
+        EXPECT_EQ(response->body, R"({"message":"missing bearer token"})");
+        EXPECT_EQ(response->header("Content-Type"), "application/json; charset=utf-8");
+        EXPECT_EQ(response->header("Connection"), "close");
+        EXPECT_TRUE(client.wait_closed(10s));
+    }
+    {  // with Expect: the refusal comes instead of the 100, so the client never sends the body
+        TestClient client(server.port());
+        ASSERT_TRUE(
+            client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3900000\r\n"
+                        "Expect: 100-continue\r\n\r\n"));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 401);
+    }
+    EXPECT_EQ(handler.received(), 0);
+    {  // a request the hook lets through is read and handled as usual
+        TestClient client(server.port());
+        ASSERT_TRUE(client.send(make_post("/", "let in", "Authorization: Bearer t\r\n")));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 200);
+        EXPECT_EQ(response->body, "let in");
+    }
+}
+
+// --- the server-wide body budget -------------------------------------------------------------
+
+ServerOptions small_budget() {
+    auto options = test_options();
+    options.read_timeout = kNever;
+    options.max_body_bytes = 64 * 1024;
+    options.max_buffered_body_bytes = 64 * 1024;
+    return options;
+}
+
+// Sends a head announcing `length` bytes with Expect: 100-continue; the 100 shows the body's
+// bytes are reserved.
+void reserve_by_head(TestClient& client, std::size_t length) {
+    ASSERT_TRUE(client.send("POST /held HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                            std::to_string(length) + "\r\nExpect: 100-continue\r\n\r\n"));
+    auto interim = client.read_response(10s);
+    ASSERT_TRUE(interim);
+    ASSERT_EQ(interim->status, 100);
+}
+
+TEST(HttpServer, BodiesBeyondTheServerWideBudgetGet503UntilItIsFreed) {
+    TestHandler handler;
+    RunningServer server(small_budget(), handler);
+    TestClient holder(server.port());
+    reserve_by_head(holder, 40'000);
+
+    {  // 40,000 + 40,000 > 64 KiB: refused on its head
+        TestClient second(server.port());
+        ASSERT_TRUE(second.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n"));
+        auto busy = second.read_response(10s);
+        ASSERT_TRUE(busy);
+        EXPECT_EQ(busy->status, 503);
+        EXPECT_EQ(busy->header("Retry-After"), "1");
+        EXPECT_EQ(busy->header("Connection"), "close");
+        EXPECT_TRUE(second.wait_closed(10s));
+    }
+    {  // what is left of the budget still serves smaller bodies
+        TestClient small(server.port());
+        ASSERT_TRUE(small.send(make_post("/", std::string(20'000, 's'))));
+        auto response = small.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 200);
+    }
+
+    ASSERT_TRUE(holder.send(std::string(40'000, 'h')));
+    auto held = holder.read_response(10s);
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->status, 200);
+    EXPECT_EQ(held->body.size(), 40'000U);
+
+    // The holder's bytes come back once its handler returned (just after its reply was sent).
+    bool served = false;
+    for (int attempt = 0; attempt < 1000 && !served; ++attempt) {
+        TestClient next(server.port());
+        ASSERT_TRUE(next.send(make_post("/", std::string(40'000, 'n'))));
+        auto response = next.read_response(10s);
+        ASSERT_TRUE(response);
+        served = response->status == 200;
+    }
+    EXPECT_TRUE(served);
+}
+
+TEST(HttpServer, ChunkedBodiesAreChargedToTheBudgetAsTheyGrow) {
+    TestHandler handler;
+    RunningServer server(small_budget(), handler);
+    TestClient holder(server.port());
+    reserve_by_head(holder, 40'000);
+
+    TestClient chunked(server.port());
+    ASSERT_TRUE(chunked.send(chunked_post(std::vector<std::string>(30, std::string(1000, 'c')))));
+    auto busy = chunked.read_response(10s);
+    ASSERT_TRUE(busy);
+    EXPECT_EQ(busy->status, 503);
+    EXPECT_EQ(busy->header("Retry-After"), "1");
+    EXPECT_TRUE(chunked.wait_closed(10s));
+
+    TestClient fits(server.port());  // 20,000 bytes fit beside the holder's 40,000
+    ASSERT_TRUE(fits.send(chunked_post(std::vector<std::string>(20, std::string(1000, 'f')))));
+    auto response = fits.read_response(10s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, std::string(20'000, 'f'));
+    EXPECT_EQ(handler.received(), 1);
+}
+
+// --- slow readers ----------------------------------------------------------------------------
+
+TEST(HttpServer, AReplyThatIsNotReadIsCutOffAfterTheWriteTimeout) {
+    Response huge;
+    huge.body = std::string(32 * 1024 * 1024, 'r');  // far more than the socket buffers hold
+    FixedHandler handler(huge);
+    LogSink log;
+    auto options = test_options();
+    options.read_timeout = kNever;
+    options.idle_timeout = kNever;
+    options.write_timeout = 200ms;
+    options.log = log.sink();
+    RunningServer server(options, handler);
+    TestClient client(server.port());
+    ASSERT_TRUE(client.send(make_post("/", "x")));
+    EXPECT_TRUE(log.wait_for("reply not read within write_timeout", 10s));
+    EXPECT_TRUE(client.wait_closed(10s));  // reads what was sent, then the end
+}
+
+// --- Content-Encoding ------------------------------------------------------------------------
+
+std::string gzip(std::string_view data) {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2");
+    std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs.avail_in = static_cast<uInt>(data.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
+    return out;
+}
+
+TEST(HttpServer, GzipBodyReachesTheHandlerInflated) {
+    TestHandler handler;
+    RunningServer server(test_options(), handler);
+    const std::string envelope = "<Envelope>" + std::string(5000, 'z') + "</Envelope>";
+    for (std::string_view coding : {"gzip", "x-gzip", "GZIP"}) {
+        TestClient client(server.port());
+        ASSERT_TRUE(client.send(
+            make_post("/", gzip(envelope), "Content-Encoding: " + std::string(coding) + "\r\n")));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response) << coding;
+        EXPECT_EQ(response->status, 200) << coding;
+        EXPECT_EQ(response->body, envelope) << coding;
+    }
+    {  // chunked framing and gzip together
+        TestClient client(server.port());
+        const auto packed = gzip(envelope);
+        ASSERT_TRUE(client.send(
+            chunked_post({packed.substr(0, 10), packed.substr(10)}, "Content-Encoding: gzip\r\n")));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->body, envelope);
+    }
+}
+
+TEST(HttpServer, GzipBombIs413AndBrokenGzipIs400) {
+    TestHandler handler;
+    auto options = test_options();
+    options.max_body_bytes = 64 * 1024;
+    RunningServer server(options, handler);
+    TestClient client(server.port());
+    const auto bomb = gzip(std::string(16 * 1024 * 1024, '\0'));  // ~16 KB on the wire
+    ASSERT_LT(bomb.size(), options.max_body_bytes);
+    ASSERT_TRUE(client.send(make_post("/", bomb, "Content-Encoding: gzip\r\n")));
+    auto response = client.read_response(10s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 413);
+
+    // Exactly at the limit once inflated is fine.
+    ASSERT_TRUE(client.send(
+        make_post("/", gzip(std::string(64 * 1024, 'a')), "Content-Encoding: gzip\r\n")));
+    response = client.read_response(10s);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body.size(), 64U * 1024U);
+
+    auto truncated = gzip("<Envelope/>");
+    truncated.resize(truncated.size() - 6);
+    for (const auto& broken : {std::string("<Envelope/>"), truncated, gzip("a") + "trailing"}) {
+        ASSERT_TRUE(client.send(make_post("/", broken, "Content-Encoding: gzip\r\n")));
+        response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 400);
+        EXPECT_EQ(response->body, "request body is not valid gzip\n");
+    }
+    EXPECT_EQ(handler.received(), 1);
+}
+
+TEST(HttpServer, OtherContentEncodingsAre415NamingTheEncodingBeforeTheBodyIsRead) {
+    TestHandler handler;
+    RunningServer server(test_options(), handler);
+    for (std::string_view coding : {"Content-Encoding: br\r\n", "Content-Encoding: deflate\r\n",
+                                    "Content-Encoding: gzip, br\r\n",
+                                    "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n"}) {
+        TestClient client(server.port());
+        ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n" +
+                                std::string(coding) + "\r\n"));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response) << coding;
+        EXPECT_EQ(response->status, 415) << coding;
+        EXPECT_EQ(response->header("Accept-Encoding"), "gzip") << coding;
+        EXPECT_NE(response->body.find("unsupported Content-Encoding"), std::string::npos);
+        EXPECT_TRUE(client.wait_closed(10s)) << coding;
+    }
+    {
+        TestClient client(server.port());
+        ASSERT_TRUE(
+            client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                        "Content-Encoding: br\r\n\r\nx"));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->body, "unsupported Content-Encoding: br (send gzip or no encoding)\n");
+    }
+    {  // identity is no encoding at all
+        TestClient client(server.port());
+        ASSERT_TRUE(client.send(make_post("/", "plain", "Content-Encoding: identity\r\n")));
+        auto response = client.read_response(10s);
+        ASSERT_TRUE(response);
+        EXPECT_EQ(response->status, 200);
+        EXPECT_EQ(response->body, "plain");
+    }
+    EXPECT_EQ(handler.received(), 1);
 }
 
 }  // namespace

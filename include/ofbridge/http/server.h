@@ -2,10 +2,13 @@
 // one place. One I/O thread runs the sessions; handlers run on a small thread pool and answer
 // through a Responder that may be called from any thread (e.g. the queue's WAL sync thread after
 // the fsync). Connection lifecycle per session:
-//   read header -> (Expect: 100-continue? send 100) -> read body -> handler -> write -> read again
-// with a read timeout on every read, an idle timeout between requests, 413 above the body
-// limit, 431 above the header limit, and a graceful stop that closes idle connections at once
-// and lets in-flight requests finish.
+//   read header -> Handler::check_head (may answer and close at once) -> reserve the body's bytes
+//   -> (Expect: 100-continue? send 100) -> read body -> (gzip? inflate) -> handler -> write
+//   -> read again
+// with a read timeout on every read, a write timeout on every reply, an idle timeout between
+// requests, 413 above the body limit, 431 above the header limit, 503 when the bodies held
+// across all connections would exceed their budget, and a graceful stop that closes idle
+// connections at once and lets in-flight requests finish.
 #pragma once
 
 #include <chrono>
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,7 +34,7 @@ struct Request {
     std::string soap_action;
     std::string remote_address;
     bool tls = false;
-    std::string body;
+    std::string body;  // decoded: a "Content-Encoding: gzip" body arrives inflated
     // Every header as received (name spelled as sent, repeated fields repeated), for callers
     // that need more than the fields above. Contains the Authorization value: never log it.
     std::vector<std::pair<std::string, std::string>> headers;
@@ -52,6 +56,15 @@ class Handler {
 public:
     virtual ~Handler() = default;
     virtual void handle(Request request, Responder respond) = 0;
+
+    // Called on the I/O thread once a request's head has arrived, before any of its body is read
+    // (`head.body` is empty). Returning a response sends it at once with "Connection: close" and
+    // the body is never read: how a request that cannot be authorised on its head is refused
+    // without buffering what it sends. Must be quick and must not block.
+    virtual std::optional<Response> check_head(const Request& head) {
+        (void)head;
+        return std::nullopt;
+    }
 };
 
 struct ServerOptions {
@@ -60,14 +73,21 @@ struct ServerOptions {
     std::size_t max_body_bytes = 4 * 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     // One deadline from a request's first byte to its last (header, 100-continue, body), so
-    // trickled bytes cannot extend it; also bounds the wait for a new connection's first byte
-    // and each reply write (slow readers).
+    // trickled bytes cannot extend it; also bounds the wait for a new connection's first byte.
     std::chrono::milliseconds read_timeout{30'000};
+    // One deadline for writing a whole reply, so a client that does not read cannot hold its
+    // connection (and the reply's memory) forever.
+    std::chrono::milliseconds write_timeout{30'000};
     std::chrono::milliseconds idle_timeout{30'000};   // keep-alive wait for the next request
     std::chrono::milliseconds shutdown_grace{8'000};  // in-flight requests after stop()
     // Connections above this get "503 + Retry-After: 1" and are closed (at most 64 of those
     // at once, with a 1 s deadline; beyond that they are closed without a reply).
     std::size_t max_connections = 1024;
+    // Bytes of request bodies held across all connections: reserved from Content-Length when the
+    // head arrives (or as a chunked or inflated body grows) and released once Handler::handle
+    // returns. A request that would exceed it gets "503 + Retry-After: 1" and is closed.
+    // Handlers must not keep the Request's body beyond handle() (copy what they keep).
+    std::size_t max_buffered_body_bytes = 64 * 1024 * 1024;
     unsigned handler_threads = 2;
     // Optional sink for the listener's own events (bind, accept errors, overload, stop).
     // Called from the I/O thread; messages never contain request data.
