@@ -122,6 +122,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.gate.max_elements = config.limits.max_elements;
     router_options.gate.max_text_bytes = config.limits.max_text_bytes;
     router_options.fallback_host = config.server.listen;
+    router_options.public_url = config.server.public_url;
+    router_options.trusted_proxies = config.server.trusted_proxies;
     router_options.api_token = config.api.token;
     router_options.database_path = config.database_path();
     endpoints::Router router(ingest, router_options);
@@ -133,10 +135,14 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     server_options.max_header_bytes = config.server.max_header_bytes;
     server_options.read_timeout = config.server.read_timeout;
     server_options.idle_timeout = config.server.idle_timeout;
+    server_options.write_timeout = config.server.write_timeout;
+    server_options.shutdown_grace = config.server.shutdown_grace;
+    server_options.max_buffered_body_bytes = config.server.max_buffered_body_bytes;
     server_options.max_connections = config.server.max_connections;
     server_options.handler_threads = config.server.handler_threads;
     http::Server server(server_options, router);
     const auto bound = server.listen();
+    router.set_fallback_host(bound);  // the real port, also when port 0 was asked for
 
     std::thread signal_thread([&] {
         int received = 0;

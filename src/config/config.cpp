@@ -2,7 +2,10 @@
 // consumed; whatever is left over is an unknown key and an error naming it.
 #include "ofbridge/config/config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
+
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -100,6 +103,21 @@ private:
 
 constexpr std::int64_t max_int = std::numeric_limits<std::int32_t>::max();
 
+bool valid_public_url(std::string_view url) {
+    std::string_view rest;
+    if (url.starts_with("http://"))
+        rest = url.substr(7);
+    else if (url.starts_with("https://"))
+        rest = url.substr(8);
+    else
+        return false;
+    if (rest.empty() || rest.front() == '/') return false;
+    // It goes into WSDLs verbatim: URL characters only, nothing XML would need escaped.
+    return url.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+               "-._~:/[]@!$()*+,;=%") == std::string_view::npos;
+}
+
 void read_server(KeyReader& r, ServerConfig& s) {
     r.read("listen", s.listen);
     if (s.listen.rfind(':') == std::string::npos) r.fail("listen", "HOST:PORT");
@@ -111,6 +129,21 @@ void read_server(KeyReader& r, ServerConfig& s) {
     r.read_int("max_header_bytes", s.max_header_bytes, 1024, 1024 * 1024);
     r.read_ms("read_timeout_ms", s.read_timeout, 100, 3'600'000);
     r.read_ms("idle_timeout_ms", s.idle_timeout, 100, 3'600'000);
+    r.read_ms("write_timeout_ms", s.write_timeout, 100, 3'600'000);
+    r.read_ms("shutdown_grace_ms", s.shutdown_grace, 0, 3'600'000);
+    r.read_int("max_buffered_body_bytes", s.max_buffered_body_bytes, 1024,
+               std::int64_t{64} * 1024 * 1024 * 1024);
+    if (s.max_buffered_body_bytes < s.max_body_bytes)
+        r.fail("max_buffered_body_bytes", "at least max_body_bytes");
+    r.read("public_url", s.public_url);
+    if (!s.public_url.empty() && !valid_public_url(s.public_url))
+        r.fail("public_url", "\"\" or an http:// or https:// URL without query or fragment");
+    r.read("trusted_proxies", s.trusted_proxies);
+    for (auto& proxy : s.trusted_proxies) {
+        auto normalized = normalized_ip_address(proxy);
+        if (!normalized) r.fail("trusted_proxies", "an array of IP addresses");
+        proxy = *normalized;
+    }
     r.read_int("max_connections", s.max_connections, 1, 1'000'000);
     r.read_int("handler_threads", s.handler_threads, 1, 256);
     r.read("log_level", s.log_level);
@@ -202,6 +235,23 @@ StoreConfig read_store(const std::string& code, const toml::table& table) {
 }
 
 }  // namespace
+
+std::optional<std::string> normalized_ip_address(std::string_view text) {
+    const std::string address(text);
+    char out[INET6_ADDRSTRLEN] = {};
+    unsigned char v4[4];
+    if (inet_pton(AF_INET, address.c_str(), v4) == 1)
+        return inet_ntop(AF_INET, v4, out, sizeof out) ? std::optional<std::string>(out)
+                                                       : std::nullopt;
+    unsigned char v6[16];
+    if (inet_pton(AF_INET6, address.c_str(), v6) != 1) return std::nullopt;
+    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(v6, mapped, sizeof mapped) == 0)
+        return inet_ntop(AF_INET, v6 + 12, out, sizeof out) ? std::optional<std::string>(out)
+                                                            : std::nullopt;
+    return inet_ntop(AF_INET6, v6, out, sizeof out) ? std::optional<std::string>(out)
+                                                    : std::nullopt;
+}
 
 Config default_config() {
     Config config;

@@ -1,6 +1,8 @@
 #include "ofbridge/endpoints/router.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -140,14 +142,96 @@ Router::Router(ingest::Ingest& ingest, RouterOptions options)
     : ingest_(ingest), options_(std::move(options)) {}
 
 std::string Router::base_url(const http::Request& request) const {
+    if (!options_.public_url.empty()) return options_.public_url;
     // The Host header goes into the WSDL verbatim, so accept only host[:port] characters.
-    const bool usable =
-        !request.host.empty() && request.host.size() <= 255 &&
-        request.host.find_first_not_of(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-            std::string::npos;
-    return std::string(request.tls ? "https://" : "http://") +
-           (usable ? request.host : options_.fallback_host);
+    auto usable = [](std::string_view host) {
+        return !host.empty() && host.size() <= 255 &&
+               host.find_first_not_of(
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+                   std::string_view::npos;
+    };
+    std::string scheme = request.tls ? "https" : "http";
+    std::string host = usable(request.host) ? request.host : options_.fallback_host;
+    // Behind a trusted TLS proxy the client used the proxy's scheme and host. The first value
+    // of a list is the one the first proxy saw.
+    const auto peer = config::normalized_ip_address(request.remote_address);
+    if (peer && std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(),
+                          *peer) != options_.trusted_proxies.end()) {
+        auto first_value = [&](std::string_view name) -> std::string {
+            for (const auto& [field, value] : request.headers) {
+                if (!boost::algorithm::iequals(field, name)) continue;
+                std::string_view v = value;
+                v = v.substr(0, v.find(','));
+                while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+                while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+                return std::string(v);
+            }
+            return {};
+        };
+        const auto proto = first_value("X-Forwarded-Proto");
+        if (boost::algorithm::iequals(proto, "https") || boost::algorithm::iequals(proto, "http"))
+            scheme = boost::algorithm::to_lower_copy(proto);
+        if (auto forwarded_host = first_value("X-Forwarded-Host"); usable(forwarded_host))
+            host = std::move(forwarded_host);
+    }
+    return scheme + "://" + host;
+}
+
+std::optional<http::Response> Router::check_head(const http::Request& head) {
+    if (head.method != "POST") return std::nullopt;
+    auto url = boost::urls::parse_origin_form(head.target);
+    if (!url) return std::nullopt;  // handle() answers it
+    std::string path = url->path();
+    const auto params = url->params();
+    const auto bearer = bearer_of(head.authorization);
+    constexpr std::string_view unauthorized =
+        "The consumer isn't authorized to access the requested resource.";
+
+    if (path == "/api/v1/orders") {
+        if (!options_.api_token.empty() &&
+            !ingest::constant_time_equals(bearer, options_.api_token))
+            return json_response(401, json_error("missing or wrong bearer token"));
+        return std::nullopt;
+    }
+
+    constexpr std::string_view soap_prefix = "/soap/";
+    if (path.starts_with(soap_prefix)) {
+        auto store = path.substr(soap_prefix.size());
+        if (!store.empty() && store.back() == '/') store.pop_back();
+        if (!valid_store_code(store) || !ingest_.has_store(store)) return std::nullopt;
+        std::string services;
+        if (auto it = params.find("services"); it != params.end() && (*it).has_value)
+            services = (*it).value;
+        // Without services= any operation may be in the body, the token request included.
+        const auto list = split_services(services);
+        if (list.empty() ||
+            std::find(list.begin(), list.end(), "integrationAdminTokenServiceV1") != list.end())
+            return std::nullopt;
+        if (ingest_.bearer_allowed(store, bearer)) return std::nullopt;
+        auto type = boost::algorithm::to_lower_copy(head.content_type);
+        soap::Fault fault;
+        fault.version = type.find("application/soap+xml") != std::string::npos
+                            ? soap::SoapVersion::v12
+                            : soap::SoapVersion::v11;
+        fault.message = std::string(unauthorized);
+        return xml_response(soap::fault_http_status(fault), soap::encode_fault(fault),
+                            soap::content_type(fault.version));
+    }
+
+    constexpr std::string_view rest_prefix = "/rest/";
+    if (path.starts_with(rest_prefix)) {
+        auto rest = std::string_view(path).substr(rest_prefix.size());
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos) return std::nullopt;
+        const auto store = rest.substr(0, slash);
+        auto operation = rest.substr(slash);
+        if (operation.size() > 1 && operation.back() == '/') operation.remove_suffix(1);
+        if (!operation.starts_with("/V1/orderflow/")) return std::nullopt;  // the token call
+        if (!valid_store_code(store) || !ingest_.has_store(store)) return std::nullopt;
+        if (ingest_.bearer_allowed(store, bearer)) return std::nullopt;
+        return json_response(401, json_error(unauthorized));
+    }
+    return std::nullopt;
 }
 
 void Router::handle(http::Request request, http::Responder respond) {

@@ -24,6 +24,11 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.server.max_header_bytes, defaults.server.max_header_bytes);
     EXPECT_EQ(sample.server.read_timeout, defaults.server.read_timeout);
     EXPECT_EQ(sample.server.idle_timeout, defaults.server.idle_timeout);
+    EXPECT_EQ(sample.server.write_timeout, defaults.server.write_timeout);
+    EXPECT_EQ(sample.server.shutdown_grace, defaults.server.shutdown_grace);
+    EXPECT_EQ(sample.server.max_buffered_body_bytes, defaults.server.max_buffered_body_bytes);
+    EXPECT_EQ(sample.server.public_url, defaults.server.public_url);
+    EXPECT_EQ(sample.server.trusted_proxies, defaults.server.trusted_proxies);
     EXPECT_EQ(sample.server.max_connections, defaults.server.max_connections);
     EXPECT_EQ(sample.server.handler_threads, defaults.server.handler_threads);
     EXPECT_EQ(sample.server.log_level, defaults.server.log_level);
@@ -116,4 +121,45 @@ TEST(Config, StoresNeedCredentials) {
     EXPECT_EQ(config.stores.at("eu").wms.token, "t");
     EXPECT_EQ(config.stores.at("eu").wms.session_ttl, std::chrono::seconds{120});
     EXPECT_EQ(config.database_path(), std::filesystem::path("data/ofbridge.db"));
+}
+
+TEST(Config, ServerHardeningKeys) {
+    const auto defaults = default_config().server;
+    EXPECT_EQ(defaults.shutdown_grace, std::chrono::milliseconds(8'000));
+    EXPECT_EQ(defaults.write_timeout, std::chrono::milliseconds(30'000));
+    EXPECT_EQ(defaults.max_buffered_body_bytes, 64U * 1024 * 1024);
+    EXPECT_TRUE(defaults.public_url.empty());
+    EXPECT_TRUE(defaults.trusted_proxies.empty());
+
+    const auto config = parse_config(
+        "[server]\nshutdown_grace_ms = 250\nwrite_timeout_ms = 1500\n"
+        "max_buffered_body_bytes = 8388608\npublic_url = \"https://wms.example.com/shop\"\n"
+        "trusted_proxies = [\"127.0.0.1\", \"::ffff:10.0.0.7\", \"0:0::1\"]\n"
+        "[stores.a.wms]\napi_key=\"k\"\n",
+        "test.toml");
+    EXPECT_EQ(config.server.shutdown_grace, std::chrono::milliseconds(250));
+    EXPECT_EQ(config.server.write_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(config.server.max_buffered_body_bytes, 8U * 1024 * 1024);
+    EXPECT_EQ(config.server.public_url, "https://wms.example.com/shop");
+    EXPECT_EQ(config.server.trusted_proxies,
+              (std::vector<std::string>{"127.0.0.1", "10.0.0.7", "::1"}));
+}
+
+TEST(Config, BadServerHardeningValuesAreNamed) {
+    const std::string store = "[stores.a.wms]\napi_key=\"k\"\n";
+    EXPECT_EQ(error_of("[server]\nshutdown_grace_ms = -1\n" + store),
+              "bad value for 'server.shutdown_grace_ms': expected an integer in [0, 3600000]");
+    EXPECT_EQ(error_of("[server]\nmax_body_bytes = 4096\nmax_buffered_body_bytes = 2048\n" + store),
+              "bad value for 'server.max_buffered_body_bytes': expected at least max_body_bytes");
+    for (const char* url :
+         {"ftp://x", "https://", "wms.example.com", "https://a b", "https://x/\"><x"}) {
+        EXPECT_NE(error_of("[server]\npublic_url = '" + std::string(url) + "'\n" + store)
+                      .find("bad value for 'server.public_url'"),
+                  std::string::npos)
+            << url;
+    }
+    EXPECT_EQ(error_of("[server]\ntrusted_proxies = [\"proxy.local\"]\n" + store),
+              "bad value for 'server.trusted_proxies': expected an array of IP addresses");
+    EXPECT_EQ(error_of("[server]\ntrusted_proxies = \"127.0.0.1\"\n" + store),
+              "bad value for 'server.trusted_proxies': expected an array of strings");
 }

@@ -272,12 +272,11 @@ class IngestTest(unittest.TestCase):
         body = m1_inventory(self.session, 9202, [("H2", 1, 1)]).replace(
             "<ns1:orderflowInventoryMultiUpdate>", "<ns1:orderflowInventoryMultiUpdate %s>" % attributes)
         self.assertGreater(len(body), 700_000)
+        # gSOAP alone needs ~13 s for this body (quadratic). What makes the rejection fast is
+        # that the gate's pre-parse refuses it, naming its attribute limit, before gSOAP runs:
+        # that is asserted here; the time is only printed (timings belong to benchmarks).
         elapsed = self.hostile(body, "attributes")
         print("80,000-attribute body rejected in %.3f s" % elapsed)
-        # gSOAP alone needs ~13 s for this body (quadratic); the gate answers in milliseconds, so
-        # one second leaves room for a sanitizer build on a loaded machine and still catches a
-        # body that reached gSOAP.
-        self.assertLess(elapsed, 1.0)
 
     def test_namespace_flood_rejected(self):
         declarations = " ".join('xmlns:p%d="urn:x%d"' % (i, i) for i in range(40000))

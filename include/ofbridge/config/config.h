@@ -21,6 +21,11 @@ struct ServerConfig {
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::milliseconds read_timeout{30'000};
     std::chrono::milliseconds idle_timeout{30'000};
+    std::chrono::milliseconds write_timeout{30'000};
+    std::chrono::milliseconds shutdown_grace{8'000};
+    std::size_t max_buffered_body_bytes = 64 * 1024 * 1024;
+    std::string public_url;                    // "" = WSDL address from the request's Host
+    std::vector<std::string> trusted_proxies;  // IP addresses whose X-Forwarded-* are honoured
     std::size_t max_connections = 1024;
     unsigned handler_threads = 2;
     std::string log_level = "info";
@@ -101,6 +106,10 @@ public:
 // The built-in defaults: what etc/ofbridge.toml spells out (one store "default" with
 // username "wms" and api_key "change-me").
 Config default_config();
+
+// The canonical text of an IPv4 or IPv6 address (an IPv4-mapped IPv6 address as IPv4), or
+// nullopt when `text` is not one. [server] trusted_proxies holds addresses in this form.
+std::optional<std::string> normalized_ip_address(std::string_view text);
 
 Config load_config_file(const std::filesystem::path& path);  // throws ConfigError
 Config parse_config(std::string_view toml_text,

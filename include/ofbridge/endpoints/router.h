@@ -15,7 +15,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
@@ -26,15 +28,23 @@ namespace ofbridge::endpoints {
 struct RouterOptions {
     soap::GateLimits gate;
     std::string fallback_host =
-        "127.0.0.1:8080";                 // used in WSDLs when a request has no usable Host
-    std::string api_token;                // bearer token of /api/v1/*; "" = API off
-    std::filesystem::path database_path;  // where the admin API writes (orders)
+        "127.0.0.1:8080";    // used in WSDLs when a request has no usable Host
+    std::string public_url;  // when set, the WSDL address (no trailing slash needed)
+    std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host count
+    std::string api_token;                     // bearer token of /api/v1/*; "" = API off
+    std::filesystem::path database_path;       // where the admin API writes (orders)
 };
 
 class Router : public http::Handler {
 public:
     Router(ingest::Ingest& ingest, RouterOptions options);
     void handle(http::Request request, http::Responder respond) override;
+    // Refuses a Magento-2 or admin API request whose bearer token is missing or wrong on its
+    // head, before its body is read, with the reply the route gives (SOAP fault / JSON 401).
+    // Token-issuing calls and anonymous stores pass.
+    std::optional<http::Response> check_head(const http::Request& head) override;
+    // The bound HOST:PORT, for WSDLs of requests without a usable Host. Call before serving.
+    void set_fallback_host(std::string host_port) { options_.fallback_host = std::move(host_port); }
 
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,

@@ -66,6 +66,10 @@ public:
                 OutcomeCallback done);
 
     bool has_store(std::string_view store_code) const { return auth_.has_store(store_code); }
+    // May a Magento-2 call with this bearer token (possibly "") act on the store, right now?
+    bool bearer_allowed(std::string_view store_code, std::string_view token) const {
+        return auth_.bearer_allowed(store_code, token, now_());
+    }
 
 private:
     void grant(std::string kind, std::string store_code, std::string username,
