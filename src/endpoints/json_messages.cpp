@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "ofbridge/ingest/secrets.h"
+
 namespace ofbridge::endpoints {
 namespace json = boost::json;
 namespace {
@@ -168,14 +170,117 @@ JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body) {
     });
 }
 
+namespace {
+
+// In-place masking: a scan of the (already parsed, so well-formed) JSON text that replaces the
+// value of every key ingest::is_secret_field names, at any depth, by "***". Everything else,
+// whitespace and number spelling included, stays byte for byte as the client sent it.
+class JsonMasker {
+public:
+    explicit JsonMasker(std::string_view body) : body_(body) {}
+
+    std::string run() {
+        value(false);
+        out_.append(body_.substr(copied_));
+        return std::move(out_);
+    }
+
+private:
+    void skip_space() {
+        while (at_ < body_.size() && (body_[at_] == ' ' || body_[at_] == '\t' ||
+                                      body_[at_] == '\n' || body_[at_] == '\r'))
+            ++at_;
+    }
+
+    // A string starting at at_ (the quote): returns its text with simple escapes decoded (enough
+    // to compare key names), and leaves at_ after the closing quote.
+    std::string string_token() {
+        std::string text;
+        ++at_;
+        while (at_ < body_.size() && body_[at_] != '"') {
+            if (body_[at_] == '\\' && at_ + 1 < body_.size()) {
+                const char escaped = body_[at_ + 1];
+                if (escaped == 'u' && at_ + 5 < body_.size()) {
+                    const auto code =
+                        std::stoul(std::string(body_.substr(at_ + 2, 4)), nullptr, 16);
+                    text += code < 0x80 ? static_cast<char>(code) : '?';
+                    at_ += 6;
+                    continue;
+                }
+                text += escaped;
+                at_ += 2;
+                continue;
+            }
+            text += body_[at_++];
+        }
+        ++at_;
+        return text;
+    }
+
+    void replace(std::size_t begin, std::size_t end) {
+        out_.append(body_.substr(copied_, begin - copied_));
+        out_ += "\"***\"";
+        copied_ = end;
+    }
+
+    // One value at at_; `secret`: it belongs to a secret key, so its scalars are masked.
+    void value(bool secret) {
+        skip_space();
+        if (at_ >= body_.size()) return;
+        const char c = body_[at_];
+        if (c == '{') {
+            ++at_;
+            for (;;) {
+                skip_space();
+                if (at_ >= body_.size() || body_[at_] == '}') break;
+                if (body_[at_] == ',') {
+                    ++at_;
+                    continue;
+                }
+                const bool secret_key = ingest::is_secret_field(string_token());
+                skip_space();
+                ++at_;  // ':'
+                value(secret || secret_key);
+            }
+            ++at_;
+        } else if (c == '[') {
+            ++at_;
+            for (;;) {
+                skip_space();
+                if (at_ >= body_.size() || body_[at_] == ']') break;
+                if (body_[at_] == ',') {
+                    ++at_;
+                    continue;
+                }
+                value(secret);
+            }
+            ++at_;
+        } else {
+            const auto begin = at_;
+            if (c == '"')
+                string_token();
+            else
+                while (at_ < body_.size() && body_[at_] != ',' && body_[at_] != '}' &&
+                       body_[at_] != ']' && body_[at_] != ' ' && body_[at_] != '\t' &&
+                       body_[at_] != '\n' && body_[at_] != '\r')
+                    ++at_;
+            if (secret && body_.substr(begin, at_ - begin) != "null") replace(begin, at_);
+        }
+    }
+
+    std::string_view body_;
+    std::size_t at_ = 0;
+    std::size_t copied_ = 0;
+    std::string out_;
+};
+
+}  // namespace
+
 std::string mask_json_secrets(std::string_view body) {
     boost::system::error_code ec;
-    auto value = json::parse(body, ec);
-    if (ec || !value.is_object()) return std::string(body);  // only decoded bodies are stored
-    auto& object = value.as_object();
-    for (auto key : {"sessionId", "password"})
-        if (object.contains(key)) object[key] = "***";
-    return json::serialize(value);
+    json::parse(body, ec);
+    if (ec) return std::string(body);  // only decoded (valid) bodies are stored
+    return JsonMasker{body}.run();
 }
 
 std::string json_string(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <set>
 
+#include "ofbridge/domain/log_text.h"
 #include "ofbridge/endpoints/json_messages.h"
 #include "ofbridge/ingest/secrets.h"
 #include "ofbridge/orders/order_store.h"
@@ -263,6 +264,11 @@ void Router::handle(http::Request request, http::Responder respond) {
             return respond(xml_response(200, soap::magento1_wsdl(base_url(request), path),
                                         "text/xml; charset=utf-8"));
         }
+        if (auto xsd = params.find("xsd"); request.method == "GET" && xsd != params.end()) {
+            const auto schema = soap::schema_document((*xsd).value);
+            if (!schema) return respond(text_response(404, "unknown schema\n"));
+            return respond(xml_response(200, std::string(*schema), "text/xml; charset=utf-8"));
+        }
         if (request.method != "POST") return respond(method_not_allowed("GET, POST"));
         return handle_soap(std::move(request), "", false, "", std::move(respond));
     }
@@ -299,6 +305,8 @@ void Router::handle(http::Request request, http::Responder respond) {
         if (slash != std::string::npos) {
             auto store = rest.substr(0, slash);
             auto operation = rest.substr(slash);
+            // Magento declares its REST routes with a trailing slash; both spellings work.
+            if (operation.size() > 1 && operation.back() == '/') operation.pop_back();
             static const std::set<std::string, std::less<>> operations{
                 "/V1/orderflow/inventory", "/V1/orderflow/shipment", "/V1/orderflow/export/product",
                 "/V1/orderflow/export/order", "/V1/integration/admin/token"};
@@ -319,7 +327,14 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
     auto result =
         soap::decode(request.body, request.content_type, request.soap_action, options_.gate);
     if (auto* fault = std::get_if<soap::Fault>(&result)) {
-        spdlog::info("SOAP fault to {}: {}", request.remote_address, fault->message);
+        if (const auto suppressed = malformed_log_.admit()) {
+            if (*suppressed)
+                spdlog::info("SOAP fault to {}: {} ({} similar lines suppressed)",
+                             request.remote_address, domain::log_text(fault->message), *suppressed);
+            else
+                spdlog::info("SOAP fault to {}: {}", request.remote_address,
+                             domain::log_text(fault->message));
+        }
         return respond(xml_response(soap::fault_http_status(*fault), soap::encode_fault(*fault),
                                     soap::content_type(fault->version)));
     }
@@ -344,6 +359,10 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
     ingest::Channel channel{magento2 ? "m2_soap" : "m1_soap", std::move(path_store),
                             bearer_of(request.authorization), request.remote_address};
     auto message = decoded.message;  // copied: `decoded` moves into the reply callback
+    // Stored: the UTF-8 form of a transcoded body, the body as received otherwise; masked.
+    auto masked_body = soap::mask_secrets(
+        decoded.utf8_body.empty() ? std::string_view{request.body} : decoded.utf8_body,
+        ingest::is_secret_field);
     std::visit(
         overloaded{[&](const domain::WireLogin& login) {
                        ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
@@ -357,7 +376,7 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
                                             soap_reply(std::move(decoded), std::move(respond)));
                    },
                    [&](const auto& stored_message) {
-                       ingest_.submit(channel, stored_message, soap::mask_secrets(request.body),
+                       ingest_.submit(channel, stored_message, std::move(masked_body),
                                       soap_reply(std::move(decoded), std::move(respond)));
                    }},
         message);

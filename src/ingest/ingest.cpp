@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ofbridge/domain/log_text.h"
 #include "ofbridge/ingest/secrets.h"
 
 namespace ofbridge::ingest {
@@ -84,8 +85,8 @@ void Ingest::grant(std::string kind, std::string store_code, std::string usernam
             return done(failure(Outcome::Kind::storage_failed, "storage unavailable, retry"));
         }
         auth_.add(grant);
-        spdlog::info("issued {} for user '{}' on store {}", grant.kind, grant.username,
-                     grant.store_code);
+        spdlog::info("issued {} for user '{}' on store {}", grant.kind,
+                     domain::log_text(grant.username, 64), grant.store_code);
         done(Outcome{Outcome::Kind::accepted, secret, 0, false});
     });
 }
@@ -94,7 +95,7 @@ void Ingest::login(const domain::WireLogin& login, OutcomeCallback done) {
     const auto username = login.username.value_or("");
     auto store_code = auth_.store_for_credentials(username, login.api_key.value_or(""));
     if (!store_code) {
-        spdlog::warn("login refused for user '{}'", username.substr(0, 64));
+        spdlog::warn("login refused for user '{}'", domain::log_text(username, 64));
         return done(failure(Outcome::Kind::access_denied, "Access denied."));
     }
     const auto ttl = auth_.store(*store_code)->wms.session_ttl.count();
@@ -120,8 +121,8 @@ void Ingest::create_token(const Channel& channel, const domain::WireCreateToken&
     const auto username = request.username.value_or("");
     auto store_code = auth_.store_for_credentials(username, request.password.value_or(""));
     if (!store_code || *store_code != channel.store_code) {
-        spdlog::warn("token request refused for user '{}' on store {}", username.substr(0, 64),
-                     channel.store_code);
+        spdlog::warn("token request refused for user '{}' on store {}",
+                     domain::log_text(username, 64), channel.store_code);
         return done(failure(Outcome::Kind::unauthorized,
                             "The account sign-in was incorrect or your account is disabled "
                             "temporarily. Please wait and try again later."));
@@ -149,7 +150,8 @@ void Ingest::submit(const Channel& channel, const IngestMessage& message, std::s
 
     auto checked = validated(message, limits_, channel);
     if (auto* error = std::get_if<std::string>(&checked)) {
-        spdlog::info("rejected message from {}: {}", channel.remote_address, *error);
+        spdlog::info("rejected message from {}: {}", channel.remote_address,
+                     domain::log_text(*error));
         return done(failure(Outcome::Kind::invalid, *error));
     }
     queue::NewRequest request{std::get<domain::Message>(std::move(checked)), store_code,
@@ -159,16 +161,18 @@ void Ingest::submit(const Channel& channel, const IngestMessage& message, std::s
     store_.enqueue(std::move(request), [entity, key = std::move(key),
                                         done = std::move(done)](auto result) {
         if (auto* ec = std::get_if<std::error_code>(&result)) {
-            spdlog::error("{} message {} not stored: {}", entity, key, ec->message());
+            spdlog::error("{} message {} not stored: {}", entity, domain::log_text(key, 64),
+                          ec->message());
             return done(failure(Outcome::Kind::storage_failed,
                                 "The request could not be stored. Please retry."));
         }
         auto& stored = std::get<queue::EnqueueResult>(result);
         if (stored.redelivery)
-            spdlog::info("{} message {} re-delivered; request {} already stored", entity, key,
-                         stored.request_id);
+            spdlog::info("{} message {} re-delivered; request {} already stored", entity,
+                         domain::log_text(key, 64), stored.request_id);
         else
-            spdlog::debug("{} message {} stored as request {}", entity, key, stored.request_id);
+            spdlog::debug("{} message {} stored as request {}", entity, domain::log_text(key, 64),
+                          stored.request_id);
         done(Outcome{Outcome::Kind::accepted, stored.reply, stored.request_id, stored.redelivery});
     });
 }

@@ -7,14 +7,17 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <new>
+#include <optional>
 #include <pugixml.hpp>
 #include <vector>
 
 #include "gate.h"
 #include "soapH.h"
+#include "transcode.h"
 #include "xml_escape.h"
 
 namespace ofbridge::soap {
@@ -520,12 +523,28 @@ std::string encode_result(const DecodedRequest& request, std::string_view value,
 
 DecodeResult decode(std::string_view body, std::string_view content_type,
                     std::string_view soap_action, const GateLimits& limits) {
+    auto transcoded = transcode::to_utf8(body, content_type);
+    if (!transcoded.problem.empty()) {
+        const bool v12 = content_type.find("soap+xml") != std::string_view::npos;
+        return Fault{FaultKind::client, "", "Malformed request: " + transcoded.problem,
+                     v12 ? SoapVersion::v12 : SoapVersion::v11};
+    }
+    if (transcoded.utf8) body = *transcoded.utf8;
+
     auto gated = gate::inspect(body, content_type, soap_action, limits);
     if (auto* fault = std::get_if<Fault>(&gated)) return *fault;
     const auto& verdict = std::get<gate::Verdict>(gated);
 
+    // SOAP-ENC array members may have any name (SOAP 1.1 §5.4.2); gSOAP reads them as <item>.
+    std::string renamed;
+    if (!verdict.member_names.empty()) {
+        renamed.assign(body);
+        auto names = verdict.member_names;
+        std::sort(names.begin(), names.end(), std::greater<>{});
+        for (const auto& [offset, size] : names) renamed.replace(offset, size, "item");
+    }
     struct soap* context = thread_context();
-    InputCursor cursor{body};
+    InputCursor cursor{renamed.empty() ? body : std::string_view{renamed}};
     RequestScope scope{context, &cursor};
     apply_limits(context, limits, body.size());
     auto typed = decode_typed(DecodeAttempt{context, cursor, scope, verdict});
@@ -539,6 +558,7 @@ DecodeResult decode(std::string_view body, std::string_view content_type,
     request.namespace_uri = verdict.namespace_uri;
     request.service = verdict.service;
     request.message = std::move(std::get<WireMessage>(typed));
+    if (transcoded.utf8) request.utf8_body = std::move(*transcoded.utf8);
     return request;
 }
 
@@ -597,16 +617,9 @@ unsigned fault_http_status(const Fault& fault) {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> secret_element_names{"sessionId", "apiKey", "password",
-                                                               "token"};
-
-bool is_secret(std::string_view qualified_name) {
+std::string_view local_part(std::string_view qualified_name) {
     const auto colon = qualified_name.find(':');
-    const auto local =
-        colon == std::string_view::npos ? qualified_name : qualified_name.substr(colon + 1);
-    for (auto name : secret_element_names)
-        if (local == name) return true;
-    return false;
+    return colon == std::string_view::npos ? qualified_name : qualified_name.substr(colon + 1);
 }
 
 struct ByteRange {
@@ -616,13 +629,13 @@ struct ByteRange {
 
 // Fallback for bodies pugixml refuses: mask the text after every `<prefix:secret ...>` up to the
 // next '<'. Less precise (CDATA, comments), but a malformed body must not leak a password either.
-std::vector<ByteRange> scan_secret_ranges(std::string_view body) {
+std::vector<ByteRange> scan_secret_ranges(std::string_view body, SecretName is_secret) {
     std::vector<ByteRange> ranges;
     for (auto open = body.find('<'); open != std::string_view::npos;
          open = body.find('<', open + 1)) {
         auto name_end = body.find_first_of(" \t\r\n/>", open + 1);
         if (name_end == std::string_view::npos) break;
-        if (!is_secret(body.substr(open + 1, name_end - open - 1))) continue;
+        if (!is_secret(local_part(body.substr(open + 1, name_end - open - 1)))) continue;
         auto tag_end = body.find('>', name_end);
         if (tag_end == std::string_view::npos) break;
         if (body[tag_end - 1] == '/') continue;  // <sessionId/>
@@ -635,7 +648,7 @@ std::vector<ByteRange> scan_secret_ranges(std::string_view body) {
 
 }  // namespace
 
-std::string mask_secrets(std::string_view body) {
+std::string mask_secrets(std::string_view body, SecretName is_secret) {
     std::vector<ByteRange> ranges;
     pugi::xml_document document;
     // No escapes / EOL normalisation: node values keep their raw length, so offset_debug() + the
@@ -648,7 +661,7 @@ std::string mask_secrets(std::string_view body) {
             pending.pop_back();
             for (auto child : node.children())
                 if (child.type() == pugi::node_element) pending.push_back(child);
-            if (node.type() != pugi::node_element || !is_secret(node.name())) continue;
+            if (node.type() != pugi::node_element || !is_secret(local_part(node.name()))) continue;
             for (auto child : node.children()) {
                 if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) continue;
                 const auto offset = child.offset_debug();
@@ -658,7 +671,7 @@ std::string mask_secrets(std::string_view body) {
             }
         }
     } else {
-        ranges = scan_secret_ranges(body);
+        ranges = scan_secret_ranges(body, is_secret);
     }
     std::sort(ranges.begin(), ranges.end(),
               [](const ByteRange& a, const ByteRange& b) { return a.begin < b.begin; });

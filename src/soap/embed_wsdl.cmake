@@ -1,9 +1,13 @@
-# Writes a .cpp holding the served WSDL documents as raw string literals, so the binary needs
-# no data files at run time. Invoked with -DOUTPUT= -DMAGENTO1= -DMAGENTO2=.
+# Writes a .cpp holding the served WSDL documents (and the SOAP encoding schema they import) as
+# raw string literals, so the binary needs no data files at run time. Invoked with -DOUTPUT=
+# -DMAGENTO1= -DMAGENTO2= -DSOAP_ENCODING= -DSOAP_ENCODING_MEMBERS=.
 set(delimiter "ofbridge_wsdl")
 file(READ ${MAGENTO1} magento1_text)
 file(READ ${MAGENTO2} magento2_text)
-foreach(text IN ITEMS "${magento1_text}" "${magento2_text}")
+file(READ ${SOAP_ENCODING} soap_encoding_text)
+file(READ ${SOAP_ENCODING_MEMBERS} soap_encoding_members_text)
+foreach(text IN ITEMS "${magento1_text}" "${magento2_text}" "${soap_encoding_text}"
+        "${soap_encoding_members_text}")
   string(FIND "${text}" ")${delimiter}\"" clash)
   if(NOT clash EQUAL -1)
     message(FATAL_ERROR "a WSDL file contains the raw-string delimiter")
@@ -15,8 +19,13 @@ file(WRITE ${OUTPUT}.tmp
 namespace ofbridge::soap::embedded {
 extern const std::string_view magento1_wsdl;
 extern const std::string_view magento2_wsdl;
+extern const std::string_view soap_encoding_xsd;
+extern const std::string_view soap_encoding_members_xsd;
 const std::string_view magento1_wsdl = R\"${delimiter}(${magento1_text})${delimiter}\";
 const std::string_view magento2_wsdl = R\"${delimiter}(${magento2_text})${delimiter}\";
+const std::string_view soap_encoding_xsd = R\"${delimiter}(${soap_encoding_text})${delimiter}\";
+const std::string_view soap_encoding_members_xsd =
+    R\"${delimiter}(${soap_encoding_members_text})${delimiter}\";
 }
 ")
 file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -22,15 +22,24 @@ struct KnownOperation {
     std::string_view name;     // operation name (Magento-2: element without "Request")
     std::string_view service;  // Magento-2 service, "" for Magento-1
     Operation operation;
+    // Magento-1 parameters that are SOAP-ENC arrays: their members may have any element name
+    // (SOAP 1.1 §5.4.2), so the census files them all under "item", as the decoder does.
+    std::array<std::string_view, 4> encoded_arrays{};
 };
 
 constexpr std::array known_operations{
     KnownOperation{"login", "login", "", Operation::m1_login},
     KnownOperation{"endSession", "endSession", "", Operation::m1_end_session},
-    KnownOperation{"orderflowInventoryMultiUpdate", "orderflowInventoryMultiUpdate", "",
-                   Operation::m1_inventory_update},
-    KnownOperation{"orderflowShipmentCreate", "orderflowShipmentCreate", "",
-                   Operation::m1_shipment_create},
+    KnownOperation{"orderflowInventoryMultiUpdate",
+                   "orderflowInventoryMultiUpdate",
+                   "",
+                   Operation::m1_inventory_update,
+                   {"skuQty", "skusQty", "skuSeqId", "skusSeqId"}},
+    KnownOperation{"orderflowShipmentCreate",
+                   "orderflowShipmentCreate",
+                   "",
+                   Operation::m1_shipment_create,
+                   {"skuQty", "skusQty"}},
     KnownOperation{"realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest",
                    "realtimeDespatchOrderFlowInventoryRequestManagementV1Update",
                    "realtimeDespatchOrderFlowInventoryRequestManagementV1",
@@ -299,14 +308,69 @@ bool is_nil(pugi::xml_node element) {
     return false;
 }
 
+// Skips one tag from `at` (just after its '<'), quoted attribute values included; returns the
+// offset of its '>' or npos.
+std::size_t tag_end(std::string_view body, std::size_t at) {
+    char quote = 0;
+    for (; at < body.size(); ++at) {
+        const char c = body[at];
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '>') {
+            return at;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// The offset of the name in the end tag of the element whose start-tag name is at `name_at`,
+// or npos for an empty-element tag. The body is well-formed (pugixml parsed it), so counting
+// start and end tags (skipping comments, CDATA and PIs) finds it; one pass over the element.
+std::size_t end_tag_name(std::string_view body, std::size_t name_at) {
+    auto at = tag_end(body, name_at);
+    if (at == std::string_view::npos || body[at - 1] == '/') return std::string_view::npos;
+    std::size_t depth = 0;
+    for (;;) {
+        const auto open = body.find('<', at + 1);
+        if (open == std::string_view::npos) return open;
+        const auto rest = body.substr(open);
+        std::string_view closer;
+        if (rest.starts_with("<!--"))
+            closer = "-->";
+        else if (rest.starts_with("<![CDATA["))
+            closer = "]]>";
+        else if (rest.starts_with("<?"))
+            closer = "?>";
+        if (!closer.empty()) {
+            at = body.find(closer, open);
+            if (at == std::string_view::npos) return at;
+            at += closer.size() - 1;
+            continue;
+        }
+        if (rest.starts_with("</")) {
+            if (depth == 0) return open + 2;
+            --depth;
+            at = open + 1;
+            continue;
+        }
+        at = tag_end(body, open + 1);
+        if (at == std::string_view::npos) return at;
+        if (body[at - 1] != '/') ++depth;
+    }
+}
+
 // Walks the operation element's subtree once:
 //  * repeated children are only legitimate as array items: a second <messageSeqId> (or two <sku>
 //    in one item) would otherwise be resolved silently by gSOAP ("last one wins");
 //  * Magento-2 children must be unqualified or in the operation's namespace (gSOAP decodes them
 //    with namespaces ignored, so a foreign namespace has to be refused here);
-//  * collects the leaf paths the decoder must account for.
-std::optional<std::string> inspect_operation_tree(pugi::xml_node operation_element,
-                                                  Verdict& verdict) {
+//  * collects the leaf paths the decoder must account for, with the members of a SOAP-ENC
+//    array under "item" whatever their element name.
+std::optional<std::string> inspect_operation_tree(std::string_view body,
+                                                  pugi::xml_node operation_element,
+                                                  const KnownOperation& known, Verdict& verdict) {
     // Distinct local-name paths below the operation, interned so each element costs a short
     // scan instead of a string: real messages have about twenty, so more is refused outright.
     constexpr std::size_t max_distinct_paths = 256;
@@ -330,6 +394,11 @@ std::optional<std::string> inspect_operation_tree(pugi::xml_node operation_eleme
         pugi::xml_node element;
         std::size_t path;
         bool rebinds_namespaces;  // this element or one between it and the operation declares xmlns
+        bool encoded_array = false;  // a SOAP-ENC array parameter: its children are its members
+    };
+    const auto is_encoded_array = [&known](std::string_view name) {
+        return !name.empty() && std::find(known.encoded_arrays.begin(), known.encoded_arrays.end(),
+                                          name) != known.encoded_arrays.end();
     };
     const auto declares_namespaces = [](pugi::xml_node element) {
         for (auto attribute = element.first_attribute(); attribute;
@@ -356,7 +425,7 @@ std::optional<std::string> inspect_operation_tree(pugi::xml_node operation_eleme
     std::vector<Pending> pending{{operation_element, 0, false}};
     std::vector<std::string_view> names;
     while (!pending.empty()) {
-        const auto [element, path, rebinds] = pending.back();
+        const auto [element, path, rebinds, members] = pending.back();
         pending.pop_back();
         names.clear();
         bool has_child_element = false;
@@ -375,12 +444,19 @@ std::optional<std::string> inspect_operation_tree(pugi::xml_node operation_eleme
                 if (!ns && name.size() != qualified_name.size())
                     return describe(child) + " uses an undeclared namespace prefix";
             }
-            if (name != "item") names.push_back(name);
-            const auto child_path = intern(path, name);
+            if (name != "item" && !members) names.push_back(name);
+            if (members && qualified_name != "item" && child.offset_debug() > 0) {
+                const auto at = static_cast<std::size_t>(child.offset_debug());
+                verdict.member_names.emplace_back(at, qualified_name.size());
+                if (const auto end = end_tag_name(body, at); end != std::string_view::npos)
+                    verdict.member_names.emplace_back(end, qualified_name.size());
+            }
+            const auto child_path = intern(path, members ? std::string_view{"item"} : name);
             if (!child_path)
                 return "more than " + std::to_string(max_distinct_paths) +
                        " distinct element names in the operation";
-            pending.push_back({child, *child_path, child_rebinds});
+            pending.push_back({child, *child_path, child_rebinds,
+                               element == operation_element && is_encoded_array(name)});
         }
         std::sort(names.begin(), names.end());
         if (auto duplicate = std::adjacent_find(names.begin(), names.end());
@@ -640,7 +716,7 @@ GateResult inspect(std::string_view body, std::string_view content_type,
                     (operation_ns ? ", not " + *operation_ns : std::string{", found none"}));
     }
 
-    if (auto problem = inspect_operation_tree(operation_element, verdict))
+    if (auto problem = inspect_operation_tree(body, operation_element, *known, verdict))
         return client_fault(version, "Malformed request: " + *problem);
 
     // SOAPAction (or the SOAP 1.2 action parameter) may only name this operation, if any.

@@ -42,12 +42,17 @@ struct Verdict {
     // How many leaf elements sit at each local-name path below the operation element
     // ({"skusQty/item/key", 2}, ...), sorted by path; elements marked xsi:nil are left out. The
     // decoder counts what gSOAP filled in the same way: any difference is data gSOAP skipped
-    // (unknown name, wrong namespace, non-<item> array entries).
+    // (unknown name, wrong namespace, non-<item> literal array entries). The members of a
+    // Magento-1 SOAP-ENC array are counted under "item" whatever their element name.
     std::vector<std::pair<std::string, std::size_t>> leaf_counts;
     // Some element below the operation carries a namespace prefix (`<ns0:sku>`). gSOAP's default
     // mode silently skips prefixed children it expects unqualified, so the decoder starts in
     // namespace-ignoring mode for these (and for undeclared operation prefixes).
     bool prefixed_descendants = false;
+    // Byte ranges (offset, length) in the body of the start- and end-tag names of SOAP-ENC array
+    // members not named <item>. gSOAP matches array members by the name <item>, so the decoder
+    // renames these in its own copy of the body; the stored body keeps the names as sent.
+    std::vector<std::pair<std::size_t, std::size_t>> member_names;
 };
 
 using GateResult = std::variant<Verdict, Fault>;

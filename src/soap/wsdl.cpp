@@ -13,6 +13,8 @@ namespace ofbridge::soap {
 namespace embedded {
 extern const std::string_view magento1_wsdl;
 extern const std::string_view magento2_wsdl;
+extern const std::string_view soap_encoding_xsd;
+extern const std::string_view soap_encoding_members_xsd;
 }  // namespace embedded
 
 namespace {
@@ -74,6 +76,12 @@ std::string magento1_wsdl(std::string_view base_url, std::string_view endpoint_p
     if (!endpoint_path.starts_with('/')) endpoint += '/';
     endpoint += endpoint_path;
     return replace_placeholder(embedded::magento1_wsdl, endpoint);
+}
+
+std::optional<std::string_view> schema_document(std::string_view name) {
+    if (name == "soap-encoding") return embedded::soap_encoding_xsd;
+    if (name == "soap-encoding-members") return embedded::soap_encoding_members_xsd;
+    return std::nullopt;
 }
 
 std::optional<std::string> magento2_wsdl(std::string_view base_url, std::string_view store_code,

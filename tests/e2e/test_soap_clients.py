@@ -1,6 +1,7 @@
-"""Conformance with real SOAP clients: PHP's SoapClient loads the served Magento-1 WSDL and Python
-zeep the served Magento-2 WSDL, both over HTTP from a running broker, and both get the
-`Success - Message N Received` reply; the messages are then stored with all their lines."""
+"""Conformance with real SOAP clients: PHP's SoapClient and Python zeep load the served Magento-1
+WSDL, zeep also the served Magento-2 WSDL, all over HTTP from a running broker, and all get the
+`Success - Message N Received` reply; the messages are then stored with all their lines. zeep
+runs without internet access: every document it loads must come from the broker."""
 
 import os
 import subprocess
@@ -9,6 +10,7 @@ import unittest
 import requests
 import zeep
 from zeep.transports import Transport
+from urllib.parse import urlsplit
 
 from broker import Broker, M2_INVENTORY_SERVICE, M2_SHIPMENT_SERVICE
 
@@ -48,6 +50,48 @@ class SoapClientsTest(unittest.TestCase):
         shipment = self.stored("shipment", 7101)
         self.assertEqual(shipment["tracking_numbers"], ["TRK-PHP"])
         self.assertEqual(shipment["fields"]["courier_name"], "DPD")
+
+    def offline_transport(self, session=None):
+        """A zeep transport that refuses any URL not served by the broker under test."""
+        broker = "%s:%d" % (self.broker.host, self.broker.port)
+        fetched = []
+
+        class OfflineTransport(Transport):
+            def load(self, url):
+                if urlsplit(url).netloc != broker:
+                    raise AssertionError("zeep tried to fetch %s from outside the broker" % url)
+                fetched.append(url)
+                return super().load(url)
+
+        return OfflineTransport(session=session or requests.Session()), fetched
+
+    def test_zeep_magento1_offline(self):
+        transport, fetched = self.offline_transport()
+        client = zeep.Client(self.base + "/api/v2_soap/?wsdl=1", transport=transport)
+        self.assertTrue(any("xsd=soap-encoding" in url for url in fetched), fetched)
+        session = client.service.login(username="wms", apiKey="secret-api-key")
+        self.assertEqual(len(session), 64)
+
+        # zeep names SOAP-ENC array members after their type: <skuQty>, <skuSeq>.
+        qtys = [{"key": "ZEEP-M1-A", "value": 12}, {"key": "ZEEP-M1-B", "value": 0}]
+        seqs = [{"key": "ZEEP-M1-A", "value": 8101}, {"key": "ZEEP-M1-B", "value": 8102}]
+        reply = client.service.orderflowInventoryMultiUpdate(
+            sessionId=session, skusQty=qtys, skusSeqId=seqs, messageSeqId=8100)
+        self.assertEqual(reply, "Success - Message 8100 Received")
+        lines = self.stored("inventory", 8100)["lines"]
+        self.assertEqual([(l["sku"], l["qty"], l["seq"]) for l in lines],
+                         [("ZEEP-M1-A", 12, 8101), ("ZEEP-M1-B", 0, 8102)])
+
+        items = [{"key": "ZEEP-M1-A", "value": 2}]
+        reply = client.service.orderflowShipmentCreate(
+            sessionId=session, orderIncrementId="100000888", skuQty=items, comment="zeep",
+            email=0, includeComment=0, courierName="DPD", serviceName="Next Day",
+            trackingNumber="TRK-ZEEP", dateShipped="2026-11-20", messageSeqId=8103)
+        self.assertEqual(reply, "Success - Message 8103 Received")
+        shipment = self.stored("shipment", 8103)
+        self.assertEqual(shipment["tracking_numbers"], ["TRK-ZEEP"])
+        self.assertEqual([(l["sku"], l["qty"]) for l in shipment["lines"]], [("ZEEP-M1-A", 2)])
+        self.assertTrue(client.service.endSession(sessionId=session))
 
     def zeep_client(self, services, token="m2-integration-token"):
         session = requests.Session()

@@ -137,11 +137,62 @@ TEST(DecodeMagento1, UnknownElementIsAFaultNotSilentlyDropped) {
                                   "<sessionId xsi:type=\"xsd:string\">SESSION</sessionId>",
                                   "<sesionId>SESSION</sesionId>");
     EXPECT_NE(expect_client_fault(body).find("sesionId"), std::string::npos);
-    // Array items must be <item>: gSOAP would drop any other name.
-    const auto renamed_items = replace_all(
-        replace_all(read_data("m1_inventory.xml"), "<item xsi:type=\"ns1:skuQty\">", "<skuQty>"),
-        "</value></item></skuQty>", "</value></skuQty></skuQty>");
-    EXPECT_FALSE(expect_client_fault(renamed_items).empty());
+    // A field the array member's type does not have is refused, whatever the member's name.
+    const auto unknown_field =
+        replace_all(read_data("m1_inventory.xml"), "<value xsi:type=\"xsd:int\">0</value>",
+                    "<value>0</value><source>leeds</source>");
+    EXPECT_NE(expect_client_fault(unknown_field).find("skuQty/item/source"), std::string::npos);
+    // So is a field with children of its own (its text would be lost).
+    const auto nested_field =
+        replace_all(read_data("m1_inventory.xml"), "<value xsi:type=\"xsd:int\">0</value>",
+                    "<value><amount>0</amount></value>");
+    EXPECT_NE(expect_client_fault(nested_field).find("skuQty/item/value"), std::string::npos);
+}
+
+// SOAP 1.1 §5.4.2: the members of a SOAP-ENC array may have any element name. zeep names them
+// after their type (<skuQty>, <skuSeq>), PHP <item>; some toolkits mix names in one array.
+std::string zeep_style_m1_inventory() {
+    return R"(<?xml version='1.0' encoding='utf-8'?>
+<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body><ns0:orderflowInventoryMultiUpdate xmlns:ns0="urn:Magento"><sessionId>SESSION</sessionId><skusQty><skuQty><key>A-1</key><value>12</value></skuQty><skuQty><key>B-2</key><value>0</value></skuQty></skusQty><skusSeqId><skuSeq><key>A-1</key><value>8101</value><lastOrderExported>2026-11-20T10:00:00</lastOrderExported></skuSeq><item><key>B-2</key><value>8102</value></item></skusSeqId><messageSeqId>8100</messageSeqId></ns0:orderflowInventoryMultiUpdate></soap-env:Body></soap-env:Envelope>)";
+}
+
+TEST(DecodeMagento1, ArrayMembersMayHaveAnyName) {
+    const auto message =
+        expect_message<WireInventoryUpdate>(expect_decoded(zeep_style_m1_inventory()));
+    EXPECT_EQ(message.session_id, WireText{"SESSION"});
+    EXPECT_EQ(message.message_seq_id, WireText{"8100"});
+    ASSERT_EQ(message.qtys.size(), 2u);
+    EXPECT_EQ(message.qtys[0].sku, WireText{"A-1"});
+    EXPECT_EQ(message.qtys[0].qty, WireText{"12"});
+    EXPECT_EQ(message.qtys[1].sku, WireText{"B-2"});
+    EXPECT_EQ(message.qtys[1].qty, WireText{"0"});
+    ASSERT_EQ(message.seqs.size(), 2u);
+    EXPECT_EQ(message.seqs[0].seq, WireText{"8101"});
+    EXPECT_EQ(message.seqs[0].last_order_exported, WireText{"2026-11-20T10:00:00"});
+    EXPECT_EQ(message.seqs[1].sku, WireText{"B-2"});
+    EXPECT_EQ(message.seqs[1].seq, WireText{"8102"});
+
+    // The byte-exact DESIGN message with its <item> members renamed to their type.
+    auto renamed = replace_all(read_data("m1_inventory.xml"), "<item xsi:type=\"ns1:skuQty\">",
+                               "<skuQty xsi:type=\"ns1:skuQty\">");
+    renamed =
+        replace_all(renamed, "<item xsi:type=\"ns1:skuSeq\">", "<skuSeq xsi:type=\"ns1:skuSeq\">");
+    renamed = replace_all(renamed, "</value></item></skuQty>", "</value></skuQty></skuQty>");
+    renamed = replace_all(renamed, "</value></item></skuSeqId>", "</value></skuSeq></skuSeqId>");
+    const auto design = expect_message<WireInventoryUpdate>(expect_decoded(renamed));
+    ASSERT_EQ(design.qtys.size(), 1u);
+    EXPECT_EQ(design.qtys[0].sku, WireText{"hdd000"});
+    ASSERT_EQ(design.seqs.size(), 1u);
+    EXPECT_EQ(design.seqs[0].seq, WireText{"10"});
+}
+
+TEST(DecodeMagento1, ShipmentArrayMembersMayHaveAnyName) {
+    auto body = replace_all(read_data("m1_shipment.xml"), "<item", "<skuQty");
+    body = replace_all(body, "</item>", "</skuQty>");
+    const auto shipment = expect_message<WireShipmentCreate>(expect_decoded(body));
+    ASSERT_EQ(shipment.items.size(), 2u);
+    EXPECT_EQ(shipment.items[1].sku, WireText{"ssd512"});
+    EXPECT_EQ(shipment.items[1].qty, WireText{"2"});
 }
 
 TEST(DecodeMagento1, Utf8TextSurvives) {
@@ -383,6 +434,86 @@ TEST(DecodeThreads, EachThreadHasItsOwnContext) {
     first.join();
     second.join();
     EXPECT_EQ(failures.load(), 0);
+}
+
+// Declared encodings: transcoded to UTF-8 (declaration rewritten) before the gate, and the UTF-8
+// form is what DecodedRequest::utf8_body hands over to be stored.
+std::string latin1_login() {
+    return replace_all(
+        replace_all(read_data("m1_login.xml"), "encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\""),
+        ">orderflow<", ">caf\xE9 \xA3<");
+}
+
+std::string utf16(std::string_view utf8_ascii, bool little_endian) {
+    std::string out = little_endian ? "\xFF\xFE" : "\xFE\xFF";
+    for (char c : utf8_ascii) {
+        if (little_endian) {
+            out += c;
+            out += '\0';
+        } else {
+            out += '\0';
+            out += c;
+        }
+    }
+    return out;
+}
+
+TEST(DecodeEncodings, Iso88591WithItsDeclarationIsTranscoded) {
+    const auto request = expect_decoded(latin1_login());
+    EXPECT_EQ(expect_message<domain::WireLogin>(request).username,
+              WireText{"caf\xC3\xA9 \xC2\xA3"});
+    EXPECT_TRUE(request.utf8_body.starts_with(R"(<?xml version="1.0" encoding="UTF-8"?>)"));
+    EXPECT_NE(request.utf8_body.find(">caf\xC3\xA9 \xC2\xA3<"), std::string::npos);
+    // The same bytes re-delivered give the same stored text (so dedupe still matches).
+    EXPECT_EQ(expect_decoded(latin1_login()).utf8_body, request.utf8_body);
+    // A UTF-8 body is stored as received: no copy is handed over.
+    EXPECT_TRUE(expect_decoded(read_data("m1_login.xml")).utf8_body.empty());
+}
+
+TEST(DecodeEncodings, CharsetOfTheContentTypeCounts) {
+    auto body =
+        replace_all(read_data("m1_login.xml"), R"(<?xml version="1.0" encoding="UTF-8"?>)", "");
+    body = replace_all(body, ">orderflow<", ">\xE9<");
+    const auto request = expect_decoded(body, "text/xml; charset=\"iso-8859-1\"");
+    EXPECT_EQ(expect_message<domain::WireLogin>(request).username, WireText{"\xC3\xA9"});
+}
+
+TEST(DecodeEncodings, Utf16WithByteOrderMarkOrDeclaration) {
+    const auto declared16 =
+        replace_all(read_data("m1_login.xml"), "encoding=\"UTF-8\"", "encoding=\"UTF-16\"");
+    for (bool little_endian : {true, false}) {
+        const auto request = expect_decoded(utf16(declared16, little_endian));
+        EXPECT_EQ(expect_message<domain::WireLogin>(request).username, WireText{"orderflow"});
+        EXPECT_TRUE(request.utf8_body.starts_with(R"(<?xml version="1.0" encoding="UTF-8"?>)"));
+    }
+    // Without a byte order mark, recognised from "<?" in UTF-16 (XML 1.0 Appendix F).
+    EXPECT_EQ(expect_message<domain::WireLogin>(expect_decoded(utf16(declared16, true).substr(2)))
+                  .username,
+              WireText{"orderflow"});
+    // A surrogate pair arrives as one 4-byte UTF-8 character.
+    auto emoji = utf16(replace_all(declared16, ">orderflow<", ">@<"), true);
+    emoji = replace_all(emoji, std::string_view{"@\0", 2}, std::string_view{"\x3D\xD8\x00\xDE", 4});
+    EXPECT_EQ(expect_message<domain::WireLogin>(expect_decoded(emoji)).username,
+              WireText{"\xF0\x9F\x98\x80"});
+}
+
+TEST(DecodeEncodings, UnknownOrInconsistentEncodingsAreClientFaults) {
+    const auto declared = [](std::string_view encoding) {
+        return replace_all(read_data("m1_login.xml"), "encoding=\"UTF-8\"",
+                           "encoding=\"" + std::string(encoding) + "\"");
+    };
+    EXPECT_NE(expect_client_fault(declared("Shift_JIS")).find("Shift_JIS is not supported"),
+              std::string::npos);
+    EXPECT_NE(expect_client_fault(declared("UTF-16")).find("not UTF-16"), std::string::npos);
+    EXPECT_NE(expect_client_fault(replace_all(declared("US-ASCII"), ">orderflow<", ">\xE9<"))
+                  .find("US-ASCII"),
+              std::string::npos);
+    // UTF-16 whose declaration names another encoding, and a lone surrogate.
+    EXPECT_NE(expect_client_fault(utf16(declared("ISO-8859-1"), true)).find("ISO-8859-1"),
+              std::string::npos);
+    auto lone = utf16(replace_all(read_data("m1_login.xml"), ">orderflow<", ">@<"), true);
+    lone = replace_all(lone, std::string_view{"@\0", 2}, "\x3D\xD8");
+    EXPECT_NE(expect_client_fault(lone).find("surrogate"), std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include "gate.h"
+#include "ofbridge/ingest/secrets.h"
 #include "test_support.h"
 
 namespace ofbridge::soap::test {
@@ -176,17 +177,20 @@ TEST(EncodeHttp, StatusAndContentType) {
 
 TEST(MaskSecrets, MasksSecretTextAndKeepsEverythingElseByteForByte) {
     const auto login = read_data("m1_login.xml");
-    const auto masked = mask_secrets(login);
+    const auto masked = mask_secrets(login, ingest::is_secret_field);
     EXPECT_EQ(masked, replace_all(login, "s3cr3t-api-key", "***"));
 
     const auto inventory = read_data("m1_inventory.xml");
-    EXPECT_EQ(mask_secrets(inventory), replace_all(inventory, ">SESSION<", ">***<"));
+    EXPECT_EQ(mask_secrets(inventory, ingest::is_secret_field),
+              replace_all(inventory, ">SESSION<", ">***<"));
 
     const auto token = read_data("m2_create_admin_token.xml");
-    EXPECT_EQ(mask_secrets(token), replace_all(token, "p&lt;ss word", "***"));
+    EXPECT_EQ(mask_secrets(token, ingest::is_secret_field),
+              replace_all(token, "p&lt;ss word", "***"));
 
     const auto shipment = read_data("m2_shipment.xml");
-    EXPECT_EQ(mask_secrets(shipment), replace_all(shipment, "leftover-session", "***"));
+    EXPECT_EQ(mask_secrets(shipment, ingest::is_secret_field),
+              replace_all(shipment, "leftover-session", "***"));
 }
 
 TEST(MaskSecrets, CdataEmptyAndOtherElements) {
@@ -200,11 +204,25 @@ TEST(MaskSecrets, CdataEmptyAndOtherElements) {
         "xmlns:x=\"urn:x\"><x:password><![CDATA[***]]></x:password><token/"
         "><sessionIdentifier>keep</sessionIdentifier>"
         "<apiKey>***</apiKey><note>password</note><!-- <password>c</password> --></a>";
-    EXPECT_EQ(mask_secrets(body), expected);
+    EXPECT_EQ(mask_secrets(body, ingest::is_secret_field), expected);
+}
+
+TEST(MaskSecrets, WsSecurityPasswordInTheHeaderIsMaskedWhateverItsCase) {
+    auto body = replace_all(
+        read_data("m1_inventory.xml"), "<SOAP-ENV:Body>",
+        R"(<SOAP-ENV:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><wsse:UsernameToken><wsse:Username>wms</wsse:Username><wsse:Password Type="#PasswordText">hunter2</wsse:Password></wsse:UsernameToken></wsse:Security></SOAP-ENV:Header><SOAP-ENV:Body>)");
+    body = replace_all(body, "<sessionId xsi:type=\"xsd:string\">SESSION</sessionId>",
+                       "<SessionID xsi:type=\"xsd:string\">SESSION</SessionID>");
+    const auto masked = mask_secrets(body, ingest::is_secret_field);
+    EXPECT_EQ(masked.find("hunter2"), std::string::npos) << masked;
+    EXPECT_EQ(masked.find("SESSION"), std::string::npos) << masked;
+    EXPECT_NE(masked.find(R"(<wsse:Password Type="#PasswordText">***</wsse:Password>)"),
+              std::string::npos);
+    EXPECT_NE(masked.find("<wsse:Username>wms</wsse:Username>"), std::string::npos);
 }
 
 TEST(MaskSecrets, MalformedBodiesStillMasked) {
-    EXPECT_EQ(mask_secrets("<x><password>hunter2</password><unclosed>"),
+    EXPECT_EQ(mask_secrets("<x><password>hunter2</password><unclosed>", ingest::is_secret_field),
               "<x><password>***</password><unclosed>");
 }
 

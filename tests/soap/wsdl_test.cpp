@@ -42,6 +42,26 @@ TEST(Magento1Wsdl, AddressIsTheCallersEndpoint) {
         document.select_node("//*[@name='orderflowShipmentCreateResponse']/*[@name='result']"));
 }
 
+TEST(Magento1Wsdl, ImportsTheSoapEncodingSchemaFromTheSameEndpoint) {
+    const auto wsdl = magento1_wsdl("https://wms.example:8443", "/api/v2_soap/");
+    EXPECT_NE(
+        wsdl.find(R"(schemaLocation="https://wms.example:8443/api/v2_soap/?xsd=soap-encoding")"),
+        std::string::npos);
+    for (std::string_view name : {"soap-encoding", "soap-encoding-members"}) {
+        const auto schema = schema_document(name);
+        ASSERT_TRUE(schema) << name;
+        pugi::xml_document document;
+        ASSERT_TRUE(document.load_buffer(schema->data(), schema->size())) << name;
+        EXPECT_STREQ(document.document_element().name(), "xs:schema");
+    }
+    const auto encoding = *schema_document("soap-encoding");
+    EXPECT_NE(encoding.find(R"(targetNamespace="http://schemas.xmlsoap.org/soap/encoding/")"),
+              std::string_view::npos);
+    EXPECT_NE(encoding.find(R"(<xs:complexType name="Array">)"), std::string_view::npos);
+    EXPECT_NE(encoding.find(R"(<xs:attribute name="arrayType")"), std::string_view::npos);
+    EXPECT_FALSE(schema_document("../etc/passwd"));
+}
+
 TEST(Magento1Wsdl, UrlIsEscaped) {
     const auto wsdl = magento1_wsdl("http://h/?a=1&b=\"2\"", "/api/v2_soap/");
     pugi::xml_document document;

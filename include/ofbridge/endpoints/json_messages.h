@@ -23,7 +23,8 @@ JsonResult<domain::WireShipmentCreate> decode_shipment_json(std::string_view bod
 JsonResult<domain::WireExportAck> decode_export_json(std::string_view body, domain::Entity entity);
 JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body);
 
-// The body as stored: re-serialised with any "sessionId"/"password" value replaced by "***".
+// The body as stored: exactly as received, except that the value of every key
+// ingest::is_secret_field names (case-insensitively, at any depth) is replaced by "***".
 std::string mask_json_secrets(std::string_view body);
 
 std::string json_string(std::string_view text);    // "text" with JSON escaping

@@ -6,6 +6,7 @@
 //   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP
 //   POST /rest/<store>/V1/orderflow/{inventory,shipment,export/product,export/order}   JSON
 //   POST /rest/<store>/V1/integration/admin/token                                       JSON
+//        (REST paths also with a trailing slash, as Magento declares them)
 //   POST /api/v1/orders[?store=<code>]      admin JSON API: import orders (bearer api.token)
 //   GET  /healthz                           liveness ("ok")
 //
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ofbridge/endpoints/log_limiter.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/soap/codec.h"
@@ -56,6 +58,7 @@ private:
 
     ingest::Ingest& ingest_;
     RouterOptions options_;
+    LogLimiter malformed_log_{10};  // "SOAP fault to ..." lines for refused requests, per second
 };
 
 }  // namespace ofbridge::endpoints

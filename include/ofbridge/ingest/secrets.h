@@ -1,6 +1,6 @@
 // Small helpers for credentials: new random session ids / tokens, the hash under which they are
-// stored (never the secret itself), and a comparison whose time does not depend on where two
-// secrets first differ.
+// stored (never the secret itself), a comparison whose time does not depend on where two
+// secrets first differ, and the names of fields that hold credentials.
 #pragma once
 
 #include <string>
@@ -11,5 +11,10 @@ namespace ofbridge::ingest {
 std::string random_secret();  // 32 random bytes as 64 hex characters
 std::string sha256_hex(std::string_view data);
 bool constant_time_equals(std::string_view a, std::string_view b);
+
+// The one list of credential field names, compared case-insensitively with an XML element's
+// local name (the SOAP routes, headers included: WS-Security's <wsse:Password>) or a JSON key
+// at any depth (the REST routes). Their values are masked before a body is stored or shown.
+bool is_secret_field(std::string_view local_name);
 
 }  // namespace ofbridge::ingest

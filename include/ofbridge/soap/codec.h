@@ -39,6 +39,9 @@ struct DecodedRequest {
     std::string namespace_uri;
     std::string service;  // M2: the service name matched from `services=`; M1: ""
     WireMessage message;
+    // The body transcoded to UTF-8 (declaration rewritten) when it arrived in another encoding
+    // (ISO-8859-1, US-ASCII, UTF-16); "" when it was UTF-8. The UTF-8 form is what is stored.
+    std::string utf8_body;
 };
 
 enum class FaultKind { client, server };
@@ -61,6 +64,8 @@ struct GateLimits {
 
 using DecodeResult = std::variant<DecodedRequest, Fault>;
 
+// A body in ISO-8859-1, US-ASCII or UTF-16 (by its byte order mark, its XML declaration or the
+// Content-Type charset) is transcoded to UTF-8 first; any other encoding is a client fault.
 // `content_type` is the HTTP Content-Type (SOAP 1.2 envelopes need application/soap+xml and
 // 1.1 envelopes text/xml when one is clearly given); `soap_action` the SOAPAction header
 // (a non-empty one naming a different operation is a fault). Thread-safe: each thread uses its
@@ -80,8 +85,13 @@ std::string encode_fault(const Fault& fault);
 std::string_view content_type(SoapVersion version);
 unsigned fault_http_status(const Fault& fault);  // 500 (SOAP 1.1 / Sender), 503 for server faults
 
-// The body as it may be stored or shown: the text of every sessionId, apiKey, password and
-// token element replaced by "***". Input must have passed decode() (well-formed).
-std::string mask_secrets(std::string_view body);
+// Whether an element's local name names a credential (ingest::is_secret_field is the list).
+using SecretName = bool (*)(std::string_view local_name);
+
+// The body as it may be stored or shown: the text of every element anywhere in the envelope
+// (SOAP Header included, e.g. a WS-Security <wsse:Password>) whose local name `is_secret`
+// accepts, replaced by "***". Input must have passed decode() (well-formed); a body pugixml
+// refuses is masked by a plain scan of its tags instead.
+std::string mask_secrets(std::string_view body, SecretName is_secret);
 
 }  // namespace ofbridge::soap

@@ -14,6 +14,12 @@ namespace ofbridge::soap {
 // "/index.php/api/v2_soap/" as requested.
 std::string magento1_wsdl(std::string_view base_url, std::string_view endpoint_path);
 
+// The schema documents served at `<Magento-1 endpoint>?xsd=<name>`: "soap-encoding", the SOAP
+// 1.1 encoding schema the Magento-1 WSDL imports (schemas/soap/), and "soap-encoding-members",
+// which that one imports; so clients that resolve them need no internet access. nullopt for
+// any other name.
+std::optional<std::string_view> schema_document(std::string_view name);
+
 // Magento-2: one WSDL holding the listed services for that store; nullopt when a service name
 // is unknown or the list is empty (the caller answers 404 naming it).
 std::optional<std::string> magento2_wsdl(std::string_view base_url, std::string_view store_code,
