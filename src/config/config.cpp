@@ -98,8 +98,6 @@ private:
     std::set<std::string> taken_;
 };
 
-constexpr std::int64_t max_int = std::numeric_limits<std::int32_t>::max();
-
 void read_server(KeyReader& r, ServerConfig& s) {
     r.read("listen", s.listen);
     if (s.listen.rfind(':') == std::string::npos) r.fail("listen", "HOST:PORT");

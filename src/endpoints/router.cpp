@@ -7,6 +7,7 @@
 #include <cctype>
 #include <set>
 
+#include "ofbridge/domain/overloaded.h"
 #include "ofbridge/endpoints/json_messages.h"
 #include "ofbridge/ingest/secrets.h"
 #include "ofbridge/orders/order_store.h"
@@ -14,11 +15,6 @@
 
 namespace ofbridge::endpoints {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 using Kind = ingest::Outcome::Kind;
 
