@@ -36,6 +36,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ofbridge/domain/overloaded.h"
 #include "ofbridge/queue/schema.h"
 #include "ofbridge/queue/sqlite/database.h"
 #include "ofbridge/queue/sqlite/migrations.h"
@@ -58,11 +59,6 @@ constexpr auto busy_timeout = std::chrono::seconds(5);
 constexpr std::size_t batch_bytes = 4 << 20;
 constexpr auto first_reopen_backoff = std::chrono::milliseconds(50);
 constexpr auto max_reopen_backoff = std::chrono::seconds(5);
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 struct EnqueueJob {
     NewRequest request;

@@ -2,7 +2,8 @@
 # One entry point for a fresh Debian 12 machine:
 #   scripts/bootstrap.sh run    install what is needed, build, run the broker (etc/ofbridge.toml)
 #   scripts/bootstrap.sh test   install what is needed, build, run the whole test suite twice:
-#                               an optimised build, then an ASan+UBSan build
+#                               an optimised build, then an ASan+UBSan build; then replay and
+#                               run the libFuzzer targets (clang) for a bounded time
 # Packages come from Debian only (see PACKAGES below); nothing is downloaded at build time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ PACKAGES=(
   libssl-dev libargon2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zeep python3-requests php-cli php-soap
-  wrk curl strace clang-format
+  wrk curl strace clang-format clang libclang-rt-14-dev
 )
 
 install_packages() {
@@ -54,6 +55,11 @@ case "${1:-}" in
     build build-asan -DCMAKE_BUILD_TYPE=Debug -DOFBRIDGE_SANITIZE=ON
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build-asan --output-on-failure -j "$jobs"
+    echo "== libFuzzer targets: saved inputs replayed, then ${OFBRIDGE_FUZZ_SECONDS:-30} s of fuzzing each"
+    cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DOFBRIDGE_BUILD_TESTS=OFF -DOFBRIDGE_FUZZ=ON -DOFBRIDGE_FUZZ_SECONDS="${OFBRIDGE_FUZZ_SECONDS:-30}"
+    cmake --build build-fuzz --target ofbridge_fuzzers
+    ctest --test-dir build-fuzz --output-on-failure -j "$jobs"
     ;;
   *)
     echo "usage: $0 run [serve options] | test" >&2

@@ -101,8 +101,6 @@ private:
     std::set<std::string> taken_;
 };
 
-constexpr std::int64_t max_int = std::numeric_limits<std::int32_t>::max();
-
 bool valid_public_url(std::string_view url) {
     std::string_view rest;
     if (url.starts_with("http://"))

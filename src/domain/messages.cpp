@@ -1,12 +1,7 @@
 #include "ofbridge/domain/messages.h"
+#include "ofbridge/domain/overloaded.h"
 
 namespace ofbridge::domain {
-namespace {
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
-}  // namespace
 
 Entity entity_of(const Message& m) {
     return std::visit(overloaded{[](const InventoryUpdate&) { return Entity::inventory; },

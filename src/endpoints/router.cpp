@@ -10,6 +10,7 @@
 #include <set>
 
 #include "ofbridge/domain/log_text.h"
+#include "ofbridge/domain/overloaded.h"
 #include "ofbridge/endpoints/json_messages.h"
 #include "ofbridge/ingest/secrets.h"
 #include "ofbridge/orders/order_store.h"
@@ -17,11 +18,6 @@
 
 namespace ofbridge::endpoints {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 using Kind = ingest::Outcome::Kind;
 

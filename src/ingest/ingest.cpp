@@ -3,15 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "ofbridge/domain/log_text.h"
+#include "ofbridge/domain/overloaded.h"
 #include "ofbridge/ingest/secrets.h"
 
 namespace ofbridge::ingest {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 Outcome failure(Outcome::Kind kind, std::string text) {
     return Outcome{kind, std::move(text), 0, false};
