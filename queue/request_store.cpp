@@ -194,7 +194,7 @@ struct WriteConnection {
           insert_inventory_line(
               db,
               "INSERT INTO inventory_lines (request_id, line_no, sku, source, qty,"
-              " seq, last_order_exported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+              " seq, last_order_exported, failure) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
           insert_shipment(db,
                           "INSERT INTO shipment_requests (request_id, order_increment_id, comment,"
                           " email, include_comment, courier_name, service_name, date_shipped,"
@@ -509,7 +509,8 @@ struct RequestStore::Impl {
                 .bind_no_copy(4, line.source)
                 .bind(5, line.qty)
                 .bind(6, line.seq)
-                .bind_no_copy(7, line.last_order_exported);
+                .bind_no_copy(7, line.last_order_exported)
+                .bind_no_copy(8, line.failure);
             s.run();
         }
     }

@@ -36,6 +36,7 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.retry_max = config.worker.retry_max;
     options.inventory.allow_negative = config.inventory.allow_negative;
     options.inventory.reject_unknown_skus = config.inventory.reject_unknown_skus;
+    options.inventory.unsent_orders_source = config.inventory.unsent_orders_source;
     if (config.inventory.adjust_inventory == "unsent_orders")
         options.inventory.unsent_order_units = worker::unsent_orders_adjustment(
             std::chrono::days{config.inventory.unsent_order_cutoff_days},

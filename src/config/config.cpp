@@ -195,6 +195,8 @@ void read_inventory(KeyReader& r, InventoryConfig& i) {
     r.read_int("unsent_order_cutoff_days", i.unsent_order_cutoff_days, 1, 3650);
     r.read("unsent_order_statuses", i.unsent_order_statuses);
     if (i.unsent_order_statuses.empty()) r.fail("unsent_order_statuses", "at least one status");
+    r.read("unsent_orders_source", i.unsent_orders_source);
+    if (i.unsent_orders_source.empty()) r.fail("unsent_orders_source", "a source code");
     r.finish();
 }
 

@@ -8,6 +8,7 @@
 // level's seq) are a second guard.
 #include "inventory_applier.h"
 
+#include "ofbridge/worker/unsent_orders.h"
 #include "sql_helpers.h"
 
 namespace ofbridge::worker::detail {
@@ -34,7 +35,7 @@ InventoryApplier::InventoryApplier(queue::sqlite::Database& db, const WorkerOpti
       // Read inside the apply transaction, so the marks are the latest committed ones.
       lines_(db,
              "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, l.last_order_exported,"
-             " m.high_water_seq FROM inventory_lines l LEFT JOIN sequence_marks m"
+             " l.failure, m.high_water_seq FROM inventory_lines l LEFT JOIN sequence_marks m"
              " ON m.sku = l.sku AND m.source = l.source"
              " WHERE l.request_id = ?1 ORDER BY l.line_no"),
       product_exists_(db, "SELECT 1 FROM products WHERE sku = ?1"),
@@ -65,8 +66,9 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
     std::vector<StoredLine> stored = load_lines(request_id);
     std::vector<ReportLine> report(stored.size());
 
-    // Lines that cannot take part in the sequence decision become Failure lines here; the rest
-    // of the message is still processed (DESIGN §3.1).
+    // Lines that cannot take part in the sequence decision become Failure lines here: those the
+    // rules refused at receipt (with their reason) and unknown SKUs. The rest of the message is
+    // still processed (DESIGN §3.1).
     std::vector<domain::InventoryLine> valid;
     std::vector<std::size_t> valid_index;  // valid[i] is stored[valid_index[i]]
     std::map<domain::StockKey, std::int64_t> marks;
@@ -75,7 +77,11 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
     std::map<std::string, bool, std::less<>> known_skus;
     for (std::size_t i = 0; i < stored.size(); ++i) {
         const auto& line = stored[i].line;
-        if (line.seq <= 0) {
+        if (!line.failure.empty()) {
+            report[i].message = printable(line.failure);
+            continue;
+        }
+        if (line.seq <= 0) {  // not stored by this version's validation; kept as a guard
             report[i].message =
                 "Missing or invalid sequence id for SKU '" + printable(line.sku) + "'.";
             continue;
@@ -105,6 +111,11 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
         out.level = apply_stock(line, marks.contains(key), now, now_text);
         out.message =
             domain::sequence_message(domain::LineResult::success, out.level->final_qty, line.seq);
+        if (adjusts(line) && !line.last_order_exported.empty() &&
+            !normalise_order_time(line.last_order_exported))
+            out.message += " lastOrderExported '" + printable(line.last_order_exported) +
+                           "' is not a date-time: unsent orders were counted over the whole"
+                           " unsent_order_cutoff_days window.";
     }
 
     std::vector<ImportLineRecord> records;
@@ -119,7 +130,7 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
         r.source = line.source;
         r.result = out.result;
         r.message = out.message;
-        r.units_received = line.qty;
+        if (line.failure.empty()) r.units_received = line.qty;
         if (out.level) {
             r.unsent_orders_adjustment = out.level->unsent_orders_adjustment;
             r.final_qty = out.level->final_qty;
@@ -141,10 +152,17 @@ std::vector<InventoryApplier::StoredLine> InventoryApplier::load_lines(std::int6
         s.line.qty = lines_.column_int64(3);
         s.line.seq = lines_.column_int64(4);
         s.line.last_order_exported = lines_.column_text(5);
-        if (!lines_.is_null(6)) s.mark = lines_.column_int64(6);
+        s.line.failure = lines_.column_text(6);
+        if (!lines_.is_null(7)) s.mark = lines_.column_int64(7);
         stored.push_back(std::move(s));
     }
     return stored;
+}
+
+// One applied line per key and message, and only the configured source's key: so a SKU's unsent
+// units are subtracted once per message, however many sources the message updates.
+bool InventoryApplier::adjusts(const domain::InventoryLine& line) const {
+    return unsent_order_units_ && line.source == options_.inventory.unsent_orders_source;
 }
 
 bool InventoryApplier::product_known(std::map<std::string, bool, std::less<>>& cache,
@@ -162,9 +180,8 @@ domain::StockLevel InventoryApplier::apply_stock(const domain::InventoryLine& li
                                                  std::chrono::system_clock::time_point now,
                                                  const std::string& now_text) {
     const std::int64_t unsent =
-        unsent_order_units_
-            ? unsent_order_units_(line.sku, line.source, line.last_order_exported, now)
-            : 0;
+        adjusts(line) ? unsent_order_units_(line.sku, line.source, line.last_order_exported, now)
+                      : 0;
     const auto level =
         domain::compute_stock_level(line.qty, unsent, options_.inventory.allow_negative);
     const auto write = [&](queue::sqlite::Statement& s) {

@@ -36,6 +36,7 @@ private:
     };
 
     std::vector<StoredLine> load_lines(std::int64_t request_id);
+    bool adjusts(const domain::InventoryLine& line) const;
     bool product_known(std::map<std::string, bool, std::less<>>& cache, const std::string& sku);
     domain::StockLevel apply_stock(const domain::InventoryLine& line, bool had_mark,
                                    std::chrono::system_clock::time_point now,

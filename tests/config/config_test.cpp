@@ -49,6 +49,7 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.inventory.unsent_order_cutoff_days,
               defaults.inventory.unsent_order_cutoff_days);
     EXPECT_EQ(sample.inventory.unsent_order_statuses, defaults.inventory.unsent_order_statuses);
+    EXPECT_EQ(sample.inventory.unsent_orders_source, defaults.inventory.unsent_orders_source);
     EXPECT_EQ(sample.shipments.configurable_item, defaults.shipments.configurable_item);
     EXPECT_EQ(sample.api.token, defaults.api.token);
     ASSERT_EQ(sample.stores.size(), 1u);
@@ -110,6 +111,14 @@ TEST(Config, WorkerAndInventory) {
         "x");
     EXPECT_EQ(adjusted.inventory.unsent_order_statuses, std::vector<std::string>{"processing"});
     EXPECT_EQ(adjusted.api.token, "t");
+    EXPECT_EQ(adjusted.inventory.unsent_orders_source, "default");
+    EXPECT_EQ(parse_config("[inventory]\nunsent_orders_source = \"wh-2\"\n[stores.a.wms]\n"
+                           "api_key=\"k\"\n",
+                           "x")
+                  .inventory.unsent_orders_source,
+              "wh-2");
+    EXPECT_EQ(error_of("[inventory]\nunsent_orders_source = \"\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'inventory.unsent_orders_source': expected a source code");
     EXPECT_EQ(error_of("[worker]\nworkers = 65\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'worker.workers': expected an integer in [0, 64]");
 }

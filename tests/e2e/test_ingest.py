@@ -232,20 +232,74 @@ class IngestTest(unittest.TestCase):
                           "Session expired", code="5")
 
     # -- invalid and hostile input -------------------------------------------------------
-    def test_missing_seq_item_names_the_sku(self):
-        body = m1_inventory(self.session, 9101, [("P1", 1, 1), ("P2", 2, 2)])
+    def import_lines(self, key):
+        """The import lines of the inventory request with messageSeqId `key`, once applied."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            reports = [r for r in self.broker.cli_json("imports", "list", "--limit", "0")["imports"]
+                       if r["message_key"] == str(key)]
+            if reports:
+                self.assertEqual(len(reports), 1, reports)
+                return self.broker.cli_json("imports", "show", str(reports[0]["id"]))["lines"]
+            time.sleep(0.05)
+        raise AssertionError("message %s was never applied" % key)
+
+    def test_refused_lines_are_failure_lines_and_the_rest_is_applied(self):
+        # P2 has no seq item, P3's seq is 0, P4's qty is out of range: well-typed values the rules
+        # refuse. They become Failure lines; P1 is applied and the message is acknowledged.
+        body = m1_inventory(self.session, 9101,
+                            [("P1", 1, 1), ("P2", 2, 2), ("P3", 3, 0), ("P4", 99999999999, 4)])
         body = body.replace('<item xsi:type="ns1:skuSeq"><key xsi:type="xsd:string">P2</key>'
                             '<value xsi:type="xsd:int">2</value></item>', "")
+        status, _, reply = self.broker.soap(body)
+        self.assertEqual(status, 200, reply)
+        self.assertEqual(xml_text(reply, "result"), "Success - Message 9101 Received")
+        lines = self.import_lines(9101)
+        self.assertEqual([(l["reference"], l["result"]) for l in lines],
+                         [("P1", "Success"), ("P2", "Failure"), ("P3", "Failure"),
+                          ("P4", "Failure")])
+        self.assertIn("SKU 'P2': skusQty item has no matching skusSeqId item", lines[1]["message"])
+        self.assertIn("0 is out of range", lines[2]["message"])
+        self.assertIn("99999999999 is out of range", lines[3]["message"])
+        self.assertEqual(self.broker.cli_json("stock", "get", "P1")["stock"][0]["qty"], 1)
+        self.assertNotEqual(self.broker.cli("stock", "get", "P3", check=False).returncode, 0)
+
+    def test_a_value_not_of_its_type_is_a_fault(self):
+        body = m1_inventory(self.session, 9104, [("T1", 1, 1)]).replace(
+            '<value xsi:type="xsd:int">1</value></item></skuQty',
+            '<value xsi:type="xsd:int">ninety</value></item></skuQty')
         response = self.assert_nothing_stored(lambda: self.broker.soap(body))
-        self.assert_fault(response, "SKU 'P2'")
+        self.assert_fault(response, "expected an integer, got 'ninety'")
 
     def test_numbers_are_range_checked(self):
         # (Whitespace around an XML number is valid: xsd:int collapses whitespace.)
-        for bad in ("99999999999", "7 7", "1e3", "0x10", "-"):
+        for bad in ("99999999999999999999", "7 7", "1e3", "0x10", "-"):
             body = m1_inventory(self.session, 9102, [("N1", 1, 1)]).replace(
                 '<value xsi:type="xsd:int">1</value></item></skuQty', '<value xsi:type="xsd:int">%s</value></item></skuQty' % bad)
             response = self.assert_nothing_stored(lambda: self.broker.soap(body))
             self.assert_fault(response, "SKU 'N1'")
+
+    def test_json_route_refuses_the_skus_the_soap_route_refuses(self):
+        for sku in ("NUL\u0000X", "ESC\u001b[2J", "BEL\u0007", "TAB\tX", "C1\u009bX"):
+            status, reply = self.assert_nothing_stored(lambda: self.broker.rest(
+                "/rest/default/V1/orderflow/inventory", {
+                    "productQtys": [{"sku": sku, "qty": 1}],
+                    "productSeqs": [{"sku": sku, "seq": 1}], "messageSeqId": 9105}))
+            self.assertEqual(status, 400, (sku, reply))
+            self.assertIn("productQtys/item[1]/sku: control character", reply["message"])
+            status, reply = self.assert_nothing_stored(lambda: self.broker.rest(
+                "/rest/default/V1/orderflow/shipment", {
+                    "orderIncrementId": "1000" + sku, "skuQty": [{"sku": "S", "qty": 1}]}))
+            self.assertEqual(status, 400, (sku, reply))
+        # Bidi controls are printable characters: stored, but escaped in CLI tables.
+        status, reply = self.broker.rest("/rest/default/V1/orderflow/inventory", {
+            "productQtys": [{"sku": "BIDI\u202e1.0", "qty": 1}],
+            "productSeqs": [{"sku": "BIDI\u202e1.0", "seq": 1}], "messageSeqId": 9106})
+        self.assertEqual(status, 200, reply)
+        self.import_lines(9106)
+        table = self.broker.cli("stock", "get", "BIDI\u202e1.0").stdout.decode()
+        self.assertIn("BIDI\\u202E1.0", table)
+        self.assertNotIn("\u202e", table)
 
     def hostile(self, body, fragment):
         """Sends a hostile body; returns the seconds the broker took to answer (the HTTP exchange

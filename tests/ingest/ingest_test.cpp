@@ -110,10 +110,44 @@ TEST_F(IngestTest, SessionsSurviveARestart) {
 TEST_F(IngestTest, InvalidMessagesAreRejectedBeforeStorage) {
     auto session = login();
     auto m = inventory(session, "1");
-    m.seqs.clear();
+    m.qtys[0].qty = "ninety";
     auto outcome = submit(m);
     EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::invalid);
-    EXPECT_EQ(outcome.text, "SKU 'A': skusQty item has no matching skusSeqId item");
+    EXPECT_EQ(outcome.text, "skusQty/item[1]/value (SKU 'A'): expected an integer, got 'ninety'");
+}
+
+// DESIGN §2.3: a qty without a seq is a line the rules refuse, not a malformed message: stored
+// and acknowledged, for the worker to report as a Failure line.
+TEST_F(IngestTest, ALineTheRulesRefuseIsStoredAndAcknowledged) {
+    auto m = inventory(login(), "2");
+    m.seqs.clear();
+    auto outcome = submit(m);
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::accepted);
+    EXPECT_EQ(outcome.text, "Success - Message 2 Received");
+}
+
+// The REST JSON route goes through the same validation as SOAP: text the SOAP gate refuses
+// (NUL, ESC, BEL) is refused here too, with the same fault.
+TEST_F(IngestTest, JsonRouteRefusesTheSkusTheSoapRouteRefuses) {
+    auto token = wait([&](auto done) {
+        ingest_->create_token({"m2_json", "default", "", ""}, {"wms", "key"}, done);
+    });
+    ASSERT_EQ(token.kind, ingest::Outcome::Kind::accepted);
+    for (const std::string& sku :
+         {std::string("A\0B", 3), std::string("A\x1b[2J"), std::string("A\x07")}) {
+        domain::WireInventoryUpdate m;
+        m.pairing = domain::Pairing::by_sku;
+        m.qtys = {{sku, "1", std::nullopt, std::nullopt}};
+        m.seqs = {{sku, "10", std::nullopt}};
+        m.message_seq_id = "3";
+        auto json = submit(m, "m2_json", token.text);
+        EXPECT_EQ(json.kind, ingest::Outcome::Kind::invalid) << json.text;
+        EXPECT_EQ(json.text.rfind("productQtys/item[1]/sku: control character U+00", 0), 0u)
+            << json.text;
+        auto soap = submit(m, "m2_soap", token.text);
+        EXPECT_EQ(soap.kind, json.kind);
+        EXPECT_EQ(soap.text, json.text);
+    }
 }
 
 TEST_F(IngestTest, Magento2NeedsAToken) {

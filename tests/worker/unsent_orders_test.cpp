@@ -39,6 +39,16 @@ protected:
         return reader.get_import(outcomes.at(0).report_id)->lines.at(0);
     }
 
+    // Applies one message of `lines` and returns its import lines.
+    std::vector<ImportLine> apply(const WorkerOptions& o,
+                                  std::vector<domain::InventoryLine> lines) {
+        RequestProcessor p(o, "test/1");
+        queue.add(message(++seq, std::move(lines)));
+        const auto outcomes = p.apply(p.claim(10).requests);
+        CatalogReader reader(path());
+        return reader.get_import(outcomes.at(0).report_id)->lines;
+    }
+
     TempDir dir;
     TestClock clock;
     testing::Queue queue{path()};
@@ -95,6 +105,61 @@ TEST_F(UnsentOrdersTest, AnOffsetIsAppliedBeforeComparing) {
     EXPECT_EQ(stock("A", 10, "2027-01-13T11:30:00+02:00").unsent_orders_adjustment, 1);
     // 10:30:00.250Z is after the order.
     EXPECT_EQ(stock("A", 10, "2027-01-13T10:30:00.250Z").unsent_orders_adjustment, 0);
+}
+
+// Orders name no source: a SKU's unsent units are subtracted once per message, on the configured
+// source's line only, however many sources the message updates.
+TEST_F(UnsentOrdersTest, TwoSourcesOfOneSkuSubtractOnceOnTheConfiguredSource) {
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}});
+    const auto lines = apply(options(), {line("A", 10, 1, "default"), line("A", 20, 1, "wh-2")});
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].source, "default");
+    EXPECT_EQ(lines[0].unsent_orders_adjustment, 3);
+    EXPECT_EQ(lines[0].final_qty, 7);
+    EXPECT_EQ(lines[1].source, "wh-2");
+    EXPECT_EQ(lines[1].unsent_orders_adjustment, 0);
+    EXPECT_EQ(lines[1].final_qty, 20);
+}
+
+TEST_F(UnsentOrdersTest, TheAdjustedSourceIsConfigurable) {
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}});
+    auto o = options();
+    o.inventory.unsent_orders_source = "wh-2";
+    const auto lines = apply(o, {line("A", 10, 1, "default"), line("A", 20, 1, "wh-2")});
+    EXPECT_EQ(lines.at(0).unsent_orders_adjustment, 0);
+    EXPECT_EQ(lines.at(0).final_qty, 10);
+    EXPECT_EQ(lines.at(1).unsent_orders_adjustment, 3);
+    EXPECT_EQ(lines.at(1).final_qty, 17);
+}
+
+TEST_F(UnsentOrdersTest, AMessageWithoutTheConfiguredSourceSubtractsNothing) {
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}});
+    const auto lines = apply(options(), {line("A", 20, 1, "wh-2"), line("A", 5, 1, "wh-3")});
+    for (const auto& l : lines) {
+        EXPECT_EQ(l.result, "Success");
+        EXPECT_EQ(l.unsent_orders_adjustment, 0) << l.source;
+        EXPECT_EQ(l.final_qty, l.units_received) << l.source;
+    }
+}
+
+// Magento's zero date and other text that is not a date-time fall back to the window of a line
+// without lastOrderExported (the cutoff), and the import line says so.
+TEST_F(UnsentOrdersTest, AnUnparsableLastOrderExportedFallsBackToTheCutoffAndSaysSo) {
+    insert_order(path(), {"1", "2027-01-13 10:00:00"}, {{1, "A", 3}});
+    insert_order(path(), {"2", "2026-12-20 10:00:00"}, {{1, "A", 4}});
+    insert_order(path(), {"3", "2026-11-20 10:00:00"}, {{1, "A", 100}});  // beyond the cutoff
+    const auto parsed = stock("A", 10, "2027-01-01 00:00:00");
+    EXPECT_EQ(parsed.unsent_orders_adjustment, 3);
+    EXPECT_EQ(parsed.message, "Product quantity updated to 7.");
+    for (const char* text : {"0000-00-00 00:00:00", "yesterday"}) {
+        const auto l = stock("A", 10, text);
+        EXPECT_EQ(l.result, "Success");
+        EXPECT_EQ(l.unsent_orders_adjustment, 7) << text;
+        EXPECT_EQ(l.message, "Product quantity updated to 3. lastOrderExported '" +
+                                 std::string(text) +
+                                 "' is not a date-time: unsent orders were counted over the whole"
+                                 " unsent_order_cutoff_days window.");
+    }
 }
 
 TEST(NormaliseOrderTime, AcceptedShapes) {

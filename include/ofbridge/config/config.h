@@ -61,6 +61,7 @@ struct InventoryConfig {
     std::string adjust_inventory = "none";  // "none" or "unsent_orders"
     unsigned unsent_order_cutoff_days = 30;
     std::vector<std::string> unsent_order_statuses{"pending", "processing"};
+    std::string unsent_orders_source = "default";  // the MSI source that carries the adjustment
 };
 
 struct ShipmentsConfig {

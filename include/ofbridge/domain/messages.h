@@ -1,5 +1,8 @@
 // Validated messages: what the queue stores and the worker applies. Every value here has passed
-// domain/validation.h, so consumers never re-check ranges or required fields.
+// domain/validation.h, so consumers never re-check ranges or required fields. The one exception
+// is an inventory line the rules refuse (DESIGN §2.3): it is stored with its reason in
+// `failure` and becomes a Failure line of the import report, so the rest of the message is
+// still applied.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +21,12 @@ struct InventoryLine {
     std::string sku;
     std::string source{default_source};
     std::int64_t qty = 0;             // units; OrderFlow stock records are whole units
-    std::int64_t seq = 0;             // > 0
+    std::int64_t seq = 0;             // > 0 unless `failure` says otherwise (0 = none sent)
     std::string last_order_exported;  // as sent (ISO-8601 date-time), empty when absent
+    // Why the rules refuse this line ("" = they do not): no seq, seq <= 0, qty out of range, a
+    // seq item without a qty item (then qty is 0). Such a line takes no part in the sequence
+    // decision and changes no stock.
+    std::string failure;
 };
 
 struct InventoryUpdate {

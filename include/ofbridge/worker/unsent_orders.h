@@ -2,14 +2,22 @@
 // a SKU that customers have ordered but the WMS does not know about yet, so its stock figure
 // still counts them. Subtracting them keeps the shop from selling the same units twice.
 //
-// Counted, per SKU (any source: orders carry no MSI source), the open quantity
+// Orders carry no MSI source, so the adjustment belongs to the SKU, not to a (sku, source) key:
+// the applier subtracts it only from the SKU's line for InventoryOptions::unsent_orders_source
+// (config `[inventory] unsent_orders_source`, default "default"), which a message applies at
+// most once. Lines of other sources get no adjustment; a message without a line for that
+// source subtracts nothing.
+//
+// Counted, per SKU, the open quantity
 // qty_ordered - qty_shipped - qty_canceled (never below 0 per line) of order_items where
 //   - the order is not yet with the WMS: export_status is not 'exported' nor 'cancelled';
 //   - the order's status is one of `statuses` (none listed: nothing counts);
 //   - the order was placed within `cutoff` of the worker's "now" (created_at >= now - cutoff);
 //   - the order was placed after the line's lastOrderExported, when the line has one that
-//     parses (normalise_order_time); one that does not parse is ignored (no lower bound), which
-//     errs on the side of subtracting more rather than overselling;
+//     parses (normalise_order_time). The fallback for one that does not parse (Magento's
+//     "0000-00-00 00:00:00", say) is that of a line without one: no lower bound but the cutoff,
+//     which errs on the side of subtracting more rather than overselling. It is not silent: the
+//     applier says so on the import line;
 //   - the line carries its own quantity: a parent line with children (configurable, bundle)
 //     is skipped, its children are counted, so no unit is counted twice.
 #pragma once

@@ -65,6 +65,9 @@ struct InventoryOptions {
     bool allow_negative = false;                   // keep negative results instead of clamping to 0
     bool reject_unknown_skus = false;              // a SKU not in `products` is a Failure line
     UnsentOrderUnitsFactory unsent_order_units{};  // empty = no adjustment
+    // The one MSI source whose stock line carries a SKU's unsent-orders adjustment: orders name
+    // no source, so subtracting on every source would count each unit once per source.
+    std::string unsent_orders_source{"default"};
 };
 
 // Fault injection and observation points for tests. Leave empty in production.
