@@ -159,6 +159,7 @@ private:
 
 Database open_write_database(const StoreOptions& options) {
     const auto& path = options.path;
+    if (path.has_parent_path()) create_data_directory(path.parent_path());
     const bool existed = std::filesystem::exists(path);
     // NOMUTEX: only the writer thread uses this connection, tasks (run_in_transaction) included:
     // they prepare and finalize their statements on it there too.

@@ -5,11 +5,11 @@
 // commit and per checkpoint), so it was left alone.
 //
 // Permissions: the database holds customer data (addresses in orders, stock, shipments). A
-// directory this creates is 0700 and the database file 0600 whatever the umask; SQLite gives the
-// -wal and -shm files the database file's mode when it creates them. An existing database, -wal
-// or -shm file that group or others may read is tightened to 0600 (with a warning): those files
-// are the broker's alone. An existing directory is left as it is, with a warning when group or
-// others may enter it: it may be shared with other things (a database put straight into
+// data directory create_data_directory makes is 0700 and the database file 0600 whatever the umask;
+// SQLite gives the -wal and -shm files the database file's mode when it creates them. An existing
+// database, -wal or -shm file that group or others may read is tightened to 0600 (with a warning):
+// those files are the broker's alone. An existing directory is left as it is, with a warning when
+// group or others may enter it: it may be shared with other things (a database put straight into
 // /var/lib), which are not the broker's to change.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -43,9 +43,11 @@ std::string octal(mode_t mode) {
     return text;
 }
 
+}  // namespace
+
 // Creates every missing directory of `dir` with mode 0700 (mkdir's mode is cut by the umask;
 // chmod sets it exactly); warns about an existing one that group or others may enter.
-void prepare_directory(const std::filesystem::path& dir) {
+void create_data_directory(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> missing;
     for (auto d = dir; !d.empty(); d = d.parent_path()) {
         struct stat st {};
@@ -69,6 +71,8 @@ void prepare_directory(const std::filesystem::path& dir) {
                                      errno_text(errno));
     }
 }
+
+namespace {
 
 // Makes `file` 0600 when it exists and group or others may use it.
 void tighten(const std::filesystem::path& file) {
@@ -107,7 +111,6 @@ void prepare_files(const std::filesystem::path& path) {
 
 sqlite::Database open_writable(const std::filesystem::path& path, int extra_flags,
                                std::chrono::milliseconds busy_timeout) {
-    if (path.has_parent_path()) prepare_directory(path.parent_path());
     prepare_files(path);
     sqlite::Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | extra_flags,
                         busy_timeout);
