@@ -31,7 +31,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -129,8 +131,13 @@ std::int64_t line_count_of(const domain::Message& m) {
 // Makes a new directory entry durable: SQLite syncs the file's contents, not its name.
 void sync_directory(const std::filesystem::path& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    if (::fsync(fd) != 0) spdlog::warn("queue: fsync of directory {} failed", dir.string());
+    if (fd < 0) {
+        spdlog::warn("queue: cannot open directory {} to fsync it: {}", dir.string(),
+                     std::strerror(errno));
+        return;
+    }
+    if (::fsync(fd) != 0)
+        spdlog::warn("queue: fsync of directory {} failed: {}", dir.string(), std::strerror(errno));
     ::close(fd);
 }
 
@@ -148,7 +155,7 @@ private:
 
 Database open_write_database(const StoreOptions& options) {
     const auto& path = options.path;
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    if (path.has_parent_path()) create_data_directory(path.parent_path());
     const bool existed = std::filesystem::exists(path);
     // NOMUTEX: only the writer thread uses this connection, tasks (run_in_transaction) included:
     // they prepare and finalize their statements on it there too.
@@ -326,7 +333,9 @@ struct RequestStore::Impl {
         }
         std::vector<Outcome> outcomes(batch.size());
         std::error_code batch_error;
-        // Held until the batch is committed or rolled back (drop_connection below).
+        // Held until the batch is committed or rolled back. The turn co-owns the file's write
+        // gate (write_gate.h), so on a failure it outlives the connection drop_connection()
+        // closes, and nobody else in this process writes until that rollback is over.
         auto turn = connection->db.wait_write_turn();
         try {
             connection->begin.run();

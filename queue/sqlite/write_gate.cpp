@@ -8,18 +8,24 @@
 
 namespace ofbridge::queue::sqlite {
 
-WriteGate::Turn::Turn(Turn&& other) noexcept : gate_(std::exchange(other.gate_, nullptr)) {}
+WriteGate::Turn::Turn(Turn&& other) noexcept : gate_(std::move(other.gate_)) {}
 
 WriteGate::Turn& WriteGate::Turn::operator=(Turn&& other) noexcept {
     if (this != &other) {
         release();
-        gate_ = std::exchange(other.gate_, nullptr);
+        gate_ = std::move(other.gate_);
     }
     return *this;
 }
 
 void WriteGate::Turn::release() noexcept {
-    if (auto* gate = std::exchange(gate_, nullptr)) gate->release_turn();
+    // The local copy keeps the gate alive until release_turn() has returned, even when this
+    // turn was its last owner.
+    if (auto gate = std::exchange(gate_, nullptr)) gate->release_turn();
+}
+
+std::shared_ptr<WriteGate> WriteGate::create() {
+    return std::make_shared<WriteGate>(Private{});
 }
 
 std::shared_ptr<WriteGate> WriteGate::for_file(const std::filesystem::path& database) {
@@ -27,12 +33,12 @@ std::shared_ptr<WriteGate> WriteGate::for_file(const std::filesystem::path& data
     static std::map<std::string, std::weak_ptr<WriteGate>> registry;
     std::error_code ec;
     auto key = std::filesystem::canonical(database, ec);
-    if (ec) return std::make_shared<WriteGate>();  // not a file (":memory:"): nothing to share
+    if (ec) return create();  // not a file (":memory:"): nothing to share
     std::lock_guard lock(registry_mutex);
     auto& slot = registry[key.string()];
     auto gate = slot.lock();
     if (!gate) {
-        gate = std::make_shared<WriteGate>();
+        gate = create();
         slot = gate;
     }
     // Forget the gates of files nobody has open any more, so the map stays small.
@@ -54,7 +60,12 @@ WriteGate::Turn WriteGate::wait_turn(std::chrono::milliseconds timeout) {
     }
     waiting_.pop_front();
     held_ = true;
-    return Turn{this};
+    return Turn{shared_from_this()};
+}
+
+std::size_t WriteGate::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_.size();
 }
 
 void WriteGate::release_turn() noexcept {

@@ -44,9 +44,8 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.configurable_rule = config.shipments.configurable_item == "child"
                                     ? domain::ConfigurableRule::child
                                     : domain::ConfigurableRule::parent;
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    options.instance_id = std::string(host) + ":" + std::to_string(::getpid());
+    options.instance_id = worker::local_instance_id();
+    options.claim_holder_gone = worker::local_holder_gone;  // start-up recovery (worker_pool.h)
     return options;
 }
 

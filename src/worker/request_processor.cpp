@@ -51,13 +51,20 @@ bool is_applied_entity(std::string_view entity) {
 // One arm per (entity, state) range of requests_claim (entity, state, id): each arm is already
 // in id order, so SQLite merges them and LIMIT stops the merge early; a long backlog is never
 // sorted as a whole. (entity IN (...) would need a sort.)
+// Clock-proof: a retry time later than now + retry_max (?3) or a lease later than now + lease
+// (?4) cannot have been set by a clock in step with ours; it was set by one that ran ahead (a
+// broker whose clock was a day fast claims, dies, and its leases would hold for a day). It
+// counts as due / expired now. Brokers sharing a database therefore use the same lease_seconds
+// and retry_max_ms; a claim taken over by mistake is harmless, as every write of the old holder
+// is conditional on still holding it (mark_done, mark_failed).
 std::string claimable_sql() {
     std::string sql;
     for (const auto entity : {inventory_entity, shipment_entity}) {
         const std::string e = "'" + std::string{entity} + "'";
         for (const auto* condition :
-             {" AND state = 'pending'", " AND state = 'failed' AND next_attempt_at <= ?1",
-              " AND state = 'processing' AND lease_expires_at <= ?1"}) {
+             {" AND state = 'pending'",
+              " AND state = 'failed' AND (next_attempt_at <= ?1 OR next_attempt_at > ?3)",
+              " AND state = 'processing' AND (lease_expires_at <= ?1 OR lease_expires_at > ?4)"}) {
             if (!sql.empty()) sql += " UNION ALL ";
             sql +=
                 "SELECT id, entity, state, attempts FROM requests WHERE entity = " + e + condition;
@@ -117,6 +124,12 @@ struct Connection {
                   "UPDATE requests SET state = 'dead', claimed_by = NULL,"
                   " lease_expires_at = NULL, next_attempt_at = NULL, last_error = ?2"
                   " WHERE id = ?1"),
+          holders(db,
+                  "SELECT DISTINCT claimed_by FROM requests WHERE state = 'processing'"
+                  " AND claimed_by IS NOT NULL"),
+          release_claims(db,
+                         "UPDATE requests SET lease_expires_at = ?2"
+                         " WHERE state = 'processing' AND claimed_by = ?1"),
           request_state(db,
                         "SELECT entity, state, claimed_by, lease_expires_at, attempts"
                         " FROM requests WHERE id = ?1"),
@@ -142,7 +155,7 @@ struct Connection {
 
     Database& db;
     Statement savepoint, release, rollback_to;
-    Statement claimable, claim, give_up, request_state, next_event;
+    Statement claimable, claim, give_up, holders, release_claims, request_state, next_event;
     Statement mark_done, mark_failed;
     detail::ImportLog import_log;
     detail::InventoryApplier inventory;
@@ -168,6 +181,11 @@ std::int64_t retry_delay_seconds(const WorkerOptions& options, std::int64_t atte
     for (std::int64_t i = 1; i < attempts && delay < options.retry_max; ++i) delay *= 2;
     delay = std::min(delay, options.retry_max);
     return (delay.count() + 999) / 1000;
+}
+
+// The furthest ahead a correct clock ever sets next_attempt_at: now + this.
+std::int64_t max_retry_delay_seconds(const WorkerOptions& options) {
+    return (std::max(options.retry_max, options.retry_base).count() + 999) / 1000;
 }
 
 int primary_code(const std::exception& error) {
@@ -291,7 +309,10 @@ struct RequestProcessor::Impl {
         std::vector<ClaimedRequest> candidates;
         {
             ResetOnExit reset(conn.claimable);
-            conn.claimable.bind(1, now_s).bind(2, limit);
+            conn.claimable.bind(1, now_s)
+                .bind(2, limit)
+                .bind(3, now_s + max_retry_delay_seconds(options))
+                .bind(4, now_s + options.lease.count());
             while (conn.claimable.step()) {
                 candidates.push_back(
                     ClaimedRequest{conn.claimable.column_int64(0), conn.claimable.column_text(1),
@@ -319,6 +340,35 @@ struct RequestProcessor::Impl {
             batch.requests.push_back(std::move(candidate));
         }
         return batch;
+    }
+
+    std::size_t release_claims_of_gone_holders() {
+        if (!options.claim_holder_gone) return 0;
+        const std::int64_t now_s = queue::unix_seconds(now());
+        const auto released = in_write_transaction([&](Connection& conn) {
+            std::vector<std::string> gone;
+            {
+                ResetOnExit reset(conn.holders);
+                while (conn.holders.step()) {
+                    auto holder = conn.holders.column_text(0);
+                    if (options.claim_holder_gone(holder)) gone.push_back(std::move(holder));
+                }
+            }
+            std::vector<std::pair<std::string, std::int64_t>> counts;
+            for (auto& holder : gone) {
+                ResetOnExit reset(conn.release_claims);
+                conn.release_claims.bind(1, holder).bind(2, now_s).run();
+                counts.emplace_back(std::move(holder), conn.db.changes());
+            }
+            return counts;
+        });
+        std::size_t total = 0;
+        for (const auto& [holder, count] : released) {
+            spdlog::info("released {} claim(s) of {}: that process is gone; claimable now", count,
+                         printable(holder));
+            total += static_cast<std::size_t>(count);
+        }
+        return total;
     }
 
     ClaimedRequest claim_for_reprocess(std::int64_t request_id) {
@@ -350,7 +400,9 @@ struct RequestProcessor::Impl {
                                          claimed.entity +
                                          " request; only inventory and shipment requests are "
                                          "processed by the worker");
-            if (claimed.previous_state == "processing" && lease && *lease > now_s)
+            // Live unless expired, or set by a clock that ran ahead (see claimable_sql).
+            if (claimed.previous_state == "processing" && lease && *lease > now_s &&
+                *lease <= now_s + options.lease.count())
                 throw std::runtime_error("request " + std::to_string(request_id) +
                                          " is being processed by " + holder + " until " +
                                          iso_of_unix(*lease));
@@ -516,6 +568,10 @@ const std::string& RequestProcessor::worker_id() const noexcept {
 
 ClaimBatch RequestProcessor::claim(std::size_t limit) {
     return impl_->claim(limit);
+}
+
+std::size_t RequestProcessor::release_claims_of_gone_holders() {
+    return impl_->release_claims_of_gone_holders();
 }
 
 ClaimedRequest RequestProcessor::claim_for_reprocess(std::int64_t request_id) {

@@ -15,15 +15,22 @@
 // the same file dies and its leases expire, or the CLI's reprocess / an admin edits a request.
 // Nothing can tell this process about those, so an idle worker looks again at least every
 // idle_poll (1 s by default, a single indexed query).
+// Start-up: before the threads start, the claims of holders that are gone (claim_holder_gone:
+// an earlier run of this broker killed while holding them) are made claimable at once, so a
+// restart does not wait out their leases.
 // Errors: a failed batch transaction is rolled back as a whole (the claims stay; the leases
 // expire and the requests are retried), logged, and the worker backs off (50 ms doubling to
 // 5 s); after an I/O-class error its connection is dropped and reopened.
 #include "ofbridge/worker/worker_pool.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -87,6 +94,7 @@ struct WorkerPool::Impl {
         for (unsigned n = 1; n <= options.workers; ++n)
             processors.push_back(std::make_unique<RequestProcessor>(
                 options, options.instance_id + "/" + std::to_string(n)));
+        if (!processors.empty()) release_gone_claims(*processors.front());
         try {
             for (auto& processor : processors)
                 threads.emplace_back([this, p = processor.get()] {
@@ -101,6 +109,18 @@ struct WorkerPool::Impl {
 
     std::chrono::system_clock::time_point now() const {
         return options.clock ? options.clock() : std::chrono::system_clock::now();
+    }
+
+    // A failure here is not fatal: those claims are then retried once their leases expire.
+    void release_gone_claims(RequestProcessor& processor) {
+        try {
+            processor.release_claims_of_gone_holders();
+        } catch (const std::exception& e) {
+            spdlog::warn(
+                "worker: cannot release the claims of stopped processes (they are "
+                "retried once their leases expire): {}",
+                e.what());
+        }
     }
 
     void notify() {
@@ -222,6 +242,43 @@ void WorkerPool::notify() {
 
 void WorkerPool::stop() {
     impl_->stop();
+}
+
+namespace {
+
+std::string host_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
+}  // namespace
+
+std::string local_instance_id() {
+    return host_name() + ":" + std::to_string(::getpid());
+}
+
+bool holder_gone_on(std::string_view host, std::string_view claimed_by,
+                    const std::function<bool(long pid)>& process_alive) {
+    // "<host>:<pid>/<n>"; anything else is not ours to judge.
+    if (claimed_by.size() <= host.size() || !claimed_by.starts_with(host) ||
+        claimed_by[host.size()] != ':')
+        return false;
+    const auto rest = claimed_by.substr(host.size() + 1);
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0) return false;
+    long pid = 0;
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + slash, pid);
+    if (ec != std::errc{} || end != rest.data() + slash || pid <= 0) return false;
+    return pid == static_cast<long>(::getpid()) || !process_alive(pid);
+}
+
+bool local_holder_gone(std::string_view claimed_by) {
+    static const std::string host = host_name();
+    return holder_gone_on(host, claimed_by, [](long pid) {
+        // EPERM: it exists, under another user. Only ESRCH says it is gone.
+        return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+    });
 }
 
 ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id) {

@@ -2,10 +2,15 @@
 #include "ofbridge/ingest/ingest.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <future>
+
+#include "ofbridge/queue/sqlite/database.h"
 
 using namespace ofbridge;
 
@@ -26,6 +31,21 @@ protected:
         ingest_ =
             std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
     }
+    // Replaces the store (and the Ingest on it) with one opened with `options`.
+    void restart(queue::StoreOptions options) {
+        ingest_.reset();
+        store_.reset();
+        store_ = std::make_unique<queue::RequestStore>(std::move(options));
+        ingest_ =
+            std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
+    }
+
+    // What the database file holds, read on a connection of its own.
+    std::int64_t stored(const std::string& sql) {
+        queue::sqlite::Database db(dir_ / "q.db", SQLITE_OPEN_READONLY);
+        return db.query_int64(sql);
+    }
+
     void TearDown() override {
         ingest_.reset();
         store_.reset();
@@ -114,6 +134,13 @@ TEST_F(IngestTest, InvalidMessagesAreRejectedBeforeStorage) {
     auto outcome = submit(m);
     EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::invalid);
     EXPECT_EQ(outcome.text, "skusQty/item[1]/value (SKU 'A'): expected an integer, got 'ninety'");
+    // The writer takes jobs in order: once a valid message after it is stored, anything the
+    // invalid one had queued would be stored too.
+    ASSERT_EQ(submit(inventory(session, "2")).kind, ingest::Outcome::Kind::accepted);
+    EXPECT_EQ(store_->stats().requests, 1u);
+    EXPECT_EQ(stored("SELECT count(*) FROM requests"), 1);
+    EXPECT_EQ(stored("SELECT count(*) FROM requests WHERE message_key = '2'"), 1);
+    EXPECT_EQ(stored("SELECT count(*) FROM inventory_lines"), 1);
 }
 
 // DESIGN §2.3: a qty without a seq is a line the rules refuse, not a malformed message: stored
@@ -163,9 +190,49 @@ TEST_F(IngestTest, Magento2NeedsAToken) {
     EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::unknown_store);
 }
 
+// A commit that fails in SQLite: the commit hook turns COMMIT into a rollback, as a failed write
+// would. No ack, nothing stored, and the client's retry is stored once storage works again.
 TEST_F(IngestTest, StorageFailureIsNeverAnAck) {
+    static std::atomic<bool> veto{false};
+    veto = false;
+    queue::StoreOptions options{dir_ / "q.db"};
+    options.on_connection_open = [](queue::sqlite::Database& db) {
+        sqlite3_commit_hook(
+            db.handle(), [](void*) { return veto.load() ? 1 : 0; }, nullptr);
+    };
+    restart(std::move(options));
     auto session = login();
-    store_->close();  // every later write fails: the outcome must say so
+    veto = true;
     auto outcome = submit(inventory(session, "1"));
     EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::storage_failed);
+    EXPECT_EQ(outcome.text, "The request could not be stored. Please retry.");
+    EXPECT_EQ(outcome.request_id, 0);
+    EXPECT_EQ(store_->stats().failed_commits, 1u);
+    EXPECT_EQ(stored("SELECT count(*) FROM requests"), 0);
+
+    veto = false;
+    auto retried = submit(inventory(session, "1"));
+    EXPECT_EQ(retried.kind, ingest::Outcome::Kind::accepted);
+    EXPECT_FALSE(retried.redelivery);
+    EXPECT_EQ(stored("SELECT count(*) FROM requests"), 1);
+}
+
+// Committed, but the WAL's fdatasync failed: it may never reach the disk, so it is not acked.
+TEST_F(IngestTest, FailedWalSyncIsNeverAnAck) {
+    static std::atomic<bool> fail_sync{false};
+    fail_sync = false;
+    queue::StoreOptions options{dir_ / "q.db"};
+    options.sync_wal = [](int fd) {
+        if (!fail_sync) return ::fdatasync(fd);
+        errno = EIO;
+        return -1;
+    };
+    restart(std::move(options));
+    auto session = login();
+    fail_sync = true;
+    auto outcome = submit(inventory(session, "1"));
+    EXPECT_EQ(outcome.kind, ingest::Outcome::Kind::storage_failed);
+    fail_sync = false;
+    EXPECT_EQ(submit(inventory(session, "2")).kind, ingest::Outcome::Kind::storage_failed)
+        << "after a failed fsync nothing is acknowledged until a restart";
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -44,6 +45,58 @@ StoreOptions options_for(const TempDir& dir) {
     StoreOptions o;
     o.path = dir.file("queue/requests.db");  // the directory is created by the store
     return o;
+}
+
+mode_t mode_of(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("no " + path.string());
+    return st.st_mode & 07777;
+}
+
+// Sets the process umask for one test (a service manager's 022 is the common case).
+class ScopedUmask {
+public:
+    explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
+    ~ScopedUmask() { ::umask(previous_); }
+    ScopedUmask(const ScopedUmask&) = delete;
+    ScopedUmask& operator=(const ScopedUmask&) = delete;
+
+private:
+    mode_t previous_;
+};
+
+// The database holds customer data: nobody but the broker's user may read it.
+TEST(RequestStore, CreatesItsDirectoryAndFilesOwnerOnly) {
+    TempDir dir;
+    ScopedUmask umask(022);
+    auto options = options_for(dir);
+    options.path = dir.file("data/queue/requests.db");
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(1, 1))));
+    EXPECT_EQ(mode_of(dir.file("data")), 0700u);
+    EXPECT_EQ(mode_of(dir.file("data/queue")), 0700u);
+    for (const char* suffix : {"", "-wal", "-shm"})
+        EXPECT_EQ(mode_of(options.path.string() + suffix), 0600u) << suffix;
+}
+
+TEST(RequestStore, TightensLooserExistingFilesAndLeavesAnExistingDirectory) {
+    TempDir dir;
+    ScopedUmask umask(022);
+    auto options = options_for(dir);
+    std::filesystem::create_directories(options.path.parent_path());
+    ::chmod(options.path.parent_path().c_str(), 0755);
+    {
+        sqlite::Database db(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        db.exec("PRAGMA journal_mode=WAL");
+        db.exec("CREATE TABLE t(x)");
+        ::chmod(options.path.c_str(), 0644);
+    }
+    RequestStore store(options);
+    ok(enqueue_and_wait(store, request(inventory(1, 1))));
+    for (const char* suffix : {"", "-wal", "-shm"})
+        EXPECT_EQ(mode_of(options.path.string() + suffix), 0600u) << suffix;
+    EXPECT_EQ(mode_of(options.path.parent_path()), 0755u)
+        << "an existing directory is only warned about";
 }
 
 TEST(RequestStore, OpensWithDurablePragmas) {

@@ -4,6 +4,10 @@
 #include "ofbridge/worker/request_processor.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
 
 #include "ofbridge/worker/catalog_reader.h"
 #include "worker_fixtures.h"
@@ -301,6 +305,135 @@ TEST_F(RequestProcessorTest, AnExpiredLeaseIsTakenOverAndTheLateWorkerWritesNoth
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM import_reports"), 1);
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM import_lines WHERE result = 'Success'"), 1);
     EXPECT_EQ(stock("A").qty, 5);
+}
+
+// A broker whose clock ran a day ahead claimed and died: on the true clock its lease is further
+// ahead than any lease can be, so it counts as expired now, not in a day.
+TEST_F(RequestProcessorTest, ALeaseFromAClockRunningAheadCountsAsExpired) {
+    TestClock ahead;
+    ahead.advance(std::chrono::hours(24));
+    auto fast_options = options();
+    fast_options.clock = ahead.function();
+    RequestProcessor fast(fast_options, "fast/1");
+    const auto id = queue.add(message(1, {line("A", 5, 10)}));
+    ASSERT_EQ(fast.claim(10).requests.size(), 1u);  // and the broker is killed
+
+    RequestProcessor p(options(), "true/1");
+    const auto taken = p.claim(10);
+    ASSERT_EQ(taken.requests.size(), 1u);
+    EXPECT_EQ(taken.requests[0].id, id);
+    EXPECT_EQ(taken.requests[0].previous_state, "processing");
+    EXPECT_EQ(
+        query_int(path(), "SELECT lease_expires_at FROM requests WHERE id = " + std::to_string(id)),
+        clock.unix_now() + 30);
+    EXPECT_EQ(p.apply(taken.requests)[0].state, "done");
+}
+
+TEST_F(RequestProcessorTest, ALeaseIsLiveUpToItsLengthAhead) {
+    RequestProcessor holder(options(), "holder/1");  // lease_seconds = 30
+    const auto id = queue.add(message(1, {line("A", 5, 10)}));
+    ASSERT_EQ(holder.claim(10).requests.size(), 1u);
+    RequestProcessor p(options(), "other/1");
+    const auto set_lease = [&](std::int64_t at) {
+        testing::exec(path(), "UPDATE requests SET lease_expires_at = " + std::to_string(at) +
+                                  " WHERE id = " + std::to_string(id));
+    };
+    set_lease(clock.unix_now() + 30);
+    EXPECT_TRUE(p.claim(10).requests.empty());
+    set_lease(clock.unix_now() + 31);
+    EXPECT_EQ(p.claim(10).requests.size(), 1u);
+}
+
+TEST_F(RequestProcessorTest, ARetryTimeFromAClockRunningAheadIsDueNow) {
+    TestClock ahead;
+    ahead.advance(std::chrono::hours(24));
+    bool broken = true;
+    auto fast_options = options();
+    fast_options.clock = ahead.function();
+    fast_options.test_hooks.before_apply = [&](std::int64_t) {
+        if (broken) throw std::runtime_error("target unavailable");
+    };
+    RequestProcessor fast(fast_options, "fast/1");
+    const auto id = queue.add(message(1, {line("A", 5, 10)}));
+    ASSERT_EQ(run(fast)[0].state, "failed");  // next_attempt_at = a day ahead + 1 s
+
+    broken = false;
+    RequestProcessor p(options(), "true/1");
+    const auto taken = p.claim(10);
+    ASSERT_EQ(taken.requests.size(), 1u);
+    EXPECT_EQ(taken.requests[0].id, id);
+    EXPECT_EQ(taken.requests[0].previous_state, "failed");
+    EXPECT_EQ(p.apply(taken.requests)[0].state, "done");
+}
+
+TEST_F(RequestProcessorTest, ReprocessTakesALeaseFromAClockRunningAhead) {
+    TestClock ahead;
+    ahead.advance(std::chrono::hours(24));
+    auto fast_options = options();
+    fast_options.clock = ahead.function();
+    RequestProcessor fast(fast_options, "fast/1");
+    const auto id = queue.add(message(1, {line("A", 5, 10)}));
+    ASSERT_EQ(fast.claim(10).requests.size(), 1u);
+    EXPECT_EQ(reprocess_request(options(), id).state, "done");
+}
+
+// A restarted broker finds the claims its killed run left; only those of gone holders are
+// released, a live holder keeps its claims.
+TEST_F(RequestProcessorTest, ClaimsOfGoneHoldersAreReleasedAtOnce) {
+    RequestProcessor killed(options(), "host:111/1");
+    RequestProcessor live(options(), "host:222/1");
+    const auto a = queue.add(message(1, {line("A", 1, 1)}));
+    const auto b = queue.add(message(2, {line("B", 1, 1)}));
+    ASSERT_EQ(killed.claim(2).requests.size(), 2u);
+    const auto c = queue.add(message(3, {line("C", 1, 1)}));
+    ASSERT_EQ(live.claim(10).requests.size(), 1u);
+
+    auto o = options();
+    std::vector<std::string> asked;
+    o.claim_holder_gone = [&](std::string_view holder) {
+        asked.emplace_back(holder);
+        return holder == "host:111/1";
+    };
+    RequestProcessor restarted(o, "host:333/1");
+    EXPECT_TRUE(restarted.claim(10).requests.empty()) << "leases still live";
+    EXPECT_EQ(restarted.release_claims_of_gone_holders(), 2u);
+    std::sort(asked.begin(), asked.end());
+    EXPECT_EQ(asked, (std::vector<std::string>{"host:111/1", "host:222/1"}));
+    const auto taken = restarted.claim(10);  // same clock: no lease expired
+    ASSERT_EQ(taken.requests.size(), 2u);
+    EXPECT_EQ(taken.requests[0].id, a);
+    EXPECT_EQ(taken.requests[1].id, b);
+    EXPECT_EQ(taken.requests[0].attempts, 2);  // the killed run's attempt counts
+    EXPECT_EQ(testing::query_text(
+                  path(), "SELECT claimed_by FROM requests WHERE id = " + std::to_string(c)),
+              "host:222/1");
+}
+
+TEST(LocalHolderGone, JudgesOnlyThisHostsProcesses) {
+    const auto alive = [](long pid) { return pid == 222; };
+    EXPECT_TRUE(holder_gone_on("wms-1", "wms-1:111/1", alive));
+    EXPECT_TRUE(holder_gone_on("wms-1", "wms-1:111/reprocess", alive));
+    EXPECT_FALSE(holder_gone_on("wms-1", "wms-1:222/1", alive));
+    EXPECT_FALSE(holder_gone_on("wms-1", "wms-2:111/1", alive)) << "another host";
+    EXPECT_FALSE(holder_gone_on("wms-1", "wms-10:111/1", alive));
+    EXPECT_FALSE(holder_gone_on("wms", "wms-1:111/1", alive));
+    for (const auto* odd : {"wms-1", "wms-1:", "wms-1:111", "wms-1:/1", "wms-1:x/1", "wms-1:-5/1",
+                            "wms-1:11x/1", "test/1", ""})
+        EXPECT_FALSE(holder_gone_on("wms-1", odd, alive)) << odd;
+    // This very process: an earlier run that had the same pid (a container's pid 1).
+    EXPECT_TRUE(holder_gone_on("wms-1", "wms-1:" + std::to_string(::getpid()) + "/1",
+                               [](long) { return true; }));
+}
+
+TEST(LocalHolderGone, AsksTheSystem) {
+    const auto host = local_instance_id().substr(0, local_instance_id().rfind(':'));
+    EXPECT_FALSE(local_holder_gone(host + ":" + std::to_string(::getppid()) + "/1"));
+    EXPECT_TRUE(local_holder_gone(local_instance_id() + "/1"));
+    // pid_max itself is never handed out.
+    std::ifstream pid_max_file("/proc/sys/kernel/pid_max");
+    long pid_max = 0;
+    ASSERT_TRUE(pid_max_file >> pid_max);
+    EXPECT_TRUE(local_holder_gone(host + ":" + std::to_string(pid_max) + "/1"));
 }
 
 TEST_F(RequestProcessorTest, AFailingRequestBacksOffThenDiesWithoutBlockingTheOthers) {

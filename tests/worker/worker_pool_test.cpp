@@ -11,6 +11,7 @@
 #include <random>
 
 #include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
 namespace ofbridge::worker {
@@ -150,6 +151,29 @@ TEST_P(WorkerPoolModes, StopLetsTheBatchInProgressCommit) {
     stopper.wait();
     EXPECT_EQ(state_of(path, id), "done");
     pool.stop();  // idempotent
+}
+
+// A broker killed while holding claims restarts: its workers take those requests up at once,
+// without waiting out the leases (the clock never moves here).
+TEST_P(WorkerPoolModes, StartUpReleasesTheClaimsOfAStoppedRunAtOnce) {
+    TempDir dir;
+    const auto path = dir.file("broker.db");
+    TestClock clock;
+    testing::Queue queue(path);
+    const auto a = queue.add(message(1, {line("A", 1, 1)}));
+    {
+        RequestProcessor killed(testing::options_for(path, &clock), "host:111/1");
+        ASSERT_EQ(killed.claim(10).requests.size(), 1u);
+    }
+    auto options = options_for(path, queue, &clock);
+    options.claim_holder_gone = [](std::string_view holder) {
+        return holder.starts_with("host:111/");
+    };
+    Metrics metrics;
+    WorkerPool pool(options, metrics);
+    pool.notify();
+    EXPECT_TRUE(eventually([&] { return state_of(path, a) == "done"; }));
+    EXPECT_EQ(query_int(path, "SELECT attempts FROM requests WHERE id = " + std::to_string(a)), 2);
 }
 
 TEST(WorkerPool, ConstructorNamesAnUnusableDatabase) {

@@ -44,7 +44,7 @@ class Database;
 }
 
 struct StoreOptions {
-    std::filesystem::path path;    // the SQLite file; its directory is created
+    std::filesystem::path path;    // the SQLite file (0600); a missing directory is made 0700
     std::size_t max_batch = 512;   // requests per commit at most
     bool synchronous_full = true;  // false = NORMAL: survives a process crash only
     // Runs on the writer thread after every (re)open of the write connection, once the schema is

@@ -29,8 +29,13 @@ sqlite::Database open_read_only(const std::filesystem::path& path, int minimum_v
 // Opens the broker's database for a writer, creating the file when it is missing, in WAL
 // journal mode. `extra_flags` are added to SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE. The
 // caller sets its own synchronous level and migrates. Throws (naming the path) when WAL mode is
-// refused.
+// refused. Owner-only: the file is created 0600, and an existing database, -wal or -shm file
+// that others may read is made 0600 (see writable.cpp). Its directory must exist.
 sqlite::Database open_writable(const std::filesystem::path& path, int extra_flags,
                                std::chrono::milliseconds busy_timeout);
+
+// The data directory of the database (RequestStore, at start-up): missing directories are
+// created 0700; an existing one that group or others may enter is warned about, not changed.
+void create_data_directory(const std::filesystem::path& dir);
 
 }  // namespace ofbridge::queue

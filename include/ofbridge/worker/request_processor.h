@@ -10,8 +10,9 @@
 //
 // claim(): one short transaction that moves up to `limit` claimable inventory
 //   and shipment requests (pending; failed whose next_attempt_at has come; processing whose
-//   lease expired) to processing with claimed_by = this worker and a fresh lease, oldest id
-//   first. Export acknowledgements are not claimed (they stay pending for the export issue).
+//   lease expired, or set further ahead than a lease can be: a clock that ran ahead) to
+//   processing with claimed_by = this worker and a fresh lease, oldest id first. Export
+//   acknowledgements are not claimed (they stay pending for the export issue).
 // apply(): the claimed batch (standalone: in one transaction), each request in its own
 //   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
 //   shipment_applier.cpp: shipments, order quantities and state, dedupe key). Per request: done
@@ -69,6 +70,11 @@ public:
 
     // Throws sqlite::SqliteError when the claim transaction fails (nothing was claimed).
     ClaimBatch claim(std::size_t limit);
+
+    // Start-up recovery (WorkerOptions::claim_holder_gone): makes the claims of holders that
+    // are gone claimable now instead of when their leases expire; returns how many. A no-op
+    // without claim_holder_gone. Throws when the transaction fails (nothing was released).
+    std::size_t release_claims_of_gone_holders();
 
     // Reprocess path: claims one request whatever its state, unless another worker holds a live
     // lease on it. A dead request starts again at attempt 1. Throws std::runtime_error with a

@@ -3,7 +3,8 @@
 //
 // Request state machine (the columns live in `requests`, schemas/sqlite/001):
 //   pending ──claim──► processing ──apply ok──► done
-//                         │  └──lease expired (worker died)──► claimable again
+//                         │  ├──lease expired (worker died)──► claimable again
+//                         │  └──holder gone (start-up of a broker on this host)──► claimable again
 //                         └──apply threw──► failed (next_attempt_at = now + backoff)
 //                                             ├──next_attempt_at reached──► claimable again
 //                                             └──attempts >= max_attempts──► dead
@@ -104,6 +105,10 @@ struct WorkerOptions {
     domain::ConfigurableRule configurable_rule = domain::ConfigurableRule::parent;
     std::string instance_id = "worker";  // claimed_by = "<instance_id>/<n>"; must differ
                                          // between pools/processes on one database
+    // Start-up recovery: true when the holder named by a claimed_by is known to be gone. The
+    // pool then makes that holder's claims claimable at once (release_claims_of_gone_holders)
+    // instead of waiting for their leases. Empty = never; `serve` uses local_holder_gone.
+    std::function<bool(std::string_view claimed_by)> claim_holder_gone{};
     // An idle worker re-checks the queue at least this often, for work made claimable outside
     // this process (another broker's expired lease, the CLI's reprocess). New commits in this
     // process do not wait for it: notify() wakes a worker at once.
@@ -145,6 +150,25 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// This process's instance id, "<hostname>:<pid>" (so claimed_by is "<hostname>:<pid>/<n>").
+std::string local_instance_id();
+
+// For WorkerOptions::claim_holder_gone in `serve`, called before its workers start: a claim
+// is gone when its claimed_by is "<this hostname>:<pid>/..." and that pid is not a running
+// process, or is this very process (an earlier run with the same pid, as in a container where
+// the broker is always pid 1: this run has claimed nothing yet).
+// Why host + pid: every process sharing the database runs on this machine (SQLite's WAL needs
+// shared memory), so a claim whose host is ours and whose process is gone cannot be live.
+// Claims of other hosts are never judged. A pid reused by another process only means waiting
+// for the lease, as before. Pid namespaces sharing one hostname and one data directory (two
+// containers with one hostname) can see each other's live pids as gone: that costs repeated
+// work, never a double apply, since a holder whose claim was taken writes nothing.
+bool local_holder_gone(std::string_view claimed_by);
+
+// local_holder_gone's rule with the host and the liveness check given (for tests).
+bool holder_gone_on(std::string_view host, std::string_view claimed_by,
+                    const std::function<bool(long pid)>& process_alive);
 
 struct ReprocessResult {
     std::int64_t request_id = 0;

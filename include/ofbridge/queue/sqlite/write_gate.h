@@ -12,6 +12,11 @@
 // handler then decides (SQLITE_BUSY after the connection's busy timeout), so a thread that
 // holds one connection's turn and then writes through a second connection fails as it always
 // did instead of hanging.
+//
+// Ownership: a Turn co-owns its gate. The connection that took a turn may be gone before the
+// turn ends (the store drops a connection whose batch failed, then releases), and the gate must
+// outlive every turn on it: releasing through a destroyed gate would touch a dead mutex, and a
+// connection opened meanwhile would find no gate in the registry and write beside the turn.
 #pragma once
 
 #include <chrono>
@@ -21,10 +26,13 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace ofbridge::queue::sqlite {
 
-class WriteGate {
+class WriteGate : public std::enable_shared_from_this<WriteGate> {
+    struct Private {};
+
 public:
     // Holds the gate from construction (when granted) until destruction or release().
     class Turn {
@@ -41,9 +49,15 @@ public:
 
     private:
         friend class WriteGate;
-        explicit Turn(WriteGate* gate) : gate_(gate) {}
-        WriteGate* gate_ = nullptr;
+        explicit Turn(std::shared_ptr<WriteGate> gate) : gate_(std::move(gate)) {}
+        std::shared_ptr<WriteGate> gate_;
     };
+
+    // Gates exist only as shared_ptr (see Ownership above): create() or for_file().
+    explicit WriteGate(Private) {}
+
+    // A gate of its own, shared with nobody.
+    static std::shared_ptr<WriteGate> create();
 
     // The gate shared by every connection of this process to `database` (an existing file;
     // compared by canonical path). Lives as long as one of its users holds it.
@@ -53,10 +67,13 @@ public:
     // held() when the wait timed out.
     [[nodiscard]] Turn wait_turn(std::chrono::milliseconds timeout);
 
+    // Turns queued and not granted yet (tests order their threads by it).
+    std::size_t waiting() const;
+
 private:
     void release_turn() noexcept;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable turn_over_;
     bool held_ = false;
     std::uint64_t next_ticket_ = 0;
