@@ -1,7 +1,5 @@
 #include "commands.h"
 
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>

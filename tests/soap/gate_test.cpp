@@ -2,8 +2,6 @@
 // envelope, Content-Type and SOAPAction rules. Every case must end in a client fault.
 #include <gtest/gtest.h>
 
-#include <chrono>
-
 #include "gate.h"
 #include "test_support.h"
 
@@ -53,9 +51,9 @@ TEST(GateHostile, H3_BillionLaughs) {
         dtd += "\">";
     }
     dtd += "]>";
-    const auto started = std::chrono::steady_clock::now();
+    // Refused on the DOCTYPE itself, before any entity could be expanded (the time it takes is
+    // measured in tests/bench/gate_bench.cpp, not asserted here).
     EXPECT_TRUE(mentions(expect_client_fault(dtd + login_with_username("&lol10;")), "DOCTYPE"));
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 
 TEST(GateHostile, H4_QuadraticBlowup) {

@@ -1,4 +1,4 @@
--- 007: inventory lines the rules refuse (DESIGN §2.3, §3.1). A well-typed value that the rules
+-- 006: inventory lines the rules refuse (DESIGN §2.3, §3.1). A well-typed value that the rules
 -- refuse (a qty item without a seq, seq <= 0, qty out of range, a seq item without a qty item)
 -- does not fault the message: the line is stored with the reason, the worker reports it as a
 -- Failure line and applies the rest of the message. '' = the line passed the rules. Such a line
