@@ -42,8 +42,9 @@ fi
 for tool in wrk curl php; do
   command -v "$tool" > /dev/null || { echo "$tool is not installed (scripts/bootstrap.sh)" >&2; exit 1; }
 done
+php_modules=$(php -m)
 for module in soap pdo_sqlite; do
-  php -m | grep -qx "$module" || { echo "PHP module $module is missing (php-soap, php-sqlite3)" >&2; exit 1; }
+  grep -qx "$module" <<< "$php_modules" || { echo "PHP module $module is missing (php-soap, php-sqlite3)" >&2; exit 1; }
 done
 work=$(mktemp -d)
 pid=
@@ -133,7 +134,7 @@ start_reference() {
     php -S 127.0.0.1:0 "$here/reference_peer.php" > "$work/out" 2> "$work/log" &
   pid=$!
   wait_for "Development Server" "$work/log"
-  address=$(grep -o '127\.0\.0\.1:[0-9]*' "$work/log" | head -1)
+  address=$(grep -o -m1 '127\.0\.0\.1:[0-9]*' "$work/log")
   login
 }
 
