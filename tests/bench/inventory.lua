@@ -1,7 +1,11 @@
 -- wrk script: unique Magento-1 inventory messages (one messageSeqId per request across all wrk
--- threads), LINES stock lines each. Counts success replies so the driver can compare acked
--- with stored. Environment: OFBRIDGE_SESSION (from login), LINES (default 1), DELAY_MS (pause
--- before each request on a connection, to run below the maximum rate; default 0).
+-- threads), LINES stock lines each. The same script drives ofbridge and the PHP reference peer.
+-- Counts replies by HTTP status: only 2xx replies are acks (wrk's own Requests/sec counts
+-- faults too), and a 2xx reply without "Success - Message" is counted apart, as an error. The
+-- done hook prints one line the driver reads (errors: socket errors and timeouts):
+--   acked N rejected N unexpected N errors N seconds S rate R p50 MS p99 MS statuses CODE=N,...
+-- Environment: OFBRIDGE_SESSION (from login), LINES (default 1), DELAY_MS (pause before each
+-- request on a connection, to run below the maximum rate; default 0).
 local session = os.getenv("OFBRIDGE_SESSION")
 local lines = tonumber(os.getenv("LINES") or "1")
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
@@ -17,7 +21,9 @@ end
 function init(args)
   seq = 0
   acked = 0
-  failed = 0
+  rejected = 0
+  unexpected = 0
+  statuses = {}
   local qty, seqs = {}, {}
   for i = 1, lines do
     qty[#qty + 1] = string.format('<item xsi:type="ns1:skuQty"><key xsi:type="xsd:string">BENCH-%d-%d</key><value xsi:type="xsd:int">%d</value></item>', id, i, i)
@@ -45,19 +51,38 @@ if delay_ms > 0 then
 end
 
 function response(status, headers, body)
-  if status == 200 and body:find("Success %- Message", 1) then
+  statuses[status] = (statuses[status] or 0) + 1
+  if status < 200 or status > 299 then
+    rejected = rejected + 1
+  elseif body:find("Success - Message", 1, true) then
     acked = acked + 1
   else
-    failed = failed + 1
+    unexpected = unexpected + 1
   end
 end
 
 function done(summary, latency, requests)
-  local total_acked, total_failed = 0, 0
+  local total = {acked = 0, rejected = 0, unexpected = 0}
+  local statuses_seen = {}
   for _, thread in ipairs(threads) do
-    total_acked = total_acked + thread:get("acked")
-    total_failed = total_failed + thread:get("failed")
+    for name in pairs(total) do
+      total[name] = total[name] + thread:get(name)
+    end
+    for status, count in pairs(thread:get("statuses")) do
+      statuses_seen[status] = (statuses_seen[status] or 0) + count
+    end
   end
-  io.write(string.format("acked %d failed %d\n", total_acked, total_failed))
-  io.write(string.format("p50 %.2f ms p99 %.2f ms\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  local codes = {}
+  for status, count in pairs(statuses_seen) do
+    codes[#codes + 1] = string.format("%d=%d", status, count)
+  end
+  table.sort(codes)
+  local errors = summary.errors
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    "acked %d rejected %d unexpected %d errors %d seconds %.2f rate %.1f p50 %.3f p99 %.3f statuses %s\n",
+    total.acked, total.rejected, total.unexpected,
+    errors.connect + errors.read + errors.write + errors.timeout, seconds,
+    total.acked / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    #codes > 0 and table.concat(codes, ",") or "none"))
 end
