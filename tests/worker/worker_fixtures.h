@@ -117,9 +117,10 @@ inline void exec(const std::filesystem::path& path, const std::string& sql) {
 }
 
 // Polls a condition on the database (which the worker threads change) until it holds or the
-// deadline passes. Synchronisation is the condition itself, not the polling interval.
+// deadline passes. Synchronisation is the condition itself, not the polling interval; the
+// deadline only bounds a failing test, so it is generous enough for a loaded sanitizer build.
 inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+                       std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     while (!condition()) {
         if (std::chrono::steady_clock::now() > until) return false;
