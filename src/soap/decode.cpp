@@ -40,6 +40,13 @@ struct TextField {
     WireText* value;
 };
 
+// An element below the operation, as its parent found it: its attributes are read once, here.
+struct Child {
+    pugi::xml_node element;
+    bool rebinds = false;  // it or an element between it and the operation declares xmlns
+    bool nil = false;      // xsi:nil="true" (or "1")
+};
+
 // Reads one operation element. The path of the element being read is kept as a stack of local
 // names (array members as "item") so a fault can name where the problem is.
 class MessageReader {
@@ -49,35 +56,33 @@ public:
 
     const std::string& problem() const { return problem_; }
 
-    // The operation's parameters: text fields, plus whatever `other(name, element)` accepts (the
+    // The operation's parameters: text fields, plus whatever `other(name, child)` accepts (the
     // arrays). Returns false with problem() set on a fault.
     template <class Other>
     bool parameters(std::span<const TextField> fields, Other other) {
-        return structure(verdict_.operation_element, false, fields, other);
+        return structure(Child{verdict_.operation_element}, fields, other);
     }
 
     bool parameters(std::span<const TextField> fields) {
-        return parameters(fields, [](std::string_view, pugi::xml_node, bool) { return false; });
+        return parameters(fields, [](std::string_view, const Child&) { return false; });
     }
 
-    // An array parameter: calls `member(element, rebinds)` for each member. A nil array is
-    // absent (returns true, `present` false).
+    // An array parameter: calls `member(child)` for each member. A nil array is absent (returns
+    // true, `present` false).
     template <class Member>
-    bool array(pugi::xml_node element, bool rebinds, Members naming, bool& present, Member member) {
-        if (!check_element(element)) return false;
-        present = !is_nil(element);
-        if (!present) return check_nil_is_empty(element);
-        for (auto child = element.first_child(); child; child = child.next_sibling()) {
-            if (child.type() != pugi::node_element) {
-                if (!is_blank(child)) return fail_text(element);
+    bool array(const Child& list, Members naming, bool& present, Member member) {
+        present = !list.nil;
+        if (!present) return check_nil_is_empty(list.element);
+        for (auto node = list.element.first_child(); node; node = node.next_sibling()) {
+            if (node.type() != pugi::node_element) {
+                if (!is_blank(node)) return fail_text(list.element);
                 continue;
             }
-            const bool child_rebinds = rebinds || declares_namespaces(child);
-            const auto name = xml::local_name(child.name());
-            if (!check_namespace(child, child_rebinds)) return false;
+            const auto name = xml::local_name(node.name());
             if (naming == Members::item && name != "item") return fail_unknown(name);
             path_.push_back("item");
-            const bool ok = member(child, child_rebinds);
+            Child child;
+            const bool ok = enter(node, list.rebinds, child) && member(child);
             path_.pop_back();
             if (!ok) return false;
         }
@@ -85,11 +90,9 @@ public:
     }
 
     // An array member: a structure of text fields. A nil member is a member without fields.
-    bool member_fields(pugi::xml_node element, bool rebinds, std::span<const TextField> fields) {
-        if (!check_element(element)) return false;
-        if (is_nil(element)) return check_nil_is_empty(element);
-        return structure(element, rebinds, fields,
-                         [](std::string_view, pugi::xml_node, bool) { return false; });
+    bool member_fields(const Child& member, std::span<const TextField> fields) {
+        if (member.nil) return check_nil_is_empty(member.element);
+        return structure(member, fields, [](std::string_view, const Child&) { return false; });
     }
 
     bool fail(std::string message) {
@@ -101,56 +104,84 @@ private:
     // The element children of a structure: each named field at most once, each read by its
     // field or by `other`; anything else is a fault.
     template <class Other>
-    bool structure(pugi::xml_node element, bool rebinds, std::span<const TextField> fields,
-                   Other other) {
+    bool structure(const Child& parent, std::span<const TextField> fields, Other other) {
         std::array<std::string_view, 16> seen{};
         std::size_t seen_count = 0;
-        for (auto child = element.first_child(); child; child = child.next_sibling()) {
-            if (child.type() != pugi::node_element) {
-                if (!is_blank(child)) return fail_text(element);
+        for (auto node = parent.element.first_child(); node; node = node.next_sibling()) {
+            if (node.type() != pugi::node_element) {
+                if (!is_blank(node)) return fail_text(parent.element);
                 continue;
             }
-            const auto name = xml::local_name(child.name());
-            const bool child_rebinds = rebinds || declares_namespaces(child);
-            if (!check_namespace(child, child_rebinds)) return false;
+            const auto name = xml::local_name(node.name());
             if (std::find(seen.begin(), seen.begin() + seen_count, name) !=
                 seen.begin() + seen_count)
-                return fail("Malformed request: " + xml::describe(element) +
+                return fail("Malformed request: " + xml::describe(parent.element) +
                             " has more than one <" + std::string(name) + "> child");
             if (seen_count < seen.size()) seen[seen_count++] = name;
             path_.push_back(name);
-            bool ok = true;
-            const auto field = std::find_if(fields.begin(), fields.end(),
-                                            [name](const TextField& f) { return f.name == name; });
-            if (field != fields.end())
-                ok = text(child, *field->value);
-            else if (!other(name, child, child_rebinds))
-                ok = problem_.empty() ? fail_unknown({}) : false;
+            Child child;
+            bool ok = enter(node, parent.rebinds, child);
+            if (ok) {
+                const auto field =
+                    std::find_if(fields.begin(), fields.end(),
+                                 [name](const TextField& f) { return f.name == name; });
+                if (field != fields.end())
+                    ok = text(child, *field->value);
+                else if (!other(name, child))
+                    ok = problem_.empty() ? fail_unknown({}) : false;
+            }
             path_.pop_back();
             if (!ok) return false;
         }
         return true;
     }
 
+    // Reads the attributes of `node` (the last name on the path) in one pass, and checks its
+    // namespace. Some attributes would change what the element means if ignored: those are
+    // faults.
+    bool enter(pugi::xml_node node, bool parent_rebinds, Child& child) {
+        child.element = node;
+        child.rebinds = parent_rebinds;
+        for (auto attribute = node.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            const std::string_view name = attribute.name();
+            const auto local = xml::local_name(name);
+            if (local == "nil") {
+                const std::string_view value = attribute.value();
+                child.nil = value == "true" || value == "1";
+            } else if (name == "xmlns" || name.starts_with("xmlns:")) {
+                child.rebinds = true;
+            } else if (name == "href" || local == "ref") {
+                return fail("Malformed request: element " + path() + " in " +
+                            verdict_.operation_name + " is a multi-reference (" +
+                            std::string(name) + ") value; send the value in place");
+            } else if (local == "position" || local == "offset") {
+                return fail("Malformed request: element " + path() + " in " +
+                            verdict_.operation_name + " has " + std::string(name) +
+                            " (sparse or partial SOAP-ENC arrays are not accepted)");
+            }
+        }
+        return check_namespace(node, child.rebinds);
+    }
+
     // A leaf: its text and CDATA, in order, as the value; nil = absent; an element inside is not
     // part of the operation.
-    bool text(pugi::xml_node element, WireText& value) {
-        if (!check_element(element)) return false;
-        if (is_nil(element)) {
+    bool text(const Child& leaf, WireText& value) {
+        if (leaf.nil) {
             value.reset();
-            return check_nil_is_empty(element);
+            return check_nil_is_empty(leaf.element);
         }
         std::string out;
-        for (auto child = element.first_child(); child; child = child.next_sibling()) {
-            switch (child.type()) {
+        for (auto node = leaf.element.first_child(); node; node = node.next_sibling()) {
+            switch (node.type()) {
                 case pugi::node_pcdata:
-                    xml::append_value(out, child.value());
+                    xml::append_value(out, node.value());
                     break;
                 case pugi::node_cdata:
-                    xml::append_cdata(out, child.value());
+                    xml::append_cdata(out, node.value());
                     break;
                 case pugi::node_element:
-                    return fail_unknown(xml::local_name(child.name()));
+                    return fail_unknown(xml::local_name(node.name()));
                 default:
                     break;
             }
@@ -159,36 +190,9 @@ private:
         return true;
     }
 
-    // Attributes that would change what the element means if ignored.
-    bool check_element(pugi::xml_node element) {
-        for (auto attribute = element.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            const std::string_view name = attribute.name();
-            if (name == "href" || xml::local_name(name) == "ref")
-                return fail("Malformed request: element " + path() + " in " +
-                            verdict_.operation_name + " is a multi-reference (" +
-                            std::string(name) + ") value; send the value in place");
-            if (xml::local_name(name) == "position" || xml::local_name(name) == "offset")
-                return fail("Malformed request: element " + path() + " in " +
-                            verdict_.operation_name + " has " + std::string(name) +
-                            " (sparse or partial SOAP-ENC arrays are not accepted)");
-        }
-        return true;
-    }
-
-    static bool is_nil(pugi::xml_node element) {
-        for (auto attribute = element.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            if (xml::local_name(attribute.name()) != "nil") continue;
-            const std::string_view value = attribute.value();
-            return value == "true" || value == "1";
-        }
-        return false;
-    }
-
     bool check_nil_is_empty(pugi::xml_node element) {
-        for (auto child = element.first_child(); child; child = child.next_sibling())
-            if (child.type() == pugi::node_element || !is_blank(child))
+        for (auto node = element.first_child(); node; node = node.next_sibling())
+            if (node.type() == pugi::node_element || !is_blank(node))
                 return fail("Malformed request: element " + path() + " in " +
                             verdict_.operation_name + " is xsi:nil but has content");
         return true;
@@ -199,15 +203,6 @@ private:
         if (node.type() != pugi::node_pcdata) return true;  // comments, PIs: not values
         const std::string_view text = node.value();
         return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-    }
-
-    static bool declares_namespaces(pugi::xml_node element) {
-        for (auto attribute = element.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            const std::string_view name = attribute.name();
-            if (name == "xmlns" || name.starts_with("xmlns:")) return true;
-        }
-        return false;
     }
 
     // Magento-2: a child is unqualified or in the operation's namespace. The prefixes in scope at
@@ -291,17 +286,16 @@ DecodeOutcome decode_m1_inventory(MessageReader& reader) {
                             TextField{"messageSeqId", &wire.message_seq_id}};
     std::string_view qty_spelling;
     std::string_view seq_spelling;
-    const auto arrays = [&](std::string_view name, pugi::xml_node element, bool rebinds) {
+    const auto arrays = [&](std::string_view name, const Child& parameter) {
         bool present = false;
         if (name == "skuQty" || name == "skusQty") {
             std::vector<domain::WireQtyItem> items;
-            if (!reader.array(element, rebinds, Members::any_name, present,
-                              [&](pugi::xml_node member, bool member_rebinds) {
-                                  auto& item = items.emplace_back();
-                                  const std::array item_fields{TextField{"key", &item.sku},
-                                                               TextField{"value", &item.qty}};
-                                  return reader.member_fields(member, member_rebinds, item_fields);
-                              }))
+            if (!reader.array(parameter, Members::any_name, present, [&](const Child& member) {
+                    auto& item = items.emplace_back();
+                    const std::array item_fields{TextField{"key", &item.sku},
+                                                 TextField{"value", &item.qty}};
+                    return reader.member_fields(member, item_fields);
+                }))
                 return false;
             if (!present) return true;
             if (!qty_spelling.empty())
@@ -312,14 +306,13 @@ DecodeOutcome decode_m1_inventory(MessageReader& reader) {
         }
         if (name == "skuSeqId" || name == "skusSeqId") {
             std::vector<domain::WireSeqItem> items;
-            if (!reader.array(element, rebinds, Members::any_name, present,
-                              [&](pugi::xml_node member, bool member_rebinds) {
-                                  auto& item = items.emplace_back();
-                                  const std::array item_fields{
-                                      TextField{"key", &item.sku}, TextField{"value", &item.seq},
-                                      TextField{"lastOrderExported", &item.last_order_exported}};
-                                  return reader.member_fields(member, member_rebinds, item_fields);
-                              }))
+            if (!reader.array(parameter, Members::any_name, present, [&](const Child& member) {
+                    auto& item = items.emplace_back();
+                    const std::array item_fields{
+                        TextField{"key", &item.sku}, TextField{"value", &item.seq},
+                        TextField{"lastOrderExported", &item.last_order_exported}};
+                    return reader.member_fields(member, item_fields);
+                }))
                 return false;
             if (!present) return true;
             if (!seq_spelling.empty())
@@ -339,17 +332,16 @@ DecodeOutcome decode_m1_shipment(MessageReader& reader) {
     auto fields = shipment_fields(wire);
     fields.push_back({"sessionId", &wire.session_id});
     bool items_seen = false;
-    const auto arrays = [&](std::string_view name, pugi::xml_node element, bool rebinds) {
+    const auto arrays = [&](std::string_view name, const Child& parameter) {
         if (name != "skuQty" && name != "skusQty") return false;
         std::vector<domain::WireShipmentItem> items;
         bool present = false;
-        if (!reader.array(element, rebinds, Members::any_name, present,
-                          [&](pugi::xml_node member, bool member_rebinds) {
-                              auto& item = items.emplace_back();
-                              const std::array item_fields{TextField{"key", &item.sku},
-                                                           TextField{"value", &item.qty}};
-                              return reader.member_fields(member, member_rebinds, item_fields);
-                          }))
+        if (!reader.array(parameter, Members::any_name, present, [&](const Child& member) {
+                auto& item = items.emplace_back();
+                const std::array item_fields{TextField{"key", &item.sku},
+                                             TextField{"value", &item.qty}};
+                return reader.member_fields(member, item_fields);
+            }))
             return false;
         if (!present) return true;
         if (items_seen) return reader.fail("Both skuQty and skusQty were sent; send one");
@@ -365,29 +357,25 @@ DecodeOutcome decode_m2_inventory(MessageReader& reader) {
     domain::WireInventoryUpdate wire;
     wire.pairing = domain::Pairing::by_sku;
     const std::array fields{TextField{"messageSeqId", &wire.message_seq_id}};
-    const auto arrays = [&](std::string_view name, pugi::xml_node element, bool rebinds) {
+    const auto arrays = [&](std::string_view name, const Child& parameter) {
         bool present = false;
         if (name == "productQtys")
-            return reader.array(element, rebinds, Members::item, present,
-                                [&](pugi::xml_node member, bool member_rebinds) {
-                                    auto& item = wire.qtys.emplace_back();
-                                    const std::array item_fields{
-                                        TextField{"sku", &item.sku}, TextField{"qty", &item.qty},
-                                        TextField{"source", &item.source},
-                                        TextField{"lastOrderExported", &item.last_order_exported}};
-                                    return reader.member_fields(member, member_rebinds,
-                                                                item_fields);
-                                });
+            return reader.array(parameter, Members::item, present, [&](const Child& member) {
+                auto& item = wire.qtys.emplace_back();
+                const std::array item_fields{
+                    TextField{"sku", &item.sku}, TextField{"qty", &item.qty},
+                    TextField{"source", &item.source},
+                    TextField{"lastOrderExported", &item.last_order_exported}};
+                return reader.member_fields(member, item_fields);
+            });
         if (name == "productSeqs")
-            return reader.array(element, rebinds, Members::item, present,
-                                [&](pugi::xml_node member, bool member_rebinds) {
-                                    auto& item = wire.seqs.emplace_back();
-                                    const std::array item_fields{
-                                        TextField{"sku", &item.sku}, TextField{"seq", &item.seq},
-                                        TextField{"lastOrderExported", &item.last_order_exported}};
-                                    return reader.member_fields(member, member_rebinds,
-                                                                item_fields);
-                                });
+            return reader.array(parameter, Members::item, present, [&](const Child& member) {
+                auto& item = wire.seqs.emplace_back();
+                const std::array item_fields{
+                    TextField{"sku", &item.sku}, TextField{"seq", &item.seq},
+                    TextField{"lastOrderExported", &item.last_order_exported}};
+                return reader.member_fields(member, item_fields);
+            });
         return false;
     };
     if (!reader.parameters(fields, arrays)) return reader.problem();
@@ -400,28 +388,24 @@ DecodeOutcome decode_m2_shipment(MessageReader& reader) {
     // A leftover some WMS templates still send: read (so it is not unknown), never used.
     WireText session_id;
     fields.push_back({"sessionId", &session_id});
-    const auto arrays = [&](std::string_view name, pugi::xml_node element, bool rebinds) {
+    const auto arrays = [&](std::string_view name, const Child& parameter) {
         bool present = false;
         if (name == "skuQty")
-            return reader.array(element, rebinds, Members::item, present,
-                                [&](pugi::xml_node member, bool member_rebinds) {
-                                    auto& item = wire.items.emplace_back();
-                                    const std::array item_fields{TextField{"sku", &item.sku},
-                                                                 TextField{"qty", &item.qty},
-                                                                 TextField{"source", &item.source}};
-                                    return reader.member_fields(member, member_rebinds,
-                                                                item_fields);
-                                });
+            return reader.array(parameter, Members::item, present, [&](const Child& member) {
+                auto& item = wire.items.emplace_back();
+                const std::array item_fields{TextField{"sku", &item.sku},
+                                             TextField{"qty", &item.qty},
+                                             TextField{"source", &item.source}};
+                return reader.member_fields(member, item_fields);
+            });
         if (name == "tracks")
-            return reader.array(
-                element, rebinds, Members::item, present,
-                [&](pugi::xml_node member, bool member_rebinds) {
-                    WireText tracking_number;
-                    const std::array item_fields{TextField{"trackingNumber", &tracking_number}};
-                    if (!reader.member_fields(member, member_rebinds, item_fields)) return false;
-                    if (tracking_number) wire.tracks.push_back(std::move(*tracking_number));
-                    return true;
-                });
+            return reader.array(parameter, Members::item, present, [&](const Child& member) {
+                WireText tracking_number;
+                const std::array item_fields{TextField{"trackingNumber", &tracking_number}};
+                if (!reader.member_fields(member, item_fields)) return false;
+                if (tracking_number) wire.tracks.push_back(std::move(*tracking_number));
+                return true;
+            });
         return false;
     };
     if (!reader.parameters(fields, arrays)) return reader.problem();
