@@ -83,9 +83,9 @@ bool is_xml_char(std::uint32_t cp) {
 }
 
 // Validates the character and entity references in one raw (undecoded) text or attribute value.
-// Only the five predefined entities are allowed (gSOAP turns any other into 0x7F), and char refs
-// must name XML characters in the BMP: gSOAP truncates at &#0;, passes &#1; and &#xD800; through,
-// and leaves a stray ';' after astral char refs, so those have to arrive as raw UTF-8.
+// Only the five predefined entities are allowed (there is no DTD to define others), and char refs
+// must name XML characters in the BMP; characters above it must arrive as raw UTF-8 (the
+// hostile-input rules of reliability §4, H13, kept as they were).
 std::optional<std::string> check_references(std::string_view raw) {
     for (auto amp = raw.find('&'); amp != std::string_view::npos; amp = raw.find('&', amp + 1)) {
         auto semicolon = raw.find(';', amp);

@@ -1,5 +1,5 @@
-// decode() on every real message shape (tests/data/) and on the variants that make gSOAP
-// lose data silently when left to itself (gsoap-beast notes §2.4).
+// decode() on every real message shape (tests/data/) and on the variants that made gSOAP
+// lose data silently (gsoap-beast notes §2.4), which the one parse must decode exactly.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -43,8 +43,8 @@ TEST(DecodeMagento1, ByteExactDesignInventoryMessage) {
 }
 
 TEST(DecodeMagento1, OtherArraySpellingWithUndeclaredPrefixes) {
-    // skusQty/skusSeqId, and ns1:, xsi:, SOAP-ENC: used without being declared: gSOAP's default
-    // mode fails, the retry ignoring namespaces succeeds.
+    // skusQty/skusSeqId, and ns1:, xsi:, SOAP-ENC: used without being declared (real WMS
+    // templates do it): Magento-1 children are read by local name.
     const auto request = expect_decoded(read_data("m1_inventory_undeclared.xml"));
     EXPECT_EQ(request.operation, "orderflowInventoryMultiUpdate");
     EXPECT_EQ(request.namespace_uri, "");  // undeclared
@@ -336,9 +336,8 @@ TEST(DecodeMagento2, AnyEndpointNamespaceMatches) {
 }
 
 TEST(DecodeMagento2, MultiServiceEndpointWhereAnotherServiceMatchesFirst) {
-    // The URI names the inventory service first, so gSOAP's pattern table binds it to the
-    // inventory prefix and the shipment element mismatches: the namespace-ignoring retry decodes
-    // it.
+    // The URI names the inventory service first (a prefix table matching the first service
+    // would bind it to inventory): the operation element's own name decides.
     const auto body =
         replace_all(read_data("m2_shipment.xml"), "?services=realtimeDespatchOrderFlowShipment",
                     "?services=realtimeDespatchOrderFlowInventoryRequestManagementV1,"
