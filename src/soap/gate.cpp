@@ -348,9 +348,12 @@ void add_secret_text(pugi::xml_node element, SecretName is_secret,
     if (!is_secret(xml::local_name(element.name()))) return;
     for (auto child = element.first_child(); child; child = child.next_sibling()) {
         if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) continue;
+        const std::string_view text = child.value();
+        // Whitespace hides nothing, and masking it would give `<x xsi:nil="true">***</x>`.
+        if (child.type() == pugi::node_pcdata && trim(text).empty()) continue;
         const auto offset = child.offset_debug();
         if (offset < 0) continue;
-        ranges.emplace_back(static_cast<std::size_t>(offset), std::strlen(child.value()));
+        ranges.emplace_back(static_cast<std::size_t>(offset), text.size());
     }
 }
 

@@ -631,6 +631,11 @@ TEST(DecodeOneParse, StoredBodyIsTheMaskedBodyFromTheSameParse) {
     const auto transcoded = stored(latin1);
     EXPECT_EQ(transcoded.stored_body, mask_secrets(transcoded.utf8_body, secrets));
     EXPECT_EQ(transcoded.stored_body.find("caf"), std::string::npos);
+    // Whitespace hides nothing: a nil session id stays a nil session id once stored.
+    const auto nil_session = replace_all(read_data("m1_inventory.xml"),
+                                         R"(<sessionId xsi:type="xsd:string">SESSION</sessionId>)",
+                                         R"(<sessionId xsi:nil="true"> </sessionId>)");
+    EXPECT_EQ(stored(nil_session).stored_body, nil_session);
     // Without `is_secret` nothing is masked or copied.
     EXPECT_TRUE(expect_decoded(read_data("m1_login.xml")).stored_body.empty());
 }
