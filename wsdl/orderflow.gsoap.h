@@ -1,5 +1,7 @@
-// gSOAP interface header for the inbound OrderFlow operations. soapcpp2 turns it into the
-// deserialisers used by src/soap/codec.cpp at build time; nothing generated is committed.
+// gSOAP interface header for the inbound OrderFlow operations. soapcpp2 turns it into typed
+// (de)serialisers at build time; nothing generated is committed. Requests are decoded from one
+// pugixml parse instead (src/soap/decode.cpp); this is kept for typed SOAP replies (the export
+// feature's fetch responses) and as the baseline of tests/bench/decode_bench.cpp.
 //
 // The types are deliberately lenient (see the gsoap-beast notes, section 2.4):
 //  * every number is a std::string typedef, so any xsi:type is accepted and the text reaches
@@ -14,8 +16,8 @@
 // The WSDL that soapcpp2 derives from this file is not served (it shows plain sequences):
 // the curated documents next to this file are.
 //
-// Prefixes ns1..ns6 must stay in step with the namespace table in src/soap/codec.cpp, which
-// adds the `*?services=<service>` patterns that let any endpoint URI match.
+// Prefixes ns1..ns6 must stay in step with the namespace table in src/soap/gsoap_namespaces.cpp,
+// which adds the `*?services=<service>` patterns that let any endpoint URI match.
 
 #import "stlvector.h"
 

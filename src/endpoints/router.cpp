@@ -320,8 +320,8 @@ void Router::handle(http::Request request, http::Responder respond) {
 
 void Router::handle_soap(http::Request request, std::string path_store, bool magento2,
                          std::string services, http::Responder respond) {
-    auto result =
-        soap::decode(request.body, request.content_type, request.soap_action, options_.gate);
+    auto result = soap::decode(request.body, request.content_type, request.soap_action,
+                               options_.gate, ingest::is_secret_field);
     if (auto* fault = std::get_if<soap::Fault>(&result)) {
         if (const auto suppressed = malformed_log_.admit()) {
             if (*suppressed)
@@ -356,9 +356,7 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
                             bearer_of(request.authorization), request.remote_address};
     auto message = decoded.message;  // copied: `decoded` moves into the reply callback
     // Stored: the UTF-8 form of a transcoded body, the body as received otherwise; masked.
-    auto masked_body = soap::mask_secrets(
-        decoded.utf8_body.empty() ? std::string_view{request.body} : decoded.utf8_body,
-        ingest::is_secret_field);
+    auto masked_body = std::move(decoded.stored_body);
     std::visit(
         overloaded{[&](const domain::WireLogin& login) {
                        ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));

@@ -1,5 +1,5 @@
-// The pre-parse gate: linear checks that keep hostile or ambiguous XML away from gSOAP, and the
-// routing facts (version, style, operation) read off the envelope. See gate.h for why.
+// The one parse and its linear checks, and the routing facts (version, style, operation) read off
+// the envelope. See gate.h for why.
 #include "gate.h"
 
 #include <algorithm>
@@ -9,6 +9,8 @@
 #include <optional>
 #include <pugixml.hpp>
 #include <vector>
+
+#include "xml_text.h"
 
 namespace ofbridge::soap::gate {
 namespace {
@@ -22,24 +24,15 @@ struct KnownOperation {
     std::string_view name;     // operation name (Magento-2: element without "Request")
     std::string_view service;  // Magento-2 service, "" for Magento-1
     Operation operation;
-    // Magento-1 parameters that are SOAP-ENC arrays: their members may have any element name
-    // (SOAP 1.1 §5.4.2), so the census files them all under "item", as the decoder does.
-    std::array<std::string_view, 4> encoded_arrays{};
 };
 
 constexpr std::array known_operations{
     KnownOperation{"login", "login", "", Operation::m1_login},
     KnownOperation{"endSession", "endSession", "", Operation::m1_end_session},
-    KnownOperation{"orderflowInventoryMultiUpdate",
-                   "orderflowInventoryMultiUpdate",
-                   "",
-                   Operation::m1_inventory_update,
-                   {"skuQty", "skusQty", "skuSeqId", "skusSeqId"}},
-    KnownOperation{"orderflowShipmentCreate",
-                   "orderflowShipmentCreate",
-                   "",
-                   Operation::m1_shipment_create,
-                   {"skuQty", "skusQty"}},
+    KnownOperation{"orderflowInventoryMultiUpdate", "orderflowInventoryMultiUpdate", "",
+                   Operation::m1_inventory_update},
+    KnownOperation{"orderflowShipmentCreate", "orderflowShipmentCreate", "",
+                   Operation::m1_shipment_create},
     KnownOperation{"realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest",
                    "realtimeDespatchOrderFlowInventoryRequestManagementV1Update",
                    "realtimeDespatchOrderFlowInventoryRequestManagementV1",
@@ -62,16 +55,6 @@ constexpr std::array known_operations{
 
 Fault client_fault(SoapVersion version, std::string message) {
     return Fault{FaultKind::client, "", std::move(message), version};
-}
-
-std::string_view local_name(std::string_view qualified) {
-    auto colon = qualified.find(':');
-    return colon == std::string_view::npos ? qualified : qualified.substr(colon + 1);
-}
-
-std::string_view prefix_of(std::string_view qualified) {
-    auto colon = qualified.find(':');
-    return colon == std::string_view::npos ? std::string_view{} : qualified.substr(0, colon);
 }
 
 std::string_view trim(std::string_view s) {
@@ -100,9 +83,9 @@ bool is_xml_char(std::uint32_t cp) {
 }
 
 // Validates the character and entity references in one raw (undecoded) text or attribute value.
-// Only the five predefined entities are allowed (gSOAP turns any other into 0x7F), and char refs
-// must name XML characters in the BMP: gSOAP truncates at &#0;, passes &#1; and &#xD800; through,
-// and leaves a stray ';' after astral char refs, so those have to arrive as raw UTF-8.
+// Only the five predefined entities are allowed (there is no DTD to define others), and char refs
+// must name XML characters in the BMP; characters above it must arrive as raw UTF-8 (the
+// hostile-input rules of reliability §4, H13, kept as they were).
 std::optional<std::string> check_references(std::string_view raw) {
     for (auto amp = raw.find('&'); amp != std::string_view::npos; amp = raw.find('&', amp + 1)) {
         auto semicolon = raw.find(';', amp);
@@ -147,80 +130,11 @@ std::optional<std::string> check_references(std::string_view raw) {
     return std::nullopt;
 }
 
-// Decodes the references in an already-checked attribute value (used for namespace URIs only).
-std::string decode_references(std::string_view raw) {
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] != '&') {
-            out += raw[i];
-            continue;
-        }
-        auto semicolon = raw.find(';', i);
-        auto name = raw.substr(i + 1, semicolon - i - 1);
-        i = semicolon;
-        if (name == "lt")
-            out += '<';
-        else if (name == "gt")
-            out += '>';
-        else if (name == "amp")
-            out += '&';
-        else if (name == "apos")
-            out += '\'';
-        else if (name == "quot")
-            out += '"';
-        else {  // a checked BMP char ref: encode as UTF-8
-            bool hex = name.size() > 1 && name[1] == 'x';
-            std::uint32_t cp = 0;
-            for (char c : name.substr(hex ? 2 : 1)) {
-                unsigned digit = (c >= '0' && c <= '9')   ? static_cast<unsigned>(c - '0')
-                                 : (c >= 'a' && c <= 'f') ? static_cast<unsigned>(c - 'a' + 10)
-                                                          : static_cast<unsigned>(c - 'A' + 10);
-                cp = cp * (hex ? 16u : 10u) + digit;
-            }
-            if (cp < 0x80) {
-                out += static_cast<char>(cp);
-            } else if (cp < 0x800) {
-                out += static_cast<char>(0xC0 | (cp >> 6));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else {
-                out += static_cast<char>(0xE0 | (cp >> 12));
-                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            }
-        }
-    }
-    return out;
-}
-
-// The namespace URI bound to `prefix` at `element` ("" = default namespace), nullopt if undeclared.
-std::optional<std::string> resolve_prefix(pugi::xml_node element, std::string_view prefix) {
-    if (prefix == "xml") return std::string{"http://www.w3.org/XML/1998/namespace"};
-    for (auto node = element; node && node.type() == pugi::node_element; node = node.parent()) {
-        for (auto attribute = node.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            std::string_view name = attribute.name();
-            bool declares = prefix.empty()
-                                ? name == "xmlns"
-                                : (name.size() == 6 + prefix.size() &&
-                                   name.substr(0, 6) == "xmlns:" && name.substr(6) == prefix);
-            if (!declares) continue;
-            std::string uri = decode_references(attribute.value());
-            if (uri.empty()) return std::nullopt;  // xmlns="" undeclares the default namespace
-            return uri;
-        }
-    }
-    return std::nullopt;
-}
-
-std::string describe(pugi::xml_node element) {
-    return "<" + std::string(element.name()) + ">";
-}
-
 // Structural limits over the whole document, in one iterative pass (pugixml is non-recursive
-// too, so a million-deep document costs memory, never stack).
+// too, so a million-deep document costs memory, never stack); the secret text is noted on the way.
 std::optional<std::string> check_structure(const pugi::xml_document& document,
-                                           const GateLimits& limits) {
+                                           const GateLimits& limits, SecretName is_secret,
+                                           Verdict& verdict) {
     std::size_t elements = 0;
     std::size_t depth = 0;
     pugi::xml_node node = document.first_child();
@@ -239,6 +153,7 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                 if (name.size() > limits.max_name_bytes)
                     return "an element name longer than " + std::to_string(limits.max_name_bytes) +
                            " bytes";
+                if (is_secret) add_secret_text(node, is_secret, verdict.secret_text);
                 std::size_t attributes = 0;
                 std::size_t declarations = 0;
                 for (auto attribute = node.first_attribute(); attribute;
@@ -247,24 +162,24 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                     bool is_declaration =
                         attribute_name == "xmlns" || attribute_name.starts_with("xmlns:");
                     if (is_declaration && ++declarations > limits.max_namespace_declarations)
-                        return describe(node) + " with more than " +
+                        return xml::describe(node) + " with more than " +
                                std::to_string(limits.max_namespace_declarations) +
                                " namespace declarations";
                     if (!is_declaration && ++attributes > limits.max_attributes_per_element)
-                        return describe(node) + " with more than " +
+                        return xml::describe(node) + " with more than " +
                                std::to_string(limits.max_attributes_per_element) + " attributes";
                     if (attribute_name.size() > limits.max_name_bytes)
                         return "an attribute name longer than " +
                                std::to_string(limits.max_name_bytes) + " bytes in " +
-                               describe(node);
+                               xml::describe(node);
                     std::string_view value = attribute.value();
                     if (value.size() > limits.max_text_bytes)
                         return "attribute " + std::string(attribute_name) + " of " +
-                               describe(node) + " longer than " +
+                               xml::describe(node) + " longer than " +
                                std::to_string(limits.max_text_bytes) + " bytes";
                     if (auto problem = check_references(value))
                         return "attribute " + std::string(attribute_name) + " of " +
-                               describe(node) + " contains " + *problem;
+                               xml::describe(node) + " contains " + *problem;
                 }
                 break;
             }
@@ -272,11 +187,11 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
             case pugi::node_cdata: {
                 std::string_view text = node.value();
                 if (text.size() > limits.max_text_bytes)
-                    return "text in " + describe(node.parent()) + " longer than " +
+                    return "text in " + xml::describe(node.parent()) + " longer than " +
                            std::to_string(limits.max_text_bytes) + " bytes";
                 if (node.type() == pugi::node_pcdata)
                     if (auto problem = check_references(text))
-                        return "text in " + describe(node.parent()) + " contains " + *problem;
+                        return "text in " + xml::describe(node.parent()) + " contains " + *problem;
                 break;
             }
             default:
@@ -298,184 +213,6 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
     return std::nullopt;
 }
 
-bool is_nil(pugi::xml_node element) {
-    for (auto attribute = element.first_attribute(); attribute;
-         attribute = attribute.next_attribute()) {
-        if (local_name(attribute.name()) != "nil") continue;
-        std::string_view value = attribute.value();
-        return value == "true" || value == "1";
-    }
-    return false;
-}
-
-// Skips one tag from `at` (just after its '<'), quoted attribute values included; returns the
-// offset of its '>' or npos.
-std::size_t tag_end(std::string_view body, std::size_t at) {
-    char quote = 0;
-    for (; at < body.size(); ++at) {
-        const char c = body[at];
-        if (quote) {
-            if (c == quote) quote = 0;
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return at;
-        }
-    }
-    return std::string_view::npos;
-}
-
-// The offset of the name in the end tag of the element whose start-tag name is at `name_at`,
-// or npos for an empty-element tag. The body is well-formed (pugixml parsed it), so counting
-// start and end tags (skipping comments, CDATA and PIs) finds it; one pass over the element.
-std::size_t end_tag_name(std::string_view body, std::size_t name_at) {
-    auto at = tag_end(body, name_at);
-    if (at == std::string_view::npos || body[at - 1] == '/') return std::string_view::npos;
-    std::size_t depth = 0;
-    for (;;) {
-        const auto open = body.find('<', at + 1);
-        if (open == std::string_view::npos) return open;
-        const auto rest = body.substr(open);
-        std::string_view closer;
-        if (rest.starts_with("<!--"))
-            closer = "-->";
-        else if (rest.starts_with("<![CDATA["))
-            closer = "]]>";
-        else if (rest.starts_with("<?"))
-            closer = "?>";
-        if (!closer.empty()) {
-            at = body.find(closer, open);
-            if (at == std::string_view::npos) return at;
-            at += closer.size() - 1;
-            continue;
-        }
-        if (rest.starts_with("</")) {
-            if (depth == 0) return open + 2;
-            --depth;
-            at = open + 1;
-            continue;
-        }
-        at = tag_end(body, open + 1);
-        if (at == std::string_view::npos) return at;
-        if (body[at - 1] != '/') ++depth;
-    }
-}
-
-// Walks the operation element's subtree once:
-//  * repeated children are only legitimate as array items: a second <messageSeqId> (or two <sku>
-//    in one item) would otherwise be resolved silently by gSOAP ("last one wins");
-//  * Magento-2 children must be unqualified or in the operation's namespace (gSOAP decodes them
-//    with namespaces ignored, so a foreign namespace has to be refused here);
-//  * collects the leaf paths the decoder must account for, with the members of a SOAP-ENC
-//    array under "item" whatever their element name.
-std::optional<std::string> inspect_operation_tree(std::string_view body,
-                                                  pugi::xml_node operation_element,
-                                                  const KnownOperation& known, Verdict& verdict) {
-    // Distinct local-name paths below the operation, interned so each element costs a short
-    // scan instead of a string: real messages have about twenty, so more is refused outright.
-    constexpr std::size_t max_distinct_paths = 256;
-    constexpr std::size_t no_parent = static_cast<std::size_t>(-1);
-    struct PathNode {
-        std::size_t parent;
-        std::string_view name;
-        std::size_t leaves = 0;
-    };
-    std::vector<PathNode> paths{{no_parent, "", 0}};  // [0] = the operation element itself
-    const auto intern = [&paths](std::size_t parent,
-                                 std::string_view name) -> std::optional<std::size_t> {
-        for (std::size_t id = 1; id < paths.size(); ++id)
-            if (paths[id].parent == parent && paths[id].name == name) return id;
-        if (paths.size() >= max_distinct_paths) return std::nullopt;
-        paths.push_back({parent, name, 0});
-        return paths.size() - 1;
-    };
-
-    struct Pending {
-        pugi::xml_node element;
-        std::size_t path;
-        bool rebinds_namespaces;  // this element or one between it and the operation declares xmlns
-        bool encoded_array = false;  // a SOAP-ENC array parameter: its children are its members
-    };
-    const auto is_encoded_array = [&known](std::string_view name) {
-        return !name.empty() && std::find(known.encoded_arrays.begin(), known.encoded_arrays.end(),
-                                          name) != known.encoded_arrays.end();
-    };
-    const auto declares_namespaces = [](pugi::xml_node element) {
-        for (auto attribute = element.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            std::string_view name = attribute.name();
-            if (name == "xmlns" || name.starts_with("xmlns:")) return true;
-        }
-        return false;
-    };
-    // Prefix -> namespace as seen at the operation element: reused for every descendant while no
-    // descendant re-declares namespaces, so the check stays linear in practice.
-    std::vector<std::pair<std::string_view, std::optional<std::string>>> resolved_at_operation;
-    std::optional<std::string> rebound;
-    const auto resolve = [&](std::string_view qualified_name, pugi::xml_node child,
-                             bool rebinds) -> const std::optional<std::string>& {
-        const auto prefix = prefix_of(qualified_name);
-        if (rebinds) return rebound = resolve_prefix(child, prefix);
-        for (const auto& [known_prefix, ns] : resolved_at_operation)
-            if (known_prefix == prefix) return ns;
-        resolved_at_operation.emplace_back(prefix, resolve_prefix(operation_element, prefix));
-        return resolved_at_operation.back().second;
-    };
-    const bool check_namespaces = verdict.style == Style::m2_document;
-    std::vector<Pending> pending{{operation_element, 0, false}};
-    std::vector<std::string_view> names;
-    while (!pending.empty()) {
-        const auto [element, path, rebinds, members] = pending.back();
-        pending.pop_back();
-        names.clear();
-        bool has_child_element = false;
-        for (auto child = element.first_child(); child; child = child.next_sibling()) {
-            if (child.type() != pugi::node_element) continue;
-            has_child_element = true;
-            const std::string_view qualified_name = child.name();
-            const auto name = local_name(qualified_name);
-            const bool child_rebinds = rebinds || declares_namespaces(child);
-            if (name.size() != qualified_name.size()) verdict.prefixed_descendants = true;
-            if (check_namespaces) {
-                const auto& ns = resolve(qualified_name, child, child_rebinds);
-                if (ns && *ns != verdict.namespace_uri)
-                    return describe(child) + " is in namespace " + *ns +
-                           " (expected no namespace or the operation's namespace)";
-                if (!ns && name.size() != qualified_name.size())
-                    return describe(child) + " uses an undeclared namespace prefix";
-            }
-            if (name != "item" && !members) names.push_back(name);
-            if (members && qualified_name != "item" && child.offset_debug() > 0) {
-                const auto at = static_cast<std::size_t>(child.offset_debug());
-                verdict.member_names.emplace_back(at, qualified_name.size());
-                if (const auto end = end_tag_name(body, at); end != std::string_view::npos)
-                    verdict.member_names.emplace_back(end, qualified_name.size());
-            }
-            const auto child_path = intern(path, members ? std::string_view{"item"} : name);
-            if (!child_path)
-                return "more than " + std::to_string(max_distinct_paths) +
-                       " distinct element names in the operation";
-            pending.push_back({child, *child_path, child_rebinds,
-                               element == operation_element && is_encoded_array(name)});
-        }
-        std::sort(names.begin(), names.end());
-        if (auto duplicate = std::adjacent_find(names.begin(), names.end());
-            duplicate != names.end())
-            return describe(element) + " has more than one <" + std::string(*duplicate) + "> child";
-        if (!has_child_element && element != operation_element && !is_nil(element))
-            ++paths[path].leaves;
-    }
-    for (std::size_t id = 1; id < paths.size(); ++id) {
-        if (paths[id].leaves == 0) continue;
-        std::string text(paths[id].name);
-        for (auto parent = paths[id].parent; parent != 0; parent = paths[parent].parent)
-            text = std::string(paths[parent].name) + '/' + text;
-        verdict.leaf_counts.emplace_back(std::move(text), paths[id].leaves);
-    }
-    std::sort(verdict.leaf_counts.begin(), verdict.leaf_counts.end());
-    return std::nullopt;
-}
-
 std::optional<std::string> check_declaration(const pugi::xml_document& document) {
     for (auto node : document.children()) {
         if (node.type() != pugi::node_declaration) continue;
@@ -486,6 +223,27 @@ std::optional<std::string> check_declaration(const pugi::xml_document& document)
         if (!encoding.empty() && encoding != "utf-8" && encoding != "utf8")
             return "encoding " + std::string(node.attribute("encoding").value()) +
                    " (only UTF-8 is accepted)";
+    }
+    return std::nullopt;
+}
+
+// No header block is processed here, so one the sender marks mustUnderstand (SOAP 1.1 "1",
+// SOAP 1.2 "true") cannot be honoured and is refused (SOAP 1.1 §4.2.3, 1.2 §5.2.3).
+std::optional<std::string> check_header_blocks(pugi::xml_node header,
+                                               std::string_view envelope_ns) {
+    for (auto block = header.first_child(); block; block = block.next_sibling()) {
+        if (block.type() != pugi::node_element) continue;
+        for (auto attribute = block.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            const std::string_view name = attribute.name();
+            if (xml::local_name(name) != "mustUnderstand") continue;
+            const std::string_view value = attribute.value();
+            if (value != "1" && value != "true") continue;
+            const auto ns = xml::resolve_prefix(block, xml::prefix_of(name));
+            if (xml::prefix_of(name).empty() || !ns || *ns != envelope_ns) continue;
+            return "The data in element '" + std::string(block.name()) +
+                   "' must be understood but cannot be processed";
+        }
     }
     return std::nullopt;
 }
@@ -585,8 +343,22 @@ std::string check_raw_bytes(std::string_view body) {
     return {};
 }
 
+void add_secret_text(pugi::xml_node element, SecretName is_secret,
+                     std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
+    if (!is_secret(xml::local_name(element.name()))) return;
+    for (auto child = element.first_child(); child; child = child.next_sibling()) {
+        if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) continue;
+        const std::string_view text = child.value();
+        // Whitespace hides nothing, and masking it would give `<x xsi:nil="true">***</x>`.
+        if (child.type() == pugi::node_pcdata && trim(text).empty()) continue;
+        const auto offset = child.offset_debug();
+        if (offset < 0) continue;
+        ranges.emplace_back(static_cast<std::size_t>(offset), text.size());
+    }
+}
+
 GateResult inspect(std::string_view body, std::string_view content_type,
-                   std::string_view soap_action, const GateLimits& limits) {
+                   std::string_view soap_action, const GateLimits& limits, SecretName is_secret) {
     const MediaType media = parse_content_type(content_type);
     // Until the envelope is read, answer in the version the Content-Type suggests.
     SoapVersion version =
@@ -595,11 +367,13 @@ GateResult inspect(std::string_view body, std::string_view content_type,
     if (auto problem = check_raw_bytes(body); !problem.empty())
         return client_fault(version, "Malformed request: " + problem);
 
-    pugi::xml_document document;
+    Verdict verdict;
+    verdict.document = std::make_unique<pugi::xml_document>();
+    auto& document = *verdict.document;
     // No parse_escapes: values stay raw so references can be checked; parse_doctype keeps a DTD
     // as a node so it can be refused rather than silently skipped.
-    const unsigned options = pugi::parse_doctype | pugi::parse_cdata | pugi::parse_declaration;
-    auto parsed = document.load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
+    auto parsed =
+        document.load_buffer(body.data(), body.size(), parse_options, pugi::encoding_utf8);
     if (!parsed) {
         if (body.find("<!DOCTYPE") != std::string_view::npos)
             return client_fault(version,
@@ -610,7 +384,7 @@ GateResult inspect(std::string_view body, std::string_view content_type,
     }
     if (auto problem = check_declaration(document))
         return client_fault(version, "Malformed request: " + *problem);
-    if (auto problem = check_structure(document, limits))
+    if (auto problem = check_structure(document, limits, is_secret, verdict))
         return client_fault(version, "Malformed request: " + *problem);
 
     // Envelope: the single root element, by namespace URI and local name.
@@ -623,10 +397,11 @@ GateResult inspect(std::string_view body, std::string_view content_type,
         envelope = child;
     }
     if (!envelope) return client_fault(version, "Malformed request: no root element");
-    const auto envelope_ns = resolve_prefix(envelope, prefix_of(envelope.name()));
-    if (local_name(envelope.name()) != "Envelope" || !envelope_ns ||
+    const auto envelope_ns = xml::resolve_prefix(envelope, xml::prefix_of(envelope.name()));
+    if (xml::local_name(envelope.name()) != "Envelope" || !envelope_ns ||
         (*envelope_ns != soap11_envelope_ns && *envelope_ns != soap12_envelope_ns))
-        return client_fault(version, "Malformed request: the root element " + describe(envelope) +
+        return client_fault(version, "Malformed request: the root element " +
+                                         xml::describe(envelope) +
                                          " is not a SOAP 1.1 or 1.2 Envelope");
     version = *envelope_ns == soap12_envelope_ns ? SoapVersion::v12 : SoapVersion::v11;
 
@@ -641,14 +416,17 @@ GateResult inspect(std::string_view body, std::string_view content_type,
     pugi::xml_node body_element;
     bool header_seen = false;
     for (auto child : envelope.children()) {
-        if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
+        if (child.type() == pugi::node_cdata ||
+            (child.type() == pugi::node_pcdata && !trim(child.value()).empty()))
             return client_fault(version, "Malformed request: text directly inside the Envelope");
         if (child.type() != pugi::node_element) continue;
-        const auto name = local_name(child.name());
-        const auto ns = resolve_prefix(child, prefix_of(child.name()));
+        const auto name = xml::local_name(child.name());
+        const auto ns = xml::resolve_prefix(child, xml::prefix_of(child.name()));
         const bool in_envelope_ns = ns && *ns == *envelope_ns;
         if (in_envelope_ns && name == "Header" && !header_seen && !body_element) {
             header_seen = true;
+            if (auto problem = check_header_blocks(child, *envelope_ns))
+                return client_fault(version, "Malformed request: " + *problem);
             continue;
         }
         if (in_envelope_ns && name == "Body" && !body_element) {
@@ -658,7 +436,7 @@ GateResult inspect(std::string_view body, std::string_view content_type,
         if (in_envelope_ns && name == "Body")
             return client_fault(version, "Malformed request: more than one SOAP Body");
         return client_fault(
-            version, "Malformed request: unexpected element " + describe(child) +
+            version, "Malformed request: unexpected element " + xml::describe(child) +
                          " in the Envelope (only Header and Body, in the envelope namespace)");
     }
     if (!body_element)
@@ -671,35 +449,36 @@ GateResult inspect(std::string_view body, std::string_view content_type,
             return client_fault(version, "Malformed request: text directly inside the SOAP Body");
         if (child.type() != pugi::node_element) continue;
         if (operation_element)
-            return client_fault(version,
-                                "Malformed request: the SOAP Body holds more than one element (" +
-                                    describe(operation_element) + " and " + describe(child) + ")");
+            return client_fault(
+                version, "Malformed request: the SOAP Body holds more than one element (" +
+                             xml::describe(operation_element) + " and " + xml::describe(child) +
+                             ")");
         operation_element = child;
     }
     if (!operation_element)
         return client_fault(version, "Malformed request: the SOAP Body is empty");
 
-    Verdict verdict;
     verdict.version = version;
-    const auto element_name = local_name(operation_element.name());
+    verdict.operation_element = operation_element;
+    const auto element_name = xml::local_name(operation_element.name());
     const KnownOperation* known = nullptr;
     for (const auto& candidate : known_operations)
         if (candidate.element == element_name) known = &candidate;
     const auto operation_ns =
-        resolve_prefix(operation_element, prefix_of(operation_element.name()));
+        xml::resolve_prefix(operation_element, xml::prefix_of(operation_element.name()));
     if (!known)
         return client_fault(version,
-                            "Unknown operation " + describe(operation_element) +
+                            "Unknown operation " + xml::describe(operation_element) +
                                 (operation_ns ? " in namespace " + *operation_ns : std::string{}));
     verdict.operation = known->operation;
     verdict.operation_name = std::string(known->name);
     verdict.namespace_uri = operation_ns.value_or("");
     if (known->service.empty()) {
         verdict.style = Style::m1_rpc;
-        // An undeclared prefix is tolerated (real WMS templates do it; the decoder retries with
-        // namespaces ignored), a declared wrong namespace is not.
+        // An undeclared prefix is tolerated (real WMS templates do it), a declared wrong
+        // namespace is not.
         if (operation_ns && *operation_ns != magento1_ns)
-            return client_fault(version, "Operation " + describe(operation_element) +
+            return client_fault(version, "Operation " + xml::describe(operation_element) +
                                              " is in namespace " + *operation_ns +
                                              "; Magento-1 operations are in urn:Magento");
     } else {
@@ -710,14 +489,11 @@ GateResult inspect(std::string_view body, std::string_view content_type,
             operation_ns->find(known->service, services) == std::string::npos)
             return client_fault(
                 version,
-                "Operation " + describe(operation_element) +
+                "Operation " + xml::describe(operation_element) +
                     " must be in the namespace of its endpoint URL (…?services=" +
                     std::string(known->service) + ")" +
                     (operation_ns ? ", not " + *operation_ns : std::string{", found none"}));
     }
-
-    if (auto problem = inspect_operation_tree(body, operation_element, *known, verdict))
-        return client_fault(version, "Malformed request: " + *problem);
 
     // SOAPAction (or the SOAP 1.2 action parameter) may only name this operation, if any.
     std::string_view action = trim(soap_action);

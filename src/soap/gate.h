@@ -1,13 +1,18 @@
-// The cheap, linear pre-parse gate in front of gSOAP (DESIGN §4.2, reliability §4).
+// The one parse of a SOAP body, and the linear checks on it (DESIGN §4.2, reliability §4).
 //
-// gSOAP is quadratic in attributes per element, skips DTDs silently, turns unknown entities into
-// 0x7F, truncates on `&#0;` and mis-decodes `&#x1F600;`. Everything it would get wrong or slow is
-// rejected here first, with pugixml (non-recursive, ~1 GB/s) and a byte scan of the raw body.
-// The gate also works out what the message is (SOAP version, style, operation, service) so the
-// decoder never has to guess, and so SOAPAction / Content-Type can be cross-checked.
+// pugixml parses the body once, without decoding references or line ends, so every value stays
+// the raw text that was sent: the checks see references as written, the secret ranges found for
+// masking are byte ranges of the body, and the decoder (decode.cpp) reads the message from the
+// same document. Everything hostile or ambiguous is refused here with a client fault: DTDs,
+// entities other than XML's five, bad UTF-8 and character references, control characters, and
+// depth, attribute, namespace-declaration, element-count and size floods, each in one pass. The
+// gate also works out what the message is (SOAP version, style, operation, service) so the
+// decoder never guesses, and cross-checks SOAPAction and Content-Type.
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,28 +44,33 @@ struct Verdict {
     std::string operation_name;  // e.g. "orderflowInventoryMultiUpdate", "...V1Update"
     std::string namespace_uri;   // the operation element's namespace as declared ("" = undeclared)
     std::string service;         // Magento-2 service name, "" for Magento-1
-    // How many leaf elements sit at each local-name path below the operation element
-    // ({"skusQty/item/key", 2}, ...), sorted by path; elements marked xsi:nil are left out. The
-    // decoder counts what gSOAP filled in the same way: any difference is data gSOAP skipped
-    // (unknown name, wrong namespace, non-<item> literal array entries). The members of a
-    // Magento-1 SOAP-ENC array are counted under "item" whatever their element name.
-    std::vector<std::pair<std::string, std::size_t>> leaf_counts;
-    // Some element below the operation carries a namespace prefix (`<ns0:sku>`). gSOAP's default
-    // mode silently skips prefixed children it expects unqualified, so the decoder starts in
-    // namespace-ignoring mode for these (and for undeclared operation prefixes).
-    bool prefixed_descendants = false;
-    // Byte ranges (offset, length) in the body of the start- and end-tag names of SOAP-ENC array
-    // members not named <item>. gSOAP matches array members by the name <item>, so the decoder
-    // renames these in its own copy of the body; the stored body keeps the names as sent.
-    std::vector<std::pair<std::size_t, std::size_t>> member_names;
+    // The parsed body (values raw: references and line ends as sent) and, inside it, the
+    // operation element the decoder reads the message from.
+    std::unique_ptr<pugi::xml_document> document;
+    pugi::xml_node operation_element;
+    // Byte ranges (offset, length) of the text of every element, anywhere in the envelope, whose
+    // local name the `is_secret` given to inspect() accepts: masked in the stored body. Sorted.
+    std::vector<std::pair<std::size_t, std::size_t>> secret_text;
 };
 
 using GateResult = std::variant<Verdict, Fault>;
 
-// Checks `body` (and the HTTP Content-Type / SOAPAction that came with it) against `limits`.
-// Every rejection is a client Fault whose message names the problem.
+// Parses `body` and checks it (and the HTTP Content-Type / SOAPAction that came with it) against
+// `limits`. Every rejection is a client Fault whose message names the problem. With `is_secret`,
+// the verdict also lists the text to mask.
 GateResult inspect(std::string_view body, std::string_view content_type,
-                   std::string_view soap_action, const GateLimits& limits);
+                   std::string_view soap_action, const GateLimits& limits,
+                   SecretName is_secret = nullptr);
+
+// The pugixml options of that one parse: raw values (no escapes, no end-of-line normalisation),
+// whitespace-only text kept (it is part of a value), CDATA and DOCTYPE as nodes.
+constexpr unsigned parse_options =
+    pugi::parse_doctype | pugi::parse_cdata | pugi::parse_declaration | pugi::parse_ws_pcdata;
+
+// Adds the byte ranges of the text children of `element` to `ranges` when its local name is a
+// secret (shared by the gate and mask_secrets()).
+void add_secret_text(pugi::xml_node element, SecretName is_secret,
+                     std::vector<std::pair<std::size_t, std::size_t>>& ranges);
 
 // Exposed for tests: the raw-byte checks (strict UTF-8 without overlongs/surrogates/non-characters,
 // no C0 controls except TAB/LF/CR). Returns "" when valid, else the problem with its byte offset.

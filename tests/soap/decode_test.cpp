@@ -1,10 +1,11 @@
-// decode() on every real message shape (tests/data/) and on the variants that make gSOAP
-// lose data silently when left to itself (gsoap-beast notes §2.4).
+// decode() on every real message shape (tests/data/) and on the variants that made gSOAP
+// lose data silently (gsoap-beast notes §2.4), which the one parse must decode exactly.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "ofbridge/ingest/secrets.h"
 #include "test_support.h"
 
 namespace ofbridge::soap::test {
@@ -42,8 +43,8 @@ TEST(DecodeMagento1, ByteExactDesignInventoryMessage) {
 }
 
 TEST(DecodeMagento1, OtherArraySpellingWithUndeclaredPrefixes) {
-    // skusQty/skusSeqId, and ns1:, xsi:, SOAP-ENC: used without being declared: gSOAP's default
-    // mode fails, the retry ignoring namespaces succeeds.
+    // skusQty/skusSeqId, and ns1:, xsi:, SOAP-ENC: used without being declared (real WMS
+    // templates do it): Magento-1 children are read by local name.
     const auto request = expect_decoded(read_data("m1_inventory_undeclared.xml"));
     EXPECT_EQ(request.operation, "orderflowInventoryMultiUpdate");
     EXPECT_EQ(request.namespace_uri, "");  // undeclared
@@ -335,9 +336,8 @@ TEST(DecodeMagento2, AnyEndpointNamespaceMatches) {
 }
 
 TEST(DecodeMagento2, MultiServiceEndpointWhereAnotherServiceMatchesFirst) {
-    // The URI names the inventory service first, so gSOAP's pattern table binds it to the
-    // inventory prefix and the shipment element mismatches: the namespace-ignoring retry decodes
-    // it.
+    // The URI names the inventory service first (a prefix table matching the first service
+    // would bind it to inventory): the operation element's own name decides.
     const auto body =
         replace_all(read_data("m2_shipment.xml"), "?services=realtimeDespatchOrderFlowShipment",
                     "?services=realtimeDespatchOrderFlowInventoryRequestManagementV1,"
@@ -514,6 +514,130 @@ TEST(DecodeEncodings, UnknownOrInconsistentEncodingsAreClientFaults) {
     auto lone = utf16(replace_all(read_data("m1_login.xml"), ">orderflow<", ">@<"), true);
     lone = replace_all(lone, std::string_view{"@\0", 2}, "\x3D\xD8");
     EXPECT_NE(expect_client_fault(lone).find("surrogate"), std::string::npos);
+}
+
+// The one parse: what gSOAP used to skip or mangle silently is now either decoded exactly or a
+// fault naming the element.
+const std::string qty_item =
+    R"(<item xsi:type="ns1:skuQty"><key xsi:type="xsd:string">hdd000</key><value xsi:type="xsd:int">0</value></item>)";
+
+TEST(DecodeOneParse, ValuesFollowXmlNotTheDecoder) {
+    const auto sku_of = [](std::string_view sku) {
+        const auto body =
+            replace_all(read_data("m1_inventory.xml"), ">hdd000<", ">" + std::string(sku) + "<");
+        return expect_message<WireInventoryUpdate>(expect_decoded(body)).qtys.at(0).sku;
+    };
+    // XML 1.0 §2.11: CR LF and a lone CR are read as LF; a CR sent as a reference stays.
+    EXPECT_EQ(sku_of("a\r\nb\rc"), WireText{"a\nb\nc"});
+    EXPECT_EQ(sku_of("a&#13;b"), WireText{"a\rb"});
+    // Whitespace is part of the value, around CDATA and comments too.
+    EXPECT_EQ(sku_of("  "), WireText{"  "});
+    EXPECT_EQ(sku_of(" <![CDATA[x<y]]> "), WireText{" x<y "});
+    EXPECT_EQ(sku_of("ab<!-- note -->cd"), WireText{"abcd"});
+    EXPECT_EQ(sku_of(""), WireText{""});
+}
+
+TEST(DecodeOneParse, ArrayMembersWithShortNames) {
+    // A member named shorter than <item> (the old decoder renamed members in place and overran).
+    auto body =
+        replace_all(read_data("m1_inventory.xml"), qty_item,
+                    "<q><key>A</key><value>1</value></q><q><key>B</key><value>2</value></q>");
+    const auto message = expect_message<WireInventoryUpdate>(expect_decoded(body));
+    ASSERT_EQ(message.qtys.size(), 2u);
+    EXPECT_EQ(message.qtys[1].sku, WireText{"B"});
+    EXPECT_EQ(message.qtys[1].qty, WireText{"2"});
+}
+
+TEST(DecodeOneParse, NilMembersAndArrays) {
+    // A nil member is a member without fields (the domain layer refuses it by name).
+    auto message = expect_message<WireInventoryUpdate>(expect_decoded(
+        replace_all(read_data("m1_inventory.xml"), qty_item, R"(<item xsi:nil="true"/>)")));
+    ASSERT_EQ(message.qtys.size(), 1u);
+    EXPECT_EQ(message.qtys[0].sku, std::nullopt);
+    // A nil array is absent, so it does not count as a second spelling.
+    message = expect_message<WireInventoryUpdate>(
+        expect_decoded(replace_all(read_data("m1_inventory.xml"), "<messageSeqId",
+                                   R"(<skusQty xsi:nil="true"/><messageSeqId)")));
+    EXPECT_EQ(message.qtys.size(), 1u);
+}
+
+TEST(DecodeOneParse, NothingIsSkippedSilently) {
+    const auto body = read_data("m1_inventory.xml");
+    // Text where elements belong: in an array, in a member, in the operation.
+    EXPECT_NE(expect_client_fault(replace_all(body, qty_item, "junk")).find("element skuQty "),
+              std::string::npos);
+    EXPECT_NE(expect_client_fault(replace_all(body, "<item xsi:type=\"ns1:skuQty\"><key",
+                                              "<item xsi:type=\"ns1:skuQty\">junk<key"))
+                  .find("skuQty/item"),
+              std::string::npos);
+    EXPECT_NE(expect_client_fault(replace_all(body, "<ns1:orderflowInventoryMultiUpdate>",
+                                              "<ns1:orderflowInventoryMultiUpdate>junk"))
+                  .find("where only elements belong"),
+              std::string::npos);
+    // xsi:nil with a value: which one was meant?
+    EXPECT_NE(expect_client_fault(replace_all(body, R"(<key xsi:type="xsd:string">hdd000</key>)",
+                                              R"(<key xsi:nil="true">hdd000</key>)"))
+                  .find("skuQty/item/key"),
+              std::string::npos);
+    // Multi-reference values and sparse SOAP-ENC arrays would change what the lines are.
+    EXPECT_NE(expect_client_fault(replace_all(body, qty_item, R"(<item href="#id1"/>)"))
+                  .find("multi-reference"),
+              std::string::npos);
+    EXPECT_NE(expect_client_fault(replace_all(body, "<item xsi:type=\"ns1:skuQty\">",
+                                              "<item SOAP-ENC:position=\"[3]\">"))
+                  .find("SOAP-ENC:position"),
+              std::string::npos);
+    // M2: a member not named <item> is named in the fault.
+    EXPECT_NE(expect_client_fault(replace_all(read_data("m2_inventory.xml"),
+                                              "<item><sku>ssd512</sku><qty>0</qty></item>",
+                                              "<line><sku>ssd512</sku><qty>0</qty></line>"))
+                  .find("productQtys/line"),
+              std::string::npos);
+}
+
+TEST(DecodeOneParse, HeaderBlocksThatMustBeUnderstoodAreRefused) {
+    const auto with_header = [](std::string_view must_understand) {
+        return replace_all(
+            read_data("m1_inventory.xml"), "<SOAP-ENV:Body>",
+            R"(<SOAP-ENV:Header><h:trace xmlns:h="urn:h" SOAP-ENV:mustUnderstand=")" +
+                std::string(must_understand) + R"(">1</h:trace></SOAP-ENV:Header><SOAP-ENV:Body>)");
+    };
+    EXPECT_NE(expect_client_fault(with_header("1")).find("must be understood"), std::string::npos);
+    expect_decoded(with_header("0"));
+}
+
+TEST(DecodeOneParse, StoredBodyIsTheMaskedBodyFromTheSameParse) {
+    const auto secrets = ingest::is_secret_field;
+    const auto stored = [&](const std::string& body) {
+        auto result = decode(body, "", "", {}, secrets);
+        EXPECT_TRUE(std::holds_alternative<DecodedRequest>(result));
+        return std::get<DecodedRequest>(std::move(result));
+    };
+    for (std::string_view name : {"m1_login.xml", "m1_inventory.xml", "m1_shipment.xml",
+                                  "m2_create_admin_token.xml", "m2_inventory.xml"}) {
+        const auto body = read_data(name);
+        EXPECT_EQ(stored(body).stored_body, mask_secrets(body, secrets)) << name;
+    }
+    const auto login = stored(read_data("m1_login.xml"));
+    EXPECT_EQ(login.stored_body.find("s3cr3t-api-key"), std::string::npos);
+    // A WS-Security password in the Header, and a transcoded body (masked in its UTF-8 form).
+    const auto header = replace_all(
+        read_data("m1_inventory.xml"), "<SOAP-ENV:Body>",
+        R"(<SOAP-ENV:Header><wsse:Security xmlns:wsse="urn:w"><wsse:Password>hunter2</wsse:Password></wsse:Security></SOAP-ENV:Header><SOAP-ENV:Body>)");
+    EXPECT_EQ(stored(header).stored_body.find("hunter2"), std::string::npos);
+    const auto latin1 = replace_all(
+        replace_all(read_data("m1_login.xml"), "encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\""),
+        ">s3cr3t-api-key<", ">caf\xE9<");
+    const auto transcoded = stored(latin1);
+    EXPECT_EQ(transcoded.stored_body, mask_secrets(transcoded.utf8_body, secrets));
+    EXPECT_EQ(transcoded.stored_body.find("caf"), std::string::npos);
+    // Whitespace hides nothing: a nil session id stays a nil session id once stored.
+    const auto nil_session = replace_all(read_data("m1_inventory.xml"),
+                                         R"(<sessionId xsi:type="xsd:string">SESSION</sessionId>)",
+                                         R"(<sessionId xsi:nil="true"> </sessionId>)");
+    EXPECT_EQ(stored(nil_session).stored_body, nil_session);
+    // Without `is_secret` nothing is masked or copied.
+    EXPECT_TRUE(expect_decoded(read_data("m1_login.xml")).stored_body.empty());
 }
 
 }  // namespace

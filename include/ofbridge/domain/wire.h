@@ -1,5 +1,5 @@
 // Messages exactly as they arrived, before any validation: every leaf is the text that was on
-// the wire (std::nullopt = element absent). Both decoders (gSOAP for XML, Boost.JSON for the
+// the wire (std::nullopt = element absent). Both decoders (pugixml for XML, Boost.JSON for the
 // REST routes) produce these, and domain/validation.h turns them into checked messages, so the
 // rules for numbers, pairing and required fields live in one place whatever the wire style.
 #pragma once

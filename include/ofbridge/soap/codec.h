@@ -1,11 +1,11 @@
 // The SOAP edge: bytes in, wire messages out; results and faults in, bytes out.
 //
-// decode() runs in two stages. First a linear pugixml gate (soap/gate.h) rejects hostile
-// input (DOCTYPE, depth, attribute and namespace-declaration floods, bad UTF-8, control
-// characters, stray entities, duplicate Envelope/Body/operation) before any gSOAP code sees
-// it, because gSOAP is quadratic in attributes and silently lossy on several inputs. Then the
-// gSOAP deserialisers generated from wsdl/ fill the typed request, which is copied into the
-// domain's wire structs. No gSOAP type leaves src/soap/.
+// decode() parses each body once, with pugixml: a linear gate over that parse (src/soap/gate.h)
+// rejects hostile input (DOCTYPE, depth, attribute and namespace-declaration floods, bad UTF-8,
+// control characters, stray entities, duplicate Envelope/Body/operation), the operation element
+// of the same parse is read into the domain's wire structs (src/soap/decode.cpp), and the secret
+// text found on the way is masked in the body that is stored. Nothing in the body is skipped:
+// what the operation does not define is a fault naming it.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +42,9 @@ struct DecodedRequest {
     // The body transcoded to UTF-8 (declaration rewritten) when it arrived in another encoding
     // (ISO-8859-1, US-ASCII, UTF-16); "" when it was UTF-8. The UTF-8 form is what is stored.
     std::string utf8_body;
+    // What is stored: the UTF-8 form of the body with its secrets masked, as mask_secrets() would
+    // give it, from the same parse. Filled when decode() is given `is_secret`.
+    std::string stored_body;
 };
 
 enum class FaultKind { client, server };
@@ -64,14 +67,18 @@ struct GateLimits {
 
 using DecodeResult = std::variant<DecodedRequest, Fault>;
 
+// Whether an element's local name names a credential (ingest::is_secret_field is the list).
+using SecretName = bool (*)(std::string_view local_name);
+
 // A body in ISO-8859-1, US-ASCII or UTF-16 (by its byte order mark, its XML declaration or the
 // Content-Type charset) is transcoded to UTF-8 first; any other encoding is a client fault.
 // `content_type` is the HTTP Content-Type (SOAP 1.2 envelopes need application/soap+xml and
 // 1.1 envelopes text/xml when one is clearly given); `soap_action` the SOAPAction header
-// (a non-empty one naming a different operation is a fault). Thread-safe: each thread uses its
-// own gSOAP context.
+// (a non-empty one naming a different operation is a fault). With `is_secret`, the result's
+// stored_body is the masked body to store. Thread-safe (no shared state).
 DecodeResult decode(std::string_view body, std::string_view content_type,
-                    std::string_view soap_action, const GateLimits& limits);
+                    std::string_view soap_action, const GateLimits& limits,
+                    SecretName is_secret = nullptr);
 
 // Replies. `result` is the string result of an inventory/shipment/export operation or the
 // session id of `login`; endSession answers a boolean.
@@ -84,9 +91,6 @@ std::string encode_fault(const Fault& fault);
 // HTTP status and Content-Type for a reply in that SOAP version.
 std::string_view content_type(SoapVersion version);
 unsigned fault_http_status(const Fault& fault);  // 500 (SOAP 1.1 / Sender), 503 for server faults
-
-// Whether an element's local name names a credential (ingest::is_secret_field is the list).
-using SecretName = bool (*)(std::string_view local_name);
 
 // The body as it may be stored or shown: the text of every element anywhere in the envelope
 // (SOAP Header included, e.g. a WS-Security <wsse:Password>) whose local name `is_secret`
