@@ -13,18 +13,18 @@
 #include <set>
 #include <stdexcept>
 
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/sqlite/transaction.h"
-#include "ofbridge/queue/time_format.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
 
 namespace ofbridge::orders {
 namespace {
 
-using queue::sqlite::Database;
-using queue::sqlite::Statement;
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
 
 // The migration that creates orders/order_items (schemas/sqlite/003_orders.sql).
 constexpr int orders_schema_version = 3;
@@ -34,10 +34,10 @@ constexpr std::chrono::seconds write_busy_timeout{10};
 
 Database open_for_writing(const std::filesystem::path& path) {
     // Creates and migrates like the broker does, so orders can be loaded before the first start.
-    Database db = queue::open_writable(path, 0, write_busy_timeout);
+    Database db = storage::open_writable(path, 0, write_busy_timeout);
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
-    queue::sqlite::migrate(db, queue::embedded_migrations());
+    storage::sqlite::migrate(db, storage::embedded_migrations());
     return db;
 }
 
@@ -161,9 +161,9 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
     }
     try {
         Database db = open_for_writing(db_path);
-        queue::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
+        storage::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
         ImportStatements st(db);
-        const std::string now = queue::format_utc_millis(std::chrono::system_clock::now());
+        const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
         ImportSummary summary;
         for (std::size_t i = 0; i < orders.size(); ++i) {
             const Order& o = orders[i];
@@ -187,7 +187,7 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
         return summary;
     } catch (const OrderImportError&) {
         throw;
-    } catch (const queue::sqlite::SqliteError&) {
+    } catch (const storage::sqlite::SqliteError&) {
         throw;  // names the path already
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot import orders into " + db_path.string() + ": " + e.what());
@@ -266,8 +266,8 @@ std::vector<Order> read_orders(Database& db, Statement& orders) {
 
 struct OrderReader::Impl {
     explicit Impl(const std::filesystem::path& path)
-        : db(queue::open_read_only(path, orders_schema_version, "orders",
-                                   "start the broker once or import orders")) {}
+        : db(storage::open_read_only(path, orders_schema_version, "orders",
+                                     "start the broker once or import orders")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };
@@ -280,7 +280,7 @@ OrderReader::~OrderReader() = default;
 std::optional<Order> OrderReader::get(const std::string& increment_id) const {
     std::lock_guard lock(impl_->mutex);
     // Header and items read in one snapshot, so a concurrent import never shows a mix.
-    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    storage::sqlite::Transaction snapshot(impl_->db, storage::sqlite::Transaction::Mode::deferred);
     Statement s(impl_->db, std::string{order_columns} + " WHERE increment_id = ?1");
     s.bind(1, increment_id);
     auto found = read_orders(impl_->db, s);
@@ -294,7 +294,7 @@ std::vector<Order> OrderReader::list(const OrderFilter& filter) const {
     sql += " ORDER BY created_at DESC, id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
     std::lock_guard lock(impl_->mutex);
-    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    storage::sqlite::Transaction snapshot(impl_->db, storage::sqlite::Transaction::Mode::deferred);
     Statement s(impl_->db, sql);
     if (filter.status) s.bind(1, *filter.status);
     if (filter.limit > 0) s.bind(2, filter.limit);

@@ -15,24 +15,24 @@
 
 #include "import_log.h"
 #include "inventory_applier.h"
-#include "ofbridge/queue/request_store.h"
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/sqlite/transaction.h"
-#include "ofbridge/queue/time_format.h"
-#include "ofbridge/queue/wal_checkpointer.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
+#include "ofbridge/storage/wal_checkpointer.h"
+#include "ofbridge/storage/writer.h"
 #include "shipment_applier.h"
 #include "sql_helpers.h"
 
 namespace ofbridge::worker {
 namespace {
 
-using queue::sqlite::Database;
-using queue::sqlite::SqliteError;
-using queue::sqlite::Statement;
-using queue::sqlite::Transaction;
+using storage::sqlite::Database;
+using storage::sqlite::SqliteError;
+using storage::sqlite::Statement;
+using storage::sqlite::Transaction;
 using SystemClock = std::chrono::system_clock;
 
 using detail::printable;
@@ -79,7 +79,7 @@ struct LeaseLost {};
 // One batch's "now", in the three forms the statements need.
 struct BatchTime {
     explicit BatchTime(SystemClock::time_point at)
-        : now(at), seconds(queue::unix_seconds(at)), text(queue::format_utc_millis(at)) {}
+        : now(at), seconds(storage::unix_seconds(at)), text(storage::format_utc_millis(at)) {}
     SystemClock::time_point now;
     std::int64_t seconds;
     std::string text;
@@ -88,7 +88,8 @@ struct BatchTime {
 // A standalone processor's own connection (hosted ones use the store writer's).
 Database open_write_database(const WorkerOptions& options) {
     // NOMUTEX: a processor's connection is used by one thread at a time.
-    Database db = queue::open_writable(options.database, SQLITE_OPEN_NOMUTEX, options.busy_timeout);
+    Database db =
+        storage::open_writable(options.database, SQLITE_OPEN_NOMUTEX, options.busy_timeout);
     // The worker's commits do not fsync (synchronous=NORMAL; WAL keeps them atomic). Nothing
     // is acknowledged on them: the WMS was answered when the request itself was committed
     // (FULL, by the store). A claim or an apply lost in a power cut leaves the request pending
@@ -104,7 +105,7 @@ Database open_write_database(const WorkerOptions& options) {
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA temp_store=MEMORY");
     db.exec("PRAGMA cache_size=-16384");  // KiB: the marks and stock pages of hot SKUs stay cached
-    queue::sqlite::migrate(db, queue::embedded_migrations());
+    storage::sqlite::migrate(db, storage::embedded_migrations());
     return db;
 }
 
@@ -171,7 +172,7 @@ std::string bounded(std::string text) {
 }
 
 std::string iso_of_unix(std::int64_t seconds) {
-    return queue::format_utc_millis(SystemClock::time_point{std::chrono::seconds{seconds}});
+    return storage::format_utc_millis(SystemClock::time_point{std::chrono::seconds{seconds}});
 }
 
 // base * 2^(attempts-1), capped at retry_max, rounded up to whole seconds (next_attempt_at is
@@ -196,12 +197,12 @@ int primary_code(const std::exception& error) {
 }  // namespace
 
 bool is_connection_fatal(const std::exception& error) noexcept {
-    return queue::sqlite::is_connection_fatal(primary_code(error));
+    return storage::sqlite::is_connection_fatal(primary_code(error));
 }
 
 struct RequestProcessor::Impl {
     Impl(const WorkerOptions& opts, std::string id) : options(opts), worker_id(std::move(id)) {
-        if (!options.store) connect();
+        if (!options.writer) connect();
     }
 
     ~Impl() { disconnect(); }
@@ -210,10 +211,11 @@ struct RequestProcessor::Impl {
     // may touch: they are finalized in a task. A closed store runs no task, but its writer
     // thread is gone by then (close() joins it).
     void disconnect() noexcept {
-        if (connection && options.store) {
+        if (connection && options.writer) {
             std::latch finalized(1);
-            options.store->run_in_transaction([&](Database&, std::uint64_t) { connection.reset(); },
-                                              [&](std::error_code) { finalized.count_down(); });
+            options.writer->run_in_transaction(
+                [&](Database&, std::uint64_t) { connection.reset(); },
+                [&](std::error_code) { finalized.count_down(); });
             finalized.wait();
         }
         connection.reset();
@@ -233,12 +235,12 @@ struct RequestProcessor::Impl {
     }
 
     // Runs `work` inside a write transaction and returns its result once that committed:
-    //   standalone (no options.store): BEGIN IMMEDIATE on this processor's own connection, COMMIT
+    //   standalone (no options.writer): BEGIN IMMEDIATE on this processor's own connection, COMMIT
     //   hosted: as a task on the store's writer thread, inside its group commit (run_hosted).
     template <class Work>
     auto in_write_transaction(Work&& work) -> decltype(work(std::declval<Connection&>())) {
         using Result = decltype(work(std::declval<Connection&>()));
-        if (options.store) {
+        if (options.writer) {
             std::optional<Result> result;
             run_hosted(1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); });
             return std::move(*result);
@@ -261,7 +263,7 @@ struct RequestProcessor::Impl {
         std::vector<std::exception_ptr> thrown(count);
         std::vector<std::error_code> errors(count);
         for (std::size_t i = 0; i < count; ++i) {
-            options.store->run_in_transaction(
+            options.writer->run_in_transaction(
                 [&, i](Database& db, std::uint64_t connection_id) {
                     try {
                         if (!connection || connection_id != hosted_connection_id) {
@@ -284,7 +286,7 @@ struct RequestProcessor::Impl {
         for (const auto& e : thrown)
             if (e) std::rethrow_exception(e);
         for (const auto& e : errors)
-            if (e) throw std::system_error(e, "the store's transaction failed");
+            if (e) throw std::system_error(e, "the writer's transaction failed");
     }
 
     SystemClock::time_point now() const {
@@ -292,7 +294,7 @@ struct RequestProcessor::Impl {
     }
 
     ClaimBatch claim(std::size_t limit) {
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         ClaimBatch batch =
             in_write_transaction([&](Connection& conn) { return claim_on(conn, now_s, limit); });
         for (const auto& r : batch.requests)
@@ -344,7 +346,7 @@ struct RequestProcessor::Impl {
 
     std::size_t release_claims_of_gone_holders() {
         if (!options.claim_holder_gone) return 0;
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         const auto released = in_write_transaction([&](Connection& conn) {
             std::vector<std::string> gone;
             {
@@ -372,7 +374,7 @@ struct RequestProcessor::Impl {
     }
 
     ClaimedRequest claim_for_reprocess(std::int64_t request_id) {
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         const ClaimedRequest claimed = in_write_transaction(
             [&](Connection& conn) { return claim_one_on(conn, request_id, now_s); });
         spdlog::debug("request={} entity={} {}->processing worker={} attempt={} (reprocess)",
@@ -429,7 +431,7 @@ struct RequestProcessor::Impl {
     std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed) {
         const BatchTime at{now()};
         std::vector<RequestOutcome> outcomes(claimed.size());
-        if (options.store) {
+        if (options.writer) {
             run_hosted(claimed.size(), [&](Connection& conn, std::size_t i) {
                 outcomes[i] = apply_request_on(conn, claimed[i], at);
             });
@@ -545,7 +547,7 @@ struct RequestProcessor::Impl {
             if (!conn.next_event.step() || conn.next_event.is_null(0)) return std::nullopt;
             return SystemClock::time_point{std::chrono::seconds{conn.next_event.column_int64(0)}};
         };
-        if (options.store) return in_write_transaction(read);
+        if (options.writer) return in_write_transaction(read);
         if (!connection) connect();
         return read(*connection);  // a read: no write transaction of its own
     }

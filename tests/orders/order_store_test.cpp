@@ -12,17 +12,17 @@
 #include <gtest/gtest.h>
 
 #include "ofbridge/orders/order_store.h"
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/transaction.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/transaction.h"
 #include "temp_dir.h"
 
 namespace ofbridge::orders {
 namespace {
 
-using queue::sqlite::Database;
-using queue::testing::TempDir;
+using storage::sqlite::Database;
+using storage::testing::TempDir;
 
 std::vector<Order> sample(const std::string& name) {
     std::ifstream in(std::string{OFBRIDGE_ORDERS_TEST_DATA} + "/" + name, std::ios::binary);
@@ -60,7 +60,7 @@ TEST_F(OrderStoreTest, ImportCreatesDatabaseAndReaderReturnsTheOrder) {
     {
         Database db(db_path, SQLITE_OPEN_READONLY);
         EXPECT_EQ(db.query_text("PRAGMA journal_mode"), "wal");
-        EXPECT_EQ(queue::sqlite::schema_version(db), queue::latest_schema_version());
+        EXPECT_EQ(storage::sqlite::schema_version(db), storage::latest_schema_version());
     }
 
     OrderReader reader(db_path);
@@ -200,7 +200,7 @@ TEST_F(OrderStoreTest, BatchIsAllOrNothing) {
     existing[0].status = "complete";
     batch.insert(batch.begin(), existing[0]);
     batch.back().state = "shipped";
-    EXPECT_THROW(import_orders(db_path, batch), queue::sqlite::SqliteError);
+    EXPECT_THROW(import_orders(db_path, batch), storage::sqlite::SqliteError);
 
     OrderReader reader(db_path);
     EXPECT_EQ(increment_ids(reader.list({})), std::vector<std::string>{"000000101"});
@@ -261,7 +261,7 @@ TEST_F(OrderStoreTest, ReaderOnMissingFileThrowsNamingThePathAndCreatesNothing) 
 TEST_F(OrderStoreTest, ReaderOnDatabaseWithoutOrdersSaysSo) {
     {
         Database db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        queue::sqlite::migrate(db, queue::embedded_migrations().first(2));
+        storage::sqlite::migrate(db, storage::embedded_migrations().first(2));
     }
     try {
         OrderReader reader(db_path);
@@ -277,7 +277,7 @@ TEST_F(OrderStoreTest, ReaderOnDatabaseWithoutOrdersSaysSo) {
 TEST_F(OrderStoreTest, ImportWaitsForAnotherWriter) {
     import_orders(db_path, sample("order_three_lines.json"));
     Database other(db_path, SQLITE_OPEN_READWRITE);
-    auto lock = std::make_unique<queue::sqlite::Transaction>(
+    auto lock = std::make_unique<storage::sqlite::Transaction>(
         other);  // BEGIN IMMEDIATE: holds the write lock
 
     const auto started = std::chrono::steady_clock::now();
