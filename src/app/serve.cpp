@@ -126,7 +126,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.public_url = config.server.public_url;
     router_options.trusted_proxies = config.server.trusted_proxies;
     router_options.api_token = config.api.token;
-    router_options.database_path = config.database_path();
+    router_options.writer = &writer;  // the orders API writes through the one writer
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;

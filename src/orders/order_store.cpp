@@ -1,5 +1,6 @@
-// import_orders, the one writer of the orders tables outside the worker, and OrderReader, the
-// read-only side used by the admin CLI and API (see order_store.h for the contract).
+// import_orders, the one writer of the orders tables outside the worker (as a job on the storage
+// writer in `serve`, on a connection of its own in the CLI), and OrderReader, the read-only side
+// used by the admin CLI and API (see order_store.h for the contract).
 //
 // The worker applies shipments to these same rows (qty_shipped) and the exporter moves
 // export_status; an import must never undo either, which is why the update path below lists
@@ -19,6 +20,7 @@
 #include "ofbridge/storage/sqlite/statement.h"
 #include "ofbridge/storage/sqlite/transaction.h"
 #include "ofbridge/storage/time_format.h"
+#include "ofbridge/storage/writer.h"
 
 namespace ofbridge::orders {
 namespace {
@@ -148,10 +150,8 @@ void write_items(ImportStatements& st, std::int64_t order_id, const Order& o,
     }
 }
 
-}  // namespace
-
-ImportSummary import_orders(const std::filesystem::path& db_path,
-                            const std::vector<Order>& orders) {
+// Duplicate or missing increment ids: refused before anything is written.
+void check_increment_ids(const std::vector<Order>& orders) {
     std::set<std::string, std::less<>> seen;
     for (std::size_t i = 0; i < orders.size(); ++i) {
         if (orders[i].increment_id.empty())
@@ -159,30 +159,43 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
         if (!seen.insert(orders[i].increment_id).second)
             throw OrderImportError(order_label(i + 1, orders[i]) + ": increment_id: duplicate");
     }
+}
+
+// Every order's header and items, inside the caller's transaction (or savepoint).
+ImportSummary write_orders(Database& db, const std::vector<Order>& orders) {
+    ImportStatements st(db);
+    const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
+    ImportSummary summary;
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+        const Order& o = orders[i];
+        std::optional<std::int64_t> order_id;
+        st.find_order.bind(1, o.increment_id);
+        if (st.find_order.step()) order_id = st.find_order.column_int64(0);
+        st.find_order.reset();
+        if (order_id) {
+            bind_header(st.update_order, o, now);
+            st.update_order.bind(18, *order_id).run();
+            ++summary.updated;
+        } else {
+            bind_header(st.insert_order, o, now);
+            st.insert_order.run();
+            order_id = db.last_insert_rowid();
+            ++summary.created;
+        }
+        write_items(st, *order_id, o, order_label(i + 1, o));
+    }
+    return summary;
+}
+
+}  // namespace
+
+ImportSummary import_orders(const std::filesystem::path& db_path,
+                            const std::vector<Order>& orders) {
+    check_increment_ids(orders);
     try {
         Database db = open_for_writing(db_path);
         storage::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
-        ImportStatements st(db);
-        const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
-        ImportSummary summary;
-        for (std::size_t i = 0; i < orders.size(); ++i) {
-            const Order& o = orders[i];
-            std::optional<std::int64_t> order_id;
-            st.find_order.bind(1, o.increment_id);
-            if (st.find_order.step()) order_id = st.find_order.column_int64(0);
-            st.find_order.reset();
-            if (order_id) {
-                bind_header(st.update_order, o, now);
-                st.update_order.bind(18, *order_id).run();
-                ++summary.updated;
-            } else {
-                bind_header(st.insert_order, o, now);
-                st.insert_order.run();
-                order_id = db.last_insert_rowid();
-                ++summary.created;
-            }
-            write_items(st, *order_id, o, order_label(i + 1, o));
-        }
+        const auto summary = write_orders(db, orders);
         transaction.commit();
         return summary;
     } catch (const OrderImportError&) {
@@ -192,6 +205,38 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot import orders into " + db_path.string() + ": " + e.what());
     }
+}
+
+void import_orders(storage::Writer& writer, std::vector<Order> orders,
+                   std::function<void(ImportResult)> done) {
+    check_increment_ids(orders);
+    struct State {
+        std::vector<Order> orders;
+        ImportSummary summary;
+        std::optional<std::string> refused;  // an OrderImportError's message
+    };
+    auto state = std::make_shared<State>();
+    state->orders = std::move(orders);
+    storage::WriteJob job;
+    job.approximate_bytes = 0;
+    for (const auto& o : state->orders) job.approximate_bytes += o.raw_json.size() + 256;
+    job.run = [state](Database& db, std::uint64_t) {
+        try {
+            state->summary = write_orders(db, state->orders);
+        } catch (const OrderImportError& e) {
+            state->refused = e.what();
+            throw;  // the writer rolls the job's savepoint back
+        }
+        return false;
+    };
+    // Acknowledged to a client, so answered once durable, like a request.
+    job.completion = storage::Completion::durable;
+    job.done = [state, done = std::move(done)](std::error_code error) {
+        if (state->refused) return done(ImportResult{OrderImportError(*state->refused)});
+        if (error) return done(ImportResult{error});
+        done(ImportResult{state->summary});
+    };
+    writer.submit(std::move(job));
 }
 
 namespace {

@@ -199,10 +199,6 @@ struct Writer::Impl {
         }
         std::vector<Outcome> outcomes(batch.size());
         std::error_code batch_error;
-        // Held until the batch is committed or rolled back. The turn co-owns the file's write
-        // gate (write_gate.h), so on a failure it outlives the connection drop_connection()
-        // closes, and nobody else in this process writes until that rollback is over.
-        auto turn = connection->db.wait_write_turn();
         try {
             connection->begin.run();
             for (std::size_t i = 0; i < batch.size(); ++i) outcomes[i] = run_job(batch[i]);
@@ -219,11 +215,9 @@ struct Writer::Impl {
         if (batch_error) {
             ++failed_commits;
             drop_connection();
-            turn.release();
             fail_all(batch, batch_error);
             return;
         }
-        turn.release();
         ++commits;
         for (std::size_t i = 0; i < batch.size(); ++i)
             if (batch[i].committed && !outcomes[i].error) batch[i].committed();

@@ -16,6 +16,7 @@
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/migrations.h"
 #include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/writer.h"
 #include "temp_dir.h"
 
 namespace ofbridge::orders {
@@ -292,6 +293,45 @@ TEST_F(OrderStoreTest, ImportWaitsForAnotherWriter) {
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
     EXPECT_EQ(summary.created, 2u);
     EXPECT_EQ(OrderReader(db_path).list({}).size(), 3u);
+}
+
+// POST /api/v1/orders in `serve`: the import is a job on the one writer, answered once durable;
+// a refused document writes nothing and says why.
+ImportResult import_through(storage::Writer& writer, std::vector<Order> orders) {
+    std::promise<ImportResult> answer;
+    import_orders(writer, std::move(orders),
+                  [&](ImportResult result) { answer.set_value(std::move(result)); });
+    return answer.get_future().get();
+}
+
+TEST_F(OrderStoreTest, ImportThroughTheWriterIsOneJobAndRefusalsWriteNothing) {
+    storage::Writer writer(storage::WriterOptions{db_path});
+    auto first = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<ImportSummary>(first));
+    EXPECT_EQ(std::get<ImportSummary>(first).created, 1u);
+    auto again = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<ImportSummary>(again));
+    EXPECT_EQ(std::get<ImportSummary>(again).updated, 1u);
+
+    // Shipped units cannot be dropped: refused whole, with the reason, and nothing changes.
+    record_broker_changes(db_path);
+    auto fewer = sample("order_three_lines.json");
+    fewer.front().items.clear();
+    const auto refused = import_through(writer, fewer);
+    ASSERT_TRUE(std::holds_alternative<OrderImportError>(refused));
+    EXPECT_NE(std::string{std::get<OrderImportError>(refused).what()}.find("units shipped"),
+              std::string::npos);
+    EXPECT_EQ(OrderReader(db_path).get("000000101")->items.size(), 3u);
+
+    auto twice = sample("order_three_lines.json");
+    twice.push_back(twice.front());
+    EXPECT_THROW(import_orders(writer, twice, [](ImportResult) { FAIL() << "submitted"; }),
+                 OrderImportError);
+
+    writer.close();
+    const auto closed = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<std::error_code>(closed));
+    EXPECT_EQ(std::get<std::error_code>(closed), std::errc::operation_canceled);
 }
 
 }  // namespace

@@ -50,8 +50,7 @@ Database::~Database() {
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
-      busy_(std::move(other.busy_)),
-      write_gate_(std::move(other.write_gate_)) {}
+      busy_(std::move(other.busy_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -59,7 +58,6 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
         busy_ = std::move(other.busy_);
-        write_gate_ = std::move(other.write_gate_);
     }
     return *this;
 }
@@ -113,13 +111,6 @@ int Database::on_busy(void* wait, int attempt) {
     std::this_thread::sleep_for(attempt < 10 ? std::chrono::microseconds(200)
                                              : std::chrono::microseconds(1000));
     return 1;
-}
-
-WriteGate::Turn Database::wait_write_turn() {
-    // Looked up on the first write transaction, so read-only connections (the admin side, the
-    // CLI's readers) never resolve the path or touch the registry.
-    if (!write_gate_) write_gate_ = WriteGate::for_file(path_);
-    return write_gate_->wait_turn(busy_->timeout);
 }
 
 std::int64_t Database::last_insert_rowid() const noexcept {

@@ -21,8 +21,6 @@ const char* begin_sql(Transaction::Mode mode) {
 }  // namespace
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    // Already in a transaction: BEGIN fails at once below, without queueing behind itself.
-    if (mode != Mode::deferred && !db_.in_transaction()) turn_ = db_.wait_write_turn();
     db_.exec(begin_sql(mode));
 }
 
@@ -39,14 +37,12 @@ void Transaction::commit() {
     db_.exec("COMMIT");
     committed_ = true;
     finished_ = true;
-    turn_.release();
 }
 
 void Transaction::rollback() {
     finished_ = true;
     // SQLite may already have rolled back on its own (SQLITE_FULL, I/O errors).
     if (db_.in_transaction()) db_.exec("ROLLBACK");
-    turn_.release();
 }
 
 Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {

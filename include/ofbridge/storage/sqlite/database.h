@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "ofbridge/storage/sqlite/error.h"
-#include "ofbridge/storage/sqlite/write_gate.h"
 
 struct sqlite3;
 
@@ -39,14 +38,9 @@ public:
 
     // How long a statement waits for another connection's write lock before SQLITE_BUSY.
     // The wait polls in sub-millisecond steps: SQLite's own busy timeout sleeps in steps of up
-    // to 100 ms, which shows up directly as acknowledgement latency when the worker and the
-    // ingest writer take turns on the one write lock.
+    // to 100 ms, which shows up directly as acknowledgement latency when another process (the
+    // CLI's reprocess or orders import) and the broker's writer take turns on the write lock.
     void set_busy_timeout(std::chrono::milliseconds timeout);
-
-    // Queues for the write lock behind this process's other connections to the same file
-    // (see write_gate.h); waits at most the busy timeout. Take it before BEGIN IMMEDIATE and
-    // hold it until COMMIT or ROLLBACK (Transaction does).
-    [[nodiscard]] WriteGate::Turn wait_write_turn();
 
     std::int64_t last_insert_rowid() const noexcept;
     std::int64_t changes() const noexcept;
@@ -72,7 +66,6 @@ private:
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
     std::unique_ptr<BusyWait> busy_ = std::make_unique<BusyWait>();  // stable address for SQLite
-    std::shared_ptr<WriteGate> write_gate_;                          // on first wait_write_turn()
 };
 
 }  // namespace ofbridge::storage::sqlite

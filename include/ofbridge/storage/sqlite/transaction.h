@@ -13,9 +13,9 @@ class Transaction {
 public:
     enum class Mode { deferred, immediate, exclusive };
 
-    // BEGIN <mode>. Immediate takes the write lock now, so a writer never fails later with
-    // SQLITE_BUSY halfway through its work; immediate and exclusive first queue for it behind
-    // this process's other writers (Database::wait_write_turn). Throws SqliteError.
+    // BEGIN <mode>. Immediate takes the write lock now (waiting up to the connection's busy
+    // timeout), so a writer never fails later with SQLITE_BUSY halfway through its work.
+    // Throws SqliteError.
     explicit Transaction(Database& db, Mode mode = Mode::immediate);
     ~Transaction();  // rolls back unless committed; never throws
     Transaction(const Transaction&) = delete;
@@ -28,7 +28,6 @@ public:
 
 private:
     Database& db_;
-    WriteGate::Turn turn_;  // released once the transaction has ended
     bool committed_ = false;
     bool finished_ = false;
 };
