@@ -1,11 +1,12 @@
 // `ofbridge serve`: wires the layers together and runs until SIGTERM/SIGINT.
 //
-// Start-up: config -> durable store (migrations) -> workers -> ingest (loads live sessions) ->
-// HTTP listener -> "listening on HOST:PORT" on stdout. Every commit of new requests wakes a
-// worker; the workers' claims and applies run on the store's writer thread. Shutdown on a signal:
-// the listener stops accepting and finishes in-flight requests, the workers finish their batch,
-// the store commits whatever is queued and closes; exit 0. The same shutdown with exit 1 when the
-// store lost durability (a failed WAL fsync). Signals are taken by a dedicated thread with
+// Start-up: config -> the one writer (creates and migrates the database) -> workers -> ingest
+// (loads live sessions) -> HTTP listener -> "listening on HOST:PORT" on stdout. Every write goes
+// through the writer: requests, sessions, the workers' claims and applies, the orders API. Every
+// commit of new requests wakes a worker. Shutdown on a signal: the listener stops accepting and
+// finishes in-flight requests, the workers finish their batch, the writer commits whatever is
+// queued and closes; exit 0. The same shutdown with exit 1 when the writer lost durability (a
+// failed WAL fsync). Signals are taken by a dedicated thread with
 // sigwait(), so no work is done in a signal handler.
 #include <pthread.h>
 #include <signal.h>
@@ -22,7 +23,7 @@
 #include "ofbridge/endpoints/router.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
-#include "ofbridge/queue/request_store.h"
+#include "ofbridge/storage/writer.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
@@ -82,29 +83,29 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    // The store exists before the workers (it creates and migrates the database); its commit
+    // The writer exists before the workers (it creates and migrates the database); its commit
     // hook reaches them through this pointer once they run.
     std::atomic<worker::WorkerPool*> workers{nullptr};
-    queue::StoreOptions store_options{config.database_path(), config.storage.max_batch,
-                                      config.storage.synchronous_full};
-    store_options.on_commit = [&workers] {
+    storage::WriterOptions writer_options{config.database_path(), config.storage.max_batch,
+                                          config.storage.synchronous_full};
+    writer_options.on_commit = [&workers] {
         if (auto* pool = workers.load()) pool->notify();
     };
-    // A failed WAL fsync leaves the store unable to acknowledge anything (request_store.h):
+    // A failed WAL fsync leaves the writer unable to acknowledge anything (storage/writer.h):
     // stop like on SIGTERM, but exit non-zero so the service manager restarts the broker and
     // SQLite recovers from what is on disk.
     std::atomic<bool> durability_lost{false};
-    store_options.on_durability_lost = [&durability_lost] {
-        spdlog::critical("stopping: the store can no longer acknowledge requests durably");
+    writer_options.on_durability_lost = [&durability_lost] {
+        spdlog::critical("stopping: the writer can no longer acknowledge requests durably");
         durability_lost = true;
         ::kill(::getpid(), SIGTERM);
     };
-    queue::RequestStore store(store_options);
+    storage::Writer writer(writer_options);
     spdlog::info("store open at {} (synchronous={})", config.database_path().string(),
                  config.storage.synchronous_full ? "full" : "normal");
     worker::Metrics metrics;
     auto pool_options = worker_options(config);
-    pool_options.store = &store;  // claims and applies run on the store's writer thread
+    pool_options.writer = &writer;  // claims and applies run on the one writer's thread
     worker::WorkerPool pool(pool_options, metrics);
     workers = &pool;
     pool.notify();  // requests left pending by a previous run
@@ -113,7 +114,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     else
         spdlog::info("{} worker(s) started, batch_size={}", config.worker.workers,
                      config.worker.batch_size);
-    ingest::Ingest ingest(config, store, unix_now);
+    ingest::Ingest ingest(config, writer, unix_now);
 
     endpoints::RouterOptions router_options;
     router_options.gate.max_depth = config.limits.max_depth;
@@ -125,7 +126,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.public_url = config.server.public_url;
     router_options.trusted_proxies = config.server.trusted_proxies;
     router_options.api_token = config.api.token;
-    router_options.database_path = config.database_path();
+    router_options.writer = &writer;  // the orders API writes through the one writer
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;
@@ -158,10 +159,10 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     server.run();
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
-    // The workers finish their batch through the store's writer before it closes.
+    // The workers finish their batch through the writer before it closes.
     workers = nullptr;
     pool.stop();
-    store.close();
+    writer.close();
     spdlog::info(
         "stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "
         "{} failed, {} requests dead",

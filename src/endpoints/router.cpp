@@ -376,20 +376,33 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
         message);
 }
 
-// Admin JSON API. Imports run on this handler thread: they are rare, and the orders store does
-// its own short write transaction (the busy timeout covers the queue's writer).
+// Admin JSON API. The document is parsed and validated on this handler thread; the import is a
+// job on the one writer (orders::import_orders), answered once it is durable.
 void Router::handle_orders_api(http::Request request, std::string store, http::Responder respond) {
     if (options_.api_token.empty())
         return respond(json_response(404, json_error("the admin API is off: set [api] token")));
     if (!ingest::constant_time_equals(bearer_of(request.authorization), options_.api_token))
         return respond(json_response(401, json_error("missing or wrong bearer token")));
+    if (!options_.writer)
+        return respond(json_response(503, json_error("orders could not be stored; retry")));
     try {
         auto parsed = orders::parse_orders_json(request.body, store);
-        auto summary = orders::import_orders(options_.database_path, parsed);
-        spdlog::info("orders imported through the API from {}: {} created, {} updated",
-                     request.remote_address, summary.created, summary.updated);
-        respond(json_response(200, "{\"created\":" + std::to_string(summary.created) +
-                                       ",\"updated\":" + std::to_string(summary.updated) + "}"));
+        orders::import_orders(
+            *options_.writer, std::move(parsed),
+            [respond, remote = request.remote_address](orders::ImportResult result) {
+                if (const auto* summary = std::get_if<orders::ImportSummary>(&result)) {
+                    spdlog::info("orders imported through the API from {}: {} created, {} updated",
+                                 remote, summary->created, summary->updated);
+                    return respond(json_response(
+                        200, "{\"created\":" + std::to_string(summary->created) +
+                                 ",\"updated\":" + std::to_string(summary->updated) + "}"));
+                }
+                if (const auto* refused = std::get_if<orders::OrderImportError>(&result))
+                    return respond(json_response(400, json_error(refused->what())));
+                spdlog::error("order import failed: {}",
+                              std::get<std::error_code>(result).message());
+                respond(json_response(503, json_error("orders could not be stored; retry")));
+            });
     } catch (const orders::OrderImportError& e) {
         respond(json_response(400, json_error(e.what())));
     } catch (const std::exception& e) {

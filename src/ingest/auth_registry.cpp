@@ -7,7 +7,7 @@
 namespace ofbridge::ingest {
 
 AuthRegistry::AuthRegistry(const std::map<std::string, config::StoreConfig>& stores,
-                           const std::vector<queue::AuthGrant>& live_grants)
+                           const std::vector<AuthGrant>& live_grants)
     : stores_(stores.begin(), stores.end()) {
     for (const auto& grant : live_grants) grants_.emplace(grant.secret_hash, grant);
 }
@@ -26,9 +26,8 @@ std::optional<std::string> AuthRegistry::store_for_credentials(std::string_view 
     return match;
 }
 
-std::optional<queue::AuthGrant> AuthRegistry::live_grant(std::string_view secret,
-                                                         std::string_view kind,
-                                                         std::int64_t now) const {
+std::optional<AuthGrant> AuthRegistry::live_grant(std::string_view secret, std::string_view kind,
+                                                  std::int64_t now) const {
     if (secret.empty()) return std::nullopt;
     const auto hash = sha256_hex(secret);
     std::shared_lock lock(mutex_);
@@ -65,7 +64,7 @@ const config::StoreConfig* AuthRegistry::store(std::string_view store_code) cons
     return found == stores_.end() ? nullptr : &found->second;
 }
 
-void AuthRegistry::add(const queue::AuthGrant& grant) {
+void AuthRegistry::add(const AuthGrant& grant) {
     std::unique_lock lock(mutex_);
     grants_.insert_or_assign(grant.secret_hash, grant);
 }

@@ -61,20 +61,21 @@ const domain::WireText& session_of(const IngestMessage& message) {
 
 }  // namespace
 
-Ingest::Ingest(const config::Config& config, queue::RequestStore& store,
+Ingest::Ingest(const config::Config& config, storage::Writer& writer,
                std::function<std::int64_t()> now)
     : limits_(domain_limits(config.limits)),
-      store_(store),
+      requests_(writer),
+      grants_(writer),
       now_(std::move(now)),
-      auth_(config.stores, store.load_grants(now_())) {}
+      auth_(config.stores, grants_.load(now_())) {}
 
 void Ingest::grant(std::string kind, std::string store_code, std::string username,
                    std::int64_t ttl_seconds, OutcomeCallback done) {
     auto secret = random_secret();
-    queue::AuthGrant grant{sha256_hex(secret), std::move(kind), std::move(store_code),
-                           std::move(username), now_() + ttl_seconds};
-    store_.save_grant(grant, [this, grant, secret = std::move(secret),
-                              done = std::move(done)](std::error_code ec) {
+    AuthGrant grant{sha256_hex(secret), std::move(kind), std::move(store_code), std::move(username),
+                    now_() + ttl_seconds};
+    grants_.save(grant, [this, grant, secret = std::move(secret),
+                         done = std::move(done)](std::error_code ec) {
         if (ec) {
             spdlog::error("could not store a new {} for store {}: {}", grant.kind, grant.store_code,
                           ec.message());
@@ -103,7 +104,7 @@ void Ingest::end_session(const domain::WireEndSession& end, OutcomeCallback done
     if (!auth_.store_for_session(session, now_()))
         return done(Outcome{Outcome::Kind::accepted, "false", 0, false});
     auto hash = sha256_hex(session);
-    store_.delete_grant(hash, [this, hash, done = std::move(done)](std::error_code ec) {
+    grants_.remove(hash, [this, hash, done = std::move(done)](std::error_code ec) {
         if (ec) return done(failure(Outcome::Kind::storage_failed, "storage unavailable, retry"));
         auth_.remove(hash);
         done(Outcome{Outcome::Kind::accepted, "true", 0, false});
@@ -154,8 +155,8 @@ void Ingest::submit(const Channel& channel, const IngestMessage& message, std::s
                               channel.wire, std::move(masked_body), channel.remote_address};
     const auto entity = domain::to_string(domain::entity_of(request.message));
     auto key = domain::message_key(request.message);
-    store_.enqueue(std::move(request), [entity, key = std::move(key),
-                                        done = std::move(done)](auto result) {
+    requests_.enqueue(std::move(request), [entity, key = std::move(key),
+                                           done = std::move(done)](auto result) {
         if (auto* ec = std::get_if<std::error_code>(&result)) {
             spdlog::error("{} message {} not stored: {}", entity, domain::log_text(key, 64),
                           ec->message());

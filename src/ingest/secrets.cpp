@@ -7,7 +7,7 @@
 #include <array>
 #include <stdexcept>
 
-#include "sha256.h"  // the queue's SHA-256 (queue/sha256.h)
+#include "ofbridge/storage/sha256.h"
 
 namespace ofbridge::ingest {
 namespace {
@@ -30,7 +30,7 @@ std::string random_secret() {
 }
 
 std::string sha256_hex(std::string_view data) {
-    return queue::sha256_hex(data);
+    return storage::sha256_hex(data);
 }
 
 bool is_secret_field(std::string_view local_name) {

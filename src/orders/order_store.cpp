@@ -1,5 +1,6 @@
-// import_orders, the one writer of the orders tables outside the worker, and OrderReader, the
-// read-only side used by the admin CLI and API (see order_store.h for the contract).
+// import_orders, the one writer of the orders tables outside the worker (as a job on the storage
+// writer in `serve`, on a connection of its own in the CLI), and OrderReader, the read-only side
+// used by the admin CLI and API (see order_store.h for the contract).
 //
 // The worker applies shipments to these same rows (qty_shipped) and the exporter moves
 // export_status; an import must never undo either, which is why the update path below lists
@@ -13,18 +14,19 @@
 #include <set>
 #include <stdexcept>
 
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/sqlite/transaction.h"
-#include "ofbridge/queue/time_format.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
+#include "ofbridge/storage/writer.h"
 
 namespace ofbridge::orders {
 namespace {
 
-using queue::sqlite::Database;
-using queue::sqlite::Statement;
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
 
 // The migration that creates orders/order_items (schemas/sqlite/003_orders.sql).
 constexpr int orders_schema_version = 3;
@@ -34,10 +36,10 @@ constexpr std::chrono::seconds write_busy_timeout{10};
 
 Database open_for_writing(const std::filesystem::path& path) {
     // Creates and migrates like the broker does, so orders can be loaded before the first start.
-    Database db = queue::open_writable(path, 0, write_busy_timeout);
+    Database db = storage::open_writable(path, 0, write_busy_timeout);
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
-    queue::sqlite::migrate(db, queue::embedded_migrations());
+    storage::sqlite::migrate(db, storage::embedded_migrations());
     return db;
 }
 
@@ -148,10 +150,8 @@ void write_items(ImportStatements& st, std::int64_t order_id, const Order& o,
     }
 }
 
-}  // namespace
-
-ImportSummary import_orders(const std::filesystem::path& db_path,
-                            const std::vector<Order>& orders) {
+// Duplicate or missing increment ids: refused before anything is written.
+void check_increment_ids(const std::vector<Order>& orders) {
     std::set<std::string, std::less<>> seen;
     for (std::size_t i = 0; i < orders.size(); ++i) {
         if (orders[i].increment_id.empty())
@@ -159,39 +159,84 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
         if (!seen.insert(orders[i].increment_id).second)
             throw OrderImportError(order_label(i + 1, orders[i]) + ": increment_id: duplicate");
     }
+}
+
+// Every order's header and items, inside the caller's transaction (or savepoint).
+ImportSummary write_orders(Database& db, const std::vector<Order>& orders) {
+    ImportStatements st(db);
+    const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
+    ImportSummary summary;
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+        const Order& o = orders[i];
+        std::optional<std::int64_t> order_id;
+        st.find_order.bind(1, o.increment_id);
+        if (st.find_order.step()) order_id = st.find_order.column_int64(0);
+        st.find_order.reset();
+        if (order_id) {
+            bind_header(st.update_order, o, now);
+            st.update_order.bind(18, *order_id).run();
+            ++summary.updated;
+        } else {
+            bind_header(st.insert_order, o, now);
+            st.insert_order.run();
+            order_id = db.last_insert_rowid();
+            ++summary.created;
+        }
+        write_items(st, *order_id, o, order_label(i + 1, o));
+    }
+    return summary;
+}
+
+}  // namespace
+
+ImportSummary import_orders(const std::filesystem::path& db_path,
+                            const std::vector<Order>& orders) {
+    check_increment_ids(orders);
     try {
         Database db = open_for_writing(db_path);
-        queue::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
-        ImportStatements st(db);
-        const std::string now = queue::format_utc_millis(std::chrono::system_clock::now());
-        ImportSummary summary;
-        for (std::size_t i = 0; i < orders.size(); ++i) {
-            const Order& o = orders[i];
-            std::optional<std::int64_t> order_id;
-            st.find_order.bind(1, o.increment_id);
-            if (st.find_order.step()) order_id = st.find_order.column_int64(0);
-            st.find_order.reset();
-            if (order_id) {
-                bind_header(st.update_order, o, now);
-                st.update_order.bind(18, *order_id).run();
-                ++summary.updated;
-            } else {
-                bind_header(st.insert_order, o, now);
-                st.insert_order.run();
-                order_id = db.last_insert_rowid();
-                ++summary.created;
-            }
-            write_items(st, *order_id, o, order_label(i + 1, o));
-        }
+        storage::sqlite::Transaction transaction(db);  // immediate: the write lock is ours now
+        const auto summary = write_orders(db, orders);
         transaction.commit();
         return summary;
     } catch (const OrderImportError&) {
         throw;
-    } catch (const queue::sqlite::SqliteError&) {
+    } catch (const storage::sqlite::SqliteError&) {
         throw;  // names the path already
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot import orders into " + db_path.string() + ": " + e.what());
     }
+}
+
+void import_orders(storage::Writer& writer, std::vector<Order> orders,
+                   std::function<void(ImportResult)> done) {
+    check_increment_ids(orders);
+    struct State {
+        std::vector<Order> orders;
+        ImportSummary summary;
+        std::optional<std::string> refused;  // an OrderImportError's message
+    };
+    auto state = std::make_shared<State>();
+    state->orders = std::move(orders);
+    storage::WriteJob job;
+    job.approximate_bytes = 0;
+    for (const auto& o : state->orders) job.approximate_bytes += o.raw_json.size() + 256;
+    job.run = [state](Database& db, std::uint64_t) {
+        try {
+            state->summary = write_orders(db, state->orders);
+        } catch (const OrderImportError& e) {
+            state->refused = e.what();
+            throw;  // the writer rolls the job's savepoint back
+        }
+        return false;
+    };
+    // Acknowledged to a client, so answered once durable, like a request.
+    job.completion = storage::Completion::durable;
+    job.done = [state, done = std::move(done)](std::error_code error) {
+        if (state->refused) return done(ImportResult{OrderImportError(*state->refused)});
+        if (error) return done(ImportResult{error});
+        done(ImportResult{state->summary});
+    };
+    writer.submit(std::move(job));
 }
 
 namespace {
@@ -266,8 +311,8 @@ std::vector<Order> read_orders(Database& db, Statement& orders) {
 
 struct OrderReader::Impl {
     explicit Impl(const std::filesystem::path& path)
-        : db(queue::open_read_only(path, orders_schema_version, "orders",
-                                   "start the broker once or import orders")) {}
+        : db(storage::open_read_only(path, orders_schema_version, "orders",
+                                     "start the broker once or import orders")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };
@@ -280,7 +325,7 @@ OrderReader::~OrderReader() = default;
 std::optional<Order> OrderReader::get(const std::string& increment_id) const {
     std::lock_guard lock(impl_->mutex);
     // Header and items read in one snapshot, so a concurrent import never shows a mix.
-    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    storage::sqlite::Transaction snapshot(impl_->db, storage::sqlite::Transaction::Mode::deferred);
     Statement s(impl_->db, std::string{order_columns} + " WHERE increment_id = ?1");
     s.bind(1, increment_id);
     auto found = read_orders(impl_->db, s);
@@ -294,7 +339,7 @@ std::vector<Order> OrderReader::list(const OrderFilter& filter) const {
     sql += " ORDER BY created_at DESC, id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
     std::lock_guard lock(impl_->mutex);
-    queue::sqlite::Transaction snapshot(impl_->db, queue::sqlite::Transaction::Mode::deferred);
+    storage::sqlite::Transaction snapshot(impl_->db, storage::sqlite::Transaction::Mode::deferred);
     Statement s(impl_->db, sql);
     if (filter.status) s.bind(1, *filter.status);
     if (filter.limit > 0) s.bind(2, filter.limit);

@@ -8,18 +8,18 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/sqlite/transaction.h"
-#include "ofbridge/queue/time_format.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
 
 namespace ofbridge::worker {
 namespace {
 
-using queue::sqlite::Database;
-using queue::sqlite::Statement;
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
 
 constexpr std::string_view summary_sql =
     "SELECT r.id, r.request_id, r.entity, coalesce(q.message_key, ''), r.successes,"
@@ -81,7 +81,7 @@ ShipmentSummary read_shipment(const Statement& s) {
 
 struct CatalogReader::Impl {
     explicit Impl(const std::filesystem::path& path)
-        : db(queue::open_read_only(path, 2, "import log", "start the broker once")) {}
+        : db(storage::open_read_only(path, 2, "import log", "start the broker once")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };
@@ -240,21 +240,21 @@ void import_products(const std::filesystem::path& db_path,
     try {
         // Creates and migrates like the broker does, so a catalog can be loaded before the first
         // start.
-        Database db = queue::open_writable(db_path, 0, std::chrono::seconds(10));
+        Database db = storage::open_writable(db_path, 0, std::chrono::seconds(10));
         db.exec("PRAGMA synchronous=FULL");
-        queue::sqlite::migrate(db, queue::embedded_migrations());
-        queue::sqlite::Transaction transaction(db);
+        storage::sqlite::migrate(db, storage::embedded_migrations());
+        storage::sqlite::Transaction transaction(db);
         Statement upsert(db,
                          "INSERT INTO products (sku, name, updated_at) VALUES (?1, ?2, ?3)"
                          " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
                          " updated_at = excluded.updated_at");
-        const std::string now = queue::format_utc_millis(std::chrono::system_clock::now());
+        const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
         for (const auto& p : products) {
             if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
             upsert.bind(1, p.sku).bind(2, p.name).bind(3, now).run();
         }
         transaction.commit();
-    } catch (const queue::sqlite::SqliteError&) {
+    } catch (const storage::sqlite::SqliteError&) {
         throw;  // names the path already
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot import products into " + db_path.string() + ": " +

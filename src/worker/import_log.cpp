@@ -6,7 +6,7 @@
 
 namespace ofbridge::worker::detail {
 
-ImportLog::ImportLog(queue::sqlite::Database& db)
+ImportLog::ImportLog(storage::sqlite::Database& db)
     : db_(db),
       insert_report_(db,
                      "INSERT INTO import_reports (request_id, entity, successes, duplicates,"

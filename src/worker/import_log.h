@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ofbridge/domain/sequence_policy.h"
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/statement.h"
 #include "ofbridge/worker/request_processor.h"
 
 namespace ofbridge::worker::detail {
@@ -32,7 +32,7 @@ struct ImportLineRecord {
 
 class ImportLog {
 public:
-    explicit ImportLog(queue::sqlite::Database& db);
+    explicit ImportLog(storage::sqlite::Database& db);
 
     // Counts the lines' results into `outcome`, writes the header and the lines; sets
     // outcome.report_id.
@@ -41,8 +41,8 @@ public:
                RequestOutcome& outcome);
 
 private:
-    queue::sqlite::Database& db_;
-    queue::sqlite::Statement insert_report_, insert_line_;
+    storage::sqlite::Database& db_;
+    storage::sqlite::Statement insert_report_, insert_line_;
 };
 
 }  // namespace ofbridge::worker::detail

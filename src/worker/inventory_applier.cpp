@@ -25,7 +25,7 @@ struct ReportLine {
 
 }  // namespace
 
-InventoryApplier::InventoryApplier(queue::sqlite::Database& db, const WorkerOptions& options)
+InventoryApplier::InventoryApplier(storage::sqlite::Database& db, const WorkerOptions& options)
     : db_(db),
       options_(options),
       unsent_order_units_(options.inventory.unsent_order_units
@@ -184,7 +184,7 @@ domain::StockLevel InventoryApplier::apply_stock(const domain::InventoryLine& li
                       : 0;
     const auto level =
         domain::compute_stock_level(line.qty, unsent, options_.inventory.allow_negative);
-    const auto write = [&](queue::sqlite::Statement& s) {
+    const auto write = [&](storage::sqlite::Statement& s) {
         ResetOnExit reset(s);
         s.bind_no_copy(1, line.sku)
             .bind_no_copy(2, line.source)

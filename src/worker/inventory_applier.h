@@ -14,7 +14,7 @@
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/sequence_policy.h"
 #include "ofbridge/domain/stock_level.h"
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/statement.h"
 #include "ofbridge/worker/request_processor.h"
 #include "ofbridge/worker/worker_pool.h"
 
@@ -23,7 +23,7 @@ namespace ofbridge::worker::detail {
 class InventoryApplier {
 public:
     // Prepares its statements on `db`; `options` must outlive the applier.
-    InventoryApplier(queue::sqlite::Database& db, const WorkerOptions& options);
+    InventoryApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
     void apply(std::int64_t request_id, std::chrono::system_clock::time_point now,
                const std::string& now_text, ImportLog& log, RequestOutcome& outcome);
@@ -42,10 +42,10 @@ private:
                                    std::chrono::system_clock::time_point now,
                                    const std::string& now_text);
 
-    queue::sqlite::Database& db_;
+    storage::sqlite::Database& db_;
     const WorkerOptions& options_;
     UnsentOrderUnits unsent_order_units_;  // empty = no adjustment
-    queue::sqlite::Statement lines_, product_exists_, update_stock_, update_mark_, upsert_stock_,
+    storage::sqlite::Statement lines_, product_exists_, update_stock_, update_mark_, upsert_stock_,
         upsert_mark_;
 };
 

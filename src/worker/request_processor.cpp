@@ -1,8 +1,8 @@
 // RequestProcessor: claims inventory and shipment requests and applies them, with every effect
 // of a request (its entity's changes, the import report, the state change) in the same
 // transaction (see the header). What a request changes is its applier's business
-// (inventory_applier.cpp, shipment_applier.cpp); this file owns claims, leases, savepoints,
-// retries and the state changes.
+// (inventory_applier.cpp, shipment_applier.cpp); the state changes are the queue's
+// (queue::RequestClaims); this file owns the transactions, savepoints and outcomes.
 #include "ofbridge/worker/request_processor.h"
 
 #include <spdlog/spdlog.h>
@@ -15,24 +15,25 @@
 
 #include "import_log.h"
 #include "inventory_applier.h"
-#include "ofbridge/queue/request_store.h"
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/sqlite/transaction.h"
-#include "ofbridge/queue/time_format.h"
-#include "ofbridge/queue/wal_checkpointer.h"
+#include "ofbridge/queue/request_claims.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
+#include "ofbridge/storage/wal_checkpointer.h"
+#include "ofbridge/storage/writer.h"
 #include "shipment_applier.h"
 #include "sql_helpers.h"
 
 namespace ofbridge::worker {
 namespace {
 
-using queue::sqlite::Database;
-using queue::sqlite::SqliteError;
-using queue::sqlite::Statement;
-using queue::sqlite::Transaction;
+using storage::sqlite::Database;
+using storage::sqlite::SqliteError;
+using storage::sqlite::Statement;
+using storage::sqlite::Transaction;
 using SystemClock = std::chrono::system_clock;
 
 using detail::printable;
@@ -44,42 +45,13 @@ constexpr std::size_t max_error_text = 1000;  // last_error is for people; keep 
 constexpr std::string_view inventory_entity = "inventory";
 constexpr std::string_view shipment_entity = "shipment";
 
-bool is_applied_entity(std::string_view entity) {
-    return entity == inventory_entity || entity == shipment_entity;
-}
-
-// One arm per (entity, state) range of requests_claim (entity, state, id): each arm is already
-// in id order, so SQLite merges them and LIMIT stops the merge early; a long backlog is never
-// sorted as a whole. (entity IN (...) would need a sort.)
-// Clock-proof: a retry time later than now + retry_max (?3) or a lease later than now + lease
-// (?4) cannot have been set by a clock in step with ours; it was set by one that ran ahead (a
-// broker whose clock was a day fast claims, dies, and its leases would hold for a day). It
-// counts as due / expired now. Brokers sharing a database therefore use the same lease_seconds
-// and retry_max_ms; a claim taken over by mistake is harmless, as every write of the old holder
-// is conditional on still holding it (mark_done, mark_failed).
-std::string claimable_sql() {
-    std::string sql;
-    for (const auto entity : {inventory_entity, shipment_entity}) {
-        const std::string e = "'" + std::string{entity} + "'";
-        for (const auto* condition :
-             {" AND state = 'pending'",
-              " AND state = 'failed' AND (next_attempt_at <= ?1 OR next_attempt_at > ?3)",
-              " AND state = 'processing' AND (lease_expires_at <= ?1 OR lease_expires_at > ?4)"}) {
-            if (!sql.empty()) sql += " UNION ALL ";
-            sql +=
-                "SELECT id, entity, state, attempts FROM requests WHERE entity = " + e + condition;
-        }
-    }
-    return sql + " ORDER BY id LIMIT ?2";
-}
-
 // Thrown inside a request's savepoint when its claim now belongs to another worker.
 struct LeaseLost {};
 
 // One batch's "now", in the three forms the statements need.
 struct BatchTime {
     explicit BatchTime(SystemClock::time_point at)
-        : now(at), seconds(queue::unix_seconds(at)), text(queue::format_utc_millis(at)) {}
+        : now(at), seconds(storage::unix_seconds(at)), text(storage::format_utc_millis(at)) {}
     SystemClock::time_point now;
     std::int64_t seconds;
     std::string text;
@@ -88,7 +60,8 @@ struct BatchTime {
 // A standalone processor's own connection (hosted ones use the store writer's).
 Database open_write_database(const WorkerOptions& options) {
     // NOMUTEX: a processor's connection is used by one thread at a time.
-    Database db = queue::open_writable(options.database, SQLITE_OPEN_NOMUTEX, options.busy_timeout);
+    Database db =
+        storage::open_writable(options.database, SQLITE_OPEN_NOMUTEX, options.busy_timeout);
     // The worker's commits do not fsync (synchronous=NORMAL; WAL keeps them atomic). Nothing
     // is acknowledged on them: the WMS was answered when the request itself was committed
     // (FULL, by the store). A claim or an apply lost in a power cut leaves the request pending
@@ -104,59 +77,31 @@ Database open_write_database(const WorkerOptions& options) {
     db.exec("PRAGMA foreign_keys=ON");
     db.exec("PRAGMA temp_store=MEMORY");
     db.exec("PRAGMA cache_size=-16384");  // KiB: the marks and stock pages of hot SKUs stay cached
-    queue::sqlite::migrate(db, queue::embedded_migrations());
+    storage::sqlite::migrate(db, storage::embedded_migrations());
     return db;
+}
+
+queue::LeasePolicy lease_policy(const WorkerOptions& options) {
+    return queue::LeasePolicy{options.lease, options.max_attempts, options.retry_base,
+                              options.retry_max};
 }
 
 // Every statement the engine runs and the appliers (with theirs), prepared once per connection:
 // the processor's own, or the store writer's (see in_write_transaction).
 struct Connection {
-    Connection(Database& database, const WorkerOptions& options)
+    Connection(Database& database, const WorkerOptions& options, const std::string& worker_id)
         : db(database),
           savepoint(db, "SAVEPOINT request"),
           release(db, "RELEASE request"),
           rollback_to(db, "ROLLBACK TO request"),
-          claimable(db, claimable_sql()),
-          claim(db,
-                "UPDATE requests SET state = 'processing', claimed_by = ?2,"
-                " lease_expires_at = ?3, attempts = ?4, next_attempt_at = NULL WHERE id = ?1"),
-          give_up(db,
-                  "UPDATE requests SET state = 'dead', claimed_by = NULL,"
-                  " lease_expires_at = NULL, next_attempt_at = NULL, last_error = ?2"
-                  " WHERE id = ?1"),
-          holders(db,
-                  "SELECT DISTINCT claimed_by FROM requests WHERE state = 'processing'"
-                  " AND claimed_by IS NOT NULL"),
-          release_claims(db,
-                         "UPDATE requests SET lease_expires_at = ?2"
-                         " WHERE state = 'processing' AND claimed_by = ?1"),
-          request_state(db,
-                        "SELECT entity, state, claimed_by, lease_expires_at, attempts"
-                        " FROM requests WHERE id = ?1"),
-          next_event(db,
-                     "SELECT min(t) FROM ("
-                     " SELECT min(next_attempt_at) AS t FROM requests"
-                     " WHERE entity IN ('inventory', 'shipment') AND state = 'failed'"
-                     " UNION ALL SELECT min(lease_expires_at) FROM requests"
-                     " WHERE entity IN ('inventory', 'shipment') AND state = 'processing')"),
-          // Only while this worker still holds the claim: a worker whose lease expired and was
-          // taken over must not overwrite the new holder's work.
-          mark_done(db,
-                    "UPDATE requests SET state = 'done', claimed_by = NULL,"
-                    " lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL"
-                    " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
-          mark_failed(db,
-                      "UPDATE requests SET state = ?3, next_attempt_at = ?4, last_error = ?5,"
-                      " claimed_by = NULL, lease_expires_at = NULL"
-                      " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
+          claims(db, lease_policy(options), worker_id),
           import_log(db),
           inventory(db, options),
           shipments(db, options) {}
 
     Database& db;
     Statement savepoint, release, rollback_to;
-    Statement claimable, claim, give_up, holders, release_claims, request_state, next_event;
-    Statement mark_done, mark_failed;
+    queue::RequestClaims claims;  // every state transition of a request
     detail::ImportLog import_log;
     detail::InventoryApplier inventory;
     detail::ShipmentApplier shipments;
@@ -170,24 +115,6 @@ std::string bounded(std::string text) {
     return text;
 }
 
-std::string iso_of_unix(std::int64_t seconds) {
-    return queue::format_utc_millis(SystemClock::time_point{std::chrono::seconds{seconds}});
-}
-
-// base * 2^(attempts-1), capped at retry_max, rounded up to whole seconds (next_attempt_at is
-// in unix seconds).
-std::int64_t retry_delay_seconds(const WorkerOptions& options, std::int64_t attempts) {
-    auto delay = options.retry_base;
-    for (std::int64_t i = 1; i < attempts && delay < options.retry_max; ++i) delay *= 2;
-    delay = std::min(delay, options.retry_max);
-    return (delay.count() + 999) / 1000;
-}
-
-// The furthest ahead a correct clock ever sets next_attempt_at: now + this.
-std::int64_t max_retry_delay_seconds(const WorkerOptions& options) {
-    return (std::max(options.retry_max, options.retry_base).count() + 999) / 1000;
-}
-
 int primary_code(const std::exception& error) {
     if (const auto* e = dynamic_cast<const SqliteError*>(&error)) return e->primary_code();
     return SQLITE_OK;
@@ -196,12 +123,12 @@ int primary_code(const std::exception& error) {
 }  // namespace
 
 bool is_connection_fatal(const std::exception& error) noexcept {
-    return queue::sqlite::is_connection_fatal(primary_code(error));
+    return storage::sqlite::is_connection_fatal(primary_code(error));
 }
 
 struct RequestProcessor::Impl {
     Impl(const WorkerOptions& opts, std::string id) : options(opts), worker_id(std::move(id)) {
-        if (!options.store) connect();
+        if (!options.writer) connect();
     }
 
     ~Impl() { disconnect(); }
@@ -210,10 +137,11 @@ struct RequestProcessor::Impl {
     // may touch: they are finalized in a task. A closed store runs no task, but its writer
     // thread is gone by then (close() joins it).
     void disconnect() noexcept {
-        if (connection && options.store) {
+        if (connection && options.writer) {
             std::latch finalized(1);
-            options.store->run_in_transaction([&](Database&, std::uint64_t) { connection.reset(); },
-                                              [&](std::error_code) { finalized.count_down(); });
+            options.writer->run_in_transaction(
+                [&](Database&, std::uint64_t) { connection.reset(); },
+                [&](std::error_code) { finalized.count_down(); });
             finalized.wait();
         }
         connection.reset();
@@ -223,7 +151,7 @@ struct RequestProcessor::Impl {
     void connect() {
         try {
             own_database.emplace(open_write_database(options));
-            connection = std::make_unique<Connection>(*own_database, options);
+            connection = std::make_unique<Connection>(*own_database, options, worker_id);
         } catch (const SqliteError&) {
             throw;  // already names the path and SQLite's message
         } catch (const std::exception& e) {
@@ -233,12 +161,12 @@ struct RequestProcessor::Impl {
     }
 
     // Runs `work` inside a write transaction and returns its result once that committed:
-    //   standalone (no options.store): BEGIN IMMEDIATE on this processor's own connection, COMMIT
+    //   standalone (no options.writer): BEGIN IMMEDIATE on this processor's own connection, COMMIT
     //   hosted: as a task on the store's writer thread, inside its group commit (run_hosted).
     template <class Work>
     auto in_write_transaction(Work&& work) -> decltype(work(std::declval<Connection&>())) {
         using Result = decltype(work(std::declval<Connection&>()));
-        if (options.store) {
+        if (options.writer) {
             std::optional<Result> result;
             run_hosted(1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); });
             return std::move(*result);
@@ -261,12 +189,12 @@ struct RequestProcessor::Impl {
         std::vector<std::exception_ptr> thrown(count);
         std::vector<std::error_code> errors(count);
         for (std::size_t i = 0; i < count; ++i) {
-            options.store->run_in_transaction(
+            options.writer->run_in_transaction(
                 [&, i](Database& db, std::uint64_t connection_id) {
                     try {
                         if (!connection || connection_id != hosted_connection_id) {
                             connection.reset();
-                            connection = std::make_unique<Connection>(db, options);
+                            connection = std::make_unique<Connection>(db, options, worker_id);
                             hosted_connection_id = connection_id;
                         }
                         work(*connection, i);
@@ -284,7 +212,7 @@ struct RequestProcessor::Impl {
         for (const auto& e : thrown)
             if (e) std::rethrow_exception(e);
         for (const auto& e : errors)
-            if (e) throw std::system_error(e, "the store's transaction failed");
+            if (e) throw std::system_error(e, "the writer's transaction failed");
     }
 
     SystemClock::time_point now() const {
@@ -292,9 +220,9 @@ struct RequestProcessor::Impl {
     }
 
     ClaimBatch claim(std::size_t limit) {
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         ClaimBatch batch =
-            in_write_transaction([&](Connection& conn) { return claim_on(conn, now_s, limit); });
+            in_write_transaction([&](Connection& conn) { return conn.claims.claim(now_s, limit); });
         for (const auto& r : batch.requests)
             spdlog::debug("request={} entity={} {}->processing worker={} attempt={}", r.id,
                           r.entity, r.previous_state, worker_id, r.attempts);
@@ -304,63 +232,11 @@ struct RequestProcessor::Impl {
         return batch;
     }
 
-    ClaimBatch claim_on(Connection& conn, std::int64_t now_s, std::size_t limit) {
-        ClaimBatch batch;
-        std::vector<ClaimedRequest> candidates;
-        {
-            ResetOnExit reset(conn.claimable);
-            conn.claimable.bind(1, now_s)
-                .bind(2, limit)
-                .bind(3, now_s + max_retry_delay_seconds(options))
-                .bind(4, now_s + options.lease.count());
-            while (conn.claimable.step()) {
-                candidates.push_back(
-                    ClaimedRequest{conn.claimable.column_int64(0), conn.claimable.column_text(1),
-                                   conn.claimable.column_int64(3), conn.claimable.column_text(2)});
-            }
-        }
-        for (auto& candidate : candidates) {
-            if (candidate.previous_state == "processing" &&
-                candidate.attempts >= static_cast<std::int64_t>(options.max_attempts)) {
-                ResetOnExit reset(conn.give_up);
-                conn.give_up.bind(1, candidate.id)
-                    .bind(2, "lease expired " + std::to_string(candidate.attempts) +
-                                 " times (the worker holding it stopped); gave up")
-                    .run();
-                batch.given_up.push_back(candidate.id);
-                continue;
-            }
-            candidate.attempts += 1;
-            ResetOnExit reset(conn.claim);
-            conn.claim.bind(1, candidate.id)
-                .bind(2, worker_id)
-                .bind(3, now_s + options.lease.count())
-                .bind(4, candidate.attempts)
-                .run();
-            batch.requests.push_back(std::move(candidate));
-        }
-        return batch;
-    }
-
     std::size_t release_claims_of_gone_holders() {
         if (!options.claim_holder_gone) return 0;
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         const auto released = in_write_transaction([&](Connection& conn) {
-            std::vector<std::string> gone;
-            {
-                ResetOnExit reset(conn.holders);
-                while (conn.holders.step()) {
-                    auto holder = conn.holders.column_text(0);
-                    if (options.claim_holder_gone(holder)) gone.push_back(std::move(holder));
-                }
-            }
-            std::vector<std::pair<std::string, std::int64_t>> counts;
-            for (auto& holder : gone) {
-                ResetOnExit reset(conn.release_claims);
-                conn.release_claims.bind(1, holder).bind(2, now_s).run();
-                counts.emplace_back(std::move(holder), conn.db.changes());
-            }
-            return counts;
+            return conn.claims.release_claims_of(options.claim_holder_gone, now_s);
         });
         std::size_t total = 0;
         for (const auto& [holder, count] : released) {
@@ -372,52 +248,12 @@ struct RequestProcessor::Impl {
     }
 
     ClaimedRequest claim_for_reprocess(std::int64_t request_id) {
-        const std::int64_t now_s = queue::unix_seconds(now());
+        const std::int64_t now_s = storage::unix_seconds(now());
         const ClaimedRequest claimed = in_write_transaction(
-            [&](Connection& conn) { return claim_one_on(conn, request_id, now_s); });
+            [&](Connection& conn) { return conn.claims.claim_for_reprocess(request_id, now_s); });
         spdlog::debug("request={} entity={} {}->processing worker={} attempt={} (reprocess)",
                       request_id, claimed.entity, claimed.previous_state, worker_id,
                       claimed.attempts);
-        return claimed;
-    }
-
-    ClaimedRequest claim_one_on(Connection& conn, std::int64_t request_id, std::int64_t now_s) {
-        ClaimedRequest claimed;
-        claimed.id = request_id;
-        {
-            ResetOnExit reset(conn.request_state);
-            conn.request_state.bind(1, request_id);
-            if (!conn.request_state.step())
-                throw std::runtime_error("request " + std::to_string(request_id) +
-                                         " does not exist");
-            claimed.entity = conn.request_state.column_text(0);
-            claimed.previous_state = conn.request_state.column_text(1);
-            const std::string holder = conn.request_state.column_text(2);
-            const auto lease = conn.request_state.column_optional_int64(3);
-            claimed.attempts = conn.request_state.column_int64(4);
-            if (!is_applied_entity(claimed.entity))
-                throw std::runtime_error("request " + std::to_string(request_id) + " is a(n) " +
-                                         claimed.entity +
-                                         " request; only inventory and shipment requests are "
-                                         "processed by the worker");
-            // Live unless expired, or set by a clock that ran ahead (see claimable_sql).
-            if (claimed.previous_state == "processing" && lease && *lease > now_s &&
-                *lease <= now_s + options.lease.count())
-                throw std::runtime_error("request " + std::to_string(request_id) +
-                                         " is being processed by " + holder + " until " +
-                                         iso_of_unix(*lease));
-        }
-        // A dead request has used up its attempts; an operator's reprocess gives it a fresh
-        // count (attempt 1), so a failure now is retried again with the normal backoff.
-        claimed.attempts = claimed.previous_state == "dead" ? 1 : claimed.attempts + 1;
-        {
-            ResetOnExit reset(conn.claim);
-            conn.claim.bind(1, request_id)
-                .bind(2, worker_id)
-                .bind(3, now_s + options.lease.count())
-                .bind(4, claimed.attempts)
-                .run();
-        }
         return claimed;
     }
 
@@ -429,7 +265,7 @@ struct RequestProcessor::Impl {
     std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed) {
         const BatchTime at{now()};
         std::vector<RequestOutcome> outcomes(claimed.size());
-        if (options.store) {
+        if (options.writer) {
             run_hosted(claimed.size(), [&](Connection& conn, std::size_t i) {
                 outcomes[i] = apply_request_on(conn, claimed[i], at);
             });
@@ -483,11 +319,7 @@ struct RequestProcessor::Impl {
     void apply_one(Connection& conn, const ClaimedRequest& request, SystemClock::time_point now_tp,
                    const std::string& now_text, RequestOutcome& outcome) {
         // State first: if the claim is no longer ours nothing else is worth doing.
-        {
-            ResetOnExit reset(conn.mark_done);
-            conn.mark_done.bind(1, request.id).bind(2, worker_id).run();
-            if (conn.db.changes() == 0) throw LeaseLost{};
-        }
+        if (!conn.claims.mark_done(request.id)) throw LeaseLost{};
         if (options.test_hooks.before_apply) options.test_hooks.before_apply(request.id);
         if (request.entity == shipment_entity)
             conn.shipments.apply(request.id, now_text, conn.import_log, outcome);
@@ -505,19 +337,8 @@ struct RequestProcessor::Impl {
         outcome.request_id = request.id;
         outcome.entity = request.entity;
         outcome.error = bounded(error);
-        const bool give_up = request.attempts >= static_cast<std::int64_t>(options.max_attempts);
-        outcome.state = give_up ? "dead" : "failed";
-        ResetOnExit reset(conn.mark_failed);
-        conn.mark_failed.bind(1, request.id).bind(2, worker_id).bind(3, outcome.state);
-        if (give_up)
-            conn.mark_failed.bind_null(4);
-        else
-            conn.mark_failed.bind(4, now_s + retry_delay_seconds(options, request.attempts));
-        conn.mark_failed.bind(5, outcome.error).run();
-        if (conn.db.changes() == 0) {
-            outcome.state.clear();
-            outcome.lease_lost = true;
-        }
+        outcome.state = conn.claims.mark_failed(request, now_s, outcome.error);
+        if (outcome.state.empty()) outcome.lease_lost = true;
         return outcome;
     }
 
@@ -541,11 +362,11 @@ struct RequestProcessor::Impl {
 
     std::optional<SystemClock::time_point> next_scheduled_event() {
         const auto read = [](Connection& conn) -> std::optional<SystemClock::time_point> {
-            ResetOnExit reset(conn.next_event);
-            if (!conn.next_event.step() || conn.next_event.is_null(0)) return std::nullopt;
-            return SystemClock::time_point{std::chrono::seconds{conn.next_event.column_int64(0)}};
+            const auto at = conn.claims.next_scheduled_event();
+            if (!at) return std::nullopt;
+            return SystemClock::time_point{std::chrono::seconds{*at}};
         };
-        if (options.store) return in_write_transaction(read);
+        if (options.writer) return in_write_transaction(read);
         if (!connection) connect();
         return read(*connection);  // a read: no write transaction of its own
     }

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "sha256.h"  // the queue's SHA-256 (queue/), reached through a private include path
+#include "ofbridge/storage/sha256.h"
 #include "sql_helpers.h"
 
 namespace ofbridge::worker::detail {
@@ -81,7 +81,7 @@ std::string shipment_dedupe_key(const domain::ShipmentCreate& shipment) {
     append_field(normalised, shipment.email ? "1" : "0");
     append_field(normalised, shipment.include_comment ? "1" : "0");
     append_field(normalised, shipment.date_shipped);
-    return "hash:" + queue::sha256_hex(normalised);
+    return "hash:" + storage::sha256_hex(normalised);
 }
 
 std::string carrier_title(const domain::ShipmentCreate& shipment) {
@@ -89,7 +89,7 @@ std::string carrier_title(const domain::ShipmentCreate& shipment) {
                             std::string{trim(shipment.service_name)})};
 }
 
-ShipmentApplier::ShipmentApplier(queue::sqlite::Database& db, const WorkerOptions& options)
+ShipmentApplier::ShipmentApplier(storage::sqlite::Database& db, const WorkerOptions& options)
     : db_(db),
       options_(options),
       header_(db,

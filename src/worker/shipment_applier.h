@@ -14,7 +14,7 @@
 #include "import_log.h"
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/shipment_plan.h"
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/statement.h"
 #include "ofbridge/worker/request_processor.h"
 #include "ofbridge/worker/worker_pool.h"
 
@@ -31,7 +31,7 @@ std::string carrier_title(const domain::ShipmentCreate& shipment);
 class ShipmentApplier {
 public:
     // Prepares its statements on `db`; `options` must outlive the applier.
-    ShipmentApplier(queue::sqlite::Database& db, const WorkerOptions& options);
+    ShipmentApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
     void apply(std::int64_t request_id, const std::string& now_text, ImportLog& log,
                RequestOutcome& outcome);
@@ -45,9 +45,9 @@ private:
                     const domain::ShipmentCreate& shipment, const domain::ShipmentPlan& plan,
                     const std::string& now_text);
 
-    queue::sqlite::Database& db_;
+    storage::sqlite::Database& db_;
     const WorkerOptions& options_;
-    queue::sqlite::Statement header_, items_, tracks_, key_exists_, order_, order_lines_,
+    storage::sqlite::Statement header_, items_, tracks_, key_exists_, order_, order_lines_,
         insert_shipment_, insert_line_, insert_track_, add_shipped_, set_order_state_, insert_key_;
 };
 

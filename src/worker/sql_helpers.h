@@ -5,22 +5,11 @@
 #include <string>
 #include <string_view>
 
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/statement.h"
 
 namespace ofbridge::worker::detail {
 
-// Resets a statement (and drops its bindings) when a scope ends, whatever happened inside, so a
-// cached statement never keeps a read transaction open or points at a dead buffer.
-class ResetOnExit {
-public:
-    explicit ResetOnExit(queue::sqlite::Statement& statement) : statement_(statement) {}
-    ~ResetOnExit() { statement_.reset(); }
-    ResetOnExit(const ResetOnExit&) = delete;
-    ResetOnExit& operator=(const ResetOnExit&) = delete;
-
-private:
-    queue::sqlite::Statement& statement_;
-};
+using storage::sqlite::ResetOnExit;
 
 // SKUs and references come from the wire; keep log lines and messages single-line and bounded.
 inline std::string printable(std::string_view text) {

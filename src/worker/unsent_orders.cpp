@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/statement.h"
 #include "sql_helpers.h"
 
 namespace ofbridge::worker {
@@ -121,10 +121,11 @@ std::optional<std::string> normalise_order_time(std::string_view text) {
 UnsentOrderUnitsFactory unsent_orders_adjustment(std::chrono::days cutoff,
                                                  std::vector<std::string> statuses) {
     return [cutoff,
-            statuses = std::move(statuses)](queue::sqlite::Database& db) -> UnsentOrderUnits {
+            statuses = std::move(statuses)](storage::sqlite::Database& db) -> UnsentOrderUnits {
         // shared_ptr: std::function must be copyable; every copy uses this connection's
         // statement, on the one thread that uses the connection.
-        auto statement = std::make_shared<queue::sqlite::Statement>(db, count_sql(statuses.size()));
+        auto statement =
+            std::make_shared<storage::sqlite::Statement>(db, count_sql(statuses.size()));
         return [statement, cutoff, statuses](std::string_view sku, std::string_view,
                                              std::string_view last_order_exported,
                                              SystemClock::time_point now) -> std::int64_t {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/storage/writer.h"
 
 namespace {
 
@@ -82,7 +83,7 @@ void BM_AckedEnqueue(benchmark::State& state) {
     const auto dir = std::filesystem::temp_directory_path() /
                      ("ofbridge-queue-bench-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
-    queue::StoreOptions options;
+    storage::WriterOptions options;
     options.path = dir / "bench.db";
     options.synchronous_full = full;
 
@@ -91,7 +92,8 @@ void BM_AckedEnqueue(benchmark::State& state) {
     std::atomic<std::int64_t> next_key{1};
     std::atomic<std::int64_t> failures{0};
     {
-        queue::RequestStore store(options);
+        storage::Writer writer(options);
+        queue::RequestStore store(writer);
         for (auto _ : state) {
             commits_before = store.stats().commits;
             std::vector<double> latencies(static_cast<std::size_t>(per_iteration));
@@ -173,13 +175,14 @@ void BM_Burst(benchmark::State& state) {
     const auto dir = std::filesystem::temp_directory_path() /
                      ("ofbridge-queue-burst-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
-    queue::StoreOptions options;
+    storage::WriterOptions options;
     options.path = dir / "bench.db";
     options.synchronous_full = full;
     std::int64_t next_key = 1;
     std::int64_t failures = 0;
     {
-        queue::RequestStore store(options);
+        storage::Writer writer(options);
+        queue::RequestStore store(writer);
         for (auto _ : state) {
             state.PauseTiming();
             std::vector<std::vector<queue::NewRequest>> shares(static_cast<std::size_t>(producers));

@@ -7,7 +7,7 @@
 // new record for its key (10,000 SKUs x 2 sources, seq rising per message), so every line is a
 // Success: the most expensive case (stock upsert + mark upsert + import line).
 // Each run copies the template and times a WorkerPool from start until all requests are done:
-// hosted:1 as in `serve` (the workers' claims and applies run on a RequestStore's writer thread),
+// hosted:1 as in `serve` (the workers' claims and applies run on the storage writer's thread),
 // hosted:0 with each worker on a write connection of its own (the CLI's reprocess path); with 1
 // or 2 workers. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
 // BM_SqliteFloor drains the same backlog with only the SQL a worker runs for it (the same
@@ -28,9 +28,10 @@
 #include <thread>
 
 #include "ofbridge/queue/request_store.h"
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/wal_checkpointer.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/wal_checkpointer.h"
+#include "ofbridge/storage/writer.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace {
@@ -58,10 +59,11 @@ const std::filesystem::path& template_database() {
         const auto p = bench_dir() / "template.db";
         std::filesystem::remove_all(bench_dir());
         std::filesystem::create_directories(bench_dir());
-        queue::StoreOptions options;
+        storage::WriterOptions options;
         options.path = p;
         options.synchronous_full = false;  // setup speed only
-        queue::RequestStore store(options);
+        storage::Writer writer(options);
+        queue::RequestStore store(writer);
         std::atomic<std::int64_t> failures{0};
         // Bounds the requests waiting for the writer, so setup memory stays small.
         std::counting_semaphore<> in_flight(1024);
@@ -88,7 +90,7 @@ const std::filesystem::path& template_database() {
                 in_flight.release();
             });
         }
-        store.close();  // commits everything queued, then the last connection checkpoints
+        writer.close();  // commits everything queued, then the last connection checkpoints
         if (failures > 0) throw std::runtime_error("bench setup: enqueue failed");
         return p;
     }();
@@ -118,11 +120,11 @@ void BM_DrainBacklog(benchmark::State& state) {
         options.workers = workers;
         options.batch_size = 100;
         options.instance_id = "bench";
-        std::optional<queue::RequestStore> store;
-        std::optional<queue::WalCheckpointer> checkpointer;
+        std::optional<storage::Writer> writer;
+        std::optional<storage::WalCheckpointer> checkpointer;
         if (hosted) {
-            store.emplace(queue::StoreOptions{path});
-            options.store = &*store;
+            writer.emplace(storage::WriterOptions{path});
+            options.writer = &*writer;
         } else {
             checkpointer.emplace(path, true);
             options.wal_checkpointer = &*checkpointer;
@@ -160,7 +162,7 @@ BENCHMARK(BM_DrainBacklog)
     ->UseRealTime();
 
 void BM_SqliteFloor(benchmark::State& state) {
-    using queue::sqlite::Statement;
+    using storage::sqlite::Statement;
     const auto path = bench_dir() / "floor.db";
     for (auto _ : state) {
         state.PauseTiming();
@@ -168,8 +170,8 @@ void BM_SqliteFloor(benchmark::State& state) {
         state.ResumeTiming();
         std::int64_t applied = 0;
         {
-            queue::WalCheckpointer checkpointer(path, true);
-            auto db = queue::open_writable(path, SQLITE_OPEN_NOMUTEX, std::chrono::seconds(5));
+            storage::WalCheckpointer checkpointer(path, true);
+            auto db = storage::open_writable(path, SQLITE_OPEN_NOMUTEX, std::chrono::seconds(5));
             db.exec("PRAGMA synchronous=NORMAL");
             db.exec("PRAGMA cache_size=-16384");  // as the worker's and the store's connections
             checkpointer.watch(db);

@@ -24,7 +24,7 @@ protected:
         std::filesystem::remove_all(dir_);
         config_ = config::default_config();
         config_.stores.at("default").wms.api_key = "key";
-        store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
+        store_ = std::make_unique<storage::Writer>(storage::WriterOptions{dir_ / "q.db"});
         ingest_ = std::make_unique<ingest::Ingest>(config_, *store_, [] { return 1000; });
         previous_ = spdlog::default_logger();
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured_);
@@ -56,7 +56,7 @@ protected:
 
     std::filesystem::path dir_;
     config::Config config_;
-    std::unique_ptr<queue::RequestStore> store_;
+    std::unique_ptr<storage::Writer> store_;
     std::unique_ptr<ingest::Ingest> ingest_;
     std::shared_ptr<spdlog::logger> previous_;
     std::ostringstream captured_;

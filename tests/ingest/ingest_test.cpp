@@ -1,4 +1,4 @@
-// Ingest against a real RequestStore on a temporary SQLite file.
+// Ingest against a real writer on a temporary SQLite file.
 #include "ofbridge/ingest/ingest.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <future>
 
-#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/storage/sqlite/database.h"
 
 using namespace ofbridge;
 
@@ -27,22 +27,22 @@ protected:
         config_ = config::default_config();
         config_.stores.at("default").wms.api_key = "key";
         config_.stores.at("default").wms.session_ttl = std::chrono::seconds{100};
-        store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
+        store_ = std::make_unique<storage::Writer>(storage::WriterOptions{dir_ / "q.db"});
         ingest_ =
             std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
     }
     // Replaces the store (and the Ingest on it) with one opened with `options`.
-    void restart(queue::StoreOptions options) {
+    void restart(storage::WriterOptions options) {
         ingest_.reset();
         store_.reset();
-        store_ = std::make_unique<queue::RequestStore>(std::move(options));
+        store_ = std::make_unique<storage::Writer>(std::move(options));
         ingest_ =
             std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
     }
 
     // What the database file holds, read on a connection of its own.
     std::int64_t stored(const std::string& sql) {
-        queue::sqlite::Database db(dir_ / "q.db", SQLITE_OPEN_READONLY);
+        storage::sqlite::Database db(dir_ / "q.db", SQLITE_OPEN_READONLY);
         return db.query_int64(sql);
     }
 
@@ -83,7 +83,7 @@ protected:
     std::filesystem::path dir_;
     config::Config config_;
     std::atomic<std::int64_t> now_{1000};
-    std::unique_ptr<queue::RequestStore> store_;
+    std::unique_ptr<storage::Writer> store_;
     std::unique_ptr<ingest::Ingest> ingest_;
 };
 
@@ -122,7 +122,7 @@ TEST_F(IngestTest, SessionsSurviveARestart) {
     auto session = login();
     ingest_.reset();
     store_.reset();
-    store_ = std::make_unique<queue::RequestStore>(queue::StoreOptions{dir_ / "q.db"});
+    store_ = std::make_unique<storage::Writer>(storage::WriterOptions{dir_ / "q.db"});
     ingest_ = std::make_unique<ingest::Ingest>(config_, *store_, [this] { return now_.load(); });
     EXPECT_EQ(submit(inventory(session, "1")).kind, ingest::Outcome::Kind::accepted);
 }
@@ -137,7 +137,7 @@ TEST_F(IngestTest, InvalidMessagesAreRejectedBeforeStorage) {
     // The writer takes jobs in order: once a valid message after it is stored, anything the
     // invalid one had queued would be stored too.
     ASSERT_EQ(submit(inventory(session, "2")).kind, ingest::Outcome::Kind::accepted);
-    EXPECT_EQ(store_->stats().requests, 1u);
+    EXPECT_EQ(store_->stats().failed_jobs, 0u);
     EXPECT_EQ(stored("SELECT count(*) FROM requests"), 1);
     EXPECT_EQ(stored("SELECT count(*) FROM requests WHERE message_key = '2'"), 1);
     EXPECT_EQ(stored("SELECT count(*) FROM inventory_lines"), 1);
@@ -195,8 +195,8 @@ TEST_F(IngestTest, Magento2NeedsAToken) {
 TEST_F(IngestTest, StorageFailureIsNeverAnAck) {
     static std::atomic<bool> veto{false};
     veto = false;
-    queue::StoreOptions options{dir_ / "q.db"};
-    options.on_connection_open = [](queue::sqlite::Database& db) {
+    storage::WriterOptions options{dir_ / "q.db"};
+    options.on_connection_open = [](storage::sqlite::Database& db) {
         sqlite3_commit_hook(
             db.handle(), [](void*) { return veto.load() ? 1 : 0; }, nullptr);
     };
@@ -221,7 +221,7 @@ TEST_F(IngestTest, StorageFailureIsNeverAnAck) {
 TEST_F(IngestTest, FailedWalSyncIsNeverAnAck) {
     static std::atomic<bool> fail_sync{false};
     fail_sync = false;
-    queue::StoreOptions options{dir_ / "q.db"};
+    storage::WriterOptions options{dir_ / "q.db"};
     options.sync_wal = [](int fd) {
         if (!fail_sync) return ::fdatasync(fd);
         errno = EIO;

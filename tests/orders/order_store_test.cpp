@@ -12,17 +12,18 @@
 #include <gtest/gtest.h>
 
 #include "ofbridge/orders/order_store.h"
-#include "ofbridge/queue/schema.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/migrations.h"
-#include "ofbridge/queue/sqlite/transaction.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/writer.h"
 #include "temp_dir.h"
 
 namespace ofbridge::orders {
 namespace {
 
-using queue::sqlite::Database;
-using queue::testing::TempDir;
+using storage::sqlite::Database;
+using storage::testing::TempDir;
 
 std::vector<Order> sample(const std::string& name) {
     std::ifstream in(std::string{OFBRIDGE_ORDERS_TEST_DATA} + "/" + name, std::ios::binary);
@@ -60,7 +61,7 @@ TEST_F(OrderStoreTest, ImportCreatesDatabaseAndReaderReturnsTheOrder) {
     {
         Database db(db_path, SQLITE_OPEN_READONLY);
         EXPECT_EQ(db.query_text("PRAGMA journal_mode"), "wal");
-        EXPECT_EQ(queue::sqlite::schema_version(db), queue::latest_schema_version());
+        EXPECT_EQ(storage::sqlite::schema_version(db), storage::latest_schema_version());
     }
 
     OrderReader reader(db_path);
@@ -200,7 +201,7 @@ TEST_F(OrderStoreTest, BatchIsAllOrNothing) {
     existing[0].status = "complete";
     batch.insert(batch.begin(), existing[0]);
     batch.back().state = "shipped";
-    EXPECT_THROW(import_orders(db_path, batch), queue::sqlite::SqliteError);
+    EXPECT_THROW(import_orders(db_path, batch), storage::sqlite::SqliteError);
 
     OrderReader reader(db_path);
     EXPECT_EQ(increment_ids(reader.list({})), std::vector<std::string>{"000000101"});
@@ -261,7 +262,7 @@ TEST_F(OrderStoreTest, ReaderOnMissingFileThrowsNamingThePathAndCreatesNothing) 
 TEST_F(OrderStoreTest, ReaderOnDatabaseWithoutOrdersSaysSo) {
     {
         Database db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        queue::sqlite::migrate(db, queue::embedded_migrations().first(2));
+        storage::sqlite::migrate(db, storage::embedded_migrations().first(2));
     }
     try {
         OrderReader reader(db_path);
@@ -277,7 +278,7 @@ TEST_F(OrderStoreTest, ReaderOnDatabaseWithoutOrdersSaysSo) {
 TEST_F(OrderStoreTest, ImportWaitsForAnotherWriter) {
     import_orders(db_path, sample("order_three_lines.json"));
     Database other(db_path, SQLITE_OPEN_READWRITE);
-    auto lock = std::make_unique<queue::sqlite::Transaction>(
+    auto lock = std::make_unique<storage::sqlite::Transaction>(
         other);  // BEGIN IMMEDIATE: holds the write lock
 
     const auto started = std::chrono::steady_clock::now();
@@ -292,6 +293,45 @@ TEST_F(OrderStoreTest, ImportWaitsForAnotherWriter) {
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
     EXPECT_EQ(summary.created, 2u);
     EXPECT_EQ(OrderReader(db_path).list({}).size(), 3u);
+}
+
+// POST /api/v1/orders in `serve`: the import is a job on the one writer, answered once durable;
+// a refused document writes nothing and says why.
+ImportResult import_through(storage::Writer& writer, std::vector<Order> orders) {
+    std::promise<ImportResult> answer;
+    import_orders(writer, std::move(orders),
+                  [&](ImportResult result) { answer.set_value(std::move(result)); });
+    return answer.get_future().get();
+}
+
+TEST_F(OrderStoreTest, ImportThroughTheWriterIsOneJobAndRefusalsWriteNothing) {
+    storage::Writer writer(storage::WriterOptions{db_path});
+    auto first = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<ImportSummary>(first));
+    EXPECT_EQ(std::get<ImportSummary>(first).created, 1u);
+    auto again = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<ImportSummary>(again));
+    EXPECT_EQ(std::get<ImportSummary>(again).updated, 1u);
+
+    // Shipped units cannot be dropped: refused whole, with the reason, and nothing changes.
+    record_broker_changes(db_path);
+    auto fewer = sample("order_three_lines.json");
+    fewer.front().items.clear();
+    const auto refused = import_through(writer, fewer);
+    ASSERT_TRUE(std::holds_alternative<OrderImportError>(refused));
+    EXPECT_NE(std::string{std::get<OrderImportError>(refused).what()}.find("units shipped"),
+              std::string::npos);
+    EXPECT_EQ(OrderReader(db_path).get("000000101")->items.size(), 3u);
+
+    auto twice = sample("order_three_lines.json");
+    twice.push_back(twice.front());
+    EXPECT_THROW(import_orders(writer, twice, [](ImportResult) { FAIL() << "submitted"; }),
+                 OrderImportError);
+
+    writer.close();
+    const auto closed = import_through(writer, sample("order_three_lines.json"));
+    ASSERT_TRUE(std::holds_alternative<std::error_code>(closed));
+    EXPECT_EQ(std::get<std::error_code>(closed), std::errc::operation_canceled);
 }
 
 }  // namespace

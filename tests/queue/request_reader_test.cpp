@@ -9,18 +9,19 @@
 #include <thread>
 
 #include "ofbridge/queue/request_store.h"
-#include "ofbridge/queue/sqlite/database.h"
+#include "ofbridge/storage/sqlite/database.h"
 #include "store_fixtures.h"
 #include "temp_dir.h"
 
 namespace ofbridge::queue {
 namespace {
 
+namespace sqlite = storage::sqlite;
+using storage::testing::TempDir;
 using testing::enqueue_and_wait;
 using testing::inventory;
 using testing::request;
 using testing::shipment;
-using testing::TempDir;
 
 std::int64_t stored_id(const StoreResult<EnqueueResult>& r) {
     return std::get<EnqueueResult>(r).request_id;
@@ -36,7 +37,7 @@ class RequestReaderTest : public ::testing::Test {
 protected:
     TempDir dir;
     std::filesystem::path path = dir.file("requests.db");
-    RequestStore store{StoreOptions{path}};
+    testing::TestStore store{storage::WriterOptions{path}};
 };
 
 TEST_F(RequestReaderTest, InventoryRequestWithEveryLine) {

@@ -15,20 +15,25 @@
 #include <thread>
 
 #include "ofbridge/queue/request_reader.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/statement.h"
-#include "ofbridge/queue/time_format.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/storage/time_format.h"
 #include "store_fixtures.h"
 #include "temp_dir.h"
 
 namespace ofbridge::queue {
 namespace {
 
+namespace sqlite = storage::sqlite;
+using StoreOptions = storage::WriterOptions;
+using storage::unix_seconds;
+using storage::WriterTask;
+using storage::testing::TempDir;
 using testing::enqueue_and_wait;
 using testing::inventory;
 using testing::request;
 using testing::shipment;
-using testing::TempDir;
+using testing::TestStore;
 
 const EnqueueResult& ok(const StoreResult<EnqueueResult>& result) {
     if (const auto* ec = std::get_if<std::error_code>(&result))
@@ -71,7 +76,7 @@ TEST(RequestStore, CreatesItsDirectoryAndFilesOwnerOnly) {
     ScopedUmask umask(022);
     auto options = options_for(dir);
     options.path = dir.file("data/queue/requests.db");
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
     EXPECT_EQ(mode_of(dir.file("data")), 0700u);
     EXPECT_EQ(mode_of(dir.file("data/queue")), 0700u);
@@ -91,7 +96,7 @@ TEST(RequestStore, TightensLooserExistingFilesAndLeavesAnExistingDirectory) {
         db.exec("CREATE TABLE t(x)");
         ::chmod(options.path.c_str(), 0644);
     }
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
     for (const char* suffix : {"", "-wal", "-shm"})
         EXPECT_EQ(mode_of(options.path.string() + suffix), 0600u) << suffix;
@@ -109,7 +114,7 @@ TEST(RequestStore, OpensWithDurablePragmas) {
         synchronous = db.query_int64("PRAGMA synchronous");
         foreign_keys = db.query_int64("PRAGMA foreign_keys");
     };
-    RequestStore store(options);
+    TestStore store(options);
     EXPECT_EQ(journal, "wal");
     EXPECT_EQ(synchronous, 1);  // NORMAL: the store fsyncs the WAL itself before acking
     EXPECT_EQ(foreign_keys, 1);
@@ -118,7 +123,7 @@ TEST(RequestStore, OpensWithDurablePragmas) {
 
 TEST(RequestStore, EnqueuesInventoryWithAllLines) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     const auto result = ok(enqueue_and_wait(store, request(inventory(4, 3))));
     EXPECT_GT(result.request_id, 0);
     EXPECT_FALSE(result.redelivery);
@@ -130,7 +135,7 @@ TEST(RequestStore, EnqueuesInventoryWithAllLines) {
 
 TEST(RequestStore, RedeliveryReturnsTheSameReplyAndStoresNothingNew) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     const auto first = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
     const auto second = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
     const auto third = ok(enqueue_and_wait(store, request(inventory(7, 2), "<same/>")));
@@ -151,10 +156,10 @@ TEST(RequestStore, RedeliveryIsRecognisedAfterRestart) {
     TempDir dir;
     std::int64_t id = 0;
     {
-        RequestStore store(options_for(dir));
+        TestStore store(options_for(dir));
         id = ok(enqueue_and_wait(store, request(shipment(9), "<ship/>"))).request_id;
     }
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     const auto again = ok(enqueue_and_wait(store, request(shipment(9), "<ship/>")));
     EXPECT_TRUE(again.redelivery);
     EXPECT_EQ(again.request_id, id);
@@ -163,7 +168,7 @@ TEST(RequestStore, RedeliveryIsRecognisedAfterRestart) {
 
 TEST(RequestStore, SameKeyWithDifferentBodyIsANewRequest) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     const auto a = ok(enqueue_and_wait(store, request(inventory(5, 1), "<a/>")));
     const auto b = ok(enqueue_and_wait(store, request(inventory(5, 1), "<b/>")));
     EXPECT_FALSE(b.redelivery);
@@ -173,7 +178,7 @@ TEST(RequestStore, SameKeyWithDifferentBodyIsANewRequest) {
 
 TEST(RequestStore, SameBodyForAnotherEntityIsNotARedelivery) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     domain::ExportAck product{domain::Entity::product_export, "42"};
     domain::ExportAck order{domain::Entity::order_export, "42"};
     const auto a = ok(enqueue_and_wait(store, request(product, "<x/>")));
@@ -184,7 +189,7 @@ TEST(RequestStore, SameBodyForAnotherEntityIsNotARedelivery) {
 
 TEST(RequestStore, ConcurrentProducersAreGroupCommittedAndAllAcknowledged) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     constexpr int threads = 8;
     constexpr int per_thread = 2000;
 
@@ -250,7 +255,7 @@ TEST(RequestStore, FailedCommitAcknowledgesNothingAndTheStoreRecovers) {
             [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
             &veto_commits);
     };
-    RequestStore store(options);
+    TestStore store(options);
     const auto before = ok(enqueue_and_wait(store, request(inventory(1, 1))));
 
     veto_commits = true;
@@ -296,7 +301,7 @@ TEST(RequestStore, AcknowledgesOnlyOnceTheWalIsSynced) {
         }
         return ::fdatasync(fd);
     };
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));  // creates the schema's pages
 
     hold = true;
@@ -324,7 +329,7 @@ TEST(RequestStore, FailedWalSyncAcknowledgesNothingFromThenOn) {
         return -1;
     };
     options.on_durability_lost = [&] { ++lost; };
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
 
     fail_sync = true;
@@ -350,7 +355,7 @@ TEST(RequestStore, FailedWalSyncAcknowledgesNothingFromThenOn) {
 // meanwhile are committed together, in the batch after the holding task's own.
 class WriterHold {
 public:
-    explicit WriterHold(RequestStore& store) {
+    explicit WriterHold(TestStore& store) {
         store.run_in_transaction(
             [this](sqlite::Database&, std::uint64_t) {
                 holding_.count_down();
@@ -374,7 +379,7 @@ private:
 };
 
 // Runs `task` through run_in_transaction and waits for its answer.
-std::error_code run_task(RequestStore& store, WriterTask task) {
+std::error_code run_task(TestStore& store, WriterTask task) {
     std::promise<std::error_code> done;
     store.run_in_transaction(std::move(task), [&](std::error_code ec) { done.set_value(ec); });
     return done.get_future().get();
@@ -389,7 +394,7 @@ TEST(RequestStore, TaskCommitsOnTheWriterWithoutWaitingForTheSync) {
         released.wait();
         return ::fdatasync(fd);
     };
-    RequestStore store(options);
+    TestStore store(options);
     std::promise<StoreResult<EnqueueResult>> stored;
     std::promise<std::error_code> task_done;
     std::thread::id ran_on;
@@ -417,7 +422,7 @@ TEST(RequestStore, TaskCommitsOnTheWriterWithoutWaitingForTheSync) {
 TEST(RequestStore, ThrowingTaskIsRolledBackAloneWhileTheBatchIsStored) {
     TempDir dir;
     auto options = options_for(dir);
-    RequestStore store(options);
+    TestStore store(options);
     std::promise<StoreResult<EnqueueResult>> stored;
     std::promise<std::error_code> task_done;
     // The enqueue and the task queue up behind the hold, so they share one transaction.
@@ -452,7 +457,7 @@ TEST(RequestStore, TasksSeeANewConnectionIdAfterAReopen) {
             [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
             &veto_commits);
     };
-    RequestStore store(options);
+    TestStore store(options);
     std::uint64_t before = 0, after = 0;
     EXPECT_FALSE(run_task(store, [&](sqlite::Database&, std::uint64_t id) { before = id; }));
     veto_commits = true;
@@ -473,7 +478,7 @@ TEST(RequestStore, FailingReopenFailsFastUntilItWorksAgain) {
             [](void* flag) { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
             &veto_commits);
     };
-    RequestStore store(options);
+    TestStore store(options);
     veto_commits = true;
     refuse_open = true;
     EXPECT_TRUE(
@@ -506,13 +511,13 @@ TEST(RequestStore, DiskFullAcknowledgesNothingAndKeepsTheDatabaseIntact) {
             db.exec("PRAGMA max_page_count=" + std::to_string(pages + 2));
         }
     };
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
 
     // Force a reopen with the cap in place (a vetoed commit would do; a second store is simpler).
     store.close();
     disk_full = true;
-    RequestStore full_store(options);
+    TestStore full_store(options);
     const std::string big_body(64 * 1024, 'x');
     int errors = 0;
     for (int i = 0; i < 5; ++i) {
@@ -547,7 +552,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
     options.on_connection_open = [](sqlite::Database& db) {
         sqlite3_limit(db.handle(), SQLITE_LIMIT_LENGTH, 1000);
     };
-    RequestStore store(options);
+    TestStore store(options);
 
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
     WriterHold hold(store);  // the next three requests queue up and are committed together
@@ -584,7 +589,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
 
 TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     WriterHold hold(store);  // the three requests queue up behind it
     std::vector<std::future<StoreResult<EnqueueResult>>> answers;
     for (int i = 0; i < 3; ++i) {
@@ -606,7 +611,7 @@ TEST(RequestStore, WalIsCheckpointedAndStaysBounded) {
     TempDir dir;
     const auto path = options_for(dir).path;
     {
-        RequestStore store(options_for(dir));
+        TestStore store(options_for(dir));
         const std::string body(8000, 'b');
         std::atomic<int> answered{0};
         std::promise<void> all;
@@ -636,7 +641,7 @@ TEST(RequestStore, WalIsCheckpointedAndStaysBounded) {
 
 TEST(RequestStore, CloseDrainsWhatIsQueuedAndRefusesLaterWork) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     constexpr int n = 1000;
     std::atomic<int> acked{0};
     for (int i = 0; i < n; ++i) {
@@ -656,16 +661,12 @@ TEST(RequestStore, CloseDrainsWhatIsQueuedAndRefusesLaterWork) {
     });
     EXPECT_TRUE(called);  // at once, not queued
     EXPECT_EQ(refused, std::errc::operation_canceled);
-    std::error_code grant_error;
-    store.save_grant(AuthGrant{"h", "m2_token", "default", "u", 1},
-                     [&](std::error_code ec) { grant_error = ec; });
-    EXPECT_EQ(grant_error, std::errc::operation_canceled);
     store.close();  // idempotent
 }
 
 TEST(RequestStore, CloseFromACallbackDoesNotDeadlock) {
     TempDir dir;
-    RequestStore store(options_for(dir));
+    TestStore store(options_for(dir));
     std::promise<void> called;
     store.enqueue(request(inventory(1, 1)), [&](StoreResult<EnqueueResult>) {
         store.close();
@@ -674,67 +675,16 @@ TEST(RequestStore, CloseFromACallbackDoesNotDeadlock) {
     EXPECT_EQ(called.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
-TEST(RequestStore, GrantsAreSavedLoadedExpiredAndDeleted) {
-    TempDir dir;
-    RequestStore store(options_for(dir));
-    const auto now = unix_seconds(std::chrono::system_clock::now());
-    EXPECT_FALSE(testing::wait_grant(store, {"hash-a", "m1_session", "default", "wms", now + 100}));
-    EXPECT_FALSE(
-        testing::wait_grant(store, {"hash-b", "m2_token", "eu", "integration", now + 1000}));
-
-    auto grants = store.load_grants(now);
-    ASSERT_EQ(grants.size(), 2u);
-    EXPECT_EQ(grants[0].secret_hash, "hash-a");
-    EXPECT_EQ(grants[0].kind, "m1_session");
-    EXPECT_EQ(grants[0].store_code, "default");
-    EXPECT_EQ(grants[0].username, "wms");
-    EXPECT_EQ(grants[0].expires_at, now + 100);
-    EXPECT_EQ(grants[1].secret_hash, "hash-b");
-
-    grants = store.load_grants(now + 500);  // hash-a has expired by then
-    ASSERT_EQ(grants.size(), 1u);
-    EXPECT_EQ(grants[0].secret_hash, "hash-b");
-
-    // Saving again under the same hash extends it.
-    EXPECT_FALSE(
-        testing::wait_grant(store, {"hash-a", "m1_session", "default", "wms", now + 2000}));
-    EXPECT_EQ(store.load_grants(now + 1500).size(), 1u);
-
-    std::promise<std::error_code> deleted;
-    store.delete_grant("hash-a", [&](std::error_code ec) { deleted.set_value(ec); });
-    EXPECT_FALSE(deleted.get_future().get());
-    grants = store.load_grants(now);
-    ASSERT_EQ(grants.size(), 1u);
-    EXPECT_EQ(grants[0].secret_hash, "hash-b");
-
-    // Already-expired grants are purged whenever a grant is saved.
-    EXPECT_FALSE(testing::wait_grant(store, {"hash-old", "m2_token", "default", "u", now - 10}));
-    EXPECT_FALSE(testing::wait_grant(store, {"hash-c", "m2_token", "default", "u", now + 10}));
-    EXPECT_EQ(count(options_for(dir).path,
-                    "SELECT count(*) FROM auth_grants WHERE secret_hash = 'hash-old'"),
-              0);
-}
-
-TEST(RequestStore, InvalidGrantKindIsRefusedWithAnError) {
-    TempDir dir;
-    RequestStore store(options_for(dir));
-    const auto ec = testing::wait_grant(
-        store,
-        {"h", "cookie", "default", "u", unix_seconds(std::chrono::system_clock::now()) + 10});
-    EXPECT_EQ(ec.category(), sqlite::sqlite_category());
-    EXPECT_EQ(ec.value(), SQLITE_CONSTRAINT_CHECK);
-}
-
 TEST(RequestStore, RefusesADatabaseFromANewerBinary) {
     TempDir dir;
     const auto path = options_for(dir).path;
-    { RequestStore store(options_for(dir)); }
+    { TestStore store(options_for(dir)); }
     {
         sqlite::Database db(path, SQLITE_OPEN_READWRITE);
         db.exec("INSERT INTO schema_migrations(version, applied_at) VALUES (999, 'future')");
     }
     try {
-        RequestStore store(options_for(dir));
+        TestStore store(options_for(dir));
         FAIL() << "opened a newer database";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string{e.what()}.find("newer"), std::string::npos) << e.what();
@@ -754,16 +704,16 @@ TEST(RequestStore, OnCommitRunsAfterCommitsThatStoredNewRequestsOnly) {
         visible_when_called = count(path, "SELECT count(*) FROM requests");
         ++calls;
     };
-    RequestStore store(options);
+    TestStore store(options);
     ok(enqueue_and_wait(store, request(inventory(40, 1), "<first/>")));
     EXPECT_EQ(calls.load(), 1);
     EXPECT_EQ(visible_when_called.load(), 1);
 
-    // A re-delivery stores nothing new, and neither does a grant: no wake-up.
+    // A re-delivery stores nothing new, and neither does another job: no wake-up.
     EXPECT_TRUE(ok(enqueue_and_wait(store, request(inventory(40, 1), "<first/>"))).redelivery);
-    EXPECT_FALSE(
-        testing::wait_grant(store, AuthGrant{"hash", "m1_session", "default", "wms",
-                                             unix_seconds(std::chrono::system_clock::now()) + 60}));
+    EXPECT_FALSE(run_task(store, [](sqlite::Database& db, std::uint64_t) {
+        db.exec("INSERT INTO products (sku, updated_at) VALUES ('T-1', 'now')");
+    }));
     EXPECT_EQ(calls.load(), 1);
 
     ok(enqueue_and_wait(store, request(inventory(41, 1), "<second/>")));
@@ -774,7 +724,7 @@ TEST(RequestStore, AThrowingOnCommitHookDoesNotFailTheRequest) {
     TempDir dir;
     auto options = options_for(dir);
     options.on_commit = [] { throw std::runtime_error("hook failed"); };
-    RequestStore store(options);
+    TestStore store(options);
     const auto result = enqueue_and_wait(store, request(inventory(42, 1)));
     ASSERT_TRUE(std::holds_alternative<EnqueueResult>(result));
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 1);
@@ -788,7 +738,7 @@ TEST(RequestStore, NormalSynchronousWhenAsked) {
     options.on_connection_open = [&](sqlite::Database& db) {
         synchronous = db.query_int64("PRAGMA synchronous");
     };
-    RequestStore store(options);
+    TestStore store(options);
     EXPECT_EQ(synchronous, 1);  // NORMAL
 }
 

@@ -1,4 +1,4 @@
-// Messages and helpers shared by the queue's store and reader tests.
+// Messages and helpers shared by the queue's store and reader tests (and the worker's).
 #pragma once
 
 #include <future>
@@ -6,6 +6,7 @@
 
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/storage/writer.h"
 
 namespace ofbridge::queue::testing {
 
@@ -52,20 +53,35 @@ inline NewRequest request(domain::Message message, std::string body = {}) {
     return r;
 }
 
+// The writer and a request store on it, as `serve` wires them.
+class TestStore {
+public:
+    explicit TestStore(storage::WriterOptions options)
+        : writer_(std::move(options)), requests_(writer_) {}
+
+    void enqueue(NewRequest r, std::function<void(StoreResult<EnqueueResult>)> done) {
+        requests_.enqueue(std::move(r), std::move(done));
+    }
+    void run_in_transaction(storage::WriterTask task, std::function<void(std::error_code)> done) {
+        writer_.run_in_transaction(std::move(task), std::move(done));
+    }
+    void close() { writer_.close(); }
+    StoreStats stats() const { return requests_.stats(); }
+    storage::Writer& writer() { return writer_; }
+
+private:
+    storage::Writer writer_;
+    RequestStore requests_;  // after the writer: finalizes its statements through it
+};
+
 // Enqueues and waits for the writer's answer.
-inline StoreResult<EnqueueResult> enqueue_and_wait(RequestStore& store, NewRequest r) {
+template <class Store>
+StoreResult<EnqueueResult> enqueue_and_wait(Store& store, NewRequest r) {
     std::promise<StoreResult<EnqueueResult>> answer;
     auto future = answer.get_future();
     store.enqueue(std::move(r), [&answer](StoreResult<EnqueueResult> result) {
         answer.set_value(std::move(result));
     });
-    return future.get();
-}
-
-inline std::error_code wait_grant(RequestStore& store, AuthGrant grant) {
-    std::promise<std::error_code> answer;
-    auto future = answer.get_future();
-    store.save_grant(std::move(grant), [&answer](std::error_code ec) { answer.set_value(ec); });
     return future.get();
 }
 

@@ -214,7 +214,7 @@ TEST_F(RequestProcessorTest, UnsentOrderUnitsHookAdjustsTheAppliedLevel) {
     std::string seen_last_order;
     std::chrono::system_clock::time_point seen_now{};
     int connections = 0;
-    o.inventory.unsent_order_units = [&](queue::sqlite::Database&) -> UnsentOrderUnits {
+    o.inventory.unsent_order_units = [&](storage::sqlite::Database&) -> UnsentOrderUnits {
         ++connections;
         return [&](std::string_view sku, std::string_view source, std::string_view last_order,
                    std::chrono::system_clock::time_point now) {

@@ -15,15 +15,15 @@
 
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/queue/request_store.h"
-#include "ofbridge/queue/sqlite/database.h"
-#include "ofbridge/queue/sqlite/statement.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/statement.h"
 #include "ofbridge/worker/worker_pool.h"
 #include "store_fixtures.h"
 #include "temp_dir.h"
 
 namespace ofbridge::worker::testing {
 
-using queue::testing::TempDir;
+using storage::testing::TempDir;
 
 inline domain::InventoryLine line(std::string sku, std::int64_t qty, std::int64_t seq,
                                   std::string source = "default") {
@@ -59,14 +59,14 @@ private:
     std::atomic<std::int64_t> offset_ms_{0};
 };
 
-// A RequestStore on the test's database, enqueueing messages the way ingest does.
+// The writer and a RequestStore on the test's database, enqueueing messages the way ingest does.
 class Queue {
 public:
     explicit Queue(const std::filesystem::path& path, std::function<void()> on_commit = {}) {
-        queue::StoreOptions options;
+        storage::WriterOptions options;
         options.path = path;
         options.on_commit = std::move(on_commit);
-        store_ = std::make_unique<queue::RequestStore>(std::move(options));
+        store_ = std::make_unique<queue::testing::TestStore>(std::move(options));
     }
 
     // Stores a new request (a unique body, so never taken for a re-delivery); returns its id.
@@ -81,10 +81,10 @@ public:
             throw std::runtime_error("enqueue failed: " + ec->message());
         return std::get<queue::EnqueueResult>(result).request_id;
     }
-    queue::RequestStore& store() { return *store_; }
+    storage::Writer& writer() { return store_->writer(); }
 
 private:
-    std::unique_ptr<queue::RequestStore> store_;
+    std::unique_ptr<queue::testing::TestStore> store_;
     std::atomic<int> bodies_{0};
 };
 
@@ -98,12 +98,12 @@ inline WorkerOptions options_for(const std::filesystem::path& path, const TestCl
 }
 
 inline std::int64_t query_int(const std::filesystem::path& path, const std::string& sql) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    storage::sqlite::Database db(path, SQLITE_OPEN_READONLY);
     return db.query_int64(sql);
 }
 
 inline std::string query_text(const std::filesystem::path& path, const std::string& sql) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    storage::sqlite::Database db(path, SQLITE_OPEN_READONLY);
     return db.query_text(sql);
 }
 
@@ -112,7 +112,7 @@ inline std::string state_of(const std::filesystem::path& path, std::int64_t id) 
 }
 
 inline void exec(const std::filesystem::path& path, const std::string& sql) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+    storage::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
     db.exec(sql);
 }
 
@@ -151,8 +151,8 @@ struct OrderItemRow {
 
 inline void insert_order(const std::filesystem::path& path, const OrderRow& o,
                          const std::vector<OrderItemRow>& items) {
-    queue::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
-    queue::sqlite::Statement order(
+    storage::sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+    storage::sqlite::Statement order(
         db,
         "INSERT INTO orders (increment_id, store_code, state, status, created_at, updated_at,"
         " export_status, raw_json, imported_at) VALUES (?1, 'default', ?2, ?3, ?4, ?4, ?5, '{}',"
@@ -164,7 +164,7 @@ inline void insert_order(const std::filesystem::path& path, const OrderRow& o,
         .bind(5, o.export_status)
         .run();
     const auto id = db.last_insert_rowid();
-    queue::sqlite::Statement item(
+    storage::sqlite::Statement item(
         db,
         "INSERT INTO order_items (order_id, item_id, parent_item_id, sku, product_type,"
         " qty_ordered, qty_shipped, qty_canceled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");

@@ -36,7 +36,7 @@ protected:
     WorkerOptions options_for(const std::filesystem::path& path, testing::Queue& queue,
                               const TestClock* clock) const {
         auto options = testing::options_for(path, clock);
-        if (GetParam()) options.store = &queue.store();
+        if (GetParam()) options.writer = &queue.writer();
         return options;
     }
 };
@@ -222,10 +222,10 @@ TEST(WorkerPool, ManyWorkersInTwoPoolsApplyEachRecordAtMostOnceAndConverge) {
     auto options = testing::options_for(path, nullptr, "pool-a");
     options.workers = 4;
     options.batch_size = 16;
-    options.store = &queue.store();
+    options.writer = &queue.writer();
     Metrics metrics_a, metrics_b;
     WorkerPool pool_a(options, metrics_a);
-    options.store = nullptr;
+    options.writer = nullptr;
     options.instance_id = "pool-b";
     options.workers = 2;
     options.batch_size = 7;

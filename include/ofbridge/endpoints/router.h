@@ -24,6 +24,7 @@
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/soap/codec.h"
+#include "ofbridge/storage/writer.h"
 
 namespace ofbridge::endpoints {
 
@@ -34,7 +35,7 @@ struct RouterOptions {
     std::string public_url;  // when set, the WSDL address (no trailing slash needed)
     std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host count
     std::string api_token;                     // bearer token of /api/v1/*; "" = API off
-    std::filesystem::path database_path;       // where the admin API writes (orders)
+    storage::Writer* writer = nullptr;         // where the admin API writes (orders)
 };
 
 class Router : public http::Handler {

@@ -1,6 +1,6 @@
 // Who may send what. Holds the configured credentials per store and the live grants (Magento-1
 // sessions from `login`, Magento-2 tokens from CreateAdminAccessToken) in memory, keyed by the
-// SHA-256 of the secret. Grants are written to the queue's database before they are handed out
+// SHA-256 of the secret. Grants are written to the database (GrantStore) before they are handed out
 // (so a restart keeps them) and loaded from it at start-up; the in-memory copy makes the check
 // on every request a hash lookup instead of a database read.
 #pragma once
@@ -13,14 +13,14 @@
 #include <vector>
 
 #include "ofbridge/config/config.h"
-#include "ofbridge/queue/request_store.h"
+#include "ofbridge/ingest/grant_store.h"
 
 namespace ofbridge::ingest {
 
 class AuthRegistry {
 public:
     AuthRegistry(const std::map<std::string, config::StoreConfig>& stores,
-                 const std::vector<queue::AuthGrant>& live_grants);
+                 const std::vector<AuthGrant>& live_grants);
 
     // The store whose WMS username and api_key these are, or nullopt.
     std::optional<std::string> store_for_credentials(std::string_view username,
@@ -37,16 +37,16 @@ public:
     bool has_store(std::string_view store_code) const;
     const config::StoreConfig* store(std::string_view store_code) const;
 
-    void add(const queue::AuthGrant& grant);
+    void add(const AuthGrant& grant);
     bool remove(const std::string& secret_hash);
 
 private:
-    std::optional<queue::AuthGrant> live_grant(std::string_view secret, std::string_view kind,
-                                               std::int64_t now) const;
+    std::optional<AuthGrant> live_grant(std::string_view secret, std::string_view kind,
+                                        std::int64_t now) const;
 
     std::map<std::string, config::StoreConfig, std::less<>> stores_;
     mutable std::shared_mutex mutex_;
-    std::unordered_map<std::string, queue::AuthGrant> grants_;  // by secret_hash
+    std::unordered_map<std::string, AuthGrant> grants_;  // by secret_hash
 };
 
 }  // namespace ofbridge::ingest

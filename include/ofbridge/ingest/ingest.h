@@ -2,6 +2,7 @@
 //
 //   wire message -> authenticate (session / bearer / anonymous) -> validate (domain rules)
 //     -> RequestStore::enqueue -> [group commit, fsync] -> Outcome::accepted -> reply
+// Sessions and tokens are stored the same way (GrantStore), both through the one writer.
 //
 // Nothing is acknowledged before the commit returned; a validation error stores nothing; a
 // storage error is reported as such (the client will retry and the retry is recognised as a
@@ -17,6 +18,7 @@
 #include "ofbridge/domain/validation.h"
 #include "ofbridge/domain/wire.h"
 #include "ofbridge/ingest/auth_registry.h"
+#include "ofbridge/ingest/grant_store.h"
 #include "ofbridge/queue/request_store.h"
 
 namespace ofbridge::ingest {
@@ -52,8 +54,9 @@ using IngestMessage =
 
 class Ingest {
 public:
-    // `now` returns unix seconds; passed in so tests control session expiry.
-    Ingest(const config::Config& config, queue::RequestStore& store,
+    // Stores through `writer` (which must outlive this); loads the live sessions from its
+    // database. `now` returns unix seconds; passed in so tests control session expiry.
+    Ingest(const config::Config& config, storage::Writer& writer,
            std::function<std::int64_t()> now);
 
     // Callbacks may run on the caller's thread (immediate errors) or one of the queue's threads.
@@ -76,7 +79,8 @@ private:
                std::int64_t ttl_seconds, OutcomeCallback done);
 
     domain::Limits limits_;
-    queue::RequestStore& store_;
+    queue::RequestStore requests_;
+    GrantStore grants_;
     std::function<std::int64_t()> now_;
     AuthRegistry auth_;
 };

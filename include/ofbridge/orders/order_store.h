@@ -8,12 +8,19 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <variant>
 #include <vector>
+
+namespace ofbridge::storage {
+class Writer;
+}
 
 namespace ofbridge::orders {
 
@@ -76,14 +83,27 @@ struct ImportSummary {
     std::size_t updated = 0;
 };
 
-// Writes the orders in one BEGIN IMMEDIATE transaction (creating/migrating the database if
-// needed; waits for a busy writer up to 10 s). A new increment_id is inserted with its
-// export_status; a known one gets its header replaced (export_status kept) and its items
-// upserted, each item's qty_shipped being the larger of the stored and the imported value;
-// items the document no longer lists are removed unless the broker has shipped some of them,
-// which refuses the import (OrderImportError). Any failure leaves the database unchanged.
-// Throws OrderImportError for invalid orders, SqliteError (naming the path) for storage errors.
+// The CLI's way (`ofbridge orders import`, also beside a running broker): writes the orders on a
+// connection of its own in one BEGIN IMMEDIATE transaction (creating/migrating the database if
+// needed; takes turns with a broker's writer on SQLite's write lock, waiting up to 10 s). A new
+// increment_id is inserted with its export_status; a known one gets its header replaced
+// (export_status kept) and its items upserted, each item's qty_shipped being the larger of the
+// stored and the imported value; items the document no longer lists are removed unless the broker
+// has shipped some of them, which refuses the import (OrderImportError). Any failure leaves the
+// database unchanged. Throws OrderImportError for invalid orders, SqliteError (naming the path) for
+// storage errors.
 ImportSummary import_orders(const std::filesystem::path& db_path, const std::vector<Order>& orders);
+
+// What an import through the writer came to: the summary; the OrderImportError that refused it
+// (nothing written); or the storage error (nothing written, the client may retry).
+using ImportResult = std::variant<ImportSummary, OrderImportError, std::error_code>;
+
+// `serve`'s way (POST /api/v1/orders): the same import as one job on the broker's one writer
+// (DESIGN §7), in its own savepoint inside a group commit, so it never opens a second write
+// connection. `done` runs on the writer's or WAL sync thread once the import is durable, or with
+// why not. Throws OrderImportError at once for a missing or duplicated increment_id.
+void import_orders(storage::Writer& writer, std::vector<Order> orders,
+                   std::function<void(ImportResult)> done);
 
 struct OrderFilter {
     std::optional<std::string> status;

@@ -8,11 +8,10 @@
 //   standalone: a write connection of its own, each claim and each apply one BEGIN IMMEDIATE
 //     transaction (the CLI's reprocess beside a running broker; tests).
 //
-// claim(): one short transaction that moves up to `limit` claimable inventory
-//   and shipment requests (pending; failed whose next_attempt_at has come; processing whose
-//   lease expired, or set further ahead than a lease can be: a clock that ran ahead) to
-//   processing with claimed_by = this worker and a fresh lease, oldest id first. Export
-//   acknowledgements are not claimed (they stay pending for the export issue).
+// claim(): one short transaction in which the queue (queue::RequestClaims, which owns every
+//   state transition and all SQL on `requests`) moves up to `limit` claimable inventory and
+//   shipment requests to processing with claimed_by = this worker and a fresh lease, oldest id
+//   first. Export acknowledgements are not claimed (they stay pending for the export issue).
 // apply(): the claimed batch (standalone: in one transaction), each request in its own
 //   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
 //   shipment_applier.cpp: shipments, order quantities and state, dedupe key). Per request: done
@@ -29,23 +28,14 @@
 #include <string>
 #include <vector>
 
+#include "ofbridge/queue/request_claims.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::worker {
 
-struct ClaimedRequest {
-    std::int64_t id = 0;
-    std::string entity;          // inventory or shipment
-    std::int64_t attempts = 0;   // including this one
-    std::string previous_state;  // pending, failed, processing (expired lease), done, dead
-};
-
-struct ClaimBatch {
-    std::vector<ClaimedRequest> requests;  // ascending id
-    // Expired leases of requests already claimed max_attempts times: moved to dead instead
-    // (a worker died on each of them, so the request itself is the likely cause).
-    std::vector<std::int64_t> given_up;
-};
+// A claim and a claim batch are the queue's (queue/request_claims.h).
+using ClaimedRequest = queue::ClaimedRequest;
+using ClaimBatch = queue::ClaimBatch;
 
 struct RequestOutcome {
     std::int64_t request_id = 0;

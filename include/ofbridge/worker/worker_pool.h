@@ -39,13 +39,13 @@
 
 #include "ofbridge/domain/shipment_plan.h"
 
-namespace ofbridge::queue {
-class RequestStore;
+namespace ofbridge::storage {
+class Writer;
 class WalCheckpointer;
 namespace sqlite {
 class Database;
 }
-}  // namespace ofbridge::queue
+}  // namespace ofbridge::storage
 
 namespace ofbridge::worker {
 
@@ -60,7 +60,7 @@ using UnsentOrderUnits = std::function<std::int64_t(std::string_view sku, std::s
 // sees. The returned function is only used while that connection lives.
 // worker::unsent_orders_adjustment (unsent_orders.h) is the implementation; empty = no
 // adjustment (adjust_inventory = none).
-using UnsentOrderUnitsFactory = std::function<UnsentOrderUnits(queue::sqlite::Database& db)>;
+using UnsentOrderUnitsFactory = std::function<UnsentOrderUnits(storage::sqlite::Database& db)>;
 
 struct InventoryOptions {
     bool allow_negative = false;                   // keep negative results instead of clamping to 0
@@ -89,15 +89,15 @@ struct WorkerOptions {
     unsigned max_attempts = 5;
     std::chrono::milliseconds retry_base{1000};  // backoff: base * 2^(attempts-1), capped
     std::chrono::milliseconds retry_max{300'000};
-    // Where claims and applies run. Set (in `serve`): as tasks on this store's writer thread,
+    // Where claims and applies run. Set (in `serve`): as tasks on the one writer's thread,
     // inside its group commits, on its one write connection (DESIGN §7). Null: each worker opens
     // its own write connection to `database` and takes turns on SQLite's write lock (the CLI's
-    // reprocess, which runs beside a broker; tests that drive workers on their own). The store
+    // reprocess, which runs beside a broker; tests that drive workers on their own). The writer
     // must outlive the pool.
-    queue::RequestStore* store = nullptr;
+    storage::Writer* writer = nullptr;
     // Own connections only: watches them so their commits never checkpoint inline; null =
     // SQLite's automatic checkpoint (the CLI's reprocess).
-    queue::WalCheckpointer* wal_checkpointer = nullptr;
+    storage::WalCheckpointer* wal_checkpointer = nullptr;
     InventoryOptions inventory;
     // How a configurable product's simple child is shipped (DESIGN §3.3, shipment_plan.h):
     // parent = against the configurable line, qty_shipped on both (Magento's way); child =

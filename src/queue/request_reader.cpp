@@ -1,0 +1,171 @@
+// RequestReader: read-only queries over the queue for the CLI and admin (see the header).
+#include "ofbridge/queue/request_reader.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "ofbridge/domain/entity.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/statement.h"
+
+namespace ofbridge::queue {
+namespace {
+
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
+
+constexpr std::string_view summary_columns =
+    "id, entity, store_code, wire, message_key, state, line_count, deliveries, attempts, "
+    "received_at";
+
+RequestSummary read_summary(const Statement& s) {
+    RequestSummary r;
+    r.id = s.column_int64(0);
+    r.entity = s.column_text(1);
+    r.store_code = s.column_text(2);
+    r.wire = s.column_text(3);
+    r.message_key = s.column_text(4);
+    r.state = s.column_text(5);
+    r.line_count = s.column_int64(6);
+    r.deliveries = s.column_int64(7);
+    r.attempts = s.column_int64(8);
+    r.received_at = s.column_text(9);
+    return r;
+}
+
+}  // namespace
+
+struct RequestReader::Impl {
+    explicit Impl(const std::filesystem::path& path)
+        // 5: raw bodies in request_bodies.
+        : db(storage::open_read_only(path, 5, "request queue",
+                                     "start the broker once to upgrade it")) {}
+    Database db;
+    std::mutex mutex;  // one connection: queries from several threads take turns
+};
+
+RequestReader::RequestReader(const std::filesystem::path& db_path)
+    : impl_(std::make_unique<Impl>(db_path)) {}
+
+RequestReader::~RequestReader() = default;
+
+std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter) const {
+    std::string sql = "SELECT " + std::string{summary_columns} + " FROM requests";
+    std::string where;
+    if (filter.entity) where += " entity = ?1";
+    if (filter.state) where += std::string{where.empty() ? "" : " AND"} + " state = ?2";
+    if (!where.empty()) sql += " WHERE" + where;
+    sql += " ORDER BY id DESC LIMIT ?3";
+
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    if (filter.entity) s.bind(1, *filter.entity);
+    if (filter.state) s.bind(2, *filter.state);
+    // LIMIT -1 is SQLite for "no limit".
+    s.bind(3, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
+    std::vector<RequestSummary> out;
+    while (s.step()) out.push_back(read_summary(s));
+    return out;
+}
+
+std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    auto& db = impl_->db;
+    // One read transaction, so the header and its lines come from the same snapshot.
+    db.exec("BEGIN");
+    struct EndRead {
+        Database& db;
+        ~EndRead() {
+            try {
+                db.exec("COMMIT");
+            } catch (...) {
+            }
+        }
+    } end_read{db};
+
+    RequestDetail detail;
+    {
+        Statement s(db, "SELECT " + std::string{summary_columns} +
+                            ", reply, remote_address, last_delivered_at,"
+                            " (SELECT raw_body FROM request_bodies WHERE request_id = requests.id)"
+                            " FROM requests WHERE id = ?1");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        detail.summary = read_summary(s);
+        detail.reply = s.column_text(10);
+        detail.remote_address = s.column_text(11);
+        detail.last_delivered_at = s.column_text(12);
+        detail.raw_body = s.column_text(13);
+    }
+
+    const auto entity = domain::entity_from_string(detail.summary.entity);
+    if (entity == domain::Entity::inventory) {
+        Statement s(
+            db,
+            "SELECT line_no, sku, source, qty, seq, last_order_exported FROM inventory_lines"
+            " WHERE request_id = ?1 ORDER BY line_no");
+        s.bind(1, id);
+        while (s.step()) {
+            detail.lines.push_back(RequestLine{s.column_int64(0), s.column_text(1),
+                                               s.column_text(2), s.column_int64(3),
+                                               s.column_optional_int64(4), s.column_text(5)});
+        }
+    } else if (entity == domain::Entity::shipment) {
+        {
+            Statement s(db,
+                        "SELECT order_increment_id, comment, email, include_comment, courier_name,"
+                        " service_name, date_shipped, message_seq_id FROM shipment_requests"
+                        " WHERE request_id = ?1");
+            s.bind(1, id);
+            if (s.step()) {
+                const auto flag = [&](int column) {
+                    return std::string{s.column_int64(column) != 0 ? "true" : "false"};
+                };
+                detail.fields = {
+                    {"order_increment_id", s.column_text(0)},
+                    {"comment", s.column_text(1)},
+                    {"email", flag(2)},
+                    {"include_comment", flag(3)},
+                    {"courier_name", s.column_text(4)},
+                    {"service_name", s.column_text(5)},
+                    {"date_shipped", s.column_text(6)},
+                    {"message_seq_id",
+                     s.is_null(7) ? std::string{} : std::to_string(s.column_int64(7))},
+                };
+            }
+        }
+        {
+            Statement s(db,
+                        "SELECT line_no, sku, source, qty FROM shipment_items WHERE request_id = ?1"
+                        " ORDER BY line_no");
+            s.bind(1, id);
+            while (s.step()) {
+                detail.lines.push_back(RequestLine{s.column_int64(0),
+                                                   s.column_text(1),
+                                                   s.column_text(2),
+                                                   s.column_int64(3),
+                                                   std::nullopt,
+                                                   {}});
+            }
+        }
+        {
+            Statement s(db,
+                        "SELECT tracking_number FROM shipment_tracks WHERE request_id = ?1"
+                        " ORDER BY line_no");
+            s.bind(1, id);
+            while (s.step()) detail.tracking_numbers.push_back(s.column_text(0));
+        }
+    } else if (entity == domain::Entity::product_export || entity == domain::Entity::order_export) {
+        Statement s(db, "SELECT entity, reference FROM export_acks WHERE request_id = ?1");
+        s.bind(1, id);
+        if (s.step())
+            detail.fields = {{"entity", s.column_text(0)}, {"reference", s.column_text(1)}};
+    }
+    return detail;
+}
+
+}  // namespace ofbridge::queue
