@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "xml_text.h"
+
 namespace ofbridge::soap::transcode {
 namespace {
 
@@ -85,24 +87,6 @@ DeclaredEncoding declared_encoding(std::string_view text) {
     return out;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 Result failed(std::string problem) {
     return Result{std::nullopt, std::move(problem)};
 }
@@ -126,7 +110,7 @@ Result from_utf16(std::string_view body, bool little_endian) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(i + 2) - 0xDC00);
             i += 2;
         }
-        append_utf8(out, cp);
+        xml::append_utf8(out, cp);
     }
     const auto declared = declared_encoding(out);
     if (declared.found && by_name(std::string_view(out).substr(declared.begin, declared.size)) !=
@@ -171,7 +155,7 @@ Result to_utf8(std::string_view body, std::string_view content_type) {
         if (byte >= 0x80 && encoding == Encoding::ascii)
             return failed("byte " + std::to_string(byte) + " at offset " + std::to_string(i) +
                           " in a body declared US-ASCII");
-        append_utf8(out, byte);  // ISO-8859-1 is the first 256 code points
+        xml::append_utf8(out, byte);  // ISO-8859-1 is the first 256 code points
     }
     if (const auto rewritten = declared_encoding(out); rewritten.found)
         out.replace(rewritten.begin, rewritten.size, "UTF-8");

@@ -4,7 +4,6 @@
 #include <cstdint>
 
 namespace ofbridge::soap::xml {
-namespace {
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -23,6 +22,8 @@ void append_utf8(std::string& out, std::uint32_t cp) {
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
 }
+
+namespace {
 
 // Appends `raw` with CR LF and lone CR turned into LF; stops at nothing else.
 void append_line_ends(std::string& out, std::string_view raw) {

@@ -4,6 +4,7 @@
 // character references). They assume the gate has already checked the references.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <pugixml.hpp>
 #include <string>
@@ -25,6 +26,9 @@ inline std::string_view prefix_of(std::string_view qualified) {
 inline std::string describe(pugi::xml_node element) {
     return "<" + std::string(element.name()) + ">";
 }
+
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) encoded as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
 
 // Appends the value of raw (checked) text: references decoded, CR LF and lone CR read as LF.
 void append_value(std::string& out, std::string_view raw);
