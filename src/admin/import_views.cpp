@@ -8,7 +8,7 @@ namespace ofbridge::admin {
 namespace json = boost::json;
 namespace {
 
-json::object summary_json(const worker::ImportReportSummary& r) {
+json::object summary_json(const imports::ImportReportSummary& r) {
     return {{"id", r.id},
             {"request_id", r.request_id},
             {"entity", r.entity},
@@ -93,7 +93,7 @@ std::string shipment_json(const worker::Shipment& shipment) {
     return json::serialize(out) + "\n";
 }
 
-std::string imports_table(const std::vector<worker::ImportReportSummary>& reports) {
+std::string imports_table(const std::vector<imports::ImportReportSummary>& reports) {
     TextTable table({"ID", "REQUEST", "ENTITY", "MESSAGE", "SUCCESS", "DUPLICATE", "SUPERSEDED",
                      "FAILURE", "CREATED"});
     for (const auto& r : reports)
@@ -103,13 +103,13 @@ std::string imports_table(const std::vector<worker::ImportReportSummary>& report
     return table.render();
 }
 
-std::string imports_json(const std::vector<worker::ImportReportSummary>& reports) {
+std::string imports_json(const std::vector<imports::ImportReportSummary>& reports) {
     json::array out;
     for (const auto& r : reports) out.push_back(summary_json(r));
     return json::serialize(json::object{{"imports", std::move(out)}}) + "\n";
 }
 
-std::string import_text(const worker::ImportReport& report) {
+std::string import_text(const imports::ImportReport& report) {
     std::string out = imports_table({report.summary}) + "\n";
     TextTable lines({"LINE", "SEQUENCE", "REFERENCE", "SOURCE", "RESULT", "RECEIVED", "ADJUSTMENT",
                      "FINAL", "MESSAGE"});
@@ -121,7 +121,7 @@ std::string import_text(const worker::ImportReport& report) {
     return out + lines.render();
 }
 
-std::string import_json(const worker::ImportReport& report) {
+std::string import_json(const imports::ImportReport& report) {
     auto out = summary_json(report.summary);
     json::array lines;
     for (const auto& l : report.lines)

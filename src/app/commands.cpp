@@ -7,6 +7,7 @@
 #include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/order_views.h"
 #include "ofbridge/admin/request_views.h"
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
@@ -70,7 +71,7 @@ int show_request(const CommonOptions& common, std::int64_t id, bool json) {
 int reprocess_request(const CommonOptions& common, std::int64_t id, bool json) {
     const auto config = load(common);
     auto result = worker::reprocess_request(worker_options(config), id);
-    worker::CatalogReader reader(config.database_path());
+    imports::ImportReader reader(config.database_path());
     auto report = reader.get_import(result.report_id);
     if (json) {
         boost::json::object out{{"request_id", result.request_id},
@@ -88,7 +89,7 @@ int reprocess_request(const CommonOptions& common, std::int64_t id, bool json) {
 
 int list_imports(const CommonOptions& common, const ListImportsOptions& options) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    imports::ImportReader reader(config.database_path());
     auto rows = reader.list_imports({options.entity, options.result, options.limit});
     std::cout << (options.json ? admin::imports_json(rows) : admin::imports_table(rows));
     return 0;
@@ -96,7 +97,7 @@ int list_imports(const CommonOptions& common, const ListImportsOptions& options)
 
 int show_import(const CommonOptions& common, std::int64_t id, bool json) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    imports::ImportReader reader(config.database_path());
     auto report = reader.get_import(id);
     if (!report) {
         std::cerr << "ofbridge: no import report " << id << "\n";

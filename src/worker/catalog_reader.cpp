@@ -1,5 +1,4 @@
-// CatalogReader: read-only queries over what the worker wrote (import log, stock, shipments,
-// queue depth),
+// CatalogReader: read-only queries over what the worker wrote (stock, shipments, queue depth),
 // and import_products, the one writer of the local catalog (see catalog_reader.h).
 #include "ofbridge/worker/catalog_reader.h"
 
@@ -20,36 +19,6 @@ namespace {
 
 using storage::sqlite::Database;
 using storage::sqlite::Statement;
-
-constexpr std::string_view summary_sql =
-    "SELECT r.id, r.request_id, r.entity, coalesce(q.message_key, ''), r.successes,"
-    " r.duplicates, r.superseded, r.failures, r.created_at"
-    " FROM import_reports r LEFT JOIN requests q ON q.id = r.request_id";
-
-ImportReportSummary read_summary(const Statement& s) {
-    ImportReportSummary r;
-    r.id = s.column_int64(0);
-    r.request_id = s.column_int64(1);
-    r.entity = s.column_text(2);
-    r.message_key = s.column_text(3);
-    r.successes = s.column_int64(4);
-    r.duplicates = s.column_int64(5);
-    r.superseded = s.column_int64(6);
-    r.failures = s.column_int64(7);
-    r.created_at = s.column_text(8);
-    return r;
-}
-
-// "Has a line with result R" is the header's count for R being positive: the counts are written
-// with the lines, so the filter never scans import_lines.
-std::string_view count_column_for(const std::string& result) {
-    if (result == "Success") return "r.successes";
-    if (result == "Duplicate") return "r.duplicates";
-    if (result == "Superseded") return "r.superseded";
-    if (result == "Failure") return "r.failures";
-    throw std::invalid_argument("unknown import line result '" + result +
-                                "' (expected Success, Duplicate, Superseded or Failure)");
-}
 
 StockRow read_stock(const Statement& s) {
     return StockRow{s.column_text(0),       s.column_text(1),  s.column_int64(2),
@@ -90,56 +59,6 @@ CatalogReader::CatalogReader(const std::filesystem::path& db_path)
     : impl_(std::make_unique<Impl>(db_path)) {}
 
 CatalogReader::~CatalogReader() = default;
-
-std::vector<ImportReportSummary> CatalogReader::list_imports(const ImportFilter& filter) const {
-    std::string sql{summary_sql};
-    std::string where;
-    if (filter.entity) where += " r.entity = ?1";
-    if (filter.result) {
-        if (!where.empty()) where += " AND";
-        where += " " + std::string{count_column_for(*filter.result)} + " > 0";
-    }
-    if (!where.empty()) sql += " WHERE" + where;
-    sql += " ORDER BY r.id DESC";
-    if (filter.limit > 0) sql += " LIMIT ?2";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
-    if (filter.entity) s.bind(1, *filter.entity);
-    if (filter.limit > 0) s.bind(2, filter.limit);
-    std::vector<ImportReportSummary> out;
-    while (s.step()) out.push_back(read_summary(s));
-    return out;
-}
-
-std::optional<ImportReport> CatalogReader::get_import(std::int64_t id) const {
-    std::lock_guard lock(impl_->mutex);
-    ImportReport report;
-    {
-        Statement s(impl_->db, std::string{summary_sql} + " WHERE r.id = ?1");
-        s.bind(1, id);
-        if (!s.step()) return std::nullopt;
-        report.summary = read_summary(s);
-    }
-    Statement s(impl_->db,
-                "SELECT line_no, sequence_id, reference, source, result, message, units_received,"
-                " unsent_orders_adjustment, final_qty FROM import_lines WHERE report_id = ?1"
-                " ORDER BY line_no");
-    s.bind(1, id);
-    while (s.step()) {
-        ImportLine line;
-        line.line_no = s.column_int64(0);
-        line.sequence_id = s.column_optional_int64(1);
-        line.reference = s.column_text(2);
-        line.source = s.column_text(3);
-        line.result = s.column_text(4);
-        line.message = s.column_text(5);
-        line.units_received = s.column_optional_int64(6);
-        line.unsent_orders_adjustment = s.column_optional_int64(7);
-        line.final_qty = s.column_optional_int64(8);
-        report.lines.push_back(std::move(line));
-    }
-    return report;
-}
 
 std::vector<StockRow> CatalogReader::stock(const std::string& sku,
                                            const std::optional<std::string>& source) const {

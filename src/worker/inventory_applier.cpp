@@ -61,8 +61,10 @@ InventoryApplier::InventoryApplier(storage::sqlite::Database& db, const WorkerOp
                    " high_water_seq = excluded.high_water_seq, updated_at = excluded.updated_at"
                    " WHERE excluded.high_water_seq > sequence_marks.high_water_seq") {}
 
-void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock::time_point now,
-                             const std::string& now_text, ImportLog& log, RequestOutcome& outcome) {
+imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
+                                              std::chrono::system_clock::time_point now,
+                                              const std::string& now_text,
+                                              imports::ImportLog& log) {
     std::vector<StoredLine> stored = load_lines(request_id);
     std::vector<ReportLine> report(stored.size());
 
@@ -118,12 +120,12 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
                            " unsent_order_cutoff_days window.";
     }
 
-    std::vector<ImportLineRecord> records;
+    std::vector<imports::ImportLineRecord> records;
     records.reserve(stored.size());
     for (std::size_t i = 0; i < stored.size(); ++i) {
         const auto& line = stored[i].line;
         const auto& out = report[i];
-        ImportLineRecord r;
+        imports::ImportLineRecord r;
         r.line_no = stored[i].line_no;
         if (line.seq > 0) r.sequence_id = line.seq;
         r.reference = line.sku;
@@ -137,7 +139,7 @@ void InventoryApplier::apply(std::int64_t request_id, std::chrono::system_clock:
         }
         records.push_back(std::move(r));
     }
-    log.write(request_id, inventory_entity, records, now_text, outcome);
+    return log.write(request_id, inventory_entity, records, now_text);
 }
 
 std::vector<InventoryApplier::StoredLine> InventoryApplier::load_lines(std::int64_t request_id) {

@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "import_log.h"
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/sequence_policy.h"
 #include "ofbridge/domain/stock_level.h"
+#include "ofbridge/imports/import_log.h"
 #include "ofbridge/storage/sqlite/statement.h"
-#include "ofbridge/worker/request_processor.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::worker::detail {
@@ -25,8 +24,8 @@ public:
     // Prepares its statements on `db`; `options` must outlive the applier.
     InventoryApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
-    void apply(std::int64_t request_id, std::chrono::system_clock::time_point now,
-               const std::string& now_text, ImportLog& log, RequestOutcome& outcome);
+    imports::ReportCounts apply(std::int64_t request_id, std::chrono::system_clock::time_point now,
+                                const std::string& now_text, imports::ImportLog& log);
 
 private:
     struct StoredLine {

@@ -13,8 +13,8 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "import_log.h"
 #include "inventory_applier.h"
+#include "ofbridge/imports/import_log.h"
 #include "ofbridge/queue/request_claims.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
@@ -102,7 +102,7 @@ struct Connection {
     Database& db;
     Statement savepoint, release, rollback_to;
     queue::RequestClaims claims;  // every state transition of a request
-    detail::ImportLog import_log;
+    imports::ImportLog import_log;
     detail::InventoryApplier inventory;
     detail::ShipmentApplier shipments;
 };
@@ -321,13 +321,19 @@ struct RequestProcessor::Impl {
         // State first: if the claim is no longer ours nothing else is worth doing.
         if (!conn.claims.mark_done(request.id)) throw LeaseLost{};
         if (options.test_hooks.before_apply) options.test_hooks.before_apply(request.id);
+        imports::ReportCounts report;
         if (request.entity == shipment_entity)
-            conn.shipments.apply(request.id, now_text, conn.import_log, outcome);
+            report = conn.shipments.apply(request.id, now_text, conn.import_log);
         else if (request.entity == inventory_entity)
-            conn.inventory.apply(request.id, now_tp, now_text, conn.import_log, outcome);
+            report = conn.inventory.apply(request.id, now_tp, now_text, conn.import_log);
         else  // claim() never takes another entity; a reprocess refuses it
             throw std::logic_error("request " + std::to_string(request.id) + " is a(n) " +
                                    request.entity + " request, which the worker does not apply");
+        outcome.report_id = report.report_id;
+        outcome.successes = report.successes;
+        outcome.duplicates = report.duplicates;
+        outcome.superseded = report.superseded;
+        outcome.failures = report.failures;
         outcome.state = "done";
     }
 

@@ -128,8 +128,8 @@ ShipmentApplier::ShipmentApplier(storage::sqlite::Database& db, const WorkerOpti
                   "INSERT INTO shipment_keys (order_increment_id, dedupe_key,"
                   " shipment_request_id, created_at) VALUES (?1, ?2, ?3, ?4)") {}
 
-void ShipmentApplier::apply(std::int64_t request_id, const std::string& now_text, ImportLog& log,
-                            RequestOutcome& outcome) {
+imports::ReportCounts ShipmentApplier::apply(std::int64_t request_id, const std::string& now_text,
+                                             imports::ImportLog& log) {
     const auto shipment = load_request(request_id);
     const auto key = shipment_dedupe_key(shipment);
     const std::string sources = sources_of(shipment);
@@ -161,7 +161,7 @@ void ShipmentApplier::apply(std::int64_t request_id, const std::string& now_text
         }
     }
 
-    ImportLineRecord line;
+    imports::ImportLineRecord line;
     line.line_no = 1;
     line.sequence_id = shipment.message_seq_id;
     line.reference = shipment.order_increment_id;
@@ -169,7 +169,7 @@ void ShipmentApplier::apply(std::int64_t request_id, const std::string& now_text
     line.result = result;
     line.message = message;
     line.units_received = units_requested(shipment);
-    log.write(request_id, shipment_entity, {line}, now_text, outcome);
+    return log.write(request_id, shipment_entity, {line}, now_text);
 }
 
 domain::ShipmentCreate ShipmentApplier::load_request(std::int64_t request_id) {

@@ -11,11 +11,10 @@
 #include <cstdint>
 #include <string>
 
-#include "import_log.h"
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/shipment_plan.h"
+#include "ofbridge/imports/import_log.h"
 #include "ofbridge/storage/sqlite/statement.h"
-#include "ofbridge/worker/request_processor.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::worker::detail {
@@ -33,8 +32,8 @@ public:
     // Prepares its statements on `db`; `options` must outlive the applier.
     ShipmentApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
-    void apply(std::int64_t request_id, const std::string& now_text, ImportLog& log,
-               RequestOutcome& outcome);
+    imports::ReportCounts apply(std::int64_t request_id, const std::string& now_text,
+                                imports::ImportLog& log);
 
 private:
     domain::ShipmentCreate load_request(std::int64_t request_id);

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "ofbridge/domain/validation.h"
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
@@ -22,7 +23,7 @@ protected:
     std::filesystem::path path() const { return dir.file("broker.db"); }
 
     // Validates an M1 message of (sku, qty, seq) items, stores it and applies it.
-    ImportReport apply(std::vector<std::array<std::string, 3>> items) {
+    imports::ImportReport apply(std::vector<std::array<std::string, 3>> items) {
         domain::WireInventoryUpdate wire;
         for (const auto& [sku, qty, seq] : items) {
             wire.qtys.push_back({sku, qty, std::nullopt, std::nullopt});
@@ -36,7 +37,7 @@ protected:
         RequestProcessor p(testing::options_for(path(), &clock), "test/1");
         const auto outcomes = p.apply(p.claim(10).requests);
         EXPECT_EQ(outcomes.at(0).state, "done");
-        return *CatalogReader(path()).get_import(outcomes.at(0).report_id);
+        return *imports::ImportReader(path()).get_import(outcomes.at(0).report_id);
     }
 
     TempDir dir;
@@ -94,7 +95,7 @@ TEST_F(InventoryFailuresTest, ASeqItemWithoutAQtyItemIsAFailureLine) {
     queue.add(std::get<domain::InventoryUpdate>(domain::validate(wire, domain::Limits{})));
     RequestProcessor p(testing::options_for(path(), &clock), "test/1");
     const auto outcomes = p.apply(p.claim(10).requests);
-    const auto r = *CatalogReader(path()).get_import(outcomes.at(0).report_id);
+    const auto r = *imports::ImportReader(path()).get_import(outcomes.at(0).report_id);
     ASSERT_EQ(r.lines.size(), 2u);
     EXPECT_EQ(r.lines[0].result, "Success");
     EXPECT_EQ(r.lines[1].reference, "Z");

@@ -1,5 +1,5 @@
 // RequestProcessor driven one step at a time: the DESIGN §3.1 staleness story end to end (queue
-// -> worker -> import log read back through CatalogReader), keys, clamping, unknown SKUs, leases,
+// -> worker -> import log read back through ImportReader), keys, clamping, unknown SKUs, leases,
 // retries and reprocess. No threads here, so every step is deterministic.
 #include "ofbridge/worker/request_processor.h"
 
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 #include "worker_fixtures.h"
 
@@ -40,8 +41,8 @@ protected:
         return rows.front();
     }
 
-    ImportReport report(std::int64_t id) {
-        CatalogReader reader(path());
+    imports::ImportReport report(std::int64_t id) {
+        imports::ImportReader reader(path());
         auto r = reader.get_import(id);
         if (!r) throw std::runtime_error("no report " + std::to_string(id));
         return *r;
@@ -69,7 +70,7 @@ TEST_F(RequestProcessorTest, DesignStoryNewerAppliesOlderIsSupersededRepeatIsDup
     EXPECT_EQ(a.last_seq, 12);
     EXPECT_TRUE(a.is_in_stock);
 
-    CatalogReader reader(path());
+    imports::ImportReader reader(path());
     const auto reports = reader.list_imports({});
     ASSERT_EQ(reports.size(), 4u);
     EXPECT_EQ(reports[0].request_id, pair);  // newest first

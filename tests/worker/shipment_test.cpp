@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
@@ -54,14 +55,14 @@ protected:
     }
 
     // Applies one request through a fresh claim; returns its single import line.
-    ImportLine apply(RequestProcessor& p, std::int64_t request_id) {
+    imports::ImportLine apply(RequestProcessor& p, std::int64_t request_id) {
         const auto batch = p.claim(100);
         const auto outcomes = p.apply(batch.requests);
         for (const auto& o : outcomes)
             if (o.request_id == request_id) {
                 EXPECT_EQ(o.state, "done");
                 EXPECT_EQ(o.entity, "shipment");
-                CatalogReader reader(path());
+                imports::ImportReader reader(path());
                 const auto report = reader.get_import(o.report_id);
                 if (!report || report->lines.size() != 1)
                     throw std::runtime_error("no single import line");
@@ -207,7 +208,7 @@ TEST_F(ShipmentTest, EveryRefusalIsItsOwnFailureAndChangesNothing) {
         EXPECT_EQ(snapshot(), before) << message;
         EXPECT_EQ(state_of(path(), id), "done");  // a refusal is a result, not a retry
     }
-    CatalogReader reader(path());
+    imports::ImportReader reader(path());
     EXPECT_EQ(reader.list_imports({"shipment", "Failure", 0}).size(), cases.size());
     // A refused request left no dedupe key: once the order allows it, a reprocess applies it.
     testing::exec(path(),
@@ -284,7 +285,7 @@ TEST_F(ShipmentTest, ReprocessOfAnAppliedShipmentIsADuplicate) {
     const auto id = add(shipment(order_id, {{"A", 1, "default"}}, 7));
     ASSERT_EQ(apply(p, id).result, "Success");
     const auto result = reprocess_request(options(), id);
-    CatalogReader reader(path());
+    imports::ImportReader reader(path());
     EXPECT_EQ(reader.get_import(result.report_id)->lines.at(0).result, "Duplicate");
     EXPECT_EQ(shipment_count(), 1);
     EXPECT_EQ(shipped(order_id, 1), 1);

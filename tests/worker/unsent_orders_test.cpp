@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
@@ -29,23 +30,24 @@ protected:
     }
 
     // Applies one stock line for `sku` and returns its import line.
-    ImportLine stock(const std::string& sku, std::int64_t qty, std::string last_order_exported) {
+    imports::ImportLine stock(const std::string& sku, std::int64_t qty,
+                              std::string last_order_exported) {
         RequestProcessor p(options(), "test/1");
         auto l = line(sku, qty, ++seq);
         l.last_order_exported = std::move(last_order_exported);
         queue.add(message(seq, {l}));
         const auto outcomes = p.apply(p.claim(10).requests);
-        CatalogReader reader(path());
+        imports::ImportReader reader(path());
         return reader.get_import(outcomes.at(0).report_id)->lines.at(0);
     }
 
     // Applies one message of `lines` and returns its import lines.
-    std::vector<ImportLine> apply(const WorkerOptions& o,
-                                  std::vector<domain::InventoryLine> lines) {
+    std::vector<imports::ImportLine> apply(const WorkerOptions& o,
+                                           std::vector<domain::InventoryLine> lines) {
         RequestProcessor p(o, "test/1");
         queue.add(message(++seq, std::move(lines)));
         const auto outcomes = p.apply(p.claim(10).requests);
-        CatalogReader reader(path());
+        imports::ImportReader reader(path());
         return reader.get_import(outcomes.at(0).report_id)->lines;
     }
 

@@ -5,14 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 
 namespace ofbridge::admin {
 
-std::string imports_table(const std::vector<worker::ImportReportSummary>& reports);
-std::string imports_json(const std::vector<worker::ImportReportSummary>& reports);
-std::string import_text(const worker::ImportReport& report);
-std::string import_json(const worker::ImportReport& report);
+std::string imports_table(const std::vector<imports::ImportReportSummary>& reports);
+std::string imports_json(const std::vector<imports::ImportReportSummary>& reports);
+std::string import_text(const imports::ImportReport& report);
+std::string import_json(const imports::ImportReport& report);
 
 std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipments);
 std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments);

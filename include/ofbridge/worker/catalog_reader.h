@@ -1,6 +1,5 @@
-// Read-only views of what the worker wrote: import reports with their lines, stock levels,
-// shipments, and queue depth. Own read-only connection, safe while a broker runs (like
-// queue::RequestReader).
+// Read-only views of what the worker wrote: stock levels, shipments, and queue depth. Own
+// read-only connection, safe while a broker runs (like queue::RequestReader).
 #pragma once
 
 #include <cstdint>
@@ -11,41 +10,6 @@
 #include <vector>
 
 namespace ofbridge::worker {
-
-struct ImportReportSummary {
-    std::int64_t id = 0;
-    std::int64_t request_id = 0;
-    std::string entity;       // "inventory" or "shipment"
-    std::string message_key;  // the request's messageSeqId
-    std::int64_t successes = 0;
-    std::int64_t duplicates = 0;
-    std::int64_t superseded = 0;
-    std::int64_t failures = 0;
-    std::string created_at;  // ISO-8601 UTC
-};
-
-struct ImportLine {
-    std::int64_t line_no = 0;
-    std::optional<std::int64_t> sequence_id;
-    std::string reference;  // the SKU (inventory) / order increment id (shipment)
-    std::string source;
-    std::string result;  // "Success", "Duplicate", "Superseded", "Failure"
-    std::string message;
-    std::optional<std::int64_t> units_received;
-    std::optional<std::int64_t> unsent_orders_adjustment;
-    std::optional<std::int64_t> final_qty;
-};
-
-struct ImportReport {
-    ImportReportSummary summary;
-    std::vector<ImportLine> lines;
-};
-
-struct ImportFilter {
-    std::optional<std::string> entity;
-    std::optional<std::string> result;  // reports having at least one line with this result
-    std::size_t limit = 50;             // 0 = all
-};
 
 struct StockRow {
     std::string sku;
@@ -103,9 +67,6 @@ public:
     CatalogReader(const CatalogReader&) = delete;
     CatalogReader& operator=(const CatalogReader&) = delete;
 
-    std::vector<ImportReportSummary> list_imports(
-        const ImportFilter& filter) const;  // newest first
-    std::optional<ImportReport> get_import(std::int64_t id) const;
     std::vector<StockRow> stock(const std::string& sku,
                                 const std::optional<std::string>& source) const;
     std::vector<StockRow> stock_list(std::size_t limit) const;  // by sku, source; 0 = all

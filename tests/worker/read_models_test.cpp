@@ -1,9 +1,10 @@
-// CatalogReader: the admin's read-only view of import reports, stock and queue depth, and
-// import_products, the catalog loader behind reject_unknown_skus.
+// The admin's read models over what the worker wrote (ImportReader; CatalogReader for stock and
+// queue depth), and import_products, the catalog loader behind reject_unknown_skus.
 #include "ofbridge/worker/catalog_reader.h"
 
 #include <gtest/gtest.h>
 
+#include "ofbridge/imports/import_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
@@ -45,7 +46,7 @@ protected:
 };
 
 TEST_F(CatalogReaderTest, ListsReportsNewestFirstWithFilters) {
-    CatalogReader reader(path());
+    imports::ImportReader reader(path());
     auto all = reader.list_imports({});
     ASSERT_EQ(all.size(), 3u);
     EXPECT_GT(all[0].id, all[1].id);
@@ -54,32 +55,32 @@ TEST_F(CatalogReaderTest, ListsReportsNewestFirstWithFilters) {
     EXPECT_EQ(all[0].failures, 1);
     EXPECT_FALSE(all[0].created_at.empty());
 
-    ImportFilter failures;
+    imports::ImportFilter failures;
     failures.result = "Failure";
     auto failed = reader.list_imports(failures);
     ASSERT_EQ(failed.size(), 1u);
     EXPECT_EQ(failed[0].message_key, "3");
 
-    ImportFilter superseded;
+    imports::ImportFilter superseded;
     superseded.result = "Superseded";
     superseded.entity = "inventory";
     ASSERT_EQ(reader.list_imports(superseded).size(), 1u);
 
-    ImportFilter shipments;
+    imports::ImportFilter shipments;
     shipments.entity = "shipment";
     EXPECT_TRUE(reader.list_imports(shipments).empty());
 
-    ImportFilter limited;
+    imports::ImportFilter limited;
     limited.limit = 2;
     EXPECT_EQ(reader.list_imports(limited).size(), 2u);
 
-    ImportFilter bogus;
+    imports::ImportFilter bogus;
     bogus.result = "Maybe";
     EXPECT_THROW(reader.list_imports(bogus), std::invalid_argument);
 }
 
 TEST_F(CatalogReaderTest, GetsOneReportWithItsLines) {
-    CatalogReader reader(path());
+    imports::ImportReader reader(path());
     const auto newest = reader.list_imports({}).front();
     const auto report = reader.get_import(newest.id);
     ASSERT_TRUE(report);

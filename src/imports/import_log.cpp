@@ -1,10 +1,12 @@
 // ImportLog: the import_reports / import_lines writes (schemas/sqlite/002), shared by the
 // inventory and shipment appliers (see import_log.h).
-#include "import_log.h"
+#include "ofbridge/imports/import_log.h"
 
-#include "sql_helpers.h"
+#include "ofbridge/storage/sqlite/database.h"
 
-namespace ofbridge::worker::detail {
+namespace ofbridge::imports {
+
+using storage::sqlite::ResetOnExit;
 
 ImportLog::ImportLog(storage::sqlite::Database& db)
     : db_(db),
@@ -16,22 +18,23 @@ ImportLog::ImportLog(storage::sqlite::Database& db)
                    " source, result, message, units_received, unsent_orders_adjustment,"
                    " final_qty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") {}
 
-void ImportLog::write(std::int64_t request_id, std::string_view entity,
-                      const std::vector<ImportLineRecord>& lines, const std::string& now_text,
-                      RequestOutcome& outcome) {
+ReportCounts ImportLog::write(std::int64_t request_id, std::string_view entity,
+                              const std::vector<ImportLineRecord>& lines,
+                              const std::string& now_text) {
+    ReportCounts counts;
     for (const auto& line : lines) {
         switch (line.result) {
             case domain::LineResult::success:
-                ++outcome.successes;
+                ++counts.successes;
                 break;
             case domain::LineResult::duplicate:
-                ++outcome.duplicates;
+                ++counts.duplicates;
                 break;
             case domain::LineResult::superseded:
-                ++outcome.superseded;
+                ++counts.superseded;
                 break;
             case domain::LineResult::failure:
-                ++outcome.failures;
+                ++counts.failures;
                 break;
         }
     }
@@ -39,18 +42,18 @@ void ImportLog::write(std::int64_t request_id, std::string_view entity,
         ResetOnExit reset(insert_report_);
         insert_report_.bind(1, request_id)
             .bind_no_copy(2, entity)
-            .bind(3, outcome.successes)
-            .bind(4, outcome.duplicates)
-            .bind(5, outcome.superseded)
-            .bind(6, outcome.failures)
+            .bind(3, counts.successes)
+            .bind(4, counts.duplicates)
+            .bind(5, counts.superseded)
+            .bind(6, counts.failures)
             .bind_no_copy(7, now_text)
             .run();
-        outcome.report_id = db_.last_insert_rowid();
+        counts.report_id = db_.last_insert_rowid();
     }
     auto& s = insert_line_;
     ResetOnExit reset(s);
     for (const auto& line : lines) {
-        s.bind(1, outcome.report_id)
+        s.bind(1, counts.report_id)
             .bind(2, line.line_no)
             .bind(3, line.sequence_id)
             .bind_no_copy(4, line.reference)
@@ -62,6 +65,7 @@ void ImportLog::write(std::int64_t request_id, std::string_view entity,
             .bind(10, line.final_qty)
             .run();
     }
+    return counts;
 }
 
-}  // namespace ofbridge::worker::detail
+}  // namespace ofbridge::imports
