@@ -28,7 +28,7 @@ json::value optional_json(const std::optional<std::int64_t>& v) {
     return v ? json::value(*v) : json::value(nullptr);
 }
 
-json::object stock_row_json(const worker::StockRow& s) {
+json::object stock_row_json(const inventory::StockRow& s) {
     return {{"sku", s.sku},           {"source", s.source},
             {"qty", s.qty},           {"is_in_stock", s.is_in_stock},
             {"last_seq", s.last_seq}, {"updated_at", s.updated_at}};
@@ -139,7 +139,7 @@ std::string import_json(const imports::ImportReport& report) {
     return json::serialize(out) + "\n";
 }
 
-std::string stock_table(const std::vector<worker::StockRow>& rows) {
+std::string stock_table(const std::vector<inventory::StockRow>& rows) {
     TextTable table({"SKU", "SOURCE", "QTY", "IN_STOCK", "LAST_SEQ", "UPDATED"});
     for (const auto& s : rows)
         table.add_row({s.sku, s.source, std::to_string(s.qty), s.is_in_stock ? "yes" : "no",
@@ -147,7 +147,7 @@ std::string stock_table(const std::vector<worker::StockRow>& rows) {
     return table.render();
 }
 
-std::string stock_json(const std::vector<worker::StockRow>& rows) {
+std::string stock_json(const std::vector<inventory::StockRow>& rows) {
     json::array out;
     for (const auto& s : rows) out.push_back(stock_row_json(s));
     return json::serialize(json::object{{"stock", std::move(out)}}) + "\n";

@@ -7,7 +7,9 @@
 #include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/order_views.h"
 #include "ofbridge/admin/request_views.h"
+#include "ofbridge/catalog/product_import.h"
 #include "ofbridge/imports/import_reader.h"
+#include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
@@ -110,7 +112,7 @@ int show_import(const CommonOptions& common, std::int64_t id, bool json) {
 int get_stock(const CommonOptions& common, const std::string& sku,
               const std::optional<std::string>& source, bool json) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    inventory::StockReader reader(config.database_path());
     auto rows = reader.stock(sku, source);
     if (rows.empty()) {
         std::cerr << "ofbridge: no stock level for SKU '" << sku << "'"
@@ -123,7 +125,7 @@ int get_stock(const CommonOptions& common, const std::string& sku,
 
 int list_stock(const CommonOptions& common, std::size_t limit, bool json) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    inventory::StockReader reader(config.database_path());
     auto rows = reader.stock_list(limit);
     std::cout << (json ? admin::stock_json(rows) : admin::stock_table(rows));
     return 0;
@@ -144,7 +146,7 @@ int import_products(const CommonOptions& common, const std::filesystem::path& fi
     } else {
         items.push_back(document);
     }
-    std::vector<worker::ProductRecord> products;
+    std::vector<catalog::ProductRecord> products;
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto* object = items[i].if_object();
         const auto* sku = object ? object->if_contains("sku") : nullptr;
@@ -155,7 +157,7 @@ int import_products(const CommonOptions& common, const std::filesystem::path& fi
         if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->as_string();
         products.push_back({std::string(sku->as_string()), std::move(name)});
     }
-    worker::import_products(config.database_path(), products);
+    catalog::import_products(config.database_path(), products);
     std::cout << "imported " << products.size() << " products\n";
     return 0;
 }

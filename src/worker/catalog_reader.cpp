@@ -1,31 +1,19 @@
-// CatalogReader: read-only queries over what the worker wrote (stock, shipments, queue depth),
-// and import_products, the one writer of the local catalog (see catalog_reader.h).
+// CatalogReader: read-only queries over what the worker wrote (shipments, queue depth; see
+// catalog_reader.h).
 #include "ofbridge/worker/catalog_reader.h"
-
-#include <sqlite3.h>
 
 #include <mutex>
 #include <stdexcept>
 
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
-#include "ofbridge/storage/sqlite/migrations.h"
 #include "ofbridge/storage/sqlite/statement.h"
-#include "ofbridge/storage/sqlite/transaction.h"
-#include "ofbridge/storage/time_format.h"
 
 namespace ofbridge::worker {
 namespace {
 
 using storage::sqlite::Database;
 using storage::sqlite::Statement;
-
-StockRow read_stock(const Statement& s) {
-    return StockRow{s.column_text(0),       s.column_text(1),  s.column_int64(2),
-                    s.column_int64(3) != 0, s.column_int64(4), s.column_text(5)};
-}
-
-constexpr std::string_view stock_columns = "sku, source, qty, is_in_stock, last_seq, updated_at";
 
 constexpr std::string_view shipment_sql =
     "SELECT s.id, o.increment_id, s.request_id, s.source, s.comment, s.notify_customer,"
@@ -59,32 +47,6 @@ CatalogReader::CatalogReader(const std::filesystem::path& db_path)
     : impl_(std::make_unique<Impl>(db_path)) {}
 
 CatalogReader::~CatalogReader() = default;
-
-std::vector<StockRow> CatalogReader::stock(const std::string& sku,
-                                           const std::optional<std::string>& source) const {
-    std::string sql = "SELECT " + std::string{stock_columns} + " FROM stock_levels WHERE sku = ?1";
-    if (source) sql += " AND source = ?2";
-    sql += " ORDER BY source";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
-    s.bind(1, sku);
-    if (source) s.bind(2, *source);
-    std::vector<StockRow> out;
-    while (s.step()) out.push_back(read_stock(s));
-    return out;
-}
-
-std::vector<StockRow> CatalogReader::stock_list(std::size_t limit) const {
-    std::string sql =
-        "SELECT " + std::string{stock_columns} + " FROM stock_levels ORDER BY sku, source";
-    if (limit > 0) sql += " LIMIT ?1";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
-    if (limit > 0) s.bind(1, limit);
-    std::vector<StockRow> out;
-    while (s.step()) out.push_back(read_stock(s));
-    return out;
-}
 
 QueueStats CatalogReader::queue_stats() const {
     std::lock_guard lock(impl_->mutex);
@@ -152,33 +114,6 @@ std::optional<Shipment> CatalogReader::get_shipment(std::int64_t id) const {
         shipment.tracks.push_back(
             ShipmentTrack{s.column_int64(0), s.column_text(1), s.column_text(2)});
     return shipment;
-}
-
-void import_products(const std::filesystem::path& db_path,
-                     const std::vector<ProductRecord>& products) {
-    try {
-        // Creates and migrates like the broker does, so a catalog can be loaded before the first
-        // start.
-        Database db = storage::open_writable(db_path, 0, std::chrono::seconds(10));
-        db.exec("PRAGMA synchronous=FULL");
-        storage::sqlite::migrate(db, storage::embedded_migrations());
-        storage::sqlite::Transaction transaction(db);
-        Statement upsert(db,
-                         "INSERT INTO products (sku, name, updated_at) VALUES (?1, ?2, ?3)"
-                         " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-                         " updated_at = excluded.updated_at");
-        const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
-        for (const auto& p : products) {
-            if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
-            upsert.bind(1, p.sku).bind(2, p.name).bind(3, now).run();
-        }
-        transaction.commit();
-    } catch (const storage::sqlite::SqliteError&) {
-        throw;  // names the path already
-    } catch (const std::exception& e) {
-        throw std::runtime_error("cannot import products into " + db_path.string() + ": " +
-                                 e.what());
-    }
 }
 
 }  // namespace ofbridge::worker

@@ -1,4 +1,4 @@
-// InventoryApplier: one inventory request's stock levels, marks and import lines (see
+// InventoryApplier: one inventory request's decisions, stock levels, marks and import lines (see
 // inventory_applier.h).
 //
 // Why the staleness rule holds with any number of workers and broker instances: apply() runs in
@@ -26,46 +26,18 @@ struct ReportLine {
 }  // namespace
 
 InventoryApplier::InventoryApplier(storage::sqlite::Database& db, const WorkerOptions& options)
-    : db_(db),
-      options_(options),
+    : options_(options),
       unsent_order_units_(options.inventory.unsent_order_units
                               ? options.inventory.unsent_order_units(db)
                               : UnsentOrderUnits{}),
-      // Each line with its key's current mark: one statement instead of a lookup per key.
-      // Read inside the apply transaction, so the marks are the latest committed ones.
-      lines_(db,
-             "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, l.last_order_exported,"
-             " l.failure, m.high_water_seq FROM inventory_lines l LEFT JOIN sequence_marks m"
-             " ON m.sku = l.sku AND m.source = l.source"
-             " WHERE l.request_id = ?1 ORDER BY l.line_no"),
-      product_exists_(db, "SELECT 1 FROM products WHERE sku = ?1"),
-      // The common case, a key seen before, is one seek: UPDATE. The upserts below handle a
-      // key's first record (and keep the guard if two ever raced).
-      update_stock_(db,
-                    "UPDATE stock_levels SET qty = ?3, is_in_stock = ?4, last_seq = ?5,"
-                    " updated_at = ?6 WHERE sku = ?1 AND source = ?2 AND last_seq < ?5"),
-      update_mark_(db,
-                   "UPDATE sequence_marks SET high_water_seq = ?3, updated_at = ?4"
-                   " WHERE sku = ?1 AND source = ?2 AND high_water_seq < ?3"),
-      upsert_stock_(db,
-                    "INSERT INTO stock_levels (sku, source, qty, is_in_stock, last_seq,"
-                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                    " ON CONFLICT (sku, source) DO UPDATE SET qty = excluded.qty,"
-                    " is_in_stock = excluded.is_in_stock, last_seq = excluded.last_seq,"
-                    " updated_at = excluded.updated_at"
-                    " WHERE excluded.last_seq > stock_levels.last_seq"),
-      upsert_mark_(db,
-                   "INSERT INTO sequence_marks (sku, source, high_water_seq, updated_at)"
-                   " VALUES (?1, ?2, ?3, ?4)"
-                   " ON CONFLICT (sku, source) DO UPDATE SET"
-                   " high_water_seq = excluded.high_water_seq, updated_at = excluded.updated_at"
-                   " WHERE excluded.high_water_seq > sequence_marks.high_water_seq") {}
+      stock_(db),
+      products_(db) {}
 
 imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
                                               std::chrono::system_clock::time_point now,
                                               const std::string& now_text,
                                               imports::ImportLog& log) {
-    std::vector<StoredLine> stored = load_lines(request_id);
+    const std::vector<inventory::StoredLine> stored = stock_.lines_with_marks(request_id);
     std::vector<ReportLine> report(stored.size());
 
     // Lines that cannot take part in the sequence decision become Failure lines here: those the
@@ -142,25 +114,6 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
     return log.write(request_id, inventory_entity, records, now_text);
 }
 
-std::vector<InventoryApplier::StoredLine> InventoryApplier::load_lines(std::int64_t request_id) {
-    std::vector<StoredLine> stored;
-    ResetOnExit reset(lines_);
-    lines_.bind(1, request_id);
-    while (lines_.step()) {
-        StoredLine s;
-        s.line_no = lines_.column_int64(0);
-        s.line.sku = lines_.column_text(1);
-        s.line.source = lines_.column_text(2);
-        s.line.qty = lines_.column_int64(3);
-        s.line.seq = lines_.column_int64(4);
-        s.line.last_order_exported = lines_.column_text(5);
-        s.line.failure = lines_.column_text(6);
-        if (!lines_.is_null(7)) s.mark = lines_.column_int64(7);
-        stored.push_back(std::move(s));
-    }
-    return stored;
-}
-
 // One applied line per key and message, and only the configured source's key: so a SKU's unsent
 // units are subtracted once per message, however many sources the message updates.
 bool InventoryApplier::adjusts(const domain::InventoryLine& line) const {
@@ -170,9 +123,7 @@ bool InventoryApplier::adjusts(const domain::InventoryLine& line) const {
 bool InventoryApplier::product_known(std::map<std::string, bool, std::less<>>& cache,
                                      const std::string& sku) {
     if (auto found = cache.find(sku); found != cache.end()) return found->second;
-    ResetOnExit reset(product_exists_);
-    product_exists_.bind_no_copy(1, sku);
-    const bool known = product_exists_.step();
+    const bool known = products_.contains(sku);
     cache.emplace(sku, known);
     return known;
 }
@@ -186,30 +137,7 @@ domain::StockLevel InventoryApplier::apply_stock(const domain::InventoryLine& li
                       : 0;
     const auto level =
         domain::compute_stock_level(line.qty, unsent, options_.inventory.allow_negative);
-    const auto write = [&](storage::sqlite::Statement& s) {
-        ResetOnExit reset(s);
-        s.bind_no_copy(1, line.sku)
-            .bind_no_copy(2, line.source)
-            .bind(3, level.final_qty)
-            .bind(4, level.is_in_stock)
-            .bind(5, line.seq)
-            .bind_no_copy(6, now_text)
-            .run();
-    };
-    bool stock_written = false;
-    if (had_mark) {
-        write(update_stock_);
-        stock_written = db_.changes() > 0;
-    }
-    if (!stock_written) write(upsert_stock_);
-
-    auto& mark = had_mark ? update_mark_ : upsert_mark_;
-    ResetOnExit reset(mark);
-    mark.bind_no_copy(1, line.sku)
-        .bind_no_copy(2, line.source)
-        .bind(3, line.seq)
-        .bind_no_copy(4, now_text)
-        .run();
+    stock_.record(line, level, had_mark, now_text);
     return level;
 }
 

@@ -7,7 +7,6 @@
 
 #include "ofbridge/domain/validation.h"
 #include "ofbridge/imports/import_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 

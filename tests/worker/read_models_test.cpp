@@ -1,10 +1,12 @@
-// The admin's read models over what the worker wrote (ImportReader; CatalogReader for stock and
-// queue depth), and import_products, the catalog loader behind reject_unknown_skus.
+// The admin's read models over what the worker wrote (ImportReader, StockReader; CatalogReader
+// for queue depth), and import_products, the catalog loader behind reject_unknown_skus.
 #include "ofbridge/worker/catalog_reader.h"
 
 #include <gtest/gtest.h>
 
+#include "ofbridge/catalog/product_import.h"
 #include "ofbridge/imports/import_reader.h"
+#include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
@@ -30,7 +32,7 @@ TEST(CatalogReader, AMissingDatabaseIsNamedAndNotCreated) {
 class CatalogReaderTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        import_products(path(), {{"A", "Disk"}, {"B", "Cable"}});
+        catalog::import_products(path(), {{"A", "Disk"}, {"B", "Cable"}});
         auto o = testing::options_for(path(), nullptr);
         o.inventory.reject_unknown_skus = true;
         RequestProcessor p(o, "test/1");
@@ -93,7 +95,7 @@ TEST_F(CatalogReaderTest, GetsOneReportWithItsLines) {
 }
 
 TEST_F(CatalogReaderTest, ReadsStockBySkuAndSource) {
-    CatalogReader reader(path());
+    inventory::StockReader reader(path());
     const auto a = reader.stock("A", std::nullopt);
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0].qty, 6);
@@ -127,10 +129,10 @@ TEST_F(CatalogReaderTest, CountsTheQueueByStateAndAgesTheOldestPending) {
 }
 
 TEST_F(CatalogReaderTest, ImportProductsUpdatesExistingProducts) {
-    import_products(path(), {{"A", "Disk 2TB"}, {"D", "New"}});
+    catalog::import_products(path(), {{"A", "Disk 2TB"}, {"D", "New"}});
     EXPECT_EQ(testing::query_text(path(), "SELECT name FROM products WHERE sku = 'A'"), "Disk 2TB");
     EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);
-    EXPECT_THROW(import_products(path(), {{"", "nameless"}}), std::runtime_error);
+    EXPECT_THROW(catalog::import_products(path(), {{"", "nameless"}}), std::runtime_error);
     EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);  // one transaction
 }
 

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <fstream>
 
+#include "ofbridge/catalog/product_import.h"
 #include "ofbridge/imports/import_reader.h"
+#include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 #include "worker_fixtures.h"
 
@@ -34,8 +36,8 @@ protected:
         return p.apply(batch.requests);
     }
 
-    StockRow stock(const std::string& sku, const std::string& source = "default") {
-        CatalogReader reader(path());
+    inventory::StockRow stock(const std::string& sku, const std::string& source = "default") {
+        inventory::StockReader reader(path());
         const auto rows = reader.stock(sku, source);
         if (rows.size() != 1) throw std::runtime_error("no stock row for " + sku);
         return rows.front();
@@ -186,7 +188,7 @@ TEST_F(RequestProcessorTest, NegativeQuantityClampsToZeroUnlessAllowed) {
 }
 
 TEST_F(RequestProcessorTest, UnknownSkuIsAFailureLineWhileTheOtherLinesApply) {
-    import_products(path(), {{"A", "Hard disk"}, {"C", "Cable"}});
+    catalog::import_products(path(), {{"A", "Hard disk"}, {"C", "Cable"}});
     auto o = options();
     o.inventory.reject_unknown_skus = true;
     RequestProcessor p(o, "test/1");
@@ -205,7 +207,7 @@ TEST_F(RequestProcessorTest, UnknownSkuIsAFailureLineWhileTheOtherLinesApply) {
     EXPECT_FALSE(r.lines[1].final_qty.has_value());
     EXPECT_EQ(stock("A").qty, 2);
     EXPECT_EQ(stock("C").qty, 4);
-    CatalogReader reader(path());
+    inventory::StockReader reader(path());
     EXPECT_TRUE(reader.stock("B", std::nullopt).empty());
     EXPECT_EQ(query_int(path(), "SELECT count(*) FROM sequence_marks WHERE sku = 'B'"), 0);
 }

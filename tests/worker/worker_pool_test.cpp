@@ -10,7 +10,7 @@
 #include <map>
 #include <random>
 
-#include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
@@ -289,7 +289,7 @@ TEST(WorkerPool, ManyWorkersInTwoPoolsApplyEachRecordAtMostOnceAndConverge) {
     EXPECT_EQ(query_int(path, "SELECT count(*) FROM import_reports"), requests);
 
     // Final stock equals the oracle.
-    CatalogReader reader(path);
+    inventory::StockReader reader(path);
     const auto rows = reader.stock_list(0);
     ASSERT_EQ(rows.size(), max_seq.size());
     for (const auto& [key, seq] : max_seq) {

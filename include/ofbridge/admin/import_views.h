@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ofbridge/imports/import_reader.h"
+#include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/worker/catalog_reader.h"
 
 namespace ofbridge::admin {
@@ -20,7 +21,7 @@ std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments
 std::string shipment_text(const worker::Shipment& shipment);
 std::string shipment_json(const worker::Shipment& shipment);
 
-std::string stock_table(const std::vector<worker::StockRow>& rows);
-std::string stock_json(const std::vector<worker::StockRow>& rows);
+std::string stock_table(const std::vector<inventory::StockRow>& rows);
+std::string stock_json(const std::vector<inventory::StockRow>& rows);
 
 }  // namespace ofbridge::admin

@@ -1,5 +1,5 @@
-// Read-only views of what the worker wrote: stock levels, shipments, and queue depth. Own
-// read-only connection, safe while a broker runs (like queue::RequestReader).
+// Read-only views of what the worker wrote: shipments, and queue depth. Own read-only
+// connection, safe while a broker runs (like queue::RequestReader).
 #pragma once
 
 #include <cstdint>
@@ -10,15 +10,6 @@
 #include <vector>
 
 namespace ofbridge::worker {
-
-struct StockRow {
-    std::string sku;
-    std::string source;
-    std::int64_t qty = 0;
-    bool is_in_stock = false;
-    std::int64_t last_seq = 0;
-    std::string updated_at;
-};
 
 struct QueueStats {
     std::int64_t pending = 0;
@@ -67,9 +58,6 @@ public:
     CatalogReader(const CatalogReader&) = delete;
     CatalogReader& operator=(const CatalogReader&) = delete;
 
-    std::vector<StockRow> stock(const std::string& sku,
-                                const std::optional<std::string>& source) const;
-    std::vector<StockRow> stock_list(std::size_t limit) const;  // by sku, source; 0 = all
     QueueStats queue_stats() const;
     // Newest first; only the order's when `order_increment_id` is given; limit 0 = all.
     std::vector<ShipmentSummary> list_shipments(
@@ -80,14 +68,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-struct ProductRecord {
-    std::string sku;
-    std::string name;
-};
-
-// Adds or updates catalog products (used when reject_unknown_skus is on). One transaction.
-void import_products(const std::filesystem::path& db_path,
-                     const std::vector<ProductRecord>& products);
 
 }  // namespace ofbridge::worker

@@ -1,0 +1,52 @@
+// Stock levels and high-water marks (stock_levels, sequence_marks; schemas/sqlite/002): the
+// write side the worker's inventory applier uses inside the request's savepoint. The decisions
+// (staleness, the stock figure) are the domain's; this only reads and writes rows. Statements are
+// prepared once, on the connection it is given, and used by that connection's one thread.
+//
+// Per (sku, source) key, a first record inserts the stock row and the mark; later ones update
+// both in one seek each. Every write is conditional (a stock level's seq and a mark only ever
+// rise), a second guard behind the apply transaction that serialises the writers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ofbridge/domain/messages.h"
+#include "ofbridge/domain/stock_level.h"
+#include "ofbridge/storage/sqlite/statement.h"
+
+namespace ofbridge::storage::sqlite {
+class Database;
+}
+
+namespace ofbridge::inventory {
+
+// One line of a stored inventory request with its key's high-water mark.
+struct StoredLine {
+    std::int64_t line_no = 0;
+    domain::InventoryLine line;
+    std::optional<std::int64_t> mark;  // none: the key has no record yet
+};
+
+class StockRepository {
+public:
+    explicit StockRepository(storage::sqlite::Database& db);
+
+    // The request's lines (as the queue stored them) in line order, each with its key's mark,
+    // in one statement. Read inside the apply transaction, so the marks are the latest
+    // committed ones.
+    std::vector<StoredLine> lines_with_marks(std::int64_t request_id);
+
+    // Stores `level` as the stock of the line's key and raises its mark to the line's seq.
+    // `had_mark`: the key had a mark when its lines were read (so it has a stock row too).
+    void record(const domain::InventoryLine& line, const domain::StockLevel& level, bool had_mark,
+                const std::string& now_text);
+
+private:
+    storage::sqlite::Database& db_;
+    storage::sqlite::Statement lines_, update_stock_, update_mark_, upsert_stock_, upsert_mark_;
+};
+
+}  // namespace ofbridge::inventory
