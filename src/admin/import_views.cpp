@@ -34,7 +34,7 @@ json::object stock_row_json(const inventory::StockRow& s) {
             {"last_seq", s.last_seq}, {"updated_at", s.updated_at}};
 }
 
-json::object shipment_summary_json(const worker::ShipmentSummary& s) {
+json::object shipment_summary_json(const orders::ShipmentSummary& s) {
     return {{"id", s.id},
             {"order_increment_id", s.order_increment_id},
             {"request_id", optional_json(s.request_id)},
@@ -48,7 +48,7 @@ json::object shipment_summary_json(const worker::ShipmentSummary& s) {
 
 }  // namespace
 
-std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipments) {
+std::string shipments_table(const std::vector<orders::ShipmentSummary>& shipments) {
     TextTable table({"ID", "ORDER", "REQUEST", "SOURCE", "NOTIFY", "SHIPPED", "CREATED"});
     for (const auto& s : shipments)
         table.add_row({std::to_string(s.id), s.order_increment_id, optional_text(s.request_id),
@@ -56,13 +56,13 @@ std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipment
     return table.render();
 }
 
-std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments) {
+std::string shipments_json(const std::vector<orders::ShipmentSummary>& shipments) {
     json::array out;
     for (const auto& s : shipments) out.push_back(shipment_summary_json(s));
     return json::serialize(json::object{{"shipments", std::move(out)}}) + "\n";
 }
 
-std::string shipment_text(const worker::Shipment& shipment) {
+std::string shipment_text(const orders::Shipment& shipment) {
     std::string out = shipments_table({shipment.header});
     if (!shipment.header.comment.empty())
         out += "comment: " + terminal_safe(shipment.header.comment) + "\n";
@@ -76,7 +76,7 @@ std::string shipment_text(const worker::Shipment& shipment) {
     return out + "\n" + lines.render() + "\n" + tracks.render();
 }
 
-std::string shipment_json(const worker::Shipment& shipment) {
+std::string shipment_json(const orders::Shipment& shipment) {
     auto out = shipment_summary_json(shipment.header);
     json::array lines;
     for (const auto& l : shipment.lines)

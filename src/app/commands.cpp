@@ -11,8 +11,8 @@
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/orders/order_store.h"
+#include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/queue/request_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
 #include "ofbridge/worker/unsent_orders.h"
 
 namespace ofbridge::app {
@@ -165,7 +165,7 @@ int import_products(const CommonOptions& common, const std::filesystem::path& fi
 int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
                    std::size_t limit, bool json) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    orders::ShipmentReader reader(config.database_path());
     auto rows = reader.list_shipments(order, limit);
     std::cout << (json ? admin::shipments_json(rows) : admin::shipments_table(rows));
     return 0;
@@ -173,7 +173,7 @@ int list_shipments(const CommonOptions& common, const std::optional<std::string>
 
 int show_shipment(const CommonOptions& common, std::int64_t id, bool json) {
     const auto config = load(common);
-    worker::CatalogReader reader(config.database_path());
+    orders::ShipmentReader reader(config.database_path());
     auto shipment = reader.get_shipment(id);
     if (!shipment) {
         std::cerr << "ofbridge: no shipment " << id << "\n";

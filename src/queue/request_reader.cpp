@@ -168,4 +168,29 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
     return detail;
 }
 
+QueueStats RequestReader::queue_stats() const {
+    std::lock_guard lock(impl_->mutex);
+    QueueStats stats;
+    // One indexed range count per state (requests_state), never a scan of the done history.
+    Statement count(impl_->db, "SELECT count(*) FROM requests WHERE state = ?1");
+    const auto count_of = [&](std::string_view state) {
+        count.bind(1, state);
+        count.step();
+        const auto n = count.column_int64(0);
+        count.reset();
+        return n;
+    };
+    stats.pending = count_of("pending");
+    stats.processing = count_of("processing");
+    stats.failed = count_of("failed");
+    stats.dead = count_of("dead");
+    // received_at is ISO-8601 UTC text ("...Z"), which julianday() reads.
+    Statement oldest(impl_->db,
+                     "SELECT max(0.0, (julianday('now') - julianday(received_at)) * 86400.0)"
+                     " FROM requests WHERE state = 'pending' ORDER BY id LIMIT 1");
+    if (oldest.step() && !oldest.is_null(0))
+        stats.oldest_pending_age_seconds = oldest.column_double(0);
+    return stats;
+}
+
 }  // namespace ofbridge::queue

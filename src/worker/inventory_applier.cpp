@@ -8,8 +8,8 @@
 // level's seq) are a second guard.
 #include "inventory_applier.h"
 
-#include "ofbridge/worker/unsent_orders.h"
-#include "sql_helpers.h"
+#include "ofbridge/orders/unsent_orders.h"
+#include "printable.h"
 
 namespace ofbridge::worker::detail {
 namespace {
@@ -86,7 +86,7 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
         out.message =
             domain::sequence_message(domain::LineResult::success, out.level->final_qty, line.seq);
         if (adjusts(line) && !line.last_order_exported.empty() &&
-            !normalise_order_time(line.last_order_exported))
+            !orders::normalise_order_time(line.last_order_exported))
             out.message += " lastOrderExported '" + printable(line.last_order_exported) +
                            "' is not a date-time: unsent orders were counted over the whole"
                            " unsent_order_cutoff_days window.";

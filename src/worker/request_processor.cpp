@@ -24,8 +24,8 @@
 #include "ofbridge/storage/time_format.h"
 #include "ofbridge/storage/wal_checkpointer.h"
 #include "ofbridge/storage/writer.h"
+#include "printable.h"
 #include "shipment_applier.h"
-#include "sql_helpers.h"
 
 namespace ofbridge::worker {
 namespace {
@@ -37,7 +37,6 @@ using storage::sqlite::Transaction;
 using SystemClock = std::chrono::system_clock;
 
 using detail::printable;
-using detail::ResetOnExit;
 
 constexpr std::size_t max_error_text = 1000;  // last_error is for people; keep it bounded
 

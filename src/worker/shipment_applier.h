@@ -1,5 +1,6 @@
 // Applies one claimed shipment request (DESIGN §3.3) inside the request's savepoint opened by
-// RequestProcessor:
+// RequestProcessor. The request is read back through the queue (RequestPayloads), the plan is the
+// domain's, the rows are written by the orders feature's ShipmentRepository:
 //   dedupe key already stored        -> Duplicate line, nothing else changes
 //   order not found / plan refused   -> Failure line, nothing else changes
 //   planned                          -> one shipment per source with its lines and tracks,
@@ -14,7 +15,8 @@
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/shipment_plan.h"
 #include "ofbridge/imports/import_log.h"
-#include "ofbridge/storage/sqlite/statement.h"
+#include "ofbridge/orders/shipment_repository.h"
+#include "ofbridge/queue/request_payloads.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::worker::detail {
@@ -29,25 +31,16 @@ std::string carrier_title(const domain::ShipmentCreate& shipment);
 
 class ShipmentApplier {
 public:
-    // Prepares its statements on `db`; `options` must outlive the applier.
+    // Prepares its repositories' statements on `db`; `options` must outlive the applier.
     ShipmentApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
     imports::ReportCounts apply(std::int64_t request_id, const std::string& now_text,
                                 imports::ImportLog& log);
 
 private:
-    domain::ShipmentCreate load_request(std::int64_t request_id);
-    // nullopt when the order does not exist; `order_id` is its row id.
-    std::optional<domain::OrderToShip> load_order(const std::string& increment_id,
-                                                  std::int64_t& order_id);
-    void write_plan(std::int64_t request_id, std::int64_t order_id,
-                    const domain::ShipmentCreate& shipment, const domain::ShipmentPlan& plan,
-                    const std::string& now_text);
-
-    storage::sqlite::Database& db_;
     const WorkerOptions& options_;
-    storage::sqlite::Statement header_, items_, tracks_, key_exists_, order_, order_lines_,
-        insert_shipment_, insert_line_, insert_track_, add_shipped_, set_order_state_, insert_key_;
+    queue::RequestPayloads payloads_;
+    orders::ShipmentRepository shipments_;
 };
 
 }  // namespace ofbridge::worker::detail

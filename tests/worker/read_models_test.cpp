@@ -1,12 +1,13 @@
-// The admin's read models over what the worker wrote (ImportReader, StockReader; CatalogReader
-// for queue depth), and import_products, the catalog loader behind reject_unknown_skus.
-#include "ofbridge/worker/catalog_reader.h"
-
+// The admin's read models over what the worker wrote (imports::ImportReader,
+// inventory::StockReader, orders::ShipmentReader) and the queue's depth (queue::RequestReader),
+// and catalog::import_products, the catalog loader behind reject_unknown_skus.
 #include <gtest/gtest.h>
 
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
+#include "ofbridge/orders/shipment_reader.h"
+#include "ofbridge/queue/request_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
@@ -17,19 +18,24 @@ using testing::line;
 using testing::message;
 using testing::TempDir;
 
-TEST(CatalogReader, AMissingDatabaseIsNamedAndNotCreated) {
+TEST(ReadModels, AMissingDatabaseIsNamedAndNotCreated) {
     TempDir dir;
     const auto path = dir.file("absent.db");
-    try {
-        CatalogReader reader(path);
-        FAIL();
-    } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string{e.what()}.find(path.string()), std::string::npos) << e.what();
-    }
-    EXPECT_FALSE(std::filesystem::exists(path));
+    const auto expect_named = [&](auto open) {
+        try {
+            open();
+            FAIL();
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string{e.what()}.find(path.string()), std::string::npos) << e.what();
+        }
+        EXPECT_FALSE(std::filesystem::exists(path));
+    };
+    expect_named([&] { imports::ImportReader reader(path); });
+    expect_named([&] { inventory::StockReader reader(path); });
+    expect_named([&] { orders::ShipmentReader reader(path); });
 }
 
-class CatalogReaderTest : public ::testing::Test {
+class ReadModelsTest : public ::testing::Test {
 protected:
     void SetUp() override {
         catalog::import_products(path(), {{"A", "Disk"}, {"B", "Cable"}});
@@ -47,7 +53,7 @@ protected:
     testing::Queue queue{path()};
 };
 
-TEST_F(CatalogReaderTest, ListsReportsNewestFirstWithFilters) {
+TEST_F(ReadModelsTest, ListsReportsNewestFirstWithFilters) {
     imports::ImportReader reader(path());
     auto all = reader.list_imports({});
     ASSERT_EQ(all.size(), 3u);
@@ -81,7 +87,7 @@ TEST_F(CatalogReaderTest, ListsReportsNewestFirstWithFilters) {
     EXPECT_THROW(reader.list_imports(bogus), std::invalid_argument);
 }
 
-TEST_F(CatalogReaderTest, GetsOneReportWithItsLines) {
+TEST_F(ReadModelsTest, GetsOneReportWithItsLines) {
     imports::ImportReader reader(path());
     const auto newest = reader.list_imports({}).front();
     const auto report = reader.get_import(newest.id);
@@ -94,7 +100,7 @@ TEST_F(CatalogReaderTest, GetsOneReportWithItsLines) {
     EXPECT_FALSE(reader.get_import(newest.id + 100).has_value());
 }
 
-TEST_F(CatalogReaderTest, ReadsStockBySkuAndSource) {
+TEST_F(ReadModelsTest, ReadsStockBySkuAndSource) {
     inventory::StockReader reader(path());
     const auto a = reader.stock("A", std::nullopt);
     ASSERT_EQ(a.size(), 1u);
@@ -109,8 +115,8 @@ TEST_F(CatalogReaderTest, ReadsStockBySkuAndSource) {
     EXPECT_EQ(reader.stock_list(1).size(), 1u);
 }
 
-TEST_F(CatalogReaderTest, CountsTheQueueByStateAndAgesTheOldestPending) {
-    CatalogReader reader(path());
+TEST_F(ReadModelsTest, CountsTheQueueByStateAndAgesTheOldestPending) {
+    queue::RequestReader reader(path());
     auto stats = reader.queue_stats();
     EXPECT_EQ(stats.pending, 0);
     EXPECT_FALSE(stats.oldest_pending_age_seconds.has_value());
@@ -128,7 +134,7 @@ TEST_F(CatalogReaderTest, CountsTheQueueByStateAndAgesTheOldestPending) {
     EXPECT_LT(*stats.oldest_pending_age_seconds, 60.0);
 }
 
-TEST_F(CatalogReaderTest, ImportProductsUpdatesExistingProducts) {
+TEST_F(ReadModelsTest, ImportProductsUpdatesExistingProducts) {
     catalog::import_products(path(), {{"A", "Disk 2TB"}, {"D", "New"}});
     EXPECT_EQ(testing::query_text(path(), "SELECT name FROM products WHERE sku = 'A'"), "Disk 2TB");
     EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);

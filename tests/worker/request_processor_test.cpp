@@ -12,7 +12,6 @@
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
 #include "worker_fixtures.h"
 
 namespace ofbridge::worker {

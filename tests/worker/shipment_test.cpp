@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "ofbridge/imports/import_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
@@ -120,7 +120,7 @@ TEST_F(ShipmentTest, TheIssueStoryPartialDuplicateThenComplete) {
     EXPECT_EQ(order_state(order_id), "processing/processing");
     EXPECT_EQ(shipped(order_id, 1), 2);
 
-    CatalogReader reader(path());
+    orders::ShipmentReader reader(path());
     const auto list = reader.list_shipments(order_id, 0);
     ASSERT_EQ(list.size(), 1u);
     const auto s = reader.get_shipment(list[0].id);
@@ -225,7 +225,7 @@ TEST_F(ShipmentTest, SeveralSourcesMakeOneShipmentEach) {
     EXPECT_EQ(line.result, "Success");
     EXPECT_EQ(line.source, "north, south");
     EXPECT_EQ(line.units_received, 3);
-    CatalogReader reader(path());
+    orders::ShipmentReader reader(path());
     const auto list = reader.list_shipments(order_id, 0);
     ASSERT_EQ(list.size(), 2u);
     const auto north = reader.get_shipment(list[1].id);
@@ -250,7 +250,7 @@ TEST_F(ShipmentTest, ConfigurableChildSkuShipsAgainstTheParentLineUnderTheParent
         EXPECT_EQ(apply(p, add(shipment(order_id, {{"SHIRT-RED-M", 2, "default"}}, 1))).result,
                   "Success");
     }
-    CatalogReader reader(path());
+    orders::ShipmentReader reader(path());
     auto s = reader.get_shipment(reader.list_shipments(order_id, 0).at(0).id);
     EXPECT_EQ(s->lines.at(0).order_item_id, 10);
     EXPECT_EQ(s->lines.at(0).sku, "SHIRT-RED-M");

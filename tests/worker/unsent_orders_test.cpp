@@ -6,13 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "ofbridge/imports/import_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/orders/unsent_orders.h"
 #include "ofbridge/worker/request_processor.h"
 #include "worker_fixtures.h"
 
 namespace ofbridge::worker {
 namespace {
 
+using orders::normalise_order_time;
 using testing::insert_order;
 using testing::line;
 using testing::message;

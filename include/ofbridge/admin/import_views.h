@@ -7,7 +7,7 @@
 
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
-#include "ofbridge/worker/catalog_reader.h"
+#include "ofbridge/orders/shipment_reader.h"
 
 namespace ofbridge::admin {
 
@@ -16,10 +16,10 @@ std::string imports_json(const std::vector<imports::ImportReportSummary>& report
 std::string import_text(const imports::ImportReport& report);
 std::string import_json(const imports::ImportReport& report);
 
-std::string shipments_table(const std::vector<worker::ShipmentSummary>& shipments);
-std::string shipments_json(const std::vector<worker::ShipmentSummary>& shipments);
-std::string shipment_text(const worker::Shipment& shipment);
-std::string shipment_json(const worker::Shipment& shipment);
+std::string shipments_table(const std::vector<orders::ShipmentSummary>& shipments);
+std::string shipments_json(const std::vector<orders::ShipmentSummary>& shipments);
+std::string shipment_text(const orders::Shipment& shipment);
+std::string shipment_json(const orders::Shipment& shipment);
 
 std::string stock_table(const std::vector<inventory::StockRow>& rows);
 std::string stock_json(const std::vector<inventory::StockRow>& rows);

@@ -53,6 +53,15 @@ struct RequestDetail {
     std::vector<std::string> tracking_numbers;
 };
 
+// How deep the queue is (an admin's health view).
+struct QueueStats {
+    std::int64_t pending = 0;
+    std::int64_t processing = 0;
+    std::int64_t failed = 0;
+    std::int64_t dead = 0;
+    std::optional<double> oldest_pending_age_seconds;
+};
+
 class RequestReader {
 public:
     // Throws std::runtime_error naming the path when the database does not exist or is unreadable.
@@ -63,6 +72,7 @@ public:
 
     std::vector<RequestSummary> list(const RequestFilter& filter) const;
     std::optional<RequestDetail> get(std::int64_t id) const;
+    QueueStats queue_stats() const;
 
 private:
     struct Impl;

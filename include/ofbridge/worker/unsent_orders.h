@@ -1,31 +1,11 @@
-// The unsent-orders stock adjustment (DESIGN §3.2, adjust_inventory = unsent_orders): units of
-// a SKU that customers have ordered but the WMS does not know about yet, so its stock figure
-// still counts them. Subtracting them keeps the shop from selling the same units twice.
-//
-// Orders carry no MSI source, so the adjustment belongs to the SKU, not to a (sku, source) key:
-// the applier subtracts it only from the SKU's line for InventoryOptions::unsent_orders_source
-// (config `[inventory] unsent_orders_source`, default "default"), which a message applies at
-// most once. Lines of other sources get no adjustment; a message without a line for that
-// source subtracts nothing.
-//
-// Counted, per SKU, the open quantity
-// qty_ordered - qty_shipped - qty_canceled (never below 0 per line) of order_items where
-//   - the order is not yet with the WMS: export_status is not 'exported' nor 'cancelled';
-//   - the order's status is one of `statuses` (none listed: nothing counts);
-//   - the order was placed within `cutoff` of the worker's "now" (created_at >= now - cutoff);
-//   - the order was placed after the line's lastOrderExported, when the line has one that
-//     parses (normalise_order_time). The fallback for one that does not parse (Magento's
-//     "0000-00-00 00:00:00", say) is that of a line without one: no lower bound but the cutoff,
-//     which errs on the side of subtracting more rather than overselling. It is not silent: the
-//     applier says so on the import line;
-//   - the line carries its own quantity: a parent line with children (configurable, bundle)
-//     is skipped, its children are counted, so no unit is counted twice.
+// The unsent-orders stock adjustment (DESIGN §3.2, adjust_inventory = unsent_orders) as the
+// worker's InventoryOptions::unsent_order_units hook. What counts, and why only the line of
+// InventoryOptions::unsent_orders_source is adjusted, is the orders feature's
+// (orders/unsent_orders.h); this binds its counter to each worker connection.
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "ofbridge/worker/worker_pool.h"
@@ -33,16 +13,9 @@
 namespace ofbridge::worker {
 
 // The factory for InventoryOptions::unsent_order_units. Each worker connection gets its own
-// prepared statement (the hook runs once per applied stock line).
+// orders::UnsentOrderCounter, so its statement is prepared once per connection (the hook runs
+// once per applied stock line).
 UnsentOrderUnitsFactory unsent_orders_adjustment(std::chrono::days cutoff,
                                                  std::vector<std::string> statuses);
-
-// lastOrderExported as the orders table writes times: "YYYY-MM-DD HH:MM:SS" in UTC.
-// Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD HH:MM:SS", then an optional
-// fraction of a second (dropped: orders are stored to the second, so an order in the same
-// second counts as placed after, the safe side), then an optional "Z" or "+HH:MM"/"-HH:MM"/
-// "+HHMM" offset, which is applied to convert to UTC. No offset means UTC. nullopt when the
-// text is not such a time.
-std::optional<std::string> normalise_order_time(std::string_view text);
 
 }  // namespace ofbridge::worker

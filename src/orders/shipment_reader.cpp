@@ -1,19 +1,21 @@
-// CatalogReader: read-only queries over what the worker wrote (shipments, queue depth; see
-// catalog_reader.h).
-#include "ofbridge/worker/catalog_reader.h"
+// ShipmentReader: read-only queries over shipments, their lines and tracks (see
+// shipment_reader.h).
+#include "ofbridge/orders/shipment_reader.h"
 
 #include <mutex>
-#include <stdexcept>
 
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/statement.h"
 
-namespace ofbridge::worker {
+namespace ofbridge::orders {
 namespace {
 
 using storage::sqlite::Database;
 using storage::sqlite::Statement;
+
+// The migration that creates the shipments tables (schemas/sqlite/004_shipments.sql).
+constexpr int shipments_schema_version = 4;
 
 constexpr std::string_view shipment_sql =
     "SELECT s.id, o.increment_id, s.request_id, s.source, s.comment, s.notify_customer,"
@@ -36,44 +38,20 @@ ShipmentSummary read_shipment(const Statement& s) {
 
 }  // namespace
 
-struct CatalogReader::Impl {
+struct ShipmentReader::Impl {
     explicit Impl(const std::filesystem::path& path)
-        : db(storage::open_read_only(path, 2, "import log", "start the broker once")) {}
+        : db(storage::open_read_only(path, shipments_schema_version, "shipments",
+                                     "start the broker once")) {}
     Database db;
     std::mutex mutex;  // one connection: queries from several threads take turns
 };
 
-CatalogReader::CatalogReader(const std::filesystem::path& db_path)
+ShipmentReader::ShipmentReader(const std::filesystem::path& db_path)
     : impl_(std::make_unique<Impl>(db_path)) {}
 
-CatalogReader::~CatalogReader() = default;
+ShipmentReader::~ShipmentReader() = default;
 
-QueueStats CatalogReader::queue_stats() const {
-    std::lock_guard lock(impl_->mutex);
-    QueueStats stats;
-    // One indexed range count per state (requests_state), never a scan of the done history.
-    Statement count(impl_->db, "SELECT count(*) FROM requests WHERE state = ?1");
-    const auto count_of = [&](std::string_view state) {
-        count.bind(1, state);
-        count.step();
-        const auto n = count.column_int64(0);
-        count.reset();
-        return n;
-    };
-    stats.pending = count_of("pending");
-    stats.processing = count_of("processing");
-    stats.failed = count_of("failed");
-    stats.dead = count_of("dead");
-    // received_at is ISO-8601 UTC text ("...Z"), which julianday() reads.
-    Statement oldest(impl_->db,
-                     "SELECT max(0.0, (julianday('now') - julianday(received_at)) * 86400.0)"
-                     " FROM requests WHERE state = 'pending' ORDER BY id LIMIT 1");
-    if (oldest.step() && !oldest.is_null(0))
-        stats.oldest_pending_age_seconds = oldest.column_double(0);
-    return stats;
-}
-
-std::vector<ShipmentSummary> CatalogReader::list_shipments(
+std::vector<ShipmentSummary> ShipmentReader::list_shipments(
     const std::optional<std::string>& order_increment_id, std::size_t limit) const {
     std::string sql{shipment_sql};
     if (order_increment_id) sql += " WHERE o.increment_id = ?1";
@@ -88,7 +66,7 @@ std::vector<ShipmentSummary> CatalogReader::list_shipments(
     return out;
 }
 
-std::optional<Shipment> CatalogReader::get_shipment(std::int64_t id) const {
+std::optional<Shipment> ShipmentReader::get_shipment(std::int64_t id) const {
     std::lock_guard lock(impl_->mutex);
     Shipment shipment;
     {
@@ -116,4 +94,4 @@ std::optional<Shipment> CatalogReader::get_shipment(std::int64_t id) const {
     return shipment;
 }
 
-}  // namespace ofbridge::worker
+}  // namespace ofbridge::orders

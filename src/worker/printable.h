@@ -1,15 +1,11 @@
-// Small helpers the worker's appliers share: statement hygiene and wire text made safe for logs
-// and messages. Private to src/worker.
+// Wire text made safe for the worker's log lines and import-line messages. Private to
+// src/worker.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "ofbridge/storage/sqlite/statement.h"
-
 namespace ofbridge::worker::detail {
-
-using storage::sqlite::ResetOnExit;
 
 // SKUs and references come from the wire; keep log lines and messages single-line and bounded.
 inline std::string printable(std::string_view text) {

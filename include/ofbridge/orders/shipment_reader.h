@@ -1,5 +1,6 @@
-// Read-only views of what the worker wrote: shipments, and queue depth. Own read-only
-// connection, safe while a broker runs (like queue::RequestReader).
+// The shipments read model: the shipments the worker created, with their lines and tracks, for
+// the admin CLI and API. Own read-only connection, safe while a broker runs; calls from several
+// threads take turns on it.
 #pragma once
 
 #include <cstdint>
@@ -9,15 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ofbridge::worker {
-
-struct QueueStats {
-    std::int64_t pending = 0;
-    std::int64_t processing = 0;
-    std::int64_t failed = 0;
-    std::int64_t dead = 0;
-    std::optional<double> oldest_pending_age_seconds;
-};
+namespace ofbridge::orders {
 
 // A shipment of the local target (schemas/sqlite/004): one per source of an applied request.
 struct ShipmentSummary {
@@ -51,14 +44,13 @@ struct Shipment {
     std::vector<ShipmentTrack> tracks;
 };
 
-class CatalogReader {
+class ShipmentReader {
 public:
-    explicit CatalogReader(const std::filesystem::path& db_path);  // throws naming the path
-    ~CatalogReader();
-    CatalogReader(const CatalogReader&) = delete;
-    CatalogReader& operator=(const CatalogReader&) = delete;
+    explicit ShipmentReader(const std::filesystem::path& db_path);  // throws naming the path
+    ~ShipmentReader();
+    ShipmentReader(const ShipmentReader&) = delete;
+    ShipmentReader& operator=(const ShipmentReader&) = delete;
 
-    QueueStats queue_stats() const;
     // Newest first; only the order's when `order_increment_id` is given; limit 0 = all.
     std::vector<ShipmentSummary> list_shipments(
         const std::optional<std::string>& order_increment_id, std::size_t limit) const;
@@ -69,4 +61,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ofbridge::worker
+}  // namespace ofbridge::orders
