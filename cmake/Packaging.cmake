@@ -32,12 +32,17 @@ install(FILES ${PROJECT_SOURCE_DIR}/etc/ofbridge.service DESTINATION ${OFBRIDGE_
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/deb/copyright
               ${PROJECT_BINARY_DIR}/packaging/changelog.Debian.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# Never overwrite an operator's config (a reinstall from source keeps it).
-set(OFBRIDGE_CONFIG_DIR ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ofbridge)
+# The config goes to /etc/ofbridge with prefix /usr (the package), <prefix>/etc/ofbridge
+# otherwise (decided when installing, as GNUInstallDirs does), and never overwrites an
+# operator's config (a reinstall from source keeps it). file(INSTALL) adds DESTDIR itself.
 install(CODE "
-  set(config_dir \"\$ENV{DESTDIR}${OFBRIDGE_CONFIG_DIR}\")
-  if(EXISTS \"\${config_dir}/ofbridge.toml\")
-    message(STATUS \"Kept: \${config_dir}/ofbridge.toml\")
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+    set(config_dir /etc/ofbridge)
+  else()
+    set(config_dir \"\${CMAKE_INSTALL_PREFIX}/etc/ofbridge\")
+  endif()
+  if(EXISTS \"\$ENV{DESTDIR}\${config_dir}/ofbridge.toml\")
+    message(STATUS \"Kept: \$ENV{DESTDIR}\${config_dir}/ofbridge.toml\")
   else()
     file(INSTALL \"${PROJECT_BINARY_DIR}/packaging/ofbridge.toml\" DESTINATION \"\${config_dir}\"
          FILE_PERMISSIONS OWNER_READ OWNER_WRITE)
@@ -49,18 +54,20 @@ set(CPACK_PACKAGE_VENDOR "ofbridge")
 set(CPACK_PACKAGE_CONTACT "ofbridge maintainers <ofbridge@example.com>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "OrderFlow WMS <-> Magento SOAP message broker")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_SET_DESTDIR ON)  # the config's absolute /etc path lands in the package too
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_SET_DESTDIR ON)  # the absolute /etc and /lib/systemd paths land in the package too
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the extended description.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "OrderFlow WMS <-> Magento SOAP message broker\n"
-    "Accepts a warehouse management system's OrderFlow stock and shipment messages over\n"
-    "SOAP (Magento 1 and 2 styles) and REST, acknowledges each once it is durably stored in\n"
-    "SQLite, and applies them to Magento stock and shipments. Runs as a systemd service.")
+    "Accepts a warehouse management system's OrderFlow stock and shipment\n"
+    "messages over SOAP (Magento 1 and 2 styles) and REST, acknowledges each\n"
+    "once it is durably stored in SQLite, and applies them to stock and\n"
+    "shipments. Runs as a systemd service with its own system user.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

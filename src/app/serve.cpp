@@ -18,8 +18,10 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -85,6 +87,27 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
     return {host, static_cast<std::uint16_t>(port)};
 }
 
+// One descriptor per connection (max_connections, plus the overflow connections that get their
+// 503) and some for the database, its WAL, the journal and the listener. The soft limit is raised
+// up to the hard one when it is lower (the unit's LimitNOFILE sets both); what still falls short
+// is warned about, since accept() would then fail under load.
+void ensure_descriptor_limit(std::size_t max_connections) {
+    const rlim_t needed = static_cast<rlim_t>(max_connections) + 64 + 64;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) return;
+    const rlim_t raised = std::min(needed, limit.rlim_max);
+    if (raised > limit.rlim_cur) {
+        limit.rlim_cur = raised;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (raised < needed)
+        spdlog::warn(
+            "open-file limit {} is below the {} that max_connections = {} needs: raise "
+            "LimitNOFILE (ulimit -n) or lower server.max_connections",
+            static_cast<unsigned long long>(raised), static_cast<unsigned long long>(needed),
+            max_connections);
+}
+
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -110,6 +133,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
         spdlog::warn("store {} uses the sample api_key 'change-me': set stores.{}.wms.api_key",
                      code, code);
     }
+
+    ensure_descriptor_limit(config.server.max_connections);
 
     // Block the stop signals before any thread exists so every thread inherits the mask and
     // only the sigwait() thread below ever receives them.
