@@ -5,9 +5,17 @@
 set(revision "unknown")
 find_program(GIT git)
 if(GIT)
+  # Only the source tree's own repository counts (a tarball unpacked inside another checkout
+  # is "unknown" too).
+  execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse --show-toplevel
+                  OUTPUT_VARIABLE top RESULT_VARIABLE top_rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse --short=12 HEAD
                   OUTPUT_VARIABLE hash RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  if(rc EQUAL 0 AND hash)
+  file(REAL_PATH "${SOURCE_DIR}" source_real)
+  if(top_rc EQUAL 0)
+    file(REAL_PATH "${top}" top)
+  endif()
+  if(top_rc EQUAL 0 AND top STREQUAL source_real AND rc EQUAL 0 AND hash)
     set(revision "${hash}")
     execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} diff --quiet HEAD --
                     RESULT_VARIABLE dirty ERROR_QUIET)

@@ -3,7 +3,8 @@
 #   share/doc/ofbridge/examples/ofbridge.toml           the commented config, as an example
 #   <sysconfdir>/ofbridge/ofbridge.toml                 the config, only if none is there yet
 #                                                       (/etc with prefix /usr; a conffile)
-#   <systemd unit dir>/ofbridge.service                 /lib/systemd/system on Debian 12
+#   <systemd unit dir>/ofbridge.service                 /lib/systemd/system on Debian 12 with
+#                                                       prefix /usr; <prefix>/lib/systemd/system
 #   share/doc/ofbridge/copyright, changelog.Debian.gz   what Debian requires of a package
 # The installed config keeps its data in /var/lib/ofbridge (the unit's StateDirectory).
 include(GNUInstallDirs)
@@ -28,7 +29,16 @@ add_custom_command(
 add_custom_target(ofbridge_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.Debian.gz)
 
 install(FILES ${PROJECT_SOURCE_DIR}/etc/ofbridge.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
-install(FILES ${PROJECT_SOURCE_DIR}/etc/ofbridge.service DESTINATION ${OFBRIDGE_SYSTEMD_UNIT_DIR})
+# The unit: systemd's own directory with prefix /usr (the package), <prefix>/lib/systemd/system
+# otherwise, so a staged `cmake --install --prefix DIR` writes nothing outside DIR.
+install(CODE "
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+    set(unit_dir ${OFBRIDGE_SYSTEMD_UNIT_DIR})
+  else()
+    set(unit_dir \"\${CMAKE_INSTALL_PREFIX}/lib/systemd/system\")
+  endif()
+  file(INSTALL \"${PROJECT_SOURCE_DIR}/etc/ofbridge.service\" DESTINATION \"\${unit_dir}\"
+       FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)")
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/deb/copyright
               ${PROJECT_BINARY_DIR}/packaging/changelog.Debian.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -154,6 +154,17 @@ class TlsTest(unittest.TestCase):
         self.assertIs(kept.sock, kept_socket)
         kept.close()
 
+        # A key that does not match the certificate: logged, and the renewed one stays in use.
+        shutil.copy(self.path("wms.key"), self.path("next.key"))
+        os.chmod(self.path("next.key"), 0o600)
+        os.replace(self.path("next.key"), self.path("live.key"))
+        self.broker.process.send_signal(signal.SIGHUP)
+        wait_for_log(self.broker, "still serving the previous certificate")
+        self.assertIn("does not match the certificate", self.broker.logs())
+        fresh = socket.create_connection(("127.0.0.1", self.broker.port), timeout=10)
+        with self.context().wrap_socket(fresh, server_hostname="127.0.0.1") as tls:
+            self.assertEqual(tls.getpeercert(binary_form=True), renewed)
+
     def test_key_others_may_read_stops_start_up(self):
         shutil.copy(self.path("server.key"), self.path("open.key"))
         os.chmod(self.path("open.key"), 0o644)
