@@ -13,3 +13,5 @@ find_package(Threads REQUIRED)
 if(OFBRIDGE_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)
 endif()
+# sd_notify (READY/STOPPING/WATCHDOG) for the systemd unit, from libsystemd-dev.
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

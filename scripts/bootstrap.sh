@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zeep python3-requests php-cli php-soap php-sqlite3
   wrk curl strace clang-format clang libclang-rt-14-dev
+  libsystemd-dev systemd openssl help2man dpkg-dev fakeroot lintian adduser
 )
 
 install_packages() {

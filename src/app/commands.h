@@ -63,4 +63,7 @@ int get_order(const CommonOptions& common, const std::string& increment_id, bool
 int list_orders(const CommonOptions& common, const std::optional<std::string>& status,
                 std::size_t limit, bool json);
 
+// A consistent copy of the running store to `file` (0600; never overwrites). backup.cpp.
+int backup(const CommonOptions& common, const std::filesystem::path& file);
+
 }  // namespace ofbridge::app

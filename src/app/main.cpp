@@ -3,12 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "build_info.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
     using namespace ofbridge::app;
     CLI::App app{"ofbridge: OrderFlow WMS <-> Magento message broker"};
     app.require_subcommand(1);
+    app.set_version_flag(
+        "--version",
+        std::string("ofbridge ") + OFBRIDGE_VERSION + " (git " + build_revision() + ")",
+        "Print the version and the git revision of the build, then exit");
     CommonOptions common;
     auto add_common = [&](CLI::App* command) {
         command
@@ -169,6 +174,14 @@ int main(int argc, char** argv) {
     orders_list->add_flag("--json", order_json, "One JSON document on stdout");
     orders_list->callback(
         [&] { exit_code = list_orders(common, orders_status, orders_limit, order_json); });
+
+    std::filesystem::path backup_file;
+    auto* backup_command = app.add_subcommand(
+        "backup", "Copy the store to FILE (consistent while the broker runs; mode 0600)");
+    add_common(backup_command);
+    backup_command->add_option("FILE", backup_file, "New file for the copy (never overwritten)")
+        ->required();
+    backup_command->callback([&] { exit_code = backup(common, backup_file); });
 
     try {
         app.parse(argc, argv);

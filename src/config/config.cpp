@@ -148,6 +148,22 @@ void read_server(KeyReader& r, ServerConfig& s) {
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
     if (!levels.contains(s.log_level))
         r.fail("log_level", "one of trace, debug, info, warn, error, off");
+    std::string tls_cert = s.tls_cert.string(), tls_key = s.tls_key.string();
+    std::string tls_client_ca = s.tls_client_ca.string();
+    r.read("tls_cert", tls_cert);
+    r.read("tls_key", tls_key);
+    r.read("tls_min_version", s.tls_min_version);
+    r.read("tls_client_ca", tls_client_ca);
+    if (tls_cert.empty() != tls_key.empty())
+        r.fail(tls_cert.empty() ? "tls_cert" : "tls_key",
+               "set together with tls_cert and tls_key (both \"\" = no TLS)");
+    if (s.tls_min_version != "1.2" && s.tls_min_version != "1.3")
+        r.fail("tls_min_version", "\"1.2\" or \"1.3\"");
+    if (!tls_client_ca.empty() && tls_cert.empty())
+        r.fail("tls_client_ca", "\"\" unless tls_cert and tls_key are set");
+    s.tls_cert = tls_cert;
+    s.tls_key = tls_key;
+    s.tls_client_ca = tls_client_ca;
     r.finish();
 }
 

@@ -33,14 +33,24 @@
 //   * Lingering: after a reply with "Connection: close" we half-close and discard what the
 //     client still sends for a short while, so an early 413 is not destroyed by a TCP reset.
 //
+// Over TLS (ServerOptions::tls) a session starts in Handshaking, under read_timeout: a failed or
+// stalled handshake (plain HTTP sent to the TLS port, a client certificate the CA does not vouch
+// for) just closes, so nothing reaches the handler. The session type is a template on its stream
+// (beast::tcp_stream or beast::ssl_stream over one), so the plain path is unchanged; the TLS
+// context is shared by the sessions accepted with it and replaced as a whole by reload_tls().
+// A TLS session's lingering close sends close_notify and waits (bounded) for the client's.
+//
 // stop(): close the acceptor, close AwaitingRequest sessions, let the others finish (their
 // replies carry "Connection: close"), and after shutdown_grace close whatever is left.
 #include "ofbridge/http/server.h"
 
+#include <openssl/ssl.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -52,16 +62,20 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -72,7 +86,10 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
@@ -240,7 +257,58 @@ Response busy_response() {
     return busy;
 }
 
-class Session;
+// A server context from the PEM files of `tls`; throws std::runtime_error naming the problem.
+std::shared_ptr<ssl::context> load_tls_context(const TlsOptions& tls) {
+    auto fail = [](const std::string& what, const std::filesystem::path& file,
+                   const std::string& why) -> std::runtime_error {
+        return std::runtime_error("tls: cannot " + what + " " + file.string() + ": " + why);
+    };
+    struct stat key_stat {};
+    if (::stat(tls.key_file.c_str(), &key_stat) != 0)
+        throw fail("read the key", tls.key_file, std::strerror(errno));
+    if ((key_stat.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+        throw fail("use the key", tls.key_file,
+                   "group or others may access it (chmod 600 it, owned by the service user)");
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+    context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    if (tls.min_version != "1.2" && tls.min_version != "1.3")
+        throw std::runtime_error("tls: min_version must be \"1.2\" or \"1.3\"");
+    SSL_CTX_set_min_proto_version(context->native_handle(),
+                                  tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+    error_code ec;
+    context->use_certificate_chain_file(tls.certificate_file.string(), ec);
+    if (ec) throw fail("load the certificate", tls.certificate_file, ec.message());
+    context->use_private_key_file(tls.key_file.string(), ssl::context::pem, ec);
+    if (ec) throw fail("load the key", tls.key_file, ec.message());
+    if (SSL_CTX_check_private_key(context->native_handle()) != 1)
+        throw fail("use the key", tls.key_file, "it does not match the certificate");
+    if (!tls.client_ca_file.empty()) {
+        context->load_verify_file(tls.client_ca_file.string(), ec);
+        if (ec) throw fail("load the client CA", tls.client_ca_file, ec.message());
+        // Tell clients which issuers we accept, so they pick the right certificate.
+        if (auto* names = SSL_load_client_CA_file(tls.client_ca_file.c_str()))
+            SSL_CTX_set_client_CA_list(context->native_handle(), names);
+        context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    }
+    // Session resumption with client certificates needs a context id; it is one listener.
+    static constexpr unsigned char kSessionContext[] = "ofbridge";
+    SSL_CTX_set_session_id_context(context->native_handle(), kSessionContext,
+                                   sizeof kSessionContext - 1);
+    return context;
+}
+
+// What the listener and the answers of handlers need of a session, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+public:
+    virtual ~SessionBase() = default;
+    virtual void start() = 0;
+    // Any thread.
+    virtual void post_reply(Response response) = 0;
+    virtual void post_server_stopping() = 0;
+    virtual void post_force_close() = 0;
+};
 
 // Everything the listener shares with its sessions (Server::Impl is private, so sessions
 // see this base instead).
@@ -272,11 +340,16 @@ struct ServerState {
     void on_accept(const error_code& ec, tcp::socket socket);
     void begin_shutdown();
     void watch_shutdown();
-    std::vector<std::shared_ptr<Session>> live_sessions();
+    std::vector<std::shared_ptr<SessionBase>> live_sessions();
+    std::shared_ptr<ssl::context> current_tls_context() {
+        std::lock_guard lock(tls_mutex);
+        return tls_context;
+    }
 
     // Registry, called by sessions from any thread (the destructor may run on a pool thread).
-    void add_session(Session* session, const std::shared_ptr<Session>& shared, bool overflow);
-    void remove_session(Session* session, bool overflow);
+    void add_session(SessionBase* session, const std::shared_ptr<SessionBase>& shared,
+                     bool overflow);
+    void remove_session(SessionBase* session, bool overflow);
 
     const ServerOptions options;
     Handler& handler;
@@ -287,7 +360,7 @@ struct ServerState {
 
     // Declared before the io_context: sessions destroyed while it shuts down still use them.
     std::mutex registry_mutex;
-    std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+    std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
     std::size_t regular_count = 0;
     std::size_t overflow_count = 0;
 
@@ -299,6 +372,9 @@ struct ServerState {
     bool forced_close_done = false;
     std::string bound_address;
     bool listening = false;
+    // The context new TLS sessions are accepted with (reload_tls() replaces it).
+    std::mutex tls_mutex;
+    std::shared_ptr<ssl::context> tls_context;
     std::atomic<bool> ran{false};
 
     // Declared last so it is joined first on destruction (its tasks use `handler`).
@@ -308,7 +384,7 @@ struct ServerState {
 // The state behind every copy of one request's Responder.
 class PendingReply {
 public:
-    PendingReply(std::weak_ptr<Session> session, std::shared_ptr<Lifeline> lifeline)
+    PendingReply(std::weak_ptr<SessionBase> session, std::shared_ptr<Lifeline> lifeline)
         : session_(std::move(session)), lifeline_(std::move(lifeline)) {}
     PendingReply(const PendingReply&) = delete;
     PendingReply& operator=(const PendingReply&) = delete;
@@ -324,14 +400,18 @@ public:
 private:
     void deliver(Response response) noexcept;
 
-    std::weak_ptr<Session> session_;
+    std::weak_ptr<SessionBase> session_;
     std::shared_ptr<Lifeline> lifeline_;
     std::atomic<bool> answered_{false};
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session final : public SessionBase {
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
 public:
     enum class Phase {
+        Handshaking,
         AwaitingRequest,
         ReadingRequest,
         SendingContinue,
@@ -341,10 +421,12 @@ public:
         Closed
     };
 
-    Session(ServerState& server, tcp::socket socket, bool is_overflow)
+    Session(ServerState& server, tcp::socket socket, bool is_overflow,
+            std::shared_ptr<ssl::context> tls_context)
         : server_(server),
           strand_(socket.get_executor()),
-          stream_(std::move(socket)),
+          tls_context_(std::move(tls_context)),
+          stream_(open_stream(std::move(socket), tls_context_.get())),
           overflow_(is_overflow),
           read_timeout_(is_overflow ? std::min(server.options.read_timeout, kOverflowTimeout)
                                     : server.options.read_timeout),
@@ -355,34 +437,67 @@ public:
               reserve_chunk(size, ec);
           }) {
         error_code ec;
-        const auto remote = stream_.socket().remote_endpoint(ec);
+        const auto remote = lowest().socket().remote_endpoint(ec);
         if (!ec) remote_address_ = remote.address().to_string();
-        stream_.socket().set_option(tcp::no_delay(true), ec);  // small replies go out at once
+        lowest().socket().set_option(tcp::no_delay(true), ec);  // small replies go out at once
     }
 
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
     ~Session() { server_.remove_session(this, overflow_); }
 
-    void start() {
-        net::dispatch(strand_, [self = shared_from_this()] { self->await_request(); });
+    void start() override {
+        net::dispatch(strand_, [self = self_ptr()] {
+            if constexpr (kTls)
+                self->handshake();
+            else
+                self->await_request();
+        });
     }
 
     // Any thread.
-    void post_reply(Response response) {
-        net::post(strand_, [self = shared_from_this(), response = std::move(response)]() mutable {
+    void post_reply(Response response) override {
+        net::post(strand_, [self = self_ptr(), response = std::move(response)]() mutable {
             self->on_reply(std::move(response));
         });
     }
-    void post_server_stopping() {
-        net::post(strand_, [self = shared_from_this()] { self->on_server_stopping(); });
+    void post_server_stopping() override {
+        net::post(strand_, [self = self_ptr()] { self->on_server_stopping(); });
     }
-    void post_force_close() {
-        net::post(strand_, [self = shared_from_this()] { self->close(); });
+    void post_force_close() override {
+        net::post(strand_, [self = self_ptr()] { self->close(); });
     }
 
 private:
     using Parser = bhttp::request_parser<bhttp::string_body>;
+
+    static Stream open_stream(tcp::socket socket, ssl::context* tls_context) {
+        if constexpr (kTls)
+            return Stream(std::move(socket), *tls_context);
+        else
+            return Stream(std::move(socket));
+    }
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+    std::shared_ptr<Session> self_ptr() {
+        return std::static_pointer_cast<Session>(shared_from_this());
+    }
+
+    // TLS only: the handshake gets the read timeout a fresh connection's first request gets.
+    void handshake() {
+        if (server_.stopping.load()) return close();
+        phase_ = Phase::Handshaking;
+        lowest().expires_after(read_timeout_);
+        stream_.async_handshake(
+            ssl::stream_base::server, [self = self_ptr()](const error_code& ec) {
+                if (self->phase_ != Phase::Handshaking) return;
+                if (ec) {
+                    self->server_.log("http: TLS handshake from " + self->remote_address_ +
+                                      " failed: " + ec.message());
+                    return self->close();
+                }
+                self->await_request();
+            });
+    }
 
     void await_request() {
         if (server_.stopping.load()) return close();
@@ -395,9 +510,9 @@ private:
         if (buffer_.size() > 0) return read_header();  // pipelined request already buffered
 
         phase_ = Phase::AwaitingRequest;
-        stream_.expires_after(first_request_ ? read_timeout_ : server_.options.idle_timeout);
+        lowest().expires_after(first_request_ ? read_timeout_ : server_.options.idle_timeout);
         stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                                [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                [self = self_ptr()](const error_code& ec, std::size_t n) {
                                     self->on_first_bytes(ec, n);
                                 });
     }
@@ -413,11 +528,10 @@ private:
         phase_ = Phase::ReadingRequest;
         first_request_ = false;
         // One deadline for header, 100-continue and body together.
-        stream_.expires_after(read_timeout_);
-        bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 [self = shared_from_this()](const error_code& ec, std::size_t) {
-                                     self->on_header(ec);
-                                 });
+        lowest().expires_after(read_timeout_);
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = self_ptr()](const error_code& ec, std::size_t) { self->on_header(ec); });
     }
 
     void on_header(const error_code& ec) {
@@ -479,14 +593,13 @@ private:
             if (request.version() >= 11 && !parser_->is_done()) {
                 phase_ = Phase::SendingContinue;
                 continue_.version(11);
-                bhttp::async_write(
-                    stream_, continue_,
-                    [self = shared_from_this()](const error_code& write_ec, std::size_t) {
-                        if (self->phase_ != Phase::SendingContinue) return;
-                        if (write_ec) return self->close();
-                        self->phase_ = Phase::ReadingRequest;
-                        self->read_body();
-                    });
+                bhttp::async_write(stream_, continue_,
+                                   [self = self_ptr()](const error_code& write_ec, std::size_t) {
+                                       if (self->phase_ != Phase::SendingContinue) return;
+                                       if (write_ec) return self->close();
+                                       self->phase_ = Phase::ReadingRequest;
+                                       self->read_body();
+                                   });
                 return;
             }
         }
@@ -496,7 +609,7 @@ private:
     void read_body() {
         if (parser_->is_done()) return dispatch();
         bhttp::async_read(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](const error_code& ec, std::size_t) {
+                          [self = self_ptr()](const error_code& ec, std::size_t) {
                               if (self->phase_ != Phase::ReadingRequest) return;
                               if (ec) return self->fail_request(ec);
                               self->dispatch();
@@ -542,6 +655,7 @@ private:
         request.authorization = std::string(message[bhttp::field::authorization]);
         request.soap_action = std::string(message["SOAPAction"]);
         request.remote_address = remote_address_;
+        request.tls = kTls;
         for (const auto& field : message) {
             request.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
@@ -561,7 +675,7 @@ private:
     }
 
     void dispatch() {
-        stream_.expires_never();
+        lowest().expires_never();
         auto message = parser_->release();
         keep_alive_ = message.keep_alive();
         version_ = message.version();
@@ -570,7 +684,7 @@ private:
         request.body = std::move(message.body());
 
         phase_ = Phase::Handling;
-        handling_self_ = shared_from_this();  // nothing else holds us while the handler works
+        handling_self_ = self_ptr();  // nothing else holds us while the handler works
         auto pending = std::make_shared<PendingReply>(weak_from_this(), server_.lifeline);
         Responder respond = [pending](Response response) { pending->answer(std::move(response)); };
         // The body's reservation travels with it and ends with this task, after handle().
@@ -623,9 +737,9 @@ private:
             build_response(plain_response(500, "invalid response\n"));
         }
         phase_ = Phase::Writing;
-        stream_.expires_after(write_timeout_);  // a client that never reads cannot pin us
+        lowest().expires_after(write_timeout_);  // a client that never reads cannot pin us
         bhttp::async_write(stream_, response_,
-                           [self = shared_from_this()](const error_code& ec, std::size_t) {
+                           [self = self_ptr()](const error_code& ec, std::size_t) {
                                if (self->phase_ != Phase::Writing) return;
                                if (ec == beast::error::timeout)
                                    self->server_.log(
@@ -671,16 +785,21 @@ private:
         phase_ = Phase::Lingering;
         parser_.reset();  // no read uses it any more: give its body back now
         body_lease_.release();
+        lowest().expires_after(std::min<std::chrono::milliseconds>(kLingerTimeout, read_timeout_));
+        if constexpr (kTls) {
+            // close_notify, then (bounded by the deadline) the client's; then the socket.
+            stream_.async_shutdown([self = self_ptr()](const error_code&) { self->close(); });
+            return;
+        }
         error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
         if (ec) return close();
-        stream_.expires_after(std::min<std::chrono::milliseconds>(kLingerTimeout, read_timeout_));
         drain();
     }
 
     void drain() {
         stream_.async_read_some(net::buffer(drain_buffer_),
-                                [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                [self = self_ptr()](const error_code& ec, std::size_t n) {
                                     if (self->phase_ != Phase::Lingering) return;
                                     self->drained_ += n;
                                     if (ec || self->drained_ > kLingerBytes) return self->close();
@@ -689,7 +808,7 @@ private:
     }
 
     void on_server_stopping() {
-        if (phase_ == Phase::AwaitingRequest) close();
+        if (phase_ == Phase::AwaitingRequest || phase_ == Phase::Handshaking) close();
         // Reading/handling/writing sessions finish; their replies carry "Connection: close".
     }
 
@@ -697,14 +816,15 @@ private:
         if (phase_ == Phase::Closed) return;
         phase_ = Phase::Closed;
         error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        lowest().close();
         handling_self_.reset();
     }
 
     ServerState& server_;
     const net::any_io_executor strand_;
-    beast::tcp_stream stream_;
+    const std::shared_ptr<ssl::context> tls_context_;  // outlives stream_, which uses it
+    Stream stream_;
     const bool overflow_;
     const std::chrono::milliseconds read_timeout_;
     const std::chrono::milliseconds write_timeout_;
@@ -736,28 +856,28 @@ void PendingReply::deliver(Response response) noexcept {
     }
 }
 
-void ServerState::add_session(Session* session, const std::shared_ptr<Session>& shared,
+void ServerState::add_session(SessionBase* session, const std::shared_ptr<SessionBase>& shared,
                               bool overflow) {
     std::lock_guard lock(registry_mutex);
     sessions.emplace(session, shared);
     ++(overflow ? overflow_count : regular_count);
 }
 
-void ServerState::remove_session(Session* session, bool overflow) {
+void ServerState::remove_session(SessionBase* session, bool overflow) {
     std::lock_guard lock(registry_mutex);
     sessions.erase(session);
     --(overflow ? overflow_count : regular_count);
 }
 
-std::vector<std::shared_ptr<Session>> ServerState::live_sessions() {
-    std::vector<std::weak_ptr<Session>> weak;
+std::vector<std::shared_ptr<SessionBase>> ServerState::live_sessions() {
+    std::vector<std::weak_ptr<SessionBase>> weak;
     {
         std::lock_guard lock(registry_mutex);
         weak.reserve(sessions.size());
         for (const auto& entry : sessions) weak.push_back(entry.second);
     }
     // lock() outside the mutex: a failed race may run ~Session, which takes the mutex.
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     for (auto& w : weak) {
         if (auto s = w.lock()) live.push_back(std::move(s));
     }
@@ -801,7 +921,13 @@ void ServerState::on_accept(const error_code& ec, tcp::socket socket) {
         log("http: connection limit reached, connection closed");
     } else {
         try {
-            auto session = std::make_shared<Session>(*this, std::move(socket), overflow);
+            std::shared_ptr<SessionBase> session;
+            if (options.tls)
+                session = std::make_shared<Session<TlsStream>>(*this, std::move(socket), overflow,
+                                                               current_tls_context());
+            else
+                session = std::make_shared<Session<PlainStream>>(*this, std::move(socket), overflow,
+                                                                 nullptr);
             add_session(session.get(), session, overflow);
             if (overflow) log("http: connection limit reached, answering 503");
             session->start();
@@ -865,6 +991,11 @@ std::string Server::listen() {
         return std::system_error(ec, "http: cannot " + std::string(what) + " " + requested);
     };
     if (impl.listening) throw std::logic_error("http: listen() called twice");
+    if (impl.options.tls) {
+        auto context = load_tls_context(*impl.options.tls);
+        std::lock_guard lock(impl.tls_mutex);
+        impl.tls_context = std::move(context);
+    }
 
     error_code ec;
     net::ip::address address;
@@ -900,6 +1031,17 @@ std::string Server::listen() {
     impl.bound_address = endpoint_string(local);
     impl.log("http: listening on " + impl.bound_address);
     return impl.bound_address;
+}
+
+void Server::reload_tls() {
+    auto& impl = *impl_;
+    if (!impl.options.tls) return;
+    auto context = load_tls_context(*impl.options.tls);  // throws: the old one stays
+    {
+        std::lock_guard lock(impl.tls_mutex);
+        impl.tls_context = std::move(context);
+    }
+    impl.log("http: TLS certificate reloaded");
 }
 
 void Server::run() {

@@ -36,7 +36,8 @@ def sample(name):
 class Broker:
     """One broker process. Use as a context manager, or call start()/stop()."""
 
-    def __init__(self, workdir=None, ttl=3600, server_extra="", stores_extra="", log_level="info"):
+    def __init__(self, workdir=None, ttl=3600, server_extra="", stores_extra="", log_level="info",
+                 env=None):
         self.owns_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="ofbridge-e2e-")
         self.data_dir = os.path.join(self.workdir, "data")
@@ -48,13 +49,14 @@ class Broker:
         self.host = None
         self.port = None
         self.log_path = os.path.join(self.workdir, "broker.log")
+        self.env = dict(os.environ, **(env or {}))  # extra environment of the process
 
     # -- process -------------------------------------------------------------------------
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--config", self.config_path, "--data-dir", self.data_dir],
-            stdout=subprocess.PIPE, stderr=self.log)
+            stdout=subprocess.PIPE, stderr=self.log, env=self.env)
         line = self.process.stdout.readline().decode()
         if not line.startswith("listening on "):
             self.process.kill()

@@ -29,6 +29,11 @@ struct ServerConfig {
     std::size_t max_connections = 1024;
     unsigned handler_threads = 2;
     std::string log_level = "info";
+    // TLS on the listener: both files set = HTTPS only; both "" = plain HTTP.
+    std::filesystem::path tls_cert;
+    std::filesystem::path tls_key;
+    std::string tls_min_version = "1.2";  // "1.2" or "1.3"
+    std::filesystem::path tls_client_ca;  // "" = no client certificate asked for
 };
 
 struct StorageConfig {

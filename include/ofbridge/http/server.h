@@ -9,11 +9,18 @@
 // requests, 413 above the body limit, 431 above the header limit, 503 when the bodies held
 // across all connections would exceed their budget, and a graceful stop that closes idle
 // connections at once and lets in-flight requests finish.
+//
+// TLS is a property of the listener (ServerOptions::tls): each connection then starts with a
+// handshake under the read timeout, so a client that stalls, speaks plain HTTP or presents a
+// certificate the client CA does not vouch for is closed before any request is read, and the
+// handler never hears of it. reload_tls() re-reads the certificate files; connections already
+// open keep the context they were accepted with.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,6 +74,16 @@ public:
     }
 };
 
+// A listener's TLS settings (PEM files). Loading refuses a key file that group or others may
+// read or write, and a key that does not match the certificate.
+struct TlsOptions {
+    std::filesystem::path certificate_file;  // certificate chain, leaf first
+    std::filesystem::path key_file;          // private key (mode 0600 or stricter)
+    std::string min_version = "1.2";         // "1.2" or "1.3"
+    // When set, every client must present a certificate issued by one of these CAs.
+    std::filesystem::path client_ca_file;
+};
+
 struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0 = any free port
@@ -89,6 +106,8 @@ struct ServerOptions {
     // Handlers must not keep the Request's body beyond handle() (copy what they keep).
     std::size_t max_buffered_body_bytes = 64 * 1024 * 1024;
     unsigned handler_threads = 2;
+    // Set: the listener speaks only TLS (Request::tls is true on every request).
+    std::optional<TlsOptions> tls;
     // Optional sink for the listener's own events (bind, accept errors, overload, stop).
     // Called from the I/O thread; messages never contain request data.
     std::function<void(std::string_view)> log;
@@ -101,9 +120,15 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Binds and listens; throws std::system_error naming the address on failure.
+    // Loads the TLS files (std::runtime_error on failure), binds and listens; throws
+    // std::system_error naming the address on failure.
     // Returns the bound "host:port" (the real port when 0 was asked for).
     std::string listen();
+
+    // Re-reads the TLS files named in the options for connections accepted from now on; open
+    // connections are untouched. Thread-safe. Throws std::runtime_error naming the file and the
+    // problem, and then keeps the certificate in use. Does nothing without TLS.
+    void reload_tls();
 
     // Serves until stop(); returns once every connection is closed and handlers are done.
     void run();
