@@ -131,35 +131,25 @@ int list_stock(const CommonOptions& common, std::size_t limit, bool json) {
     return 0;
 }
 
-// FILE holds one product or Magento's product list shape {"items": [...]}; only sku and name
-// are kept (the catalog is what reject_unknown_skus checks against).
-int import_products(const CommonOptions& common, const std::filesystem::path& file) {
+// FILE holds one product or Magento's product list shape {"items": [...]}
+// (catalog/product_import.h).
+int import_products(const CommonOptions& common, const std::filesystem::path& file,
+                    const std::string& store_code) {
     const auto config = load(common);
-    const auto text = read_file(file);
-    boost::system::error_code ec;
-    auto document = boost::json::parse(text, ec);
-    if (ec) throw std::runtime_error(file.string() + ": not valid JSON: " + ec.message());
-    std::vector<boost::json::value> items;
-    if (document.is_object() && document.as_object().contains("items") &&
-        document.as_object().at("items").is_array()) {
-        for (const auto& item : document.as_object().at("items").as_array()) items.push_back(item);
-    } else {
-        items.push_back(document);
+    if (!config.stores.contains(store_code))
+        throw std::runtime_error("unknown store '" + store_code + "' (no [stores." + store_code +
+                                 "])");
+    try {
+        auto products = catalog::parse_products_json(read_file(file), store_code);
+        auto summary = catalog::import_products(config.database_path(), products);
+        std::cout << "imported " << products.size() << " products: " << summary.created
+                  << " created, " << summary.changed << " changed, " << summary.unchanged
+                  << " unchanged\n";
+        return 0;
+    } catch (const catalog::ProductImportError& e) {
+        std::cerr << "ofbridge: " << file.string() << ": " << e.what() << " (nothing imported)\n";
+        return 4;
     }
-    std::vector<catalog::ProductRecord> products;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto* object = items[i].if_object();
-        const auto* sku = object ? object->if_contains("sku") : nullptr;
-        if (!sku || !sku->is_string() || sku->as_string().empty())
-            throw std::runtime_error(file.string() + ": product " + std::to_string(i + 1) +
-                                     " has no \"sku\" string");
-        std::string name;
-        if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->as_string();
-        products.push_back({std::string(sku->as_string()), std::move(name)});
-    }
-    catalog::import_products(config.database_path(), products);
-    std::cout << "imported " << products.size() << " products\n";
-    return 0;
 }
 
 int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,

@@ -51,7 +51,8 @@ int get_stock(const CommonOptions& common, const std::string& sku,
               const std::optional<std::string>& source, bool json);
 int list_stock(const CommonOptions& common, std::size_t limit, bool json);
 
-int import_products(const CommonOptions& common, const std::filesystem::path& file);
+int import_products(const CommonOptions& common, const std::filesystem::path& file,
+                    const std::string& store_code);
 
 int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
                    std::size_t limit, bool json);

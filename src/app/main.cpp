@@ -114,7 +114,10 @@ int main(int argc, char** argv) {
     products_import->add_option("FILE", products_file, "JSON file")
         ->required()
         ->check(CLI::ExistingFile);
-    products_import->callback([&] { exit_code = import_products(common, products_file); });
+    std::string products_store = "default";
+    products_import->add_option("--store", products_store, "Store code the products belong to");
+    products_import->callback(
+        [&] { exit_code = import_products(common, products_file, products_store); });
 
     auto* shipments = app.add_subcommand("shipments", "Shipments created by the worker");
     shipments->require_subcommand(1);
