@@ -138,6 +138,7 @@ RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
             .bind(4, std::string(domain::to_string(o.result)))
             .bind(5, o.message)
             .run();
+        if (!exchange.apply_outcomes) continue;
         const auto next = domain::export_next(o.result, o.attempts, retry.max_attempts);
         if (next == domain::ExportNext::exported) {
             exported_.bind(1, exchange.entity)

@@ -71,6 +71,8 @@ struct ExchangeRecord {
     std::string finished_at;
     std::string request_body;  // log_body() applied by the caller
     std::string reply_body;
+    // false: the outcomes are only logged (cancel.xml: record_cancel changes the state).
+    bool apply_outcomes = true;
 };
 
 struct RetryPolicy {
