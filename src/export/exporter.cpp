@@ -178,6 +178,9 @@ struct Exporter::Impl {
         const auto started = Clock::now();
         const auto result = client.send(request);
         const auto finished = Clock::now();
+        // Aborted by stop(): not the WMS's failure, so no attempt is counted; the entities stay
+        // as they were and go out again at the next start.
+        if (!result.ok() && stopping) return false;
 
         ExchangeRecord exchange;
         exchange.store_code = store.store_code;
@@ -263,6 +266,7 @@ struct Exporter::Impl {
             const auto started = Clock::now();
             const auto result = client.send(request);
             const auto finished = Clock::now();
+            if (!result.ok() && stopping) return;
             ExchangeRecord exchange;
             exchange.store_code = store.store_code;
             exchange.entity = "order";
@@ -369,6 +373,7 @@ void Exporter::stop() {
         impl_->stopping = true;
     }
     impl_->wake.notify_one();
+    for (auto& client : impl_->clients) client->cancel();  // a stalled WMS cannot hold it up
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -6,9 +6,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -106,6 +108,8 @@ struct HttpClient::Impl {
     std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
     mutable std::mutex mutex;
     std::size_t opened = 0;
+    std::atomic<bool> cancelled{false};
+    Connection* current = nullptr;  // the connection in use, touched on the io thread only
 
     asio::awaitable<error_code> connect(Connection& c, const Target& t, std::string& what) {
         error_code ec;
@@ -218,6 +222,11 @@ struct HttpClient::Impl {
         }
         const auto origin = target->origin();
         for (int attempt = 0; attempt < 2; ++attempt) {
+            if (cancelled) {
+                result.error = std::make_error_code(std::errc::operation_canceled);
+                result.error_text = "cancelled";
+                co_return;
+            }
             std::unique_ptr<Connection> c;
             auto& pool = idle[origin];
             const bool reused = attempt == 0 && !pool.empty();
@@ -226,6 +235,13 @@ struct HttpClient::Impl {
                 pool.pop_back();
             } else {
                 c = std::make_unique<Connection>();
+            }
+            current = c.get();  // for cancel()
+            struct Forget {
+                Connection*& slot;
+                ~Forget() { slot = nullptr; }
+            } forget{current};
+            if (!reused) {
                 std::string what;
                 if (auto ec = co_await connect(*c, *target, what)) {
                     result.error = ec;
@@ -292,6 +308,11 @@ HttpClient::~HttpClient() = default;
 Result HttpClient::send(const Request& request) {
     std::lock_guard lock(impl_->mutex);
     Result result;
+    if (impl_->cancelled) {
+        result.error = std::make_error_code(std::errc::operation_canceled);
+        result.error_text = "cancelled";
+        return result;
+    }
     impl_->io.restart();
     asio::co_spawn(impl_->io, impl_->run(request, result), [&result](std::exception_ptr e) {
         if (!e) return;
@@ -304,6 +325,18 @@ Result HttpClient::send(const Request& request) {
     });
     impl_->io.run();
     return result;
+}
+
+void HttpClient::cancel() {
+    impl_->cancelled = true;
+    // Runs on the thread inside send() (or at the start of the next one): closing the socket
+    // completes its pending operation with an error at once.
+    asio::post(impl_->io, [impl = impl_.get()] {
+        if (impl->current && (impl->current->plain || impl->current->tls)) {
+            error_code ignored;
+            impl->current->lowest().socket().close(ignored);
+        }
+    });
 }
 
 std::size_t HttpClient::idle_connections() const {

@@ -9,6 +9,7 @@
 - Cancellation: an exported order that is cancelled reaches cancel.xml; an order never sent
   becomes `cancelled` without any call.
 - The export log masks the Basic credentials.
+- SIGTERM does not wait for a stalled WMS: the exchange in flight is aborted (sent again later).
 """
 
 import copy
@@ -172,6 +173,21 @@ class ExportTest(unittest.TestCase):
         finally:
             broker.stop()
         self.assertEqual(self.wms.state.products["HELD-1"]["description"], "Second name")
+
+    def test_stop_does_not_wait_for_a_stalled_wms(self):
+        broker = self.start(timeout_ms=30000)
+        self.wms.hold_sku = "STALL-1"
+        broker.cli("products", "import",
+                   write_json(broker.workdir, "p.json", product("STALL-1", "Stalled")))
+        broker.start()
+        self.assertTrue(self.wms.held.wait(30), "the batch reached the WMS")
+        started = time.monotonic()
+        self.assertEqual(broker.stop(timeout=10), 0)
+        self.assertLess(time.monotonic() - started, 5, "SIGTERM aborts the exchange in flight")
+        self.wms.release.set()
+        state = broker.cli_json("products", "get", "STALL-1")["export"]
+        self.assertEqual((state["export_status"], state["attempts"]), ("pending", 0),
+                         "an aborted exchange is no failed attempt; sent again at the next start")
 
     def test_cancellation_only_for_orders_the_wms_has(self):
         broker = self.start()

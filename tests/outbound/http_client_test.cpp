@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -100,6 +101,26 @@ TEST(HttpClient, ReadDeadlineIsAnError) {
     EXPECT_FALSE(result.ok());
     EXPECT_NE(result.error_text.find("timeout"), std::string::npos) << result.error_text;
     EXPECT_EQ(client.idle_connections(), 0u) << "a timed-out connection is not pooled";
+    handler.release();
+}
+
+TEST(HttpClient, CancelAbortsTheRequestInFlightAndEveryLaterOne) {
+    EchoHandler handler;
+    Running server(handler);
+    HttpClient client;  // read deadline 10 s: only cancel() ends the held request early
+    std::promise<Result> held;
+    std::thread sender([&] {
+        held.set_value(client.send({"POST", server.url("/hold"), {}, "x"}));
+    });
+    auto future = held.get_future();
+    // Cancel until the send returns: the first cancel may land before the request is out,
+    // which fails it the same way.
+    while (future.wait_for(20ms) != std::future_status::ready) client.cancel();
+    sender.join();
+    EXPECT_FALSE(future.get().ok());
+    auto later = client.send({"POST", server.url("/a"), {}, "y"});
+    EXPECT_FALSE(later.ok());
+    EXPECT_EQ(later.error_text, "cancelled");
     handler.release();
 }
 

@@ -72,7 +72,7 @@ public:
     // Runs rounds on a thread of its own until stop(): after notify() and at each interval.
     void start();
     void notify();
-    void stop();  // finishes the exchange in flight (bounded by timeout_ms), then returns
+    void stop();  // aborts the exchange in flight (its entities are sent again later)
 
     // One round now, on the caller's thread: every store, every due entity.
     RoundSummary run_round();

@@ -74,6 +74,11 @@ public:
 
     Result send(const Request& request);
 
+    // From any thread: aborts the request in flight (its socket is closed; send() returns
+    // operation_canceled or the error the abort caused) and makes every later send() fail at
+    // once with operation_canceled. For shutdown: a stalled server cannot hold it up.
+    void cancel();
+
     std::size_t idle_connections() const;  // pooled, all origins
     std::size_t connections_opened() const;
 
