@@ -9,14 +9,18 @@
 - Cancellation: an exported order that is cancelled reaches cancel.xml; an order never sent
   becomes `cancelled` without any call.
 - The export log masks the Basic credentials.
+- An https endpoint is verified: trusted through tls_ca_file it works, untrusted it is refused.
 - SIGTERM does not wait for a stalled WMS: the exchange in flight is aborted (sent again later).
 """
 
 import copy
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -36,6 +40,7 @@ organisation = "ACME"
 batch_size = {batch_size}
 interval_ms = 50
 timeout_ms = {timeout_ms}
+tls_ca_file = "{tls_ca_file}"
 max_attempts = 4
 retry_base_ms = 20
 retry_max_ms = 100
@@ -80,12 +85,13 @@ def wait_for(condition, timeout=60, what="condition"):
 
 
 class ExportTest(unittest.TestCase):
-    def start(self, timeout_ms=2000, batch_size=100, **simulator):
+    def start(self, timeout_ms=2000, batch_size=100, tls_ca_file="", **simulator):
         self.wms = OrderFlowSimulator(**simulator).start()
         self.addCleanup(self.wms.stop)
         self.broker = Broker(stores_extra=EXPORT_CONFIG.format(endpoint=self.wms.endpoint,
                                                                timeout_ms=timeout_ms,
-                                                               batch_size=batch_size))
+                                                               batch_size=batch_size,
+                                                               tls_ca_file=tls_ca_file))
         self.addCleanup(self.broker.cleanup)
         os.makedirs(self.broker.data_dir, mode=0o700)  # the catalog is loaded before the start
         return self.broker
@@ -188,6 +194,35 @@ class ExportTest(unittest.TestCase):
         state = broker.cli_json("products", "get", "STALL-1")["export"]
         self.assertEqual((state["export_status"], state["attempts"]), ("pending", 0),
                          "an aborted exchange is no failed attempt; sent again at the next start")
+
+    def test_https_endpoint_is_verified(self):
+        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
+        self.addCleanup(shutil.rmtree, work, True)
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        # Trusted through tls_ca_file: exported.
+        broker = self.start(tls_ca_file=cert, tls_cert=cert, tls_key=key)
+        broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
+        self.assertIn('"exported":1', broker.cli("exports", "run", "--json").stdout.decode())
+        self.assertEqual(self.wms.state.merges, {"TLS-1": 1})
+
+    def test_https_endpoint_with_an_untrusted_certificate_is_refused(self):
+        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
+        self.addCleanup(shutil.rmtree, work, True)
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        broker = self.start(tls_cert=cert, tls_key=key)  # system CA store: not trusted
+        broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
+        result = broker.cli("exports", "run", "--json", check=False)
+        self.assertEqual(result.returncode, 5, result.stderr)
+        self.assertEqual(self.wms.state.merges, {})
+        run = broker.cli_json("exports", "list")[0]
+        self.assertIn("TLS handshake", run["error"])
+        self.assertIn("certificate verify failed", run["error"])
 
     def test_cancellation_only_for_orders_the_wms_has(self):
         broker = self.start()

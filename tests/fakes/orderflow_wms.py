@@ -14,12 +14,14 @@ Faithful to what the notes describe:
 - Faults, injected at `fault_rate` (seeded): HTTP 500, an XHTML error page with HTTP 200, an
   <exception> root, an <error> root, a body that is not XML, a slow reply (past the client's
   deadline, after importing), a connection dropped before importing and one dropped after.
+- https with `tls_cert`/`tls_key` (the endpoint then names localhost).
 - `fail_skus` always fail with a failureMessage; `hold_sku`: the first batch holding that SKU
   waits for `release` (after setting `held`), for in-flight tests.
 """
 
 import base64
 import random
+import ssl
 import sys
 import threading
 import time
@@ -49,7 +51,7 @@ class WmsState:
 class OrderFlowSimulator:
     def __init__(self, username="of-user", password="of-pass", channel="WEB",
                  organisation="ACME", context="/web/", fault_rate=0.0, seed=1, fail_skus=(),
-                 slow_seconds=1.0):
+                 slow_seconds=1.0, tls_cert=None, tls_key=None):
         self.username, self.password = username, password
         self.channel, self.organisation = channel, organisation
         self.context = context
@@ -81,11 +83,18 @@ class OrderFlowSimulator:
                     super().handle_error(request, client_address)
 
         self.server = Server(("127.0.0.1", 0), Handler)
+        self.tls = tls_cert is not None
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def endpoint(self):
+        if self.tls:  # the name the test certificate carries
+            return "https://localhost:%d%s" % (self.server.server_address[1], self.context)
         return "http://127.0.0.1:%d%s" % (self.server.server_address[1], self.context)
 
     def start(self):
