@@ -16,12 +16,14 @@
 // queued belongs to notify mode (the WMS was told, and fetches later); in push mode the send and
 // the WMS's answer are one exchange, so an entity goes from pending to exported directly.
 //
-// A round, per store with export on and per entity type: select the due entities, oldest
-// pending first, failed ones only once their backoff is over (so they never starve newer ones);
-// send them as one <imports> document; record the exchange (export log) and each entity's
-// outcome compare-and-set on the version read; repeat until nothing is due, the WMS fails a
-// whole exchange (the rest waits for the next round) or the exporter is stopped. Then the due
-// cancellations, one cancel.xml each.
+// Rounds run after notify() (commits of new requests in serve), after any commit by another
+// connection (SQLite's data_version, checked every 100 ms: imports from the CLI or the orders
+// API) and at least every interval_ms. A round, per store with export on and per entity type:
+// select the due entities, oldest pending first, failed ones only once their backoff is over (so
+// they never starve newer ones); send them as one <imports> document; record the exchange (export
+// log) and each entity's outcome compare-and-set on the version read; repeat until nothing is due,
+// the WMS fails a whole exchange (the rest waits for the next round) or the exporter is stopped.
+// Then the due cancellations, one cancel.xml each.
 //
 // Crash semantics: at least once. The send happens before the outcome is written; a crash (or
 // a lost commit) in between leaves the entity pending and it is sent again on restart. That is
@@ -330,9 +332,20 @@ struct Exporter::Impl {
         return summary;
     }
 
+    // SQLite's count of commits by other connections to this database: any import (CLI in
+    // another process, the orders API through the writer) changes it.
+    std::int64_t data_version() {
+        storage::sqlite::Statement s(*own_db, "PRAGMA data_version");
+        s.step();
+        return s.column_int64(0);
+    }
+
+    // A round after notify(), after any commit by another connection (checked every tick, a
+    // cheap PRAGMA), and at least every interval_ms (retries that came due).
     void loop() {
         auto interval = std::chrono::milliseconds::max();
         for (const auto& store : options.stores) interval = std::min(interval, store.interval);
+        const auto tick = std::min(interval, std::chrono::milliseconds{100});
         while (!stopping) {
             auto summary = round();
             if (summary.exchanges > 0)
@@ -341,8 +354,18 @@ struct Exporter::Impl {
                     "{} changed in flight, {} cancelled",
                     summary.exchanges, summary.sent, summary.exported, summary.retried,
                     summary.failed, summary.stale, summary.cancelled);
+            const auto seen = data_version();  // includes the round's own writes
+            const auto last_round = std::chrono::steady_clock::now();
             std::unique_lock lock(mutex);
-            wake.wait_for(lock, interval, [&] { return notified || stopping.load(); });
+            while (!stopping && !notified &&
+                   std::chrono::steady_clock::now() - last_round < interval) {
+                wake.wait_for(lock, tick, [&] { return notified || stopping.load(); });
+                if (notified || stopping) break;
+                lock.unlock();
+                const bool changed = data_version() != seen;
+                lock.lock();
+                if (changed) break;
+            }
             notified = false;
         }
     }

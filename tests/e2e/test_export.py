@@ -10,6 +10,7 @@
   becomes `cancelled` without any call.
 - The export log masks the Basic credentials.
 - An https endpoint is verified: trusted through tls_ca_file it works, untrusted it is refused.
+- An import by another process wakes the exporter (long before interval_ms).
 - SIGTERM does not wait for a stalled WMS: the exchange in flight is aborted (sent again later).
 """
 
@@ -38,7 +39,7 @@ password = "of-pass"
 channel = "WEB"
 organisation = "ACME"
 batch_size = {batch_size}
-interval_ms = 50
+interval_ms = {interval_ms}
 timeout_ms = {timeout_ms}
 tls_ca_file = "{tls_ca_file}"
 max_attempts = 4
@@ -85,13 +86,15 @@ def wait_for(condition, timeout=60, what="condition"):
 
 
 class ExportTest(unittest.TestCase):
-    def start(self, timeout_ms=2000, batch_size=100, tls_ca_file="", **simulator):
+    def start(self, timeout_ms=2000, batch_size=100, tls_ca_file="", interval_ms=50,
+              **simulator):
         self.wms = OrderFlowSimulator(**simulator).start()
         self.addCleanup(self.wms.stop)
         self.broker = Broker(stores_extra=EXPORT_CONFIG.format(endpoint=self.wms.endpoint,
                                                                timeout_ms=timeout_ms,
                                                                batch_size=batch_size,
-                                                               tls_ca_file=tls_ca_file))
+                                                               tls_ca_file=tls_ca_file,
+                                                               interval_ms=interval_ms))
         self.addCleanup(self.broker.cleanup)
         os.makedirs(self.broker.data_dir, mode=0o700)  # the catalog is loaded before the start
         return self.broker
@@ -179,6 +182,17 @@ class ExportTest(unittest.TestCase):
         finally:
             broker.stop()
         self.assertEqual(self.wms.state.products["HELD-1"]["description"], "Second name")
+
+    def test_an_import_wakes_the_exporter_before_its_interval(self):
+        broker = self.start(interval_ms=600000)
+        broker.start()
+        try:
+            broker.cli("products", "import",
+                       write_json(broker.workdir, "p.json", product("WAKE-1", "x")))
+            wait_for(lambda: self.wms.state.merges.get("WAKE-1") == 1, timeout=10,
+                     what="the export of a product imported by another process")
+        finally:
+            broker.stop()
 
     def test_stop_does_not_wait_for_a_stalled_wms(self):
         broker = self.start(timeout_ms=30000)
