@@ -58,12 +58,14 @@ std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& q
 }
 
 std::vector<DueItem> select_due_cancellations(storage::sqlite::Database& db,
-                                              const std::string& store_code, std::size_t limit) {
+                                              const std::string& store_code, std::size_t limit,
+                                              const std::string& now) {
     Statement s(db,
                 "SELECT reference, version, attempts FROM export_items"
                 " WHERE cancel_state = 'pending' AND entity = 'order' AND store_code = ?1"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)"
                 " ORDER BY updated_at, reference LIMIT ?2");
-    s.bind(1, store_code).bind(2, limit);
+    s.bind(1, store_code).bind(2, limit).bind(3, now);
     std::vector<DueItem> due;
     while (s.step())
         due.push_back(
@@ -183,12 +185,26 @@ void ExportRepository::record_cancel(const std::string& increment_id, bool sent,
                                      std::chrono::system_clock::time_point now) {
     Statement s(db_,
                 "UPDATE export_items SET cancel_state = ?2, cancel_error = ?3, updated_at = ?4,"
-                " version = version + 1"
+                " version = version + 1, attempts = 0, next_attempt_at = NULL"
                 " WHERE entity = 'order' AND reference = ?1 AND cancel_state = 'pending'");
     s.bind(1, increment_id)
         .bind(2, sent ? "sent" : "failed")
         .bind(3, error)
         .bind(4, storage::format_utc_millis(now))
+        .run();
+}
+
+void ExportRepository::defer_cancel(const std::string& increment_id, const std::string& error,
+                                    std::chrono::system_clock::time_point now,
+                                    std::chrono::system_clock::time_point next_attempt) {
+    Statement s(db_,
+                "UPDATE export_items SET cancel_error = ?2, updated_at = ?3,"
+                " attempts = attempts + 1, next_attempt_at = ?4, version = version + 1"
+                " WHERE entity = 'order' AND reference = ?1 AND cancel_state = 'pending'");
+    s.bind(1, increment_id)
+        .bind(2, error)
+        .bind(3, storage::format_utc_millis(now))
+        .bind(4, storage::format_utc_millis(next_attempt))
         .run();
 }
 

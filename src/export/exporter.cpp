@@ -257,7 +257,8 @@ struct Exporter::Impl {
     // cancel.xml for each order the WMS has that was cancelled since.
     void cancel_orders(const StoreExport& store, outbound::HttpClient& client,
                        RoundSummary& summary) {
-        auto due = select_due_cancellations(*own_db, store.store_code, store.batch_size);
+        auto due = select_due_cancellations(*own_db, store.store_code, store.batch_size,
+                                            storage::format_utc_millis(Clock::now()));
         for (const auto& order : due) {
             if (stopping) return;
             auto request = wms_request(
@@ -286,7 +287,8 @@ struct Exporter::Impl {
                                                        "No cancel operation performed")
                                          : result.error_text;
             // A refusal is final and shown to admins (cancel_state failed); no reply or a server
-            // error leaves the cancellation due for the next round.
+            // error leaves the cancellation due again after a capped backoff (never given up:
+            // the WMS must learn of it).
             const bool transient =
                 !result.ok() || result.response.status >= 500 || result.response.status == 429;
             const bool sent = exchange.error.empty();
@@ -300,6 +302,11 @@ struct Exporter::Impl {
                 repository.record(exchange, logged, {}, finished);
                 if (!transient || sent)
                     repository.record_cancel(order.reference, sent, exchange.error, finished);
+                else
+                    repository.defer_cancel(
+                        order.reference, exchange.error, finished,
+                        finished + domain::export_backoff(order.attempts + 1, store.retry_base,
+                                                          store.retry_max));
                 return 0;
             });
             ++summary.exchanges;

@@ -172,9 +172,17 @@ TEST_F(ExportStateTest, OrdersEligibilityCancellationAndMirroredStatus) {
     EXPECT_EQ(cancelled.cancel_state, "pending");
     {
         Database db(db_path, SQLITE_OPEN_READWRITE);
-        ASSERT_EQ(select_due_cancellations(db, "default", 10).size(), 1u);
+        const auto now = storage::format_utc_millis(t0);
+        ASSERT_EQ(select_due_cancellations(db, "default", 10, now).size(), 1u);
+        // No answer: due again after the backoff, not before.
+        ExportRepository(db).defer_cancel("000000101", "timeout", t0, t0 + 2s);
+        EXPECT_TRUE(select_due_cancellations(db, "default", 10, now).empty());
+        auto later =
+            select_due_cancellations(db, "default", 10, storage::format_utc_millis(t0 + 2s));
+        ASSERT_EQ(later.size(), 1u);
+        EXPECT_EQ(later[0].attempts, 1u);
         ExportRepository(db).record_cancel("000000101", true, "", t0);
-        EXPECT_TRUE(select_due_cancellations(db, "default", 10).empty());
+        EXPECT_TRUE(select_due_cancellations(db, "default", 10, "9999").empty());
     }
     EXPECT_EQ(item("order", "000000101").cancel_state, "sent");
 

@@ -45,9 +45,11 @@ struct DueQuery {
 // be eligible (domain::order_eligible, applied in SQL). Works on any connection.
 std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& query);
 
-// Orders whose cancellation is due (cancel_state 'pending'): increment_id and version.
+// Orders whose cancellation is due by `now` (cancel_state 'pending', a deferred one once its
+// backoff is over): increment_id, version and the cancel attempts so far.
 std::vector<DueItem> select_due_cancellations(storage::sqlite::Database& db,
-                                              const std::string& store_code, std::size_t limit);
+                                              const std::string& store_code, std::size_t limit,
+                                              const std::string& now);
 
 struct ItemOutcome {
     std::string reference;
@@ -104,6 +106,12 @@ public:
     // The outcome of a cancel.xml exchange for one order (cancel_state sent or failed).
     void record_cancel(const std::string& increment_id, bool sent, const std::string& error,
                        std::chrono::system_clock::time_point now);
+
+    // A cancel.xml that got no answer (timeout, reset, 5xx): still due, after `next_attempt`.
+    // The attempt count of an order the WMS has counts these; a cancellation is never given up.
+    void defer_cancel(const std::string& increment_id, const std::string& error,
+                      std::chrono::system_clock::time_point now,
+                      std::chrono::system_clock::time_point next_attempt);
 
     // `exports reset`: back to pending with a fresh attempt count. Empty `references` = every
     // entity of `entity` (with `status` when given). Returns how many rows changed.
