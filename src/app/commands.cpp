@@ -1,18 +1,28 @@
 #include "commands.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "ofbridge/admin/export_views.h"
 #include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/order_views.h"
 #include "ofbridge/admin/request_views.h"
 #include "ofbridge/catalog/product_import.h"
+#include "ofbridge/export/export_reader.h"
+#include "ofbridge/export/export_repository.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/queue/request_reader.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/transaction.h"
 #include "ofbridge/worker/unsent_orders.h"
 
 namespace ofbridge::app {
@@ -47,6 +57,35 @@ worker::WorkerOptions worker_options(const config::Config& config) {
                                     : domain::ConfigurableRule::parent;
     options.instance_id = worker::local_instance_id();
     options.claim_holder_gone = worker::local_holder_gone;  // start-up recovery (worker_pool.h)
+    return options;
+}
+
+exporting::ExporterOptions exporter_options(const config::Config& config) {
+    exporting::ExporterOptions options;
+    options.database = config.database_path();
+    for (const auto& [code, store] : config.stores) {
+        const auto& e = store.export_;
+        if (e.mode != "push") continue;
+        exporting::StoreExport s;
+        s.store_code = code;
+        s.endpoint = e.endpoint;
+        s.username = e.username;
+        s.password = e.password;
+        s.channel = e.channel;
+        s.organisation = e.organisation;
+        s.products = e.products;
+        s.orders = e.orders;
+        s.batch_size = e.batch_size;
+        s.interval = e.interval;
+        s.timeout = e.timeout;
+        s.max_attempts = e.max_attempts;
+        s.retry_base = e.retry_base;
+        s.retry_max = e.retry_max;
+        s.eligible.statuses = e.exportable_statuses;
+        s.eligible.min_created_at = e.min_order_datetime;
+        s.tls_ca_file = e.tls_ca_file;
+        options.stores.push_back(std::move(s));
+    }
     return options;
 }
 
@@ -131,35 +170,25 @@ int list_stock(const CommonOptions& common, std::size_t limit, bool json) {
     return 0;
 }
 
-// FILE holds one product or Magento's product list shape {"items": [...]}; only sku and name
-// are kept (the catalog is what reject_unknown_skus checks against).
-int import_products(const CommonOptions& common, const std::filesystem::path& file) {
+// FILE holds one product or Magento's product list shape {"items": [...]}
+// (catalog/product_import.h).
+int import_products(const CommonOptions& common, const std::filesystem::path& file,
+                    const std::string& store_code) {
     const auto config = load(common);
-    const auto text = read_file(file);
-    boost::system::error_code ec;
-    auto document = boost::json::parse(text, ec);
-    if (ec) throw std::runtime_error(file.string() + ": not valid JSON: " + ec.message());
-    std::vector<boost::json::value> items;
-    if (document.is_object() && document.as_object().contains("items") &&
-        document.as_object().at("items").is_array()) {
-        for (const auto& item : document.as_object().at("items").as_array()) items.push_back(item);
-    } else {
-        items.push_back(document);
+    if (!config.stores.contains(store_code))
+        throw std::runtime_error("unknown store '" + store_code + "' (no [stores." + store_code +
+                                 "])");
+    try {
+        auto products = catalog::parse_products_json(read_file(file), store_code);
+        auto summary = catalog::import_products(config.database_path(), products);
+        std::cout << "imported " << products.size() << " products: " << summary.created
+                  << " created, " << summary.changed << " changed, " << summary.unchanged
+                  << " unchanged\n";
+        return 0;
+    } catch (const catalog::ProductImportError& e) {
+        std::cerr << "ofbridge: " << file.string() << ": " << e.what() << " (nothing imported)\n";
+        return 4;
     }
-    std::vector<catalog::ProductRecord> products;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto* object = items[i].if_object();
-        const auto* sku = object ? object->if_contains("sku") : nullptr;
-        if (!sku || !sku->is_string() || sku->as_string().empty())
-            throw std::runtime_error(file.string() + ": product " + std::to_string(i + 1) +
-                                     " has no \"sku\" string");
-        std::string name;
-        if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->as_string();
-        products.push_back({std::string(sku->as_string()), std::move(name)});
-    }
-    catalog::import_products(config.database_path(), products);
-    std::cout << "imported " << products.size() << " products\n";
-    return 0;
 }
 
 int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
@@ -225,6 +254,112 @@ int list_orders(const CommonOptions& common, const std::optional<std::string>& s
     orders::OrderReader reader(config.database_path());
     auto rows = reader.list({status, limit});
     std::cout << (json ? admin::orders_json(rows) : admin::orders_table(rows));
+    return 0;
+}
+
+int list_exports(const CommonOptions& common, const ListExportsOptions& options) {
+    const auto config = load(common);
+    exporting::ExportReader reader(config.database_path());
+    auto runs = reader.list_runs({options.entity, options.result, options.limit});
+    std::cout << (options.json ? admin::export_runs_json(runs) : admin::export_runs_table(runs));
+    return 0;
+}
+
+int show_export(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    exporting::ExportReader reader(config.database_path());
+    auto run = reader.get_run(id);
+    if (!run) {
+        std::cerr << "ofbridge: no export " << id << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::export_run_json(*run) : admin::export_run_text(*run));
+    return 0;
+}
+
+// One round now: standalone, or beside a running broker (its own connection takes turns on
+// SQLite's write lock; an entity both send at once is sent twice, which the WMS answers as a
+// duplicate). Progress lines go to stderr, the summary to stdout.
+int run_exports(const CommonOptions& common, const std::optional<std::string>& store, bool json) {
+    const auto config = load(common);
+    auto options = exporter_options(config);
+    if (store) {
+        if (!config.stores.contains(*store))
+            throw std::runtime_error("unknown store '" + *store + "' (no [stores." + *store + "])");
+        std::erase_if(options.stores, [&](const auto& s) { return s.store_code != *store; });
+    }
+    if (options.stores.empty()) {
+        std::cerr << "ofbridge: export is off (no store with [stores.<code>.export] mode = "
+                     "\"push\""
+                  << (store ? " for store " + *store : std::string{}) << ")\n";
+        return 2;
+    }
+    options.progress = [](std::string_view line) { std::cerr << line << std::endl; };
+    // The exporter's warnings (a failed exchange) go to stderr beside the progress lines.
+    spdlog::set_default_logger(spdlog::stderr_logger_st("ofbridge"));
+    exporting::Exporter exporter(options);
+    const auto s = exporter.run_round();
+    if (json) {
+        boost::json::object out{{"exchanges", s.exchanges}, {"sent", s.sent},
+                                {"exported", s.exported},   {"retried", s.retried},
+                                {"failed", s.failed},       {"changed_in_flight", s.stale},
+                                {"cancelled", s.cancelled}, {"errors", s.errors}};
+        std::cout << boost::json::serialize(out) << "\n";
+    } else {
+        std::cout << "export round: " << s.exchanges << " exchanges, " << s.sent << " sent, "
+                  << s.exported << " exported, " << s.retried << " to retry, " << s.failed
+                  << " failed, " << s.stale << " changed in flight, " << s.cancelled
+                  << " cancelled, " << s.errors << " failed exchanges\n";
+    }
+    return s.errors == 0 ? 0 : 5;
+}
+
+int reset_exports(const CommonOptions& common, const std::string& entity,
+                  const std::optional<std::string>& status,
+                  const std::vector<std::string>& references, bool json) {
+    const auto config = load(common);
+    auto db = storage::open_writable(config.database_path(), 0, std::chrono::seconds(10));
+    db.exec("PRAGMA synchronous=FULL");
+    storage::sqlite::migrate(db, storage::embedded_migrations());
+    storage::sqlite::Transaction transaction(db);
+    exporting::ExportRepository repository(db);
+    const auto changed =
+        repository.reset(entity, status, references, std::chrono::system_clock::now());
+    transaction.commit();
+    if (json)
+        std::cout << boost::json::serialize(boost::json::object{{"reset", changed}}) << "\n";
+    else
+        std::cout << changed << " " << entity << (changed == 1 ? "" : "s") << " back to pending\n";
+    return 0;
+}
+
+int list_products(const CommonOptions& common, const std::optional<std::string>& export_status,
+                  std::size_t limit, bool json) {
+    const auto config = load(common);
+    exporting::ExportReader reader(config.database_path());
+    auto rows = reader.products(export_status, limit);
+    std::cout << (json ? admin::products_json(rows) : admin::products_table(rows));
+    return 0;
+}
+
+int get_product(const CommonOptions& common, const std::string& sku, bool json) {
+    const auto config = load(common);
+    exporting::ExportReader reader(config.database_path());
+    auto product = reader.product(sku);
+    if (!product) {
+        std::cerr << "ofbridge: no product " << sku << "\n";
+        return 3;
+    }
+    std::cout << (json ? admin::product_json(*product) : admin::product_text(*product));
+    return 0;
+}
+
+int list_order_exports(const CommonOptions& common, const std::string& export_status,
+                       std::size_t limit, bool json) {
+    const auto config = load(common);
+    exporting::ExportReader reader(config.database_path());
+    auto rows = reader.list_items({"order", export_status, limit});
+    std::cout << (json ? admin::export_items_json(rows) : admin::export_items_table(rows));
     return 0;
 }
 

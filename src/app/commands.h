@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ofbridge/config/config.h"
+#include "ofbridge/export/exporter.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
@@ -22,6 +24,9 @@ config::Config load(const CommonOptions& options);
 
 // The worker settings of a config (shared by `serve` and `requests reprocess`).
 worker::WorkerOptions worker_options(const config::Config& config);
+
+// The export settings of every store whose export is on (mode "push").
+exporting::ExporterOptions exporter_options(const config::Config& config);
 
 struct ServeOptions {
     std::string listen;  // empty = from the config
@@ -51,7 +56,8 @@ int get_stock(const CommonOptions& common, const std::string& sku,
               const std::optional<std::string>& source, bool json);
 int list_stock(const CommonOptions& common, std::size_t limit, bool json);
 
-int import_products(const CommonOptions& common, const std::filesystem::path& file);
+int import_products(const CommonOptions& common, const std::filesystem::path& file,
+                    const std::string& store_code);
 
 int list_shipments(const CommonOptions& common, const std::optional<std::string>& order,
                    std::size_t limit, bool json);
@@ -65,5 +71,23 @@ int list_orders(const CommonOptions& common, const std::optional<std::string>& s
 
 // A consistent copy of the running store to `file` (0600; never overwrites). backup.cpp.
 int backup(const CommonOptions& common, const std::filesystem::path& file);
+
+struct ListExportsOptions {
+    std::optional<std::string> entity;
+    std::optional<std::string> result;
+    std::size_t limit = 50;
+    bool json = false;
+};
+int list_exports(const CommonOptions& common, const ListExportsOptions& options);
+int show_export(const CommonOptions& common, std::int64_t id, bool json);
+int run_exports(const CommonOptions& common, const std::optional<std::string>& store, bool json);
+int reset_exports(const CommonOptions& common, const std::string& entity,
+                  const std::optional<std::string>& status,
+                  const std::vector<std::string>& references, bool json);
+int list_products(const CommonOptions& common, const std::optional<std::string>& export_status,
+                  std::size_t limit, bool json);
+int get_product(const CommonOptions& common, const std::string& sku, bool json);
+int list_order_exports(const CommonOptions& common, const std::string& export_status,
+                       std::size_t limit, bool json);
 
 }  // namespace ofbridge::app

@@ -119,7 +119,31 @@ int main(int argc, char** argv) {
     products_import->add_option("FILE", products_file, "JSON file")
         ->required()
         ->check(CLI::ExistingFile);
-    products_import->callback([&] { exit_code = import_products(common, products_file); });
+    std::string products_store = "default";
+    products_import->add_option("--store", products_store, "Store code the products belong to");
+    products_import->callback(
+        [&] { exit_code = import_products(common, products_file, products_store); });
+    std::optional<std::string> products_export_status;
+    std::size_t products_limit = 50;
+    bool products_json = false;
+    auto* products_list =
+        products->add_subcommand("list", "List products by SKU, with export state");
+    add_common(products_list);
+    products_list->add_option("--export-status", products_export_status, "Only this export status")
+        ->check(CLI::IsMember({"pending", "queued", "exported", "failed", "cancelled"}));
+    products_list->add_option("--limit", products_limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    products_list->add_flag("--json", products_json, "One JSON document on stdout");
+    products_list->callback([&] {
+        exit_code = list_products(common, products_export_status, products_limit, products_json);
+    });
+    std::string product_sku;
+    auto* products_get =
+        products->add_subcommand("get", "One product: export state, normalised and raw document");
+    add_common(products_get);
+    products_get->add_option("SKU", product_sku, "SKU")->required();
+    products_get->add_flag("--json", products_json, "One JSON document on stdout");
+    products_get->callback([&] { exit_code = get_product(common, product_sku, products_json); });
 
     auto* shipments = app.add_subcommand("shipments", "Shipments created by the worker");
     shipments->require_subcommand(1);
@@ -172,8 +196,68 @@ int main(int argc, char** argv) {
     orders_list->add_option("--limit", orders_limit, "At most this many rows (0 = all)")
         ->check(CLI::NonNegativeNumber);
     orders_list->add_flag("--json", order_json, "One JSON document on stdout");
-    orders_list->callback(
-        [&] { exit_code = list_orders(common, orders_status, orders_limit, order_json); });
+    std::optional<std::string> orders_export_status;
+    orders_list
+        ->add_option("--export-status", orders_export_status,
+                     "Only orders with this export status (shows their export state)")
+        ->check(CLI::IsMember({"pending", "queued", "exported", "failed", "cancelled"}));
+    orders_list->callback([&] {
+        exit_code =
+            orders_export_status
+                ? list_order_exports(common, *orders_export_status, orders_limit, order_json)
+                : list_orders(common, orders_status, orders_limit, order_json);
+    });
+
+    const auto export_statuses =
+        CLI::IsMember({"pending", "queued", "exported", "failed", "cancelled"});
+    auto* exports = app.add_subcommand("exports", "Export to the WMS: log, rounds, resets");
+    exports->require_subcommand(1);
+    ListExportsOptions exports_options;
+    auto* exports_list =
+        exports->add_subcommand("list", "List exchanges with the WMS, newest first");
+    add_common(exports_list);
+    exports_list->add_option("--entity", exports_options.entity, "product or order")
+        ->check(CLI::IsMember({"product", "order"}));
+    exports_list
+        ->add_option("--result", exports_options.result,
+                     "Only exchanges with a line of this result")
+        ->check(CLI::IsMember({"Success", "Duplicate", "Failure"}));
+    exports_list->add_option("--limit", exports_options.limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    exports_list->add_flag("--json", exports_options.json, "One JSON document on stdout");
+    exports_list->callback([&] { exit_code = list_exports(common, exports_options); });
+    std::int64_t export_id = 0;
+    bool export_json = false;
+    auto* exports_show = exports->add_subcommand(
+        "show", "One exchange: header, a line per entity, raw request and reply");
+    add_common(exports_show);
+    exports_show->add_option("ID", export_id, "Export id")->required()->check(CLI::PositiveNumber);
+    exports_show->add_flag("--json", export_json, "One JSON document on stdout");
+    exports_show->callback([&] { exit_code = show_export(common, export_id, export_json); });
+    std::optional<std::string> export_store;
+    auto* exports_run = exports->add_subcommand(
+        "run", "One export round now (standalone or beside a running broker)");
+    add_common(exports_run);
+    exports_run->add_option("--store", export_store, "Only this store");
+    exports_run->add_flag("--json", export_json, "One JSON document on stdout");
+    exports_run->callback([&] { exit_code = run_exports(common, export_store, export_json); });
+    std::string reset_entity;
+    std::optional<std::string> reset_status;
+    std::vector<std::string> reset_references;
+    auto* exports_reset = exports->add_subcommand(
+        "reset", "Back to pending with a fresh attempt count (all, by status, or by reference)");
+    add_common(exports_reset);
+    exports_reset->add_option("--entity", reset_entity, "product or order")
+        ->required()
+        ->check(CLI::IsMember({"product", "order"}));
+    exports_reset->add_option("--status", reset_status, "Only entities with this export status")
+        ->check(export_statuses);
+    exports_reset->add_option("REF", reset_references, "SKUs or order increment ids");
+    exports_reset->add_flag("--json", export_json, "One JSON document on stdout");
+    exports_reset->callback([&] {
+        exit_code =
+            reset_exports(common, reset_entity, reset_status, reset_references, export_json);
+    });
 
     std::filesystem::path backup_file;
     auto* backup_command = app.add_subcommand(

@@ -30,6 +30,7 @@
 
 #include "commands.h"
 #include "ofbridge/endpoints/router.h"
+#include "ofbridge/export/exporter.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/storage/writer.h"
@@ -150,10 +151,12 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     // The writer exists before the workers (it creates and migrates the database); its commit
     // hook reaches them through this pointer once they run.
     std::atomic<worker::WorkerPool*> workers{nullptr};
+    std::atomic<exporting::Exporter*> exporter_hook{nullptr};
     storage::WriterOptions writer_options{config.database_path(), config.storage.max_batch,
                                           config.storage.synchronous_full};
-    writer_options.on_commit = [&workers] {
+    writer_options.on_commit = [&workers, &exporter_hook] {
         if (auto* pool = workers.load()) pool->notify();
+        if (auto* exporter = exporter_hook.load()) exporter->notify();
     };
     // A failed WAL fsync leaves the writer unable to acknowledge anything (storage/writer.h):
     // stop like on SIGTERM, but exit non-zero so the service manager restarts the broker and
@@ -178,6 +181,16 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     else
         spdlog::info("{} worker(s) started, batch_size={}", config.worker.workers,
                      config.worker.batch_size);
+    // The exporter (stores with [stores.<code>.export] mode = "push"): its writes go through the
+    // writer, its selection reads a read-only connection.
+    auto export_options = exporter_options(config);
+    export_options.writer = &writer;
+    exporting::Exporter exporter(export_options);
+    for (const auto& store : export_options.stores)
+        spdlog::info("export of store {} to {} (push, batch_size={})", store.store_code,
+                     store.endpoint, store.batch_size);
+    exporter.start();
+    exporter_hook = &exporter;
     ingest::Ingest ingest(config, writer, unix_now);
 
     endpoints::RouterOptions router_options;
@@ -257,6 +270,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     signal_thread.join();
     // The workers finish their batch through the writer before it closes.
     workers = nullptr;
+    exporter_hook = nullptr;
+    exporter.stop();  // the exchange in flight ends within timeout_ms; its outcome is written
     pool.stop();
     writer.close();
     spdlog::info(

@@ -1,6 +1,8 @@
-// import_products, the one writer of the local catalog (see product_import.h).
+// import_products, the one writer of the local catalog (see product_import.h). The export state
+// follows from the content hash through the triggers of schemas/sqlite/007_exports.sql.
 #include "ofbridge/catalog/product_import.h"
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <stdexcept>
 
@@ -13,9 +15,21 @@
 #include "ofbridge/storage/time_format.h"
 
 namespace ofbridge::catalog {
+namespace {
 
-void import_products(const std::filesystem::path& db_path,
-                     const std::vector<ProductRecord>& products) {
+// A record built in code (no document): its export fields are its SKU and name.
+std::string normalised_of(const ProductRecord& p) {
+    if (p.normalised_json != "{}") return p.normalised_json;
+    boost::json::object fields;
+    fields["name"] = p.name;
+    fields["sku"] = p.sku;
+    return boost::json::serialize(fields);
+}
+
+}  // namespace
+
+ProductImportSummary import_products(const std::filesystem::path& db_path,
+                                     const std::vector<ProductRecord>& products) {
     using storage::sqlite::Database;
     using storage::sqlite::Statement;
     try {
@@ -25,16 +39,44 @@ void import_products(const std::filesystem::path& db_path,
         db.exec("PRAGMA synchronous=FULL");
         storage::sqlite::migrate(db, storage::embedded_migrations());
         storage::sqlite::Transaction transaction(db);
+        Statement current(db, "SELECT content_hash FROM products WHERE sku = ?1");
+        // The content columns and updated_at are written only when the hash changed, so an
+        // identical re-import leaves the export state alone (only the raw document is kept).
         Statement upsert(db,
-                         "INSERT INTO products (sku, name, updated_at) VALUES (?1, ?2, ?3)"
-                         " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-                         " updated_at = excluded.updated_at");
+                         "INSERT INTO products (sku, name, updated_at, store_code, raw_json,"
+                         " normalised_json, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                         " ON CONFLICT (sku) DO UPDATE SET raw_json = excluded.raw_json,"
+                         " name = excluded.name, store_code = excluded.store_code,"
+                         " normalised_json = excluded.normalised_json,"
+                         " updated_at = CASE WHEN content_hash = excluded.content_hash"
+                         " THEN updated_at ELSE excluded.updated_at END,"
+                         " content_hash = excluded.content_hash");
         const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
+        ProductImportSummary summary;
         for (const auto& p : products) {
             if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
-            upsert.bind(1, p.sku).bind(2, p.name).bind(3, now).run();
+            const auto normalised = normalised_of(p);
+            const auto hash = content_hash(normalised);
+            current.reset();
+            current.bind(1, p.sku);
+            if (!current.step())
+                ++summary.created;
+            else if (current.column_text(0) == hash)
+                ++summary.unchanged;
+            else
+                ++summary.changed;
+            current.reset();
+            upsert.bind(1, p.sku)
+                .bind(2, p.name)
+                .bind(3, now)
+                .bind(4, p.store_code)
+                .bind(5, p.raw_json)
+                .bind(6, normalised)
+                .bind(7, hash)
+                .run();
         }
         transaction.commit();
+        return summary;
     } catch (const storage::sqlite::SqliteError&) {
         throw;  // names the path already
     } catch (const std::exception& e) {

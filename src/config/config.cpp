@@ -228,6 +228,65 @@ void read_api(KeyReader& r, ApiConfig& a) {
     r.finish();
 }
 
+bool is_datetime(const std::string& text) {
+    // "YYYY-MM-DD HH:MM:SS", Magento's created_at form (compared as text).
+    if (text.size() != 19) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool digit = c >= '0' && c <= '9';
+        if (i == 4 || i == 7) {
+            if (c != '-') return false;
+        } else if (i == 10) {
+            if (c != ' ') return false;
+        } else if (i == 13 || i == 16) {
+            if (c != ':') return false;
+        } else if (!digit) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void read_export(KeyReader& r, ExportConfig& e) {
+    r.read("mode", e.mode);
+    if (e.mode == "notify")
+        r.fail("mode", "\"off\" or \"push\" (notify mode is not in this version)");
+    if (e.mode != "off" && e.mode != "push") r.fail("mode", "\"off\" or \"push\"");
+    r.read("endpoint", e.endpoint);
+    r.read("username", e.username);
+    r.read("password", e.password);
+    r.read("channel", e.channel);
+    r.read("organisation", e.organisation);
+    r.read("products", e.products);
+    r.read("orders", e.orders);
+    r.read_int("batch_size", e.batch_size, 1, 10'000);
+    r.read_ms("interval_ms", e.interval, 10, 86'400'000);
+    r.read_ms("timeout_ms", e.timeout, 100, 3'600'000);
+    r.read_int("concurrency", e.concurrency, 1, 64);
+    r.read_int("max_attempts", e.max_attempts, 1, 1000);
+    r.read_ms("retry_base_ms", e.retry_base, 1, 3'600'000);
+    r.read_ms("retry_max_ms", e.retry_max, 1, 86'400'000);
+    r.read_int("queued_timeout_minutes", e.queued_timeout_minutes, 1, 10'080);
+    r.read("exportable_statuses", e.exportable_statuses);
+    if (e.exportable_statuses.empty()) r.fail("exportable_statuses", "at least one order status");
+    r.read("min_order_datetime", e.min_order_datetime);
+    if (!e.min_order_datetime.empty() && !is_datetime(e.min_order_datetime))
+        r.fail("min_order_datetime", "\"YYYY-MM-DD HH:MM:SS\" (UTC) or \"\"");
+    r.read("tls_ca_file", e.tls_ca_file);
+    if (e.retry_max < e.retry_base) r.fail("retry_max_ms", "at least retry_base_ms");
+    if (e.mode != "off") {
+        const bool http =
+            e.endpoint.rfind("http://", 0) == 0 || e.endpoint.rfind("https://", 0) == 0;
+        if (!http || e.endpoint.back() != '/')
+            r.fail("endpoint", "an http:// or https:// base URL ending in '/'");
+        if (e.username.empty()) r.fail("username", "the OrderFlow user (export is on)");
+        if (e.channel.empty()) r.fail("channel", "the OrderFlow channel (export is on)");
+        if (e.organisation.empty())
+            r.fail("organisation", "the OrderFlow organisation (export is on)");
+    }
+    r.finish();
+}
+
 StoreConfig read_store(const std::string& code, const toml::table& table) {
     StoreConfig store;
     store.code = code;
@@ -245,6 +304,10 @@ StoreConfig read_store(const std::string& code, const toml::table& table) {
         w.read_int("session_ttl_seconds", ttl, 60, 30 * 24 * 3600);
         store.wms.session_ttl = std::chrono::seconds{ttl};
         w.finish();
+    }
+    if (const auto* export_table = r.table("export")) {
+        KeyReader e(*export_table, r.name("export"));
+        read_export(e, store.export_);
     }
     r.finish();
     return store;

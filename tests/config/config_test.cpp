@@ -61,6 +61,60 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(store.wms.token, expected.wms.token);
     EXPECT_EQ(store.wms.anonymous, expected.wms.anonymous);
     EXPECT_EQ(store.wms.session_ttl, expected.wms.session_ttl);
+    const auto& e = store.export_;
+    const auto& d = expected.export_;
+    EXPECT_EQ(e.mode, "off");
+    EXPECT_EQ(e.mode, d.mode);
+    EXPECT_EQ(e.endpoint, d.endpoint);
+    EXPECT_EQ(e.username, d.username);
+    EXPECT_EQ(e.password, d.password);
+    EXPECT_EQ(e.channel, d.channel);
+    EXPECT_EQ(e.organisation, d.organisation);
+    EXPECT_EQ(e.products, d.products);
+    EXPECT_EQ(e.orders, d.orders);
+    EXPECT_EQ(e.batch_size, d.batch_size);
+    EXPECT_EQ(e.interval, d.interval);
+    EXPECT_EQ(e.timeout, d.timeout);
+    EXPECT_EQ(e.concurrency, d.concurrency);
+    EXPECT_EQ(e.max_attempts, d.max_attempts);
+    EXPECT_EQ(e.retry_base, d.retry_base);
+    EXPECT_EQ(e.retry_max, d.retry_max);
+    EXPECT_EQ(e.queued_timeout_minutes, d.queued_timeout_minutes);
+    EXPECT_EQ(e.exportable_statuses, d.exportable_statuses);
+    EXPECT_EQ(e.min_order_datetime, d.min_order_datetime);
+    EXPECT_EQ(e.tls_ca_file, d.tls_ca_file);
+}
+
+TEST(Config, ExportKeys) {
+    auto config = parse_config(
+        "[stores.a.wms]\napi_key=\"k\"\n[stores.a.export]\nmode = \"push\"\n"
+        "endpoint = \"https://wms.example/web/\"\nusername = \"u\"\npassword = \"p\"\n"
+        "channel = \"WEB\"\norganisation = \"ACME\"\nbatch_size = 50\n"
+        "exportable_statuses = [\"processing\", \"complete\"]\n"
+        "min_order_datetime = \"2026-01-01 00:00:00\"\n",
+        "test.toml");
+    const auto& e = config.stores.at("a").export_;
+    EXPECT_EQ(e.mode, "push");
+    EXPECT_EQ(e.batch_size, 50u);
+    EXPECT_EQ(e.exportable_statuses, (std::vector<std::string>{"processing", "complete"}));
+    EXPECT_EQ(e.min_order_datetime, "2026-01-01 00:00:00");
+    const std::string base = "[stores.a.wms]\napi_key=\"k\"\n[stores.a.export]\n";
+    EXPECT_EQ(error_of(base + "colour = 1\n"), "unknown key 'stores.a.export.colour'");
+    EXPECT_EQ(error_of(base + "mode = \"sometimes\"\n"),
+              "bad value for 'stores.a.export.mode': expected \"off\" or \"push\"");
+    EXPECT_EQ(error_of(base + "mode = \"push\"\nendpoint = \"http://wms/web\"\n"),
+              "bad value for 'stores.a.export.endpoint': expected an http:// or https:// base "
+              "URL ending in '/'");
+    EXPECT_EQ(error_of(base + "mode = \"push\"\nendpoint = \"http://wms/\"\n"),
+              "bad value for 'stores.a.export.username': expected the OrderFlow user (export is "
+              "on)");
+    EXPECT_EQ(error_of(base + "min_order_datetime = \"2026-01-01\"\n"),
+              "bad value for 'stores.a.export.min_order_datetime': expected \"YYYY-MM-DD "
+              "HH:MM:SS\" (UTC) or \"\"");
+    EXPECT_EQ(error_of(base + "batch_size = 0\n"),
+              "bad value for 'stores.a.export.batch_size': expected an integer in [1, 10000]");
+    EXPECT_NE(error_of(base + "mode = \"notify\"\n").find("not in this version"),
+              std::string::npos);
 }
 
 TEST(Config, UnknownKeysAreNamed) {

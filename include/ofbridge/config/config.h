@@ -85,10 +85,34 @@ struct WmsAuthConfig {
     std::chrono::seconds session_ttl{3600};
 };
 
+// [stores.<code>.export]: products and orders to the WMS (DESIGN §5, src/export).
+struct ExportConfig {
+    std::string mode = "off";  // "off", "notify" (not in this version) or "push"
+    std::string endpoint;      // OrderFlow base URL with its trailing '/'
+    std::string username;      // HTTP Basic
+    std::string password;
+    std::string channel;
+    std::string organisation;
+    bool products = true;
+    bool orders = true;
+    std::size_t batch_size = 100;
+    std::chrono::milliseconds interval{1000};
+    std::chrono::milliseconds timeout{10'000};
+    unsigned concurrency = 4;
+    unsigned max_attempts = 8;
+    std::chrono::milliseconds retry_base{1000};
+    std::chrono::milliseconds retry_max{300'000};
+    unsigned queued_timeout_minutes = 60;
+    std::vector<std::string> exportable_statuses{"processing"};
+    std::string min_order_datetime;  // "YYYY-MM-DD HH:MM:SS" UTC; "" = no limit
+    std::string tls_ca_file;         // "" = the system's CA store
+};
+
 struct StoreConfig {
     std::string code;
     std::string target = "local";
     WmsAuthConfig wms;
+    ExportConfig export_;  // [stores.<code>.export]
 };
 
 struct Config {

@@ -1,0 +1,91 @@
+// Read model of the export (admin CLI): the export log and the export state of products and
+// orders. One read-only connection; calls from several threads take turns.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ofbridge::exporting {
+
+struct ExportItemState {
+    std::string entity;
+    std::string reference;
+    std::string store_code;
+    std::string status;
+    std::int64_t version = 0;
+    std::int64_t attempts = 0;
+    std::string last_error;
+    std::string next_attempt_at;
+    std::string pending_since;
+    std::string queued_at;
+    std::string exported_at;
+    std::int64_t sent_count = 0;
+    std::string cancel_state;
+    std::string cancel_error;
+    std::string updated_at;
+};
+
+struct ProductView {
+    std::string sku;
+    std::string name;
+    std::string store_code;
+    std::string raw_json;
+    std::string normalised_json;
+    std::string content_hash;
+    std::string updated_at;
+    ExportItemState export_state;
+};
+
+struct ExportRunLine {
+    std::string reference;
+    std::string result;
+    std::string message;
+};
+
+struct ExportRun {
+    std::int64_t id = 0;
+    std::string store_code, entity, mode, operation, url;
+    std::int64_t http_status = 0, successes = 0, duplicates = 0, failures = 0, duration_ms = 0;
+    std::string error, started_at, finished_at;
+    std::string request_body, reply_body;  // get_run only
+    std::vector<ExportRunLine> lines;      // get_run only
+};
+
+struct RunFilter {
+    std::optional<std::string> entity;
+    std::optional<std::string> result;  // Success, Duplicate, Failure: runs with such a line
+    std::size_t limit = 50;             // 0 = all
+};
+
+struct ItemFilter {
+    std::string entity;                 // product, order
+    std::optional<std::string> status;  // export status
+    std::size_t limit = 50;             // 0 = all
+};
+
+class ExportReader {
+public:
+    explicit ExportReader(const std::filesystem::path& db_path);  // throws naming the path
+    ~ExportReader();
+    ExportReader(const ExportReader&) = delete;
+    ExportReader& operator=(const ExportReader&) = delete;
+
+    std::vector<ExportRun> list_runs(const RunFilter& filter) const;  // newest first
+    std::optional<ExportRun> get_run(std::int64_t id) const;
+    std::vector<ExportItemState> list_items(const ItemFilter& filter) const;  // by reference
+    std::optional<ExportItemState> item(const std::string& entity,
+                                        const std::string& reference) const;
+    std::optional<ProductView> product(const std::string& sku) const;
+    std::vector<ProductView> products(const std::optional<std::string>& export_status,
+                                      std::size_t limit) const;  // by SKU; 0 = all
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofbridge::exporting

@@ -1,0 +1,186 @@
+// ExportReader: read-only queries over export_items, export_runs, export_run_lines and the
+// catalog's products (see export_reader.h).
+#include "ofbridge/export/export_reader.h"
+
+#include <mutex>
+
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/statement.h"
+
+namespace ofbridge::exporting {
+namespace {
+
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
+
+constexpr int exports_schema_version = 7;  // schemas/sqlite/007_exports.sql
+
+constexpr std::string_view item_columns =
+    "e.entity, e.reference, e.store_code, e.status, e.version, e.attempts, e.last_error,"
+    " coalesce(e.next_attempt_at, ''), e.pending_since, coalesce(e.queued_at, ''),"
+    " coalesce(e.exported_at, ''), e.sent_count, e.cancel_state, e.cancel_error, e.updated_at";
+
+ExportItemState read_item(const Statement& s, int first = 0) {
+    ExportItemState e;
+    e.entity = s.column_text(first + 0);
+    e.reference = s.column_text(first + 1);
+    e.store_code = s.column_text(first + 2);
+    e.status = s.column_text(first + 3);
+    e.version = s.column_int64(first + 4);
+    e.attempts = s.column_int64(first + 5);
+    e.last_error = s.column_text(first + 6);
+    e.next_attempt_at = s.column_text(first + 7);
+    e.pending_since = s.column_text(first + 8);
+    e.queued_at = s.column_text(first + 9);
+    e.exported_at = s.column_text(first + 10);
+    e.sent_count = s.column_int64(first + 11);
+    e.cancel_state = s.column_text(first + 12);
+    e.cancel_error = s.column_text(first + 13);
+    e.updated_at = s.column_text(first + 14);
+    return e;
+}
+
+constexpr std::string_view run_columns =
+    "r.id, r.store_code, r.entity, r.mode, r.operation, r.url, r.http_status, r.successes,"
+    " r.duplicates, r.failures, r.duration_ms, r.error, r.started_at, r.finished_at";
+
+ExportRun read_run(const Statement& s) {
+    ExportRun r;
+    r.id = s.column_int64(0);
+    r.store_code = s.column_text(1);
+    r.entity = s.column_text(2);
+    r.mode = s.column_text(3);
+    r.operation = s.column_text(4);
+    r.url = s.column_text(5);
+    r.http_status = s.column_int64(6);
+    r.successes = s.column_int64(7);
+    r.duplicates = s.column_int64(8);
+    r.failures = s.column_int64(9);
+    r.duration_ms = s.column_int64(10);
+    r.error = s.column_text(11);
+    r.started_at = s.column_text(12);
+    r.finished_at = s.column_text(13);
+    return r;
+}
+
+std::string product_sql() {
+    return "SELECT p.sku, p.name, p.store_code, p.raw_json, p.normalised_json, p.content_hash,"
+           " p.updated_at, " +
+           std::string(item_columns) +
+           " FROM products p JOIN export_items e ON e.entity = 'product' AND e.reference = p.sku";
+}
+
+ProductView read_product(const Statement& s) {
+    ProductView p;
+    p.sku = s.column_text(0);
+    p.name = s.column_text(1);
+    p.store_code = s.column_text(2);
+    p.raw_json = s.column_text(3);
+    p.normalised_json = s.column_text(4);
+    p.content_hash = s.column_text(5);
+    p.updated_at = s.column_text(6);
+    p.export_state = read_item(s, 7);
+    return p;
+}
+
+}  // namespace
+
+struct ExportReader::Impl {
+    explicit Impl(const std::filesystem::path& path)
+        : db(storage::open_read_only(path, exports_schema_version, "export state",
+                                     "start the broker once")) {}
+    Database db;
+    std::mutex mutex;
+};
+
+ExportReader::ExportReader(const std::filesystem::path& db_path)
+    : impl_(std::make_unique<Impl>(db_path)) {}
+ExportReader::~ExportReader() = default;
+
+std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
+    std::string sql = "SELECT " + std::string(run_columns) + " FROM export_runs r WHERE 1";
+    if (filter.entity) sql += " AND r.entity = ?1";
+    if (filter.result) {
+        if (*filter.result == "Success")
+            sql += " AND r.successes > 0";
+        else if (*filter.result == "Duplicate")
+            sql += " AND r.duplicates > 0";
+        else
+            sql += " AND (r.failures > 0 OR r.error <> '')";
+    }
+    sql += " ORDER BY r.id DESC";
+    if (filter.limit > 0) sql += " LIMIT ?2";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    if (filter.entity) s.bind(1, *filter.entity);
+    if (filter.limit > 0) s.bind(2, filter.limit);
+    std::vector<ExportRun> runs;
+    while (s.step()) runs.push_back(read_run(s));
+    return runs;
+}
+
+std::optional<ExportRun> ExportReader::get_run(std::int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, "SELECT " + std::string(run_columns) +
+                               ", r.request_body, r.reply_body FROM export_runs r WHERE r.id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    auto run = read_run(s);
+    run.request_body = s.column_text(14);
+    run.reply_body = s.column_text(15);
+    Statement lines(impl_->db,
+                    "SELECT reference, result, message FROM export_run_lines WHERE run_id = ?1"
+                    " ORDER BY line_no");
+    lines.bind(1, id);
+    while (lines.step())
+        run.lines.push_back({lines.column_text(0), lines.column_text(1), lines.column_text(2)});
+    return run;
+}
+
+std::vector<ExportItemState> ExportReader::list_items(const ItemFilter& filter) const {
+    std::string sql = "SELECT " + std::string(item_columns) +
+                      " FROM export_items e WHERE e.entity = ?1 AND (?2 IS NULL OR e.status = ?2)"
+                      " ORDER BY e.reference";
+    if (filter.limit > 0) sql += " LIMIT ?3";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    s.bind(1, filter.entity).bind(2, filter.status);
+    if (filter.limit > 0) s.bind(3, filter.limit);
+    std::vector<ExportItemState> items;
+    while (s.step()) items.push_back(read_item(s));
+    return items;
+}
+
+std::optional<ExportItemState> ExportReader::item(const std::string& entity,
+                                                  const std::string& reference) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, "SELECT " + std::string(item_columns) +
+                               " FROM export_items e WHERE e.entity = ?1 AND e.reference = ?2");
+    s.bind(1, entity).bind(2, reference);
+    if (!s.step()) return std::nullopt;
+    return read_item(s);
+}
+
+std::optional<ProductView> ExportReader::product(const std::string& sku) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, product_sql() + " WHERE p.sku = ?1");
+    s.bind(1, sku);
+    if (!s.step()) return std::nullopt;
+    return read_product(s);
+}
+
+std::vector<ProductView> ExportReader::products(const std::optional<std::string>& export_status,
+                                                std::size_t limit) const {
+    std::string sql = product_sql() + " WHERE (?1 IS NULL OR e.status = ?1) ORDER BY p.sku";
+    if (limit > 0) sql += " LIMIT ?2";
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db, sql);
+    s.bind(1, export_status);
+    if (limit > 0) s.bind(2, limit);
+    std::vector<ProductView> rows;
+    while (s.step()) rows.push_back(read_product(s));
+    return rows;
+}
+
+}  // namespace ofbridge::exporting

@@ -1,0 +1,233 @@
+// ExportRepository and the selection of due entities (see export_repository.h).
+#include "ofbridge/export/export_repository.h"
+
+#include <boost/json.hpp>
+
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/time_format.h"
+
+namespace ofbridge::exporting {
+
+using storage::sqlite::Statement;
+
+namespace {
+constexpr std::size_t max_logged_body = 256 * 1024;
+}
+
+std::string log_body(std::string_view body) {
+    if (body.size() <= max_logged_body) return std::string(body);
+    return std::string(body.substr(0, max_logged_body)) +
+           "\n[... truncated: " + std::to_string(body.size()) + " bytes in all]";
+}
+
+std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& query) {
+    std::vector<DueItem> due;
+    if (query.entity == "product") {
+        Statement s(db,
+                    "SELECT e.reference, e.version, e.attempts, p.normalised_json"
+                    " FROM export_items e JOIN products p ON p.sku = e.reference"
+                    " WHERE e.store_code = ?1 AND e.entity = 'product' AND e.status = 'pending'"
+                    " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2)"
+                    " ORDER BY e.pending_since, e.reference LIMIT ?3");
+        s.bind(1, query.store_code).bind(2, query.now).bind(3, query.limit);
+        while (s.step())
+            due.push_back({s.column_text(0), s.column_int64(1),
+                           static_cast<unsigned>(s.column_int64(2)), s.column_text(3)});
+        return due;
+    }
+    boost::json::array statuses;
+    for (const auto& status : query.eligible.statuses) statuses.emplace_back(status);
+    // domain::order_eligible, as SQL: status listed, not virtual, created at or after the limit.
+    Statement s(db,
+                "SELECT e.reference, e.version, e.attempts, o.raw_json"
+                " FROM export_items e JOIN orders o ON o.increment_id = e.reference"
+                " WHERE e.store_code = ?1 AND e.entity = 'order' AND e.status = 'pending'"
+                " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2)"
+                " AND o.is_virtual = 0 AND o.created_at >= ?4"
+                " AND o.status IN (SELECT value FROM json_each(?5))"
+                " ORDER BY e.pending_since, e.reference LIMIT ?3");
+    s.bind(1, query.store_code)
+        .bind(2, query.now)
+        .bind(3, query.limit)
+        .bind(4, query.eligible.min_created_at)
+        .bind(5, boost::json::serialize(statuses));
+    while (s.step())
+        due.push_back({s.column_text(0), s.column_int64(1),
+                       static_cast<unsigned>(s.column_int64(2)), s.column_text(3)});
+    return due;
+}
+
+std::vector<DueItem> select_due_cancellations(storage::sqlite::Database& db,
+                                              const std::string& store_code, std::size_t limit,
+                                              const std::string& now) {
+    Statement s(db,
+                "SELECT reference, version, attempts FROM export_items"
+                " WHERE cancel_state = 'pending' AND entity = 'order' AND store_code = ?1"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)"
+                " ORDER BY updated_at, reference LIMIT ?2");
+    s.bind(1, store_code).bind(2, limit).bind(3, now);
+    std::vector<DueItem> due;
+    while (s.step())
+        due.push_back(
+            {s.column_text(0), s.column_int64(1), static_cast<unsigned>(s.column_int64(2)), {}});
+    return due;
+}
+
+ExportRepository::ExportRepository(storage::sqlite::Database& db)
+    : db_(db),
+      insert_run_(db,
+                  "INSERT INTO export_runs (store_code, entity, mode, operation, url, http_status,"
+                  " successes, duplicates, failures, error, duration_ms, started_at, finished_at,"
+                  " request_body, reply_body)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+      insert_line_(db,
+                   "INSERT INTO export_run_lines (run_id, line_no, reference, result, message)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)"),
+      exported_(db,
+                "UPDATE export_items SET status = 'exported', version = version + 1,"
+                " attempts = 0, last_error = '', next_attempt_at = NULL, exported_at = ?4,"
+                " sent_count = sent_count + 1, updated_at = ?4"
+                " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
+                " AND status IN ('pending', 'queued')"),
+      retry_(db,
+             "UPDATE export_items SET status = ?4, version = version + 1,"
+             " attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6, updated_at = ?7"
+             " WHERE entity = ?1 AND reference = ?2 AND version = ?3 AND status = 'pending'"),
+      // The WMS imported an order that was cancelled meanwhile: it has it, so tell it.
+      cancel_after_insert_(db,
+                           "UPDATE export_items SET cancel_state = 'pending', exported_at = ?2,"
+                           " sent_count = sent_count + 1, updated_at = ?2"
+                           " WHERE entity = 'order' AND reference = ?1 AND status = 'cancelled'"
+                           " AND cancel_state = ''") {}
+
+RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
+                                       const std::vector<ItemOutcome>& outcomes,
+                                       const RetryPolicy& retry,
+                                       std::chrono::system_clock::time_point now) {
+    RecordSummary summary;
+    std::size_t successes = 0, duplicates = 0, failures = 0;
+    for (const auto& o : outcomes) {
+        if (o.result == domain::ExportResult::success)
+            ++successes;
+        else if (o.result == domain::ExportResult::duplicate)
+            ++duplicates;
+        else
+            ++failures;
+    }
+    insert_run_.bind(1, exchange.store_code)
+        .bind(2, exchange.entity)
+        .bind(3, exchange.mode)
+        .bind(4, exchange.operation)
+        .bind(5, exchange.url)
+        .bind(6, exchange.http_status)
+        .bind(7, successes)
+        .bind(8, duplicates)
+        .bind(9, failures)
+        .bind(10, exchange.error)
+        .bind(11, exchange.duration_ms)
+        .bind(12, exchange.started_at)
+        .bind(13, exchange.finished_at)
+        .bind(14, exchange.request_body)
+        .bind(15, exchange.reply_body)
+        .run();
+    summary.run_id = db_.last_insert_rowid();
+    const auto now_text = storage::format_utc_millis(now);
+    std::int64_t line_no = 0;
+    for (const auto& o : outcomes) {
+        insert_line_.bind(1, summary.run_id)
+            .bind(2, ++line_no)
+            .bind(3, o.reference)
+            .bind(4, std::string(domain::to_string(o.result)))
+            .bind(5, o.message)
+            .run();
+        if (!exchange.apply_outcomes) continue;
+        const auto next = domain::export_next(o.result, o.attempts, retry.max_attempts);
+        if (next == domain::ExportNext::exported) {
+            exported_.bind(1, exchange.entity)
+                .bind(2, o.reference)
+                .bind(3, o.version)
+                .bind(4, now_text)
+                .run();
+            if (db_.changes() == 1) {
+                ++summary.exported;
+                continue;
+            }
+            ++summary.stale;
+            if (exchange.entity == "order")
+                cancel_after_insert_.bind(1, o.reference).bind(2, now_text).run();
+            continue;
+        }
+        const bool failed = next == domain::ExportNext::failed;
+        std::optional<std::string> due;
+        if (!failed)
+            due = storage::format_utc_millis(
+                now + domain::export_backoff(o.attempts + 1, retry.base, retry.max));
+        retry_.bind(1, exchange.entity)
+            .bind(2, o.reference)
+            .bind(3, o.version)
+            .bind(4, failed ? "failed" : "pending")
+            .bind(5, o.message)
+            .bind(6, due)
+            .bind(7, now_text)
+            .run();
+        if (db_.changes() != 1)
+            ++summary.stale;
+        else if (failed)
+            ++summary.failed;
+        else
+            ++summary.retried;
+    }
+    return summary;
+}
+
+void ExportRepository::record_cancel(const std::string& increment_id, bool sent,
+                                     const std::string& error,
+                                     std::chrono::system_clock::time_point now) {
+    Statement s(db_,
+                "UPDATE export_items SET cancel_state = ?2, cancel_error = ?3, updated_at = ?4,"
+                " version = version + 1, attempts = 0, next_attempt_at = NULL"
+                " WHERE entity = 'order' AND reference = ?1 AND cancel_state = 'pending'");
+    s.bind(1, increment_id)
+        .bind(2, sent ? "sent" : "failed")
+        .bind(3, error)
+        .bind(4, storage::format_utc_millis(now))
+        .run();
+}
+
+void ExportRepository::defer_cancel(const std::string& increment_id, const std::string& error,
+                                    std::chrono::system_clock::time_point now,
+                                    std::chrono::system_clock::time_point next_attempt) {
+    Statement s(db_,
+                "UPDATE export_items SET cancel_error = ?2, updated_at = ?3,"
+                " attempts = attempts + 1, next_attempt_at = ?4, version = version + 1"
+                " WHERE entity = 'order' AND reference = ?1 AND cancel_state = 'pending'");
+    s.bind(1, increment_id)
+        .bind(2, error)
+        .bind(3, storage::format_utc_millis(now))
+        .bind(4, storage::format_utc_millis(next_attempt))
+        .run();
+}
+
+std::size_t ExportRepository::reset(const std::string& entity,
+                                    const std::optional<std::string>& status,
+                                    const std::vector<std::string>& references,
+                                    std::chrono::system_clock::time_point now) {
+    const auto now_text = storage::format_utc_millis(now);
+    boost::json::array refs;
+    for (const auto& r : references) refs.emplace_back(r);
+    // A cancelled order stays cancelled: resetting it would insert it into the WMS.
+    Statement s(db_,
+                "UPDATE export_items SET status = 'pending', version = version + 1, attempts = 0,"
+                " last_error = '', next_attempt_at = NULL, pending_since = ?1, updated_at = ?1"
+                " WHERE entity = ?2 AND status <> 'cancelled' AND (?3 IS NULL OR status = ?3)"
+                " AND (?4 = 0 OR reference IN (SELECT value FROM json_each(?5)))");
+    s.bind(1, now_text)
+        .bind(2, entity)
+        .bind(3, status)
+        .bind(4, static_cast<std::int64_t>(references.size()))
+        .bind(5, boost::json::serialize(refs))
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+}  // namespace ofbridge::exporting

@@ -1,0 +1,414 @@
+// The exporter: pending products and orders to the WMS (DESIGN §5, issue 12).
+//
+// State of one entity (export_items, schemas/sqlite/007_exports.sql):
+//
+//   (import) --> pending --send, Success/Duplicate--> exported
+//                  |  ^                                  |
+//   Failure/Missing/  |  backoff over (attempts < max)    | content changed (products): pending
+//   whole-exchange    |                                   | cancelled (orders): cancel.xml due
+//   error             v                                   v
+//               pending, next_attempt_at = now + backoff   cancel_state pending -> sent | failed
+//                  |
+//                  +-- attempts reach max_attempts --> failed (until `exports reset`)
+//
+//   an order cancelled before it was ever sent --> cancelled (nothing is sent)
+//
+// queued belongs to notify mode (the WMS was told, and fetches later); in push mode the send and
+// the WMS's answer are one exchange, so an entity goes from pending to exported directly.
+//
+// Rounds run after notify() (commits of new requests in serve), after any commit by another
+// connection (SQLite's data_version, checked every 100 ms: imports from the CLI or the orders
+// API) and at least every interval_ms. A round, per store with export on and per entity type:
+// select the due entities, oldest pending first, failed ones only once their backoff is over (so
+// they never starve newer ones); send them as one <imports> document; record the exchange (export
+// log) and each entity's outcome compare-and-set on the version read; repeat until nothing is due,
+// the WMS fails a whole exchange (the rest waits for the next round) or the exporter is stopped.
+// Then the due cancellations, one cancel.xml each.
+//
+// Crash semantics: at least once. The send happens before the outcome is written; a crash (or
+// a lost commit) in between leaves the entity pending and it is sent again on restart. That is
+// harmless by construction: products are merged (the same content again), and an order the WMS
+// already has comes back as a Duplicate, which counts as exported. Nothing pending is skipped:
+// the selection is by state, not by a cursor.
+#include "ofbridge/export/exporter.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "ofbridge/export/export_repository.h"
+#include "ofbridge/export/wms_documents.h"
+#include "ofbridge/outbound/http_client.h"
+#include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/sqlite/database.h"
+#include "ofbridge/storage/sqlite/migrations.h"
+#include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
+#include "ofbridge/storage/writer.h"
+
+namespace ofbridge::exporting {
+namespace {
+
+using Clock = std::chrono::system_clock;
+using storage::sqlite::Database;
+
+std::string url_encode(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+// channel and organisation go both ways the known clients send them (notes §3.1): as query
+// parameters on every URL and as headers.
+std::string with_account(const StoreExport& store, std::string url) {
+    url += url.find('?') == std::string::npos ? '?' : '&';
+    return url + "channel=" + url_encode(store.channel) +
+           "&organisation=" + url_encode(store.organisation);
+}
+
+outbound::Request wms_request(const StoreExport& store, std::string url, std::string body) {
+    outbound::Request request;
+    request.method = "POST";
+    request.url = with_account(store, std::move(url));
+    request.headers = {
+        {"Authorization", outbound::basic_authorization(store.username, store.password)},
+        {"Content-Type", "application/xml; charset=UTF-8"},
+        {"Accept", "application/xml"},
+        {"channel", store.channel},
+        {"organisation", store.organisation}};
+    request.body = std::move(body);
+    return request;
+}
+
+// The request as the export log keeps it: the Authorization value is never stored.
+std::string logged_request(const outbound::Request& request) {
+    std::string text = request.method + " " + request.url + "\n";
+    for (const auto& [name, value] : request.headers)
+        text += name + ": " + (name == "Authorization" ? "Basic ***" : value) + "\n";
+    return log_body(text + "\n" + request.body);
+}
+
+}  // namespace
+
+struct Exporter::Impl {
+    explicit Impl(ExporterOptions o) : options(std::move(o)) {
+        for (const auto& store : options.stores) {
+            outbound::ClientOptions client;
+            client.connect_timeout = store.timeout;
+            client.read_timeout = store.timeout;
+            client.tls_ca_file = store.tls_ca_file;
+            client.user_agent = "ofbridge-export";
+            clients.push_back(std::make_unique<outbound::HttpClient>(client));
+        }
+        if (options.writer) {
+            own_db = std::make_unique<Database>(storage::open_read_only(
+                options.database, 7, "export state", "start the broker once"));
+        } else {
+            own_db = std::make_unique<Database>(
+                storage::open_writable(options.database, 0, std::chrono::seconds(10)));
+            own_db->exec("PRAGMA synchronous=FULL");
+            storage::sqlite::migrate(*own_db, storage::embedded_migrations());
+        }
+    }
+
+    ExporterOptions options;
+    std::vector<std::unique_ptr<outbound::HttpClient>> clients;
+    std::unique_ptr<Database>
+        own_db;  // selection (read-only in serve); writes too without a writer
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool notified = false;
+    std::atomic<bool> stopping{false};
+    std::thread thread;
+    std::mutex round_mutex;  // one round at a time
+
+    // Runs `write` in one transaction: a job on the one writer, or on the own connection.
+    template <typename Result, typename Write>
+    Result write(Write&& write_fn) {
+        if (!options.writer) {
+            storage::sqlite::Transaction transaction(*own_db);
+            Result result = write_fn(*own_db);
+            transaction.commit();
+            return result;
+        }
+        auto promise = std::make_shared<std::promise<Result>>();
+        auto result = std::make_shared<Result>();
+        options.writer->run_in_transaction(
+            [result, write_fn](Database& db, std::uint64_t) { *result = write_fn(db); },
+            [promise, result](std::error_code ec) {
+                if (ec)
+                    promise->set_exception(std::make_exception_ptr(std::system_error(ec)));
+                else
+                    promise->set_value(*result);
+            });
+        return promise->get_future().get();
+    }
+
+    void report(const std::string& text) {
+        if (options.progress) options.progress(text);
+    }
+
+    // One <imports> exchange for `due`; false when the exchange failed as a whole.
+    bool push_batch(const StoreExport& store, outbound::HttpClient& client,
+                    const std::string& entity, const std::vector<DueItem>& due,
+                    RoundSummary& summary) {
+        std::vector<ImportEntry> entries;
+        std::vector<std::string> references;
+        for (const auto& item : due) {
+            entries.push_back({item.reference, entity == "product" ? product_fields(item.document)
+                                                                   : order_fields(item.document)});
+            references.push_back(item.reference);
+        }
+        const std::string operation = entity == "product" ? "merge" : "insert";
+        const std::string path = entity == "product" ? "remotewarehouse/imports/importitems.xml"
+                                                     : "remoteorder/imports/importitems.xml";
+        auto request =
+            wms_request(store, store.endpoint + path, imports_document(entity, operation, entries));
+        const auto started = Clock::now();
+        const auto result = client.send(request);
+        const auto finished = Clock::now();
+        // Aborted by stop(): not the WMS's failure, so no attempt is counted; the entities stay
+        // as they were and go out again at the next start.
+        if (!result.ok() && stopping) return false;
+
+        ExchangeRecord exchange;
+        exchange.store_code = store.store_code;
+        exchange.entity = entity;
+        exchange.mode = "push";
+        exchange.operation = operation;
+        exchange.url = request.url;
+        exchange.http_status = result.ok() ? result.response.status : 0;
+        exchange.duration_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+        exchange.started_at = storage::format_utc_millis(started);
+        exchange.finished_at = storage::format_utc_millis(finished);
+        exchange.request_body = logged_request(request);
+        exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+
+        std::vector<ItemOutcome> outcomes;
+        if (!result.ok()) {
+            exchange.error = result.error_text;
+        } else {
+            auto reply =
+                read_import_reply(result.response.status, result.response.body, references);
+            exchange.error = reply.error;
+            if (reply.error.empty())
+                for (const auto& item : due) {
+                    const auto& r = reply.results[item.reference];
+                    outcomes.push_back(
+                        {item.reference, item.version, item.attempts, r.result, r.message});
+                }
+        }
+        if (!exchange.error.empty()) {
+            for (const auto& item : due)
+                outcomes.push_back({item.reference, item.version, item.attempts,
+                                    domain::ExportResult::error, exchange.error});
+            spdlog::warn("export {} {} to {}: {} ({} entities retried)", store.store_code, entity,
+                         store.endpoint, exchange.error, due.size());
+        }
+        const RetryPolicy retry{store.max_attempts, store.retry_base, store.retry_max};
+        const auto recorded = write<RecordSummary>([&](Database& db) {
+            ExportRepository repository(db);
+            return repository.record(exchange, outcomes, retry, finished);
+        });
+        ++summary.exchanges;
+        summary.sent += due.size();
+        summary.exported += recorded.exported;
+        summary.retried += recorded.retried;
+        summary.failed += recorded.failed;
+        summary.stale += recorded.stale;
+        if (!exchange.error.empty()) ++summary.errors;
+        return exchange.error.empty();
+    }
+
+    void push_entity(const StoreExport& store, outbound::HttpClient& client,
+                     const std::string& entity, RoundSummary& summary) {
+        std::size_t batches = 0;
+        while (!stopping) {
+            DueQuery query{store.store_code, entity, store.batch_size,
+                           storage::format_utc_millis(Clock::now()), store.eligible};
+            auto due = select_due(*own_db, query);
+            if (due.empty()) return;
+            const auto before = summary.exported + summary.retried + summary.failed;
+            if (!push_batch(store, client, entity, due, summary)) return;
+            // Every entity of the batch changed while in flight: let the changes settle.
+            if (summary.exported + summary.retried + summary.failed == before) return;
+            if (++batches % 10 == 0)
+                report(store.store_code + " " + entity + "s: " + std::to_string(summary.sent) +
+                       " sent, " + std::to_string(summary.exported) + " exported, " +
+                       std::to_string(summary.retried) + " to retry, " +
+                       std::to_string(summary.failed) + " failed");
+        }
+    }
+
+    // cancel.xml for each order the WMS has that was cancelled since.
+    void cancel_orders(const StoreExport& store, outbound::HttpClient& client,
+                       RoundSummary& summary) {
+        auto due = select_due_cancellations(*own_db, store.store_code, store.batch_size,
+                                            storage::format_utc_millis(Clock::now()));
+        for (const auto& order : due) {
+            if (stopping) return;
+            auto request = wms_request(
+                store,
+                store.endpoint +
+                    "remoteorder/order/cancel.xml?externalReference=" + url_encode(order.reference),
+                {});
+            const auto started = Clock::now();
+            const auto result = client.send(request);
+            const auto finished = Clock::now();
+            if (!result.ok() && stopping) return;
+            ExchangeRecord exchange;
+            exchange.store_code = store.store_code;
+            exchange.entity = "order";
+            exchange.mode = "push";
+            exchange.operation = "cancel";
+            exchange.url = request.url;
+            exchange.http_status = result.ok() ? result.response.status : 0;
+            exchange.duration_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+            exchange.started_at = storage::format_utc_millis(started);
+            exchange.finished_at = storage::format_utc_millis(finished);
+            exchange.request_body = logged_request(request);
+            exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+            exchange.error = result.ok() ? reply_error(result.response.status, result.response.body,
+                                                       "No cancel operation performed")
+                                         : result.error_text;
+            // A refusal is final and shown to admins (cancel_state failed); no reply or a server
+            // error leaves the cancellation due again after a capped backoff (never given up:
+            // the WMS must learn of it).
+            const bool transient =
+                !result.ok() || result.response.status >= 500 || result.response.status == 429;
+            const bool sent = exchange.error.empty();
+            exchange.apply_outcomes = false;
+            const std::vector<ItemOutcome> logged{
+                {order.reference, order.version, order.attempts,
+                 sent ? domain::ExportResult::success : domain::ExportResult::failure,
+                 sent ? std::string{} : exchange.error}};
+            write<int>([&](Database& db) {
+                ExportRepository repository(db);
+                repository.record(exchange, logged, {}, finished);
+                if (!transient || sent)
+                    repository.record_cancel(order.reference, sent, exchange.error, finished);
+                else
+                    repository.defer_cancel(
+                        order.reference, exchange.error, finished,
+                        finished + domain::export_backoff(order.attempts + 1, store.retry_base,
+                                                          store.retry_max));
+                return 0;
+            });
+            ++summary.exchanges;
+            if (sent)
+                ++summary.cancelled;
+            else {
+                ++summary.errors;
+                spdlog::warn("export {}: cancel of order {} failed: {}", store.store_code,
+                             order.reference, exchange.error);
+                if (transient) return;
+            }
+        }
+    }
+
+    RoundSummary round() {
+        std::lock_guard lock(round_mutex);
+        RoundSummary summary;
+        for (std::size_t i = 0; i < options.stores.size() && !stopping; ++i) {
+            const auto& store = options.stores[i];
+            try {
+                if (store.products) push_entity(store, *clients[i], "product", summary);
+                if (store.orders) push_entity(store, *clients[i], "order", summary);
+                if (store.orders) cancel_orders(store, *clients[i], summary);
+            } catch (const std::exception& e) {
+                // A storage error: what was sent is sent again later (at least once).
+                ++summary.errors;
+                spdlog::error("export {}: round stopped: {}", store.store_code, e.what());
+            }
+        }
+        return summary;
+    }
+
+    // SQLite's count of commits by other connections to this database: any import (CLI in
+    // another process, the orders API through the writer) changes it.
+    std::int64_t data_version() {
+        storage::sqlite::Statement s(*own_db, "PRAGMA data_version");
+        s.step();
+        return s.column_int64(0);
+    }
+
+    // A round after notify(), after any commit by another connection (checked every tick, a
+    // cheap PRAGMA), and at least every interval_ms (retries that came due).
+    void loop() {
+        auto interval = std::chrono::milliseconds::max();
+        for (const auto& store : options.stores) interval = std::min(interval, store.interval);
+        const auto tick = std::min(interval, std::chrono::milliseconds{100});
+        while (!stopping) {
+            auto summary = round();
+            if (summary.exchanges > 0)
+                spdlog::info(
+                    "export round: {} exchanges, {} sent, {} exported, {} to retry, {} failed, "
+                    "{} changed in flight, {} cancelled",
+                    summary.exchanges, summary.sent, summary.exported, summary.retried,
+                    summary.failed, summary.stale, summary.cancelled);
+            const auto seen = data_version();  // includes the round's own writes
+            const auto last_round = std::chrono::steady_clock::now();
+            std::unique_lock lock(mutex);
+            while (!stopping && !notified &&
+                   std::chrono::steady_clock::now() - last_round < interval) {
+                wake.wait_for(lock, tick, [&] { return notified || stopping.load(); });
+                if (notified || stopping) break;
+                lock.unlock();
+                const bool changed = data_version() != seen;
+                lock.lock();
+                if (changed) break;
+            }
+            notified = false;
+        }
+    }
+};
+
+Exporter::Exporter(ExporterOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Exporter::~Exporter() {
+    stop();
+}
+
+void Exporter::start() {
+    if (impl_->thread.joinable() || impl_->options.stores.empty()) return;
+    impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void Exporter::notify() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->notified = true;
+    }
+    impl_->wake.notify_one();
+}
+
+void Exporter::stop() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->wake.notify_one();
+    for (auto& client : impl_->clients) client->cancel();  // a stalled WMS cannot hold it up
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+RoundSummary Exporter::run_round() {
+    return impl_->round();
+}
+
+}  // namespace ofbridge::exporting

@@ -1,0 +1,242 @@
+"""A fake OrderFlow WMS: the HTTP interface the exporter pushes to (notes/magento-and-orderflow-
+http.md §3), on loopback, port 0, in a thread of the test process.
+
+Faithful to what the notes describe:
+- HTTP Basic auth (401 without it); channel and organisation as query parameters or headers
+  (a wrong one is an <error> root with HTTP 200, as OrderFlow answers).
+- POST <context>/remotewarehouse/imports/importitems.xml and remoteorder/imports/importitems.xml
+  with an <imports> document: one <import type operation externalReference> per entity, its
+  content key=value lines (CDATA). The reply is an <importResult> with importSuccesses,
+  importDuplicates and importFailures. Orders are inserted once: an order it already has is a
+  Duplicate, and `inserts` counts real inserts, so a test sees any double insert.
+- POST remoteorder/order/cancel.xml?externalReference=: "<message>Order ... cancelled</message>",
+  or "No cancel operation performed" for an order it does not have.
+- Faults, injected at `fault_rate` (seeded): HTTP 500, an XHTML error page with HTTP 200, an
+  <exception> root, an <error> root, a body that is not XML, a slow reply (past the client's
+  deadline, after importing), a connection dropped before importing and one dropped after.
+- https with `tls_cert`/`tls_key` (the endpoint then names localhost).
+- `fail_skus` always fail with a failureMessage; `hold_sku`: the first batch holding that SKU
+  waits for `release` (after setting `held`), for in-flight tests.
+"""
+
+import base64
+import random
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+FAULTS = ["http500", "html200", "exception200", "error200", "notxml200", "slow", "drop_before",
+          "drop_after"]
+
+
+class WmsState:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.products = {}        # sku -> fields of the last merge
+        self.merges = {}          # sku -> merges applied
+        self.orders = {}          # increment_id -> fields
+        self.inserts = {}         # increment_id -> inserts applied (must stay 1)
+        self.duplicates = {}      # increment_id -> inserts answered Duplicate
+        self.cancels = {}         # increment_id -> cancellations
+        self.refused_cancels = []
+        self.requests = 0
+        self.faults = {}          # kind -> count
+        self.bad_auth = 0
+
+
+class OrderFlowSimulator:
+    def __init__(self, username="of-user", password="of-pass", channel="WEB",
+                 organisation="ACME", context="/web/", fault_rate=0.0, seed=1, fail_skus=(),
+                 slow_seconds=1.0, tls_cert=None, tls_key=None):
+        self.username, self.password = username, password
+        self.channel, self.organisation = channel, organisation
+        self.context = context
+        self.fault_rate = fault_rate
+        self.random = random.Random(seed)
+        self.fail_skus = set(fail_skus)
+        self.slow_seconds = slow_seconds
+        self.state = WmsState()
+        self.hold_sku = None
+        self.held = threading.Event()
+        self.release = threading.Event()
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                simulator.handle(self)
+
+            do_GET = do_POST
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # The broker killed mid-exchange resets its connections: expected here.
+                if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.tls = tls_cert is not None
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self):
+        if self.tls:  # the name the test certificate carries
+            return "https://localhost:%d%s" % (self.server.server_address[1], self.context)
+        return "http://127.0.0.1:%d%s" % (self.server.server_address[1], self.context)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- replies ---------------------------------------------------------------------------
+    @staticmethod
+    def reply(handler, status, body, content_type="application/xml"):
+        data = body.encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def pick_fault(self):
+        with self.state.lock:
+            if self.fault_rate and self.random.random() < self.fault_rate:
+                kind = self.random.choice(FAULTS)
+                self.state.faults[kind] = self.state.faults.get(kind, 0) + 1
+                return kind
+        return None
+
+    def handle(self, h):
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        url = urllib.parse.urlsplit(h.path)
+        query = urllib.parse.parse_qs(url.query)
+        with self.state.lock:
+            self.state.requests += 1
+        expected = "Basic " + base64.b64encode(
+            ("%s:%s" % (self.username, self.password)).encode()).decode()
+        if h.headers.get("Authorization") != expected:
+            with self.state.lock:
+                self.state.bad_auth += 1
+            return self.reply(h, 401, "<html><body><h2>HTTP ERROR 401</h2></body></html>",
+                              "text/html")
+        channel = (query.get("channel") or [h.headers.get("channel")])[0]
+        organisation = (query.get("organisation") or [h.headers.get("organisation")])[0]
+        if channel != self.channel or organisation != self.organisation:
+            return self.reply(h, 200, "<error>Unknown channel or organisation</error>")
+        if not url.path.startswith(self.context):
+            return self.reply(h, 404, "<html><body><h2>HTTP ERROR 404</h2></body></html>",
+                              "text/html")
+        path = url.path[len(self.context):]
+        if path in ("remotewarehouse/imports/importitems.xml",
+                    "remoteorder/imports/importitems.xml"):
+            return self.imports(h, body, "product" if path.startswith("remotewarehouse") else "order")
+        if path == "remoteorder/order/cancel.xml":
+            return self.cancel(h, (query.get("externalReference") or [""])[0])
+        return self.reply(h, 404, "<html><body><h2>HTTP ERROR 404</h2></body></html>", "text/html")
+
+    def imports(self, h, body, expected_type):
+        fault = self.pick_fault()
+        if fault == "http500":
+            return self.reply(h, 500, "<html><body><h2>HTTP ERROR 500</h2></body></html>",
+                              "text/html")
+        if fault == "html200":
+            return self.reply(h, 200, '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                              "<h2>HTTP ERROR 500</h2><p>Problem accessing</p></body></html>",
+                              "text/html")
+        if fault == "exception200":
+            return self.reply(h, 200, "<exception><message>Lock wait timeout</message></exception>")
+        if fault == "error200":
+            return self.reply(h, 200, "<error>Service temporarily unavailable</error>")
+        if fault == "notxml200":
+            return self.reply(h, 200, "Service Temporarily Unavailable", "text/plain")
+        if fault == "drop_before":
+            h.close_connection = True
+            return
+        root = ET.fromstring(body)
+        assert root.tag == "imports", root.tag
+        successes, duplicates, failures = [], [], []
+        hold = False
+        for imp in root.findall("import"):
+            ref = imp.get("externalReference")
+            kind = imp.get("type")
+            operation = imp.get("operation")
+            assert kind == expected_type, (kind, expected_type)
+            lines = (imp.text or "").split("\n")
+            fields = dict(line.split("=", 1) for line in lines if line)
+            assert all(value != "" for value in fields.values()), fields
+            assert fields.get("externalReference") == ref, (fields, ref)
+            if ref == self.hold_sku and not self.held.is_set():
+                hold = True
+            if kind == "product":
+                assert operation == "merge"
+                if ref in self.fail_skus:
+                    failures.append((kind, operation, ref, "Invalid barcode",
+                                     "barcode must be 13 digits"))
+                    continue
+                with self.state.lock:
+                    self.state.products[ref] = fields
+                    self.state.merges[ref] = self.state.merges.get(ref, 0) + 1
+                successes.append((kind, operation, ref))
+            else:
+                assert operation == "insert"
+                assert any(k.startswith("orderLine.1.") for k in fields), fields
+                with self.state.lock:
+                    if ref in self.state.orders:
+                        self.state.duplicates[ref] = self.state.duplicates.get(ref, 0) + 1
+                        duplicates.append((kind, operation, ref))
+                        continue
+                    self.state.orders[ref] = fields
+                    self.state.inserts[ref] = self.state.inserts.get(ref, 0) + 1
+                successes.append((kind, operation, ref))
+        if hold:
+            self.held.set()
+            self.release.wait(30)
+        if fault == "drop_after":
+            h.close_connection = True
+            return
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
+        out = ["<importResult>", "<importSuccesses>"]
+        for kind, op, ref in successes:
+            out.append('<import type="%s" operation="%s" externalReference="%s" queryTime="1"/>'
+                       % (kind, op, ref))
+        out.append("</importSuccesses><importFailures>")
+        for kind, op, ref, message, detail in failures:
+            out.append('<import type="%s" operation="%s" externalReference="%s"><failureMessage>'
+                       "%s</failureMessage><failureDetail>%s</failureDetail></import>"
+                       % (kind, op, ref, message, detail))
+        out.append("</importFailures><importDuplicates>")
+        for kind, op, ref in duplicates:
+            out.append('<import type="%s" operation="%s" externalReference="%s"><duplicateMessage>'
+                       "Order already exists</duplicateMessage></import>" % (kind, op, ref))
+        out.append("</importDuplicates></importResult>")
+        return self.reply(h, 200, "".join(out))
+
+    def cancel(self, h, reference):
+        with self.state.lock:
+            if reference in self.state.orders:
+                self.state.cancels[reference] = self.state.cancels.get(reference, 0) + 1
+                text = "Order %s cancelled" % reference
+            else:
+                self.state.refused_cancels.append(reference)
+                text = "No cancel operation performed"
+        return self.reply(h, 200, "<message>%s</message>" % text)
