@@ -589,7 +589,9 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
 
 TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
     TempDir dir;
-    TestStore store(options_for(dir));
+    auto options = options_for(dir);
+    options.batch_budget = std::chrono::hours(1);  // the byte limit alone decides here
+    TestStore store(options);
     WriterHold hold(store);  // the three requests queue up behind it
     std::vector<std::future<StoreResult<EnqueueResult>>> answers;
     for (int i = 0; i < 3; ++i) {
