@@ -162,6 +162,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     std::cout << "listening on " << bound << std::endl;
     spdlog::info("listening on {}", bound);
     server.run();
+    router.stop();  // no deadline reply after the listener is gone
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
     // The workers finish their batch through the writer before it closes.

@@ -82,6 +82,10 @@ RequestGate::RequestGate(RequestGateOptions options)
 }
 
 RequestGate::~RequestGate() {
+    stop();
+}
+
+void RequestGate::stop() {
     {
         std::lock_guard lock(shared_->mutex);
         shared_->stopping = true;

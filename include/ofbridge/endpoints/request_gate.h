@@ -47,7 +47,7 @@ struct RequestGateStats {
 class RequestGate {
 public:
     explicit RequestGate(RequestGateOptions options);
-    ~RequestGate();  // answers nothing more: pending deadlines are dropped
+    ~RequestGate();  // stop()
     RequestGate(const RequestGate&) = delete;
     RequestGate& operator=(const RequestGate&) = delete;
 
@@ -57,6 +57,10 @@ public:
     // function when the bound is reached: the request must be refused with refusal().
     http::Responder admit(std::size_t bytes, http::Responder respond,
                           std::function<http::Response()> timeout_reply);
+
+    // Stops the deadline thread: nothing is answered at a deadline any more (call once the HTTP
+    // server is gone, so no reply goes to a connection that no longer exists). Idempotent.
+    void stop();
 
     // Adds Retry-After to a 503 built by the caller.
     http::Response with_retry_after(http::Response response) const;

@@ -53,6 +53,8 @@ public:
     // The bound HOST:PORT, for WSDLs of requests without a usable Host. Call before serving.
     void set_fallback_host(std::string host_port) { options_.fallback_host = std::move(host_port); }
     RequestGateStats backpressure_stats() const { return gate_.stats(); }
+    // Once the server has stopped: no more deadline replies (RequestGate::stop).
+    void stop() { gate_.stop(); }
 
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,
