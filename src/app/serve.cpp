@@ -154,6 +154,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     std::atomic<exporting::Exporter*> exporter_hook{nullptr};
     storage::WriterOptions writer_options{config.database_path(), config.storage.max_batch,
                                           config.storage.synchronous_full};
+    writer_options.batch_budget = config.storage.batch_budget;
+    writer_options.slice_rows = config.storage.slice_rows;
     writer_options.on_commit = [&workers, &exporter_hook] {
         if (auto* pool = workers.load()) pool->notify();
         if (auto* exporter = exporter_hook.load()) exporter->notify();
@@ -204,6 +206,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.trusted_proxies = config.server.trusted_proxies;
     router_options.api_token = config.api.token;
     router_options.writer = &writer;  // the orders API writes through the one writer
+    router_options.backpressure.max_requests = config.server.max_pending_requests;
+    router_options.backpressure.max_bytes = config.server.max_pending_bytes;
+    router_options.backpressure.deadline = config.server.request_deadline;
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;
@@ -266,6 +271,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     if (const auto interval = watchdog_interval()) watchdog.emplace(writer, *interval);
     server.run();
     watchdog.reset();
+    router.stop();  // no deadline reply after the listener is gone
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
     // The workers finish their batch through the writer before it closes.

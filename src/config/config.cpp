@@ -145,6 +145,10 @@ void read_server(KeyReader& r, ServerConfig& s) {
     r.read_int("max_connections", s.max_connections, 1, 1'000'000);
     r.read_int("handler_threads", s.handler_threads, 1, 256);
     r.read("log_level", s.log_level);
+    r.read_int("max_pending_requests", s.max_pending_requests, 1, 1'000'000);
+    r.read_int("max_pending_bytes", s.max_pending_bytes, 1024,
+               std::int64_t{64} * 1024 * 1024 * 1024);
+    r.read_ms("request_deadline_ms", s.request_deadline, 100, 3'600'000);
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
     if (!levels.contains(s.log_level))
         r.fail("log_level", "one of trace, debug, info, warn, error, off");
@@ -174,6 +178,10 @@ void read_storage(KeyReader& r, StorageConfig& s) {
         r.fail("synchronous", "\"full\" or \"normal\"");
     s.synchronous_full = synchronous == "full";
     r.read_int("max_batch", s.max_batch, 1, 100'000);
+    std::int64_t budget_us = s.batch_budget.count();
+    r.read_int("batch_budget_us", budget_us, 100, 10'000'000);
+    s.batch_budget = std::chrono::microseconds{budget_us};
+    r.read_int("slice_rows", s.slice_rows, 1, 1'000'000);
     r.finish();
 }
 

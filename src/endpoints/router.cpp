@@ -136,7 +136,7 @@ ingest::OutcomeCallback soap_reply(soap::DecodedRequest request, http::Responder
 }  // namespace
 
 Router::Router(ingest::Ingest& ingest, RouterOptions options)
-    : ingest_(ingest), options_(std::move(options)) {}
+    : ingest_(ingest), options_(std::move(options)), gate_(options_.backpressure) {}
 
 std::string Router::base_url(const http::Request& request) const {
     if (!options_.public_url.empty()) return options_.public_url;
@@ -352,6 +352,20 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
                                 decoded.service + ", which is not in services=" + services);
     }
 
+    // Backpressure (request_gate.h): refused before it is queued, or answered at its deadline.
+    auto server_fault = [version = decoded.version](std::string message) {
+        soap::Fault fault{soap::FaultKind::server, "", std::move(message), version};
+        return xml_response(soap::fault_http_status(fault), soap::encode_fault(fault),
+                            soap::content_type(version));
+    };
+    auto admitted = gate_.admit(request.body.size(), respond, [server_fault] {
+        return server_fault("The request was not stored in time. Please retry.");
+    });
+    if (!admitted)
+        return respond(gate_.with_retry_after(server_fault(
+            "The broker is busy: too many requests wait to be stored. Please retry.")));
+    respond = std::move(admitted);
+
     ingest::Channel channel{magento2 ? "m2_soap" : "m1_soap", std::move(path_store),
                             bearer_of(request.authorization), request.remote_address};
     auto message = decoded.message;  // copied: `decoded` moves into the reply callback
@@ -385,6 +399,13 @@ void Router::handle_orders_api(http::Request request, std::string store, http::R
         return respond(json_response(401, json_error("missing or wrong bearer token")));
     if (!options_.writer)
         return respond(json_response(503, json_error("orders could not be stored; retry")));
+    auto admitted = gate_.admit(request.body.size(), respond, [] {
+        return json_response(503, json_error("the import was not durable in time; send it again"));
+    });
+    if (!admitted)
+        return respond(gate_.with_retry_after(
+            json_response(503, json_error("busy: too many requests wait to be stored; retry"))));
+    respond = std::move(admitted);
     try {
         auto parsed = orders::parse_orders_json(request.body, store);
         orders::import_orders(
@@ -413,6 +434,14 @@ void Router::handle_orders_api(http::Request request, std::string store, http::R
 
 void Router::handle_rest(http::Request request, std::string store, std::string operation,
                          http::Responder respond) {
+    auto admitted = gate_.admit(request.body.size(), respond, [] {
+        return json_response(503, json_error("The request was not stored in time. Please retry."));
+    });
+    if (!admitted)
+        return respond(gate_.with_retry_after(json_response(
+            503,
+            json_error("The broker is busy: too many requests wait to be stored. Please retry."))));
+    respond = std::move(admitted);
     ingest::Channel channel{"m2_json", std::move(store), bearer_of(request.authorization),
                             request.remote_address};
     auto reply = [respond](ingest::Outcome outcome) {

@@ -161,12 +161,10 @@ void check_increment_ids(const std::vector<Order>& orders) {
     }
 }
 
-// Every order's header and items, inside the caller's transaction (or savepoint).
-ImportSummary write_orders(Database& db, const std::vector<Order>& orders) {
-    ImportStatements st(db);
-    const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
-    ImportSummary summary;
-    for (std::size_t i = 0; i < orders.size(); ++i) {
+// One order's header and items, inside the caller's transaction (or savepoint).
+void write_order(Database& db, ImportStatements& st, const std::vector<Order>& orders,
+                 std::size_t i, const std::string& now, ImportSummary& summary) {
+    {
         const Order& o = orders[i];
         std::optional<std::int64_t> order_id;
         st.find_order.bind(1, o.increment_id);
@@ -184,6 +182,14 @@ ImportSummary write_orders(Database& db, const std::vector<Order>& orders) {
         }
         write_items(st, *order_id, o, order_label(i + 1, o));
     }
+}
+
+// Every order's header and items, inside the caller's transaction (or savepoint).
+ImportSummary write_orders(Database& db, const std::vector<Order>& orders) {
+    ImportStatements st(db);
+    const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
+    ImportSummary summary;
+    for (std::size_t i = 0; i < orders.size(); ++i) write_order(db, st, orders, i, now, summary);
     return summary;
 }
 
@@ -212,22 +218,40 @@ void import_orders(storage::Writer& writer, std::vector<Order> orders,
     check_increment_ids(orders);
     struct State {
         std::vector<Order> orders;
+        std::string now;
+        std::size_t next = 0;  // orders before this one are committed
         ImportSummary summary;
         std::optional<std::string> refused;  // an OrderImportError's message
     };
     auto state = std::make_shared<State>();
     state->orders = std::move(orders);
+    state->now = storage::format_utc_millis(std::chrono::system_clock::now());
     storage::WriteJob job;
+    // One slice's worth: the whole document is not in the transaction at once.
     job.approximate_bytes = 0;
-    for (const auto& o : state->orders) job.approximate_bytes += o.raw_json.size() + 256;
-    job.run = [state](Database& db, std::uint64_t) {
+    for (std::size_t i = 0; i < state->orders.size() && i < 500; ++i)
+        job.approximate_bytes += state->orders[i].raw_json.size() + 256;
+    // Whole orders per slice (see the header); a slice that fails is rolled back alone.
+    job.run_slice = [state](Database& db, std::uint64_t, const storage::SliceBudget& budget) {
+        ImportStatements st(db);
+        const std::size_t first = state->next;
+        ImportSummary slice;
+        std::size_t i = first;
         try {
-            state->summary = write_orders(db, state->orders);
+            for (; i < state->orders.size() && !budget.spent(i - first); ++i)
+                write_order(db, st, state->orders, i, state->now, slice);
         } catch (const OrderImportError& e) {
             state->refused = e.what();
-            throw;  // the writer rolls the job's savepoint back
+            if (first > 0)
+                *state->refused += "; the " + std::to_string(first) +
+                                   " order(s) before it in the document were imported, the rest"
+                                   " were not: send the corrected document again";
+            throw;  // the writer rolls this slice back and ends the job
         }
-        return false;
+        state->next = i;  // only once the slice ran whole (its savepoint is released next)
+        state->summary.created += slice.created;
+        state->summary.updated += slice.updated;
+        return storage::SliceResult{state->next == state->orders.size(), false};
     };
     // Acknowledged to a client, so answered once durable, like a request.
     job.completion = storage::Completion::durable;

@@ -102,6 +102,7 @@ struct WriteConnection {
 struct Outcome {
     std::error_code error;
     bool new_work = false;
+    bool unfinished = false;  // a sliced job with slices left: back to the queue, no completion
 };
 
 }  // namespace
@@ -112,6 +113,7 @@ struct Writer::Impl {
           checkpointer(options.path, options.synchronous_full),
           syncer(options.sync_wal) {
         if (options.max_batch == 0) options.max_batch = 1;
+        if (options.slice_rows == 0) options.slice_rows = 1;
         try {
             connection = open_connection();
         } catch (const SqliteError&) {
@@ -140,6 +142,7 @@ struct Writer::Impl {
         {
             std::lock_guard lock(mutex);
             if (!stopping) {
+                job.slices_at_submit = slices.load();
                 queue.push_back(std::move(job));
                 wake.notify_one();
                 return;
@@ -172,11 +175,16 @@ struct Writer::Impl {
                 if (queue.empty()) break;  // stopping, and everything queued has been handled
                 // Up to max_batch jobs, and about batch_bytes of data, so one transaction's
                 // pages fit the page cache instead of spilling to the WAL before COMMIT.
+                // A slice of a sliced job runs in a batch of its own, so the jobs that came in
+                // while the previous slice ran commit ahead of the next one.
                 std::size_t bytes = 0;
                 while (!queue.empty() && batch.size() < options.max_batch && bytes < batch_bytes) {
+                    if (queue.front().run_slice && !batch.empty()) break;
+                    const bool slice = static_cast<bool>(queue.front().run_slice);
                     bytes += queue.front().approximate_bytes;
                     batch.push_back(std::move(queue.front()));
                     queue.pop_front();
+                    if (slice) break;
                 }
             }
             process(std::move(batch));
@@ -201,7 +209,15 @@ struct Writer::Impl {
         std::error_code batch_error;
         try {
             connection->begin.run();
-            for (std::size_t i = 0; i < batch.size(); ++i) outcomes[i] = run_job(batch[i]);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                outcomes[i] = run_job(batch[i]);
+                if (i + 1 < batch.size() && Clock::now() - started >= options.batch_budget) {
+                    give_back(batch, i + 1);  // budget spent: the rest go in the next batch
+                    outcomes.resize(batch.size());
+                    ++budget_cuts;
+                    break;
+                }
+            }
             connection->commit.run();
         } catch (const SqliteError& e) {
             batch_error = e.code();
@@ -219,6 +235,8 @@ struct Writer::Impl {
             return;
         }
         ++commits;
+        note_slices_waited(batch);
+        requeue_unfinished(batch, outcomes);
         for (std::size_t i = 0; i < batch.size(); ++i)
             if (batch[i].committed && !outcomes[i].error) batch[i].committed();
         const bool new_work = std::any_of(outcomes.begin(), outcomes.end(),
@@ -264,6 +282,48 @@ struct Writer::Impl {
         });
     }
 
+    // WriterStats::max_slices_waited, after a COMMIT.
+    void note_slices_waited(const std::vector<WriteJob>& batch) {
+        const auto now = slices.load();
+        for (const auto& job : batch) {
+            if (job.run_slice) continue;
+            const auto waited = now - job.slices_at_submit;
+            if (waited > max_slices_waited.load()) max_slices_waited = waited;
+        }
+    }
+
+    // Puts batch[from..] back at the front of the queue, in order, and drops them from the batch.
+    void give_back(std::vector<WriteJob>& batch, std::size_t from) {
+        {
+            std::lock_guard lock(mutex);
+            for (std::size_t i = batch.size(); i-- > from;) queue.push_front(std::move(batch[i]));
+        }
+        batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(from), batch.end());
+    }
+
+    // Sliced jobs with slices left go to the back of the queue, behind whatever was submitted
+    // while their slice ran; they leave the batch (no completion yet). Runs after COMMIT.
+    void requeue_unfinished(std::vector<WriteJob>& batch, std::vector<Outcome>& outcomes) {
+        if (std::none_of(outcomes.begin(), outcomes.end(),
+                         [](const Outcome& o) { return o.unfinished; }))
+            return;
+        std::vector<WriteJob> kept;
+        std::vector<Outcome> kept_outcomes;
+        {
+            std::lock_guard lock(mutex);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (outcomes[i].unfinished) {
+                    queue.push_back(std::move(batch[i]));
+                } else {
+                    kept.push_back(std::move(batch[i]));
+                    kept_outcomes.push_back(outcomes[i]);
+                }
+            }
+        }
+        batch = std::move(kept);
+        outcomes = std::move(kept_outcomes);
+    }
+
     // Once, on the syncer thread, when an fdatasync failed (see the file comment).
     void report_durability_lost() {
         if (durability_lost.exchange(true) || !options.on_durability_lost) return;
@@ -281,7 +341,17 @@ struct Writer::Impl {
         c.savepoint.run();
         try {
             Outcome outcome;
-            if (job.run) outcome.new_work = job.run(c.db, connection_id);
+            if (job.run_slice) {
+                const auto slice_started = Clock::now();
+                ++slices;
+                const auto result = job.run_slice(
+                    c.db, connection_id,
+                    SliceBudget{options.slice_rows, slice_started + options.batch_budget});
+                outcome.new_work = result.new_work;
+                outcome.unfinished = !result.finished;
+            } else if (job.run) {
+                outcome.new_work = job.run(c.db, connection_id);
+            }
             c.release.run();
             return outcome;
         } catch (const SqliteError& e) {
@@ -376,7 +446,8 @@ struct Writer::Impl {
     std::chrono::milliseconds reopen_backoff{0};
     std::error_code open_error;
 
-    std::atomic<std::uint64_t> commits{0}, syncs{0}, failed_jobs{0}, failed_commits{0}, reopens{0};
+    std::atomic<std::uint64_t> commits{0}, syncs{0}, failed_jobs{0}, failed_commits{0}, reopens{0},
+        slices{0}, budget_cuts{0}, max_slices_waited{0};
     std::atomic<bool> durability_lost{false};
 
     std::mutex join_mutex;
@@ -419,8 +490,9 @@ WalCheckpointer& Writer::wal_checkpointer() noexcept {
 
 WriterStats Writer::stats() const {
     const auto& i = *impl_;
-    return WriterStats{i.commits.load(),        i.syncs.load(),   i.failed_jobs.load(),
-                       i.failed_commits.load(), i.reopens.load(), i.checkpointer.checkpoints()};
+    return WriterStats{i.commits.load(),        i.syncs.load(),       i.failed_jobs.load(),
+                       i.failed_commits.load(), i.reopens.load(),     i.checkpointer.checkpoints(),
+                       i.slices.load(),         i.budget_cuts.load(), i.max_slices_waited.load()};
 }
 
 }  // namespace ofbridge::storage

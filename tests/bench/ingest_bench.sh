@@ -118,6 +118,9 @@ api_key = "$api_key"
 TOML
   peer=ofbridge
   rm -rf "$work/data"
+  # The previous peer's lines must not be mistaken for this one's: the redirections below
+  # truncate only once the background job runs.
+  rm -f "$work/out" "$work/log"
   "$bin" serve --config "$work/ofbridge.toml" --data-dir "$work/data" > "$work/out" 2> "$work/log" &
   pid=$!
   wait_for listening "$work/out"
@@ -130,6 +133,7 @@ start_reference() {
   peer=reference
   rm -rf "$work/reference"
   php "$here/reference_peer.php" "$work/reference"
+  rm -f "$work/out" "$work/log"
   REFERENCE_DATA_DIR=$work/reference REFERENCE_USERNAME=$username REFERENCE_API_KEY=$api_key \
     php -S 127.0.0.1:0 "$here/reference_peer.php" > "$work/out" 2> "$work/log" &
   pid=$!

@@ -552,6 +552,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
     options.on_connection_open = [](sqlite::Database& db) {
         sqlite3_limit(db.handle(), SQLITE_LIMIT_LENGTH, 1000);
     };
+    options.batch_budget = std::chrono::hours(1);  // one batch, however slow the machine
     TestStore store(options);
 
     ok(enqueue_and_wait(store, request(inventory(1, 1))));
@@ -589,7 +590,9 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
 
 TEST(RequestStore, LargeRequestsAreSplitAcrossCommits) {
     TempDir dir;
-    TestStore store(options_for(dir));
+    auto options = options_for(dir);
+    options.batch_budget = std::chrono::hours(1);  // the byte limit alone decides here
+    TestStore store(options);
     WriterHold hold(store);  // the three requests queue up behind it
     std::vector<std::future<StoreResult<EnqueueResult>>> answers;
     for (int i = 0; i < 3; ++i) {

@@ -29,6 +29,12 @@ struct ServerConfig {
     std::size_t max_connections = 1024;
     unsigned handler_threads = 2;
     std::string log_level = "info";
+    // Backpressure (README "Durability contract"): requests admitted and not yet answered by the
+    // writer and the WAL syncer, and their bytes; beyond either, 503 + Retry-After at once.
+    std::size_t max_pending_requests = 1024;
+    std::size_t max_pending_bytes = 64 * 1024 * 1024;
+    // A request not durable by then is answered 503 + Retry-After (it may still be stored).
+    std::chrono::milliseconds request_deadline{10'000};
     // TLS on the listener: both files set = HTTPS only; both "" = plain HTTP.
     std::filesystem::path tls_cert;
     std::filesystem::path tls_key;
@@ -39,6 +45,8 @@ struct ServerConfig {
 struct StorageConfig {
     bool synchronous_full = true;
     std::size_t max_batch = 512;
+    std::chrono::microseconds batch_budget{2000};  // work per group commit (storage/writer.h)
+    std::size_t slice_rows = 500;                  // rows per slice of big work (orders import)
 };
 
 struct LimitsConfig {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ofbridge/endpoints/log_limiter.h"
+#include "ofbridge/endpoints/request_gate.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/soap/codec.h"
@@ -36,6 +37,9 @@ struct RouterOptions {
     std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host count
     std::string api_token;                     // bearer token of /api/v1/*; "" = API off
     storage::Writer* writer = nullptr;         // where the admin API writes (orders)
+    // Bound and deadline of the requests waiting on the writer and the syncer (request_gate.h):
+    // every SOAP and REST call that writes, and the orders API.
+    RequestGateOptions backpressure;
 };
 
 class Router : public http::Handler {
@@ -48,6 +52,9 @@ public:
     std::optional<http::Response> check_head(const http::Request& head) override;
     // The bound HOST:PORT, for WSDLs of requests without a usable Host. Call before serving.
     void set_fallback_host(std::string host_port) { options_.fallback_host = std::move(host_port); }
+    RequestGateStats backpressure_stats() const { return gate_.stats(); }
+    // Once the server has stopped: no more deadline replies (RequestGate::stop).
+    void stop() { gate_.stop(); }
 
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,
@@ -60,6 +67,7 @@ private:
     ingest::Ingest& ingest_;
     RouterOptions options_;
     LogLimiter malformed_log_{10};  // "SOAP fault to ..." lines for refused requests, per second
+    RequestGate gate_;
 };
 
 }  // namespace ofbridge::endpoints

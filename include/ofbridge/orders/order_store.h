@@ -1,9 +1,9 @@
 // Orders of the local target. Ways in: `ofbridge orders import FILE` and POST /api/v1/orders,
 // both with Magento's REST order JSON (the shape GET /V1/orders/{id} returns): one order, or
-// {"items": [order, ...]}. An import is validated whole and written in one transaction: it
-// never half-applies. Re-importing an order (same increment_id) replaces its header and items
-// but keeps what the broker itself changed (qty_shipped from applied shipments, export_status)
-// unless the document says more was shipped.
+// {"items": [order, ...]}. An import is validated whole before anything is written. The CLI
+// writes it in one transaction; `serve` in slices of whole orders (below). Re-importing an order
+// (same increment_id) replaces its header and items but keeps what the broker itself changed
+// (qty_shipped from applied shipments, export_status) unless the document says more was shipped.
 #pragma once
 
 #include <cstdint>
@@ -98,10 +98,18 @@ ImportSummary import_orders(const std::filesystem::path& db_path, const std::vec
 // (nothing written); or the storage error (nothing written, the client may retry).
 using ImportResult = std::variant<ImportSummary, OrderImportError, std::error_code>;
 
-// `serve`'s way (POST /api/v1/orders): the same import as one job on the broker's one writer
-// (DESIGN §7), in its own savepoint inside a group commit, so it never opens a second write
-// connection. `done` runs on the writer's or WAL sync thread once the import is durable, or with
-// why not. Throws OrderImportError at once for a missing or duplicated increment_id.
+// `serve`'s way (POST /api/v1/orders): the same import as a sliced job on the broker's one writer
+// (DESIGN §7, storage/writer.h), so it never opens a second write connection and never holds the
+// write transaction for more than one slice: each slice writes whole orders, in document order
+// (at most [storage] slice_rows, fewer once batch_budget is spent), and commits with the acks
+// that came in meanwhile. `done` runs on the writer's or WAL sync thread once the last slice is
+// durable (every order of the document is then on disk), or with why not. A document that fits
+// one slice is all or nothing, as before. A bigger one that fails part-way (a refusal only the
+// stored rows reveal, such as dropping an item that has units shipped, or a storage error) keeps
+// the slices committed before the failing one: the refusal's message says how many orders of the
+// document were imported, and since an import is an upsert by increment_id, sending the
+// (corrected) document again converges; nothing is ever answered as a success before every
+// order is durable. Throws OrderImportError at once for a missing or duplicated increment_id.
 void import_orders(storage::Writer& writer, std::vector<Order> orders,
                    std::function<void(ImportResult)> done);
 

@@ -1,7 +1,8 @@
 // The one writer of the broker's database (DESIGN §7). One thread owns the only write connection
-// of `serve` and commits whatever is waiting (up to max_batch jobs, about 4 MiB) in one
-// transaction: group commit, many jobs per fsync. Every write of every table goes through it as
-// a job: ingest's requests and sessions, the workers' claims and applies, the orders API.
+// of `serve` and commits whatever is waiting (up to max_batch jobs, about 4 MiB, at most about
+// batch_budget of work) in one transaction: group commit, many jobs per fsync. Every write of
+// every table goes through it as a job: ingest's requests and sessions, the workers' claims and
+// applies, the orders API.
 //
 // A job runs on the writer thread in a SAVEPOINT of its own, so a job that fails on its own (a
 // constraint, an exception) is rolled back alone and the rest of the batch commits; an error that
@@ -15,19 +16,40 @@
 // checkpoints run on a third thread with its own connection (WalCheckpointer), so completions
 // never wait for them.
 //
+// Budgets: no job may hold the write transaction long, because every ack submitted meanwhile
+// waits for that transaction's COMMIT. Two rules keep the wait to a few milliseconds:
+//   - a batch stops taking jobs once its jobs have run for batch_budget (2 ms): the jobs it had
+//     taken but not started go back to the front of the queue, and the batch commits;
+//   - big work is a *sliced* job (WriteJob::run_slice): each call writes at most slice_rows rows
+//     and stops early once batch_budget has passed. A slice runs in a batch of its own, which
+//     commits right after it; an unfinished sliced job then goes to the back of the queue, behind
+//     everything submitted meanwhile, so those jobs commit before its next slice. Its completion
+//     runs once, after the slice that finished it is committed (durable: fsynced, which covers
+//     every earlier slice).
+// So an ack waits at most for the batch in progress (one budget, or one slice) and its own batch.
+// A slice is atomic, the sliced job as a whole is not: each slice is visible once committed. The
+// job decides what a slice is (the orders import: whole orders, README "Durability contract") and
+// what a failure after some committed slices means; a failed slice is rolled back alone and ends
+// the job with the error. Work that must be one atomic outcome (one request's apply) is a plain
+// job; it is budgeted by its size (the worker's batch_size) and runs alone once the batch is cut.
+//
 // Writer loop (one thread):
 //   wait until jobs are queued (or close() was called)
-//   take everything queued, up to max_batch and about 4 MiB
-//   BEGIN IMMEDIATE; per job: SAVEPOINT, run, RELEASE (or ROLLBACK TO on a job-only error)
+//   take everything queued, up to max_batch and about 4 MiB, up to the first sliced job (a
+//     sliced job at the front is taken alone)
+//   BEGIN IMMEDIATE; per job: SAVEPOINT, run (or one slice), RELEASE (or ROLLBACK TO on a
+//     job-only error); once batch_budget is spent, put the jobs not yet run back in front
 //   COMMIT (synchronous=NORMAL: frames written, not flushed)
-//   committed jobs hear at once; durable ones are handed to the WalSyncer, which fdatasyncs the
-//   WAL and only then runs their completions; meanwhile the writer is on the next batch
+//   unfinished sliced jobs go to the back of the queue; committed jobs hear at once; durable ones
+//   are handed to the WalSyncer, which fdatasyncs the WAL and only then runs their completions;
+//   meanwhile the writer is on the next batch
 // With synchronous=normal every completion runs right after COMMIT.
 //
 // Writers in other processes (the CLI's `requests reprocess`, `orders import` beside a running
 // broker) take turns with this one on SQLite's own write lock, within the busy timeout.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -47,6 +69,10 @@ struct WriterOptions {
     std::filesystem::path path;    // the SQLite file (0600); a missing directory is made 0700
     std::size_t max_batch = 512;   // jobs per commit at most
     bool synchronous_full = true;  // false = NORMAL: survives a process crash only
+    // Work per group commit: once its jobs have run this long, a batch commits (see the top).
+    std::chrono::microseconds batch_budget{2000};
+    // Rows one slice of a sliced job writes at most (SliceBudget::max_rows).
+    std::size_t slice_rows = 500;
     // Runs on the writer thread after every (re)open of the write connection, once the schema is
     // migrated. Tests use it for fault injection (commit hooks, PRAGMA max_page_count); if it
     // throws, the open counts as failed. Leave empty in production.
@@ -72,6 +98,22 @@ enum class Completion {
     durable,    // after the WAL fsync that covers its COMMIT (synchronous=full)
 };
 
+// What one slice of a sliced job may do: at most max_rows rows (at least one), and no new row
+// once `until` has passed.
+struct SliceBudget {
+    std::size_t max_rows = 1;
+    std::chrono::steady_clock::time_point until{};
+    bool spent(std::size_t rows_done) const {
+        return rows_done >= max_rows ||
+               (rows_done > 0 && std::chrono::steady_clock::now() >= until);
+    }
+};
+
+struct SliceResult {
+    bool finished = true;   // false: run again, in a later batch
+    bool new_work = false;  // as WriteJob::run's result
+};
+
 struct WriteJob {
     // Runs on the writer thread inside the group commit, in a savepoint of its own, on the one
     // write connection. `connection_id` changes whenever the writer opened a new connection, so
@@ -79,6 +121,12 @@ struct WriteJob {
     // stored new work for the workers (on_commit). Must not call the writer. The connection is
     // not thread-safe (NOMUTEX): statements prepared on it are used and finalized in jobs only.
     std::function<bool(sqlite::Database& db, std::uint64_t connection_id)> run;
+    // Instead of `run`, for big work: one slice per call, within `budget`, each in its own batch
+    // (see the top). Same rules as `run`; throwing ends the job (that slice rolled back, the
+    // slices before it stay committed).
+    std::function<SliceResult(sqlite::Database& db, std::uint64_t connection_id,
+                              const SliceBudget& budget)>
+        run_slice{};
     // With no error once committed (or durable); with the error when the job threw (its writes
     // are rolled back, the rest of the batch goes on) or the batch failed as a whole; at once
     // with operation_canceled after close(). Runs on the writer or the WAL sync thread (on the
@@ -89,6 +137,9 @@ struct WriteJob {
     // Optional: runs on the writer thread right after a successful COMMIT of the job's batch,
     // before any fsync (bookkeeping such as counters; the job's own outcome is known by then).
     std::function<void()> committed{};
+    // Set by the writer when the job is queued: how many slices had started by then (for
+    // WriterStats::max_slices_waited).
+    std::uint64_t slices_at_submit = 0;
 };
 
 // Work another component does on the write connection (a WriteJob that stores no request and
@@ -103,6 +154,11 @@ struct WriterStats {
     std::uint64_t failed_commits = 0;  // batches that failed as a whole (BEGIN/COMMIT/abort)
     std::uint64_t reopens = 0;         // successful re-opens after a failure
     std::uint64_t checkpoints = 0;     // WAL checkpoints completed (background or inline)
+    std::uint64_t slices = 0;          // slices of sliced jobs run (committed or not)
+    std::uint64_t budget_cuts = 0;     // batches committed early: batch_budget spent
+    // The most slices any other job saw start between its submission and its commit: 1 at most
+    // (one that was being taken as the job came in), whatever the size of the sliced work.
+    std::uint64_t max_slices_waited = 0;
 };
 
 class Writer {
