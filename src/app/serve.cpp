@@ -30,6 +30,7 @@
 
 #include "commands.h"
 #include "ofbridge/endpoints/router.h"
+#include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/exporter.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
@@ -204,6 +205,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.trusted_proxies = config.server.trusted_proxies;
     router_options.api_token = config.api.token;
     router_options.writer = &writer;  // the orders API writes through the one writer
+    exporting::ExportReader export_reader(config.database_path());  // notify mode's fetches
+    router_options.export_reader = &export_reader;
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;

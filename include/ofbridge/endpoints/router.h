@@ -3,7 +3,9 @@
 //   GET  /api/v2_soap/?wsdl[=1]             Magento-1 WSDL (also under /index.php)
 //   POST /api/v2_soap/                      Magento-1 rpc/encoded SOAP
 //   GET  /soap/<store>?wsdl&services=a,b    Magento-2 WSDL
-//   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP
+//   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP (the read operations
+//                                           catalogProductRepositoryV1Get and
+//                                           salesOrderRepositoryV1Get answer from the store)
 //   POST /rest/<store>/V1/orderflow/{inventory,shipment,export/product,export/order}   JSON
 //   POST /rest/<store>/V1/integration/admin/token                                       JSON
 //        (REST paths also with a trailing slash, as Magento declares them)
@@ -26,6 +28,10 @@
 #include "ofbridge/soap/codec.h"
 #include "ofbridge/storage/writer.h"
 
+namespace ofbridge::exporting {
+class ExportReader;
+}
+
 namespace ofbridge::endpoints {
 
 struct RouterOptions {
@@ -36,6 +42,9 @@ struct RouterOptions {
     std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host count
     std::string api_token;                     // bearer token of /api/v1/*; "" = API off
     storage::Writer* writer = nullptr;         // where the admin API writes (orders)
+    // The read operations of notify mode (catalogProductRepositoryV1Get,
+    // salesOrderRepositoryV1Get) read the store here; nullptr = they answer a server fault.
+    exporting::ExportReader* export_reader = nullptr;
 };
 
 class Router : public http::Handler {
@@ -52,6 +61,8 @@ public:
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,
                      std::string services, http::Responder respond);
+    void handle_fetch(const soap::DecodedRequest& decoded, const std::string& store,
+                      const std::string& bearer, http::Responder respond);
     void handle_orders_api(http::Request request, std::string store, http::Responder respond);
     void handle_rest(http::Request request, std::string store, std::string operation,
                      http::Responder respond);
