@@ -188,8 +188,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     export_options.writer = &writer;
     exporting::Exporter exporter(export_options);
     for (const auto& store : export_options.stores)
-        spdlog::info("export of store {} to {} (push, batch_size={})", store.store_code,
-                     store.endpoint, store.batch_size);
+        spdlog::info("export of store {} to {} ({}, batch_size={}, concurrency={})",
+                     store.store_code, store.endpoint, store.mode, store.batch_size,
+                     store.mode == "notify" ? store.concurrency : 1u);
     exporter.start();
     exporter_hook = &exporter;
     ingest::Ingest ingest(config, writer, unix_now);

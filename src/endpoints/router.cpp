@@ -390,8 +390,10 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
 // it here (Magento's catalogProductRepositoryV1Get / salesOrderRepositoryV1Get). Authenticated
 // like every Magento-2 call; answered from the store's Magento documents; nothing is queued. A
 // fetch of a queued entity is the WMS's acknowledgement: it becomes exported, compare-and-set on
-// the version read, and the reply goes out once that is committed (a failed commit leaves it
-// queued, to be notified again, and still answers: the WMS asked for data it may have).
+// the version read (a pending or failed one too: the WMS now has its current content, and a
+// notification still in flight then finds it changed and leaves it exported), and the reply goes
+// out once that is committed (a failed commit leaves it queued, to be notified again, and still
+// answers: the WMS asked for data it may have).
 void Router::handle_fetch(const soap::DecodedRequest& decoded, const std::string& store,
                           const std::string& bearer, http::Responder respond) {
     const auto content_type = soap::content_type(decoded.version);
@@ -427,7 +429,8 @@ void Router::handle_fetch(const soap::DecodedRequest& decoded, const std::string
                       domain::log_text(reference), e.what());
         return fault(soap::FaultKind::server, "the store cannot be read; retry");
     }
-    if (entity->status != "queued" || !options_.writer)
+    if ((entity->status != "queued" && entity->status != "pending" && entity->status != "failed") ||
+        !options_.writer)
         return respond(xml_response(200, std::move(body), content_type));
     auto shared_body = std::make_shared<std::string>(std::move(body));
     options_.writer->run_in_transaction(

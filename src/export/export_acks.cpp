@@ -33,11 +33,16 @@ ExportAcks::ExportAcks(storage::sqlite::Database& db)
                 "UPDATE export_items SET status = 'exported', exported_at = ?4, updated_at = ?4,"
                 " version = version + 1, attempts = 0, last_error = '', next_attempt_at = NULL"
                 " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
-                " AND status IN ('queued', 'failed')") {}
+                " AND status IN ('queued', 'failed')"),
+      fetched_(db,
+               "UPDATE export_items SET status = 'exported', exported_at = ?4, updated_at = ?4,"
+               " version = version + 1, attempts = 0, last_error = '', next_attempt_at = NULL"
+               " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
+               " AND status IN ('pending', 'queued', 'failed')") {}
 
 bool ExportAcks::mark_exported(std::string_view entity, std::string_view reference,
                                std::int64_t version, const std::string& now_text) {
-    exported_.bind(1, entity).bind(2, reference).bind(3, version).bind(4, now_text).run();
+    fetched_.bind(1, entity).bind(2, reference).bind(3, version).bind(4, now_text).run();
     return db_.changes() == 1;
 }
 
@@ -73,7 +78,8 @@ AckOutcome ExportAcks::acknowledge(std::string_view entity, std::string_view ref
     }
     const auto name = noun(entity) + " " + out.reference;
     if (status == "queued" || status == "failed") {
-        if (mark_exported(entity, out.reference, version, now_text)) {
+        exported_.bind(1, entity).bind(2, out.reference).bind(3, version).bind(4, now_text).run();
+        if (db_.changes() == 1) {
             out.result = domain::LineResult::success;
             out.message = name + " exported";
             return out;

@@ -113,7 +113,7 @@ TEST(Config, ExportKeys) {
               "HH:MM:SS\" (UTC) or \"\"");
     EXPECT_EQ(error_of(base + "batch_size = 0\n"),
               "bad value for 'stores.a.export.batch_size': expected an integer in [1, 10000]");
-    EXPECT_NE(error_of(base + "mode = \"notify\"\n").find("not in this version"),
+    EXPECT_NE(error_of(base + "mode = \"pull\"\n").find("\"off\", \"notify\" or \"push\""),
               std::string::npos);
 }
 

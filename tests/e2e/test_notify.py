@@ -73,7 +73,8 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(result.typeId, "simple")
         self.assertEqual([(a.attributeCode, a.value) for a in result.customAttributes.item],
                          [("barcode", "50000002")])
-        self.assertEqual(self.export_status("product", "SKU-000002"), "pending")
+        # Fetched while pending: the WMS now has its current content.
+        self.assertEqual(self.export_status("product", "SKU-000002"), "exported")
 
     def test_order_by_entity_id_in_magento_shape(self):
         result = self.client(ORDER_SERVICE).service.salesOrderRepositoryV1Get(id=100002)

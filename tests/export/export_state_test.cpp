@@ -49,7 +49,7 @@ protected:
     }
     std::vector<DueItem> due(const std::string& entity, std::chrono::system_clock::time_point at) {
         Database db(db_path, SQLITE_OPEN_READONLY);
-        return select_due(db, {"default", entity, 100, storage::format_utc_millis(at), {}});
+        return select_due(db, {"default", entity, 100, storage::format_utc_millis(at), {}, {}});
     }
     RecordSummary record(const std::string& entity, const std::vector<ItemOutcome>& outcomes,
                          std::chrono::system_clock::time_point at, unsigned max_attempts = 3) {
@@ -151,10 +151,10 @@ TEST_F(ExportStateTest, OrdersEligibilityCancellationAndMirroredStatus) {
     ASSERT_EQ(batch.size(), 1u);
     {
         Database db(db_path, SQLITE_OPEN_READONLY);
-        DueQuery later_only{"default", "order", 100, storage::format_utc_millis(t0), {}};
+        DueQuery later_only{"default", "order", 100, storage::format_utc_millis(t0), {}, {}};
         later_only.eligible.min_created_at = "2027-01-01 00:00:00";
         EXPECT_TRUE(select_due(db, later_only).empty());
-        DueQuery other_status{"default", "order", 100, storage::format_utc_millis(t0), {}};
+        DueQuery other_status{"default", "order", 100, storage::format_utc_millis(t0), {}, {}};
         other_status.eligible.statuses = {"complete"};
         EXPECT_TRUE(select_due(db, other_status).empty());
     }

@@ -41,14 +41,15 @@ public:
     AckOutcome acknowledge(std::string_view entity, std::string_view reference,
                            const std::string& now_text);
 
-    // The same transition for an entity already read at `version` (a fetch): true when it
-    // became exported now.
+    // A fetch of an entity read at `version`: the WMS now has its current content, so a pending
+    // (its notification may still be in flight), queued or failed one becomes exported. True
+    // when it did.
     bool mark_exported(std::string_view entity, std::string_view reference, std::int64_t version,
                        const std::string& now_text);
 
 private:
     storage::sqlite::Database& db_;
-    storage::sqlite::Statement item_, order_by_entity_id_, exported_;
+    storage::sqlite::Statement item_, order_by_entity_id_, exported_, fetched_;
 };
 
 }  // namespace ofbridge::exporting
