@@ -1,4 +1,11 @@
-"""Notify mode's read operations end to end: the WMS, told that a product or order changed,
+"""Notify mode end to end, against the OrderFlow simulator (tests/fakes/orderflow_wms.py) in
+notify mode: products and orders are notified one POST each, with 10 % injected faults and one
+SKU the WMS always answers no_operation; the simulator fetches each notified entity through the
+broker's SOAP read operations with zeep and calls the Export operation. Every entity ends
+exported and fetched (orders inserted exactly once as the WMS counts them), the refused SKU ends
+failed with its message.
+
+And the read operations on their own: the WMS, told that a product or order changed,
 fetches it through Magento's catalogProductRepositoryV1Get (by SKU) and salesOrderRepositoryV1Get
 (by entity id) on the Magento-2 SOAP endpoint. Here with zeep, a real SOAP client, on the served
 WSDL: the replies are in Magento's shapes, built from the store's documents; a fetch of a queued
@@ -17,7 +24,27 @@ from zeep.transports import Transport
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from broker import Broker  # noqa: E402
-from test_export import orders, product, write_json  # noqa: E402
+from test_export import orders, product, wait_for, write_json  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from orderflow_wms import OrderFlowSimulator  # noqa: E402
+
+NOTIFY_CONFIG = """
+[stores.default.export]
+mode = "notify"
+endpoint = "{endpoint}"
+username = "of-user"
+password = "of-pass"
+channel = "WEB"
+organisation = "ACME"
+batch_size = 20
+interval_ms = 50
+timeout_ms = 500
+concurrency = 4
+max_attempts = 4
+retry_base_ms = 20
+retry_max_ms = 100
+"""
 
 PRODUCT_SERVICE = "catalogProductRepositoryV1"
 ORDER_SERVICE = "salesOrderRepositoryV1"
@@ -107,6 +134,52 @@ class FetchTest(unittest.TestCase):
             self.client(PRODUCT_SERVICE, token="wrong").service.catalogProductRepositoryV1Get(
                 sku="SKU-000000")
         self.assertIn("isn't authorized", fault.exception.message)
+
+
+class NotifyTest(unittest.TestCase):
+    def test_notify_with_faults_every_entity_exported_once(self):
+        wms = OrderFlowSimulator(fault_rate=0.1, seed=11, fail_skus=["SKU-000013"],
+                                 slow_seconds=0.8).start()
+        self.addCleanup(wms.stop)
+        broker = Broker(stores_extra=NOTIFY_CONFIG.format(endpoint=wms.endpoint))
+        self.addCleanup(broker.cleanup)
+        os.makedirs(broker.data_dir, mode=0o700)
+        products = {"items": [product("SKU-%06d" % n, "Product %d" % n) for n in range(200)]}
+        broker.cli("products", "import", write_json(broker.workdir, "products.json", products))
+        broker.cli("orders", "import", write_json(broker.workdir, "orders.json", orders(100)))
+        broker.start()
+        wms.fetch_from("http://%s:%d" % (broker.host, broker.port), "default",
+                       "m2-integration-token")
+        try:
+            def settled():
+                products = broker.cli_json("products", "list", "--limit", "0")
+                statuses = [p["export"]["export_status"] for p in products]
+                orders_exported = broker.cli_json("orders", "list", "--export-status",
+                                                  "exported", "--limit", "0")
+                return (statuses.count("exported") == 199 and statuses.count("failed") == 1
+                        and len(orders_exported) == 100)
+            wait_for(settled, timeout=120, what="199 products and 100 orders exported")
+        finally:
+            broker.stop()
+        state = wms.state
+        self.assertEqual(state.fetch_errors, [])
+        self.assertEqual(len(state.merges), 199)
+        self.assertNotIn("SKU-000013", state.merges)
+        self.assertEqual(len(state.inserts), 100)
+        self.assertEqual(set(state.inserts.values()), {1}, "no order inserted twice")
+        self.assertGreater(sum(state.faults.values()), 0, "faults were injected")
+        first = {}
+        for entity, reference, action in state.notifications:
+            first.setdefault((entity, reference), action)
+        self.assertEqual(set(first.values()), {"created"}, "action=created the first time")
+        failed = broker.cli_json("products", "get", "SKU-000013")["export"]
+        self.assertEqual(failed["export_status"], "failed")
+        self.assertNotEqual(failed["last_error"], "")
+        runs = broker.cli_json("exports", "list", "--entity", "product", "--limit", "0")
+        self.assertTrue(all(r["mode"] == "notify" for r in runs))
+        refused = [r for r in runs if "SKU-000013" in r["url"]]
+        self.assertEqual(len(refused), 4, "max_attempts notifications of the refused SKU")
+        self.assertTrue(any("no_operation" in r["error"] for r in refused), refused)
 
 
 if __name__ == "__main__":
