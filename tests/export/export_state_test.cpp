@@ -13,7 +13,6 @@
 
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/export/export_acks.h"
-#include "ofbridge/export/export_acks.h"
 #include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/export_repository.h"
 #include "ofbridge/orders/order_store.h"
