@@ -16,7 +16,7 @@
 // The WSDL that soapcpp2 derives from this file is not served (it shows plain sequences):
 // the curated documents next to this file are.
 //
-// Prefixes ns1..ns6 must stay in step with the namespace table in src/soap/gsoap_namespaces.cpp,
+// Prefixes ns1..ns8 must stay in step with the namespace table in src/soap/gsoap_namespaces.cpp,
 // which adds the `*?services=<service>` patterns that let any endpoint URI match.
 
 #import "stlvector.h"
@@ -180,3 +180,156 @@ int ns5__realtimeDespatchOrderFlowOrderRequestManagementV1ExportRequest(std::str
 int ns6__integrationAdminTokenServiceV1CreateAdminAccessTokenRequest(std::string *username,
                                                                     std::string *password,
                                                                     std::string &result);
+
+// --- The read operations the WMS calls in notify mode (DESIGN §5): Magento's own
+// catalogProductRepositoryV1Get and salesOrderRepositoryV1Get, with the response shapes of
+// Magento's ProductInterface and OrderInterface (the fields a WMS reads; the served WSDL in
+// wsdl/magento2.wsdl declares the same). Only the responses are serialised through these types.
+
+//gsoap ns7 service name:      catalogProductRepositoryV1
+//gsoap ns7 service style:     document
+//gsoap ns7 service encoding:  literal
+//gsoap ns7 service namespace: http://localhost/soap/default?services=catalogProductRepositoryV1
+//gsoap ns7 schema  namespace: http://localhost/soap/default?services=catalogProductRepositoryV1
+//gsoap ns7 schema  elementForm: unqualified
+
+class ns7__FrameworkAttributeInterface {
+  public:
+    std::string *attributeCode;
+    std::string *value;
+};
+
+class ns7__FrameworkAttributeInterfaceArray {
+  public:
+    std::vector<ns7__FrameworkAttributeInterface> item;
+};
+
+class ns7__CatalogDataProductInterface {
+  public:
+    xsd__int *id;
+    std::string *sku;
+    std::string *name;
+    xsd__int *attributeSetId;
+    xsd__decimal *price;
+    xsd__int *status;
+    xsd__int *visibility;
+    std::string *typeId;
+    std::string *createdAt;
+    std::string *updatedAt;
+    xsd__decimal *weight;
+    ns7__FrameworkAttributeInterfaceArray *customAttributes;
+};
+
+class ns7__catalogProductRepositoryV1GetResponse {
+  public:
+    ns7__CatalogDataProductInterface *result;
+};
+
+int ns7__catalogProductRepositoryV1GetRequest(std::string *sku, std::string *editMode,
+                                              xsd__int *storeId, std::string *forceReload,
+                                              ns7__catalogProductRepositoryV1GetResponse &response);
+
+//gsoap ns8 service name:      salesOrderRepositoryV1
+//gsoap ns8 service style:     document
+//gsoap ns8 service encoding:  literal
+//gsoap ns8 service namespace: http://localhost/soap/default?services=salesOrderRepositoryV1
+//gsoap ns8 schema  namespace: http://localhost/soap/default?services=salesOrderRepositoryV1
+//gsoap ns8 schema  elementForm: unqualified
+
+class ns8__ArrayOfString {
+  public:
+    std::vector<std::string> item;
+};
+
+class ns8__SalesDataOrderAddressInterface {
+  public:
+    std::string *addressType;
+    std::string *firstname;
+    std::string *lastname;
+    std::string *company;
+    ns8__ArrayOfString *street;
+    std::string *city;
+    std::string *region;
+    std::string *postcode;
+    std::string *countryId;
+    std::string *telephone;
+    std::string *email;
+};
+
+class ns8__SalesDataOrderItemInterface {
+  public:
+    xsd__int *itemId;
+    std::string *sku;
+    std::string *name;
+    std::string *productType;
+    xsd__decimal *qtyOrdered;
+    xsd__decimal *price;
+    xsd__decimal *priceInclTax;
+    xsd__decimal *rowTotal;
+    xsd__decimal *rowTotalInclTax;
+    xsd__decimal *taxAmount;
+    xsd__decimal *taxPercent;
+    xsd__decimal *discountAmount;
+};
+
+class ns8__SalesDataOrderItemInterfaceArray {
+  public:
+    std::vector<ns8__SalesDataOrderItemInterface> item;
+};
+
+class ns8__SalesDataShippingInterface {
+  public:
+    ns8__SalesDataOrderAddressInterface *address;
+    std::string *method;
+};
+
+class ns8__SalesDataShippingAssignmentInterface {
+  public:
+    ns8__SalesDataShippingInterface *shipping;
+};
+
+class ns8__SalesDataShippingAssignmentInterfaceArray {
+  public:
+    std::vector<ns8__SalesDataShippingAssignmentInterface> item;
+};
+
+class ns8__SalesDataOrderExtensionInterface {
+  public:
+    ns8__SalesDataShippingAssignmentInterfaceArray *shippingAssignments;
+};
+
+class ns8__SalesDataOrderInterface {
+  public:
+    xsd__int *entityId;
+    std::string *incrementId;
+    std::string *state;
+    std::string *status;
+    std::string *createdAt;
+    std::string *updatedAt;
+    std::string *customerEmail;
+    std::string *customerFirstname;
+    std::string *customerLastname;
+    std::string *customerNote;
+    std::string *couponCode;
+    std::string *orderCurrencyCode;
+    xsd__int *isVirtual;
+    xsd__decimal *subtotal;
+    xsd__decimal *subtotalInclTax;
+    xsd__decimal *shippingAmount;
+    xsd__decimal *shippingInclTax;
+    xsd__decimal *discountAmount;
+    xsd__decimal *taxAmount;
+    xsd__decimal *grandTotal;
+    std::string *shippingDescription;
+    ns8__SalesDataOrderItemInterfaceArray *items;
+    ns8__SalesDataOrderAddressInterface *billingAddress;
+    ns8__SalesDataOrderExtensionInterface *extensionAttributes;
+};
+
+class ns8__salesOrderRepositoryV1GetResponse {
+  public:
+    ns8__SalesDataOrderInterface *result;
+};
+
+int ns8__salesOrderRepositoryV1GetRequest(xsd__int *id,
+                                          ns8__salesOrderRepositoryV1GetResponse &response);

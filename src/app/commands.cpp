@@ -65,7 +65,7 @@ exporting::ExporterOptions exporter_options(const config::Config& config) {
     options.database = config.database_path();
     for (const auto& [code, store] : config.stores) {
         const auto& e = store.export_;
-        if (e.mode != "push") continue;
+        if (e.mode != "push" && e.mode != "notify") continue;
         exporting::StoreExport s;
         s.store_code = code;
         s.endpoint = e.endpoint;
@@ -84,6 +84,9 @@ exporting::ExporterOptions exporter_options(const config::Config& config) {
         s.eligible.statuses = e.exportable_statuses;
         s.eligible.min_created_at = e.min_order_datetime;
         s.tls_ca_file = e.tls_ca_file;
+        s.mode = e.mode;
+        s.concurrency = e.concurrency;
+        s.queued_timeout = std::chrono::minutes(e.queued_timeout_minutes);
         options.stores.push_back(std::move(s));
     }
     return options;
@@ -290,7 +293,7 @@ int run_exports(const CommonOptions& common, const std::optional<std::string>& s
     }
     if (options.stores.empty()) {
         std::cerr << "ofbridge: export is off (no store with [stores.<code>.export] mode = "
-                     "\"push\""
+                     "\"push\" or \"notify\""
                   << (store ? " for store " + *store : std::string{}) << ")\n";
         return 2;
     }
@@ -300,16 +303,16 @@ int run_exports(const CommonOptions& common, const std::optional<std::string>& s
     exporting::Exporter exporter(options);
     const auto s = exporter.run_round();
     if (json) {
-        boost::json::object out{{"exchanges", s.exchanges}, {"sent", s.sent},
-                                {"exported", s.exported},   {"retried", s.retried},
-                                {"failed", s.failed},       {"changed_in_flight", s.stale},
-                                {"cancelled", s.cancelled}, {"errors", s.errors}};
+        boost::json::object out{
+            {"exchanges", s.exchanges},     {"sent", s.sent},           {"exported", s.exported},
+            {"queued", s.queued},           {"retried", s.retried},     {"failed", s.failed},
+            {"changed_in_flight", s.stale}, {"cancelled", s.cancelled}, {"errors", s.errors}};
         std::cout << boost::json::serialize(out) << "\n";
     } else {
         std::cout << "export round: " << s.exchanges << " exchanges, " << s.sent << " sent, "
-                  << s.exported << " exported, " << s.retried << " to retry, " << s.failed
-                  << " failed, " << s.stale << " changed in flight, " << s.cancelled
-                  << " cancelled, " << s.errors << " failed exchanges\n";
+                  << s.exported << " exported, " << s.queued << " queued, " << s.retried
+                  << " to retry, " << s.failed << " failed, " << s.stale << " changed in flight, "
+                  << s.cancelled << " cancelled, " << s.errors << " failed exchanges\n";
     }
     return s.errors == 0 ? 0 : 5;
 }

@@ -30,6 +30,7 @@
 
 #include "commands.h"
 #include "ofbridge/endpoints/router.h"
+#include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/exporter.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
@@ -189,8 +190,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     export_options.writer = &writer;
     exporting::Exporter exporter(export_options);
     for (const auto& store : export_options.stores)
-        spdlog::info("export of store {} to {} (push, batch_size={})", store.store_code,
-                     store.endpoint, store.batch_size);
+        spdlog::info("export of store {} to {} ({}, batch_size={}, concurrency={})",
+                     store.store_code, store.endpoint, store.mode, store.batch_size,
+                     store.mode == "notify" ? store.concurrency : 1u);
     exporter.start();
     exporter_hook = &exporter;
     ingest::Ingest ingest(config, writer, unix_now);
@@ -209,6 +211,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.backpressure.max_requests = config.server.max_pending_requests;
     router_options.backpressure.max_bytes = config.server.max_pending_bytes;
     router_options.backpressure.deadline = config.server.request_deadline;
+    exporting::ExportReader export_reader(config.database_path());  // notify mode's fetches
+    router_options.export_reader = &export_reader;
     endpoints::Router router(ingest, router_options);
 
     http::ServerOptions server_options;

@@ -257,9 +257,8 @@ bool is_datetime(const std::string& text) {
 
 void read_export(KeyReader& r, ExportConfig& e) {
     r.read("mode", e.mode);
-    if (e.mode == "notify")
-        r.fail("mode", "\"off\" or \"push\" (notify mode is not in this version)");
-    if (e.mode != "off" && e.mode != "push") r.fail("mode", "\"off\" or \"push\"");
+    if (e.mode != "off" && e.mode != "notify" && e.mode != "push")
+        r.fail("mode", "\"off\", \"notify\" or \"push\"");
     r.read("endpoint", e.endpoint);
     r.read("username", e.username);
     r.read("password", e.password);

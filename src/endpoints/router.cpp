@@ -12,9 +12,13 @@
 #include "ofbridge/domain/log_text.h"
 #include "ofbridge/domain/overloaded.h"
 #include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/export/export_acks.h"
+#include "ofbridge/export/export_reader.h"
 #include "ofbridge/ingest/secrets.h"
 #include "ofbridge/orders/order_store.h"
+#include "ofbridge/soap/fetch_replies.h"
 #include "ofbridge/soap/wsdl.h"
+#include "ofbridge/storage/time_format.h"
 
 namespace ofbridge::endpoints {
 namespace {
@@ -372,22 +376,92 @@ void Router::handle_soap(http::Request request, std::string path_store, bool mag
     // Stored: the UTF-8 form of a transcoded body, the body as received otherwise; masked.
     auto masked_body = std::move(decoded.stored_body);
     std::visit(
-        overloaded{[&](const domain::WireLogin& login) {
-                       ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
-                   },
-                   [&](const domain::WireEndSession& end) {
-                       ingest_.end_session(
-                           end, soap_reply(std::move(decoded), std::move(respond), true));
-                   },
-                   [&](const domain::WireCreateToken& token) {
-                       ingest_.create_token(channel, token,
-                                            soap_reply(std::move(decoded), std::move(respond)));
-                   },
-                   [&](const auto& stored_message) {
-                       ingest_.submit(channel, stored_message, std::move(masked_body),
-                                      soap_reply(std::move(decoded), std::move(respond)));
-                   }},
+        overloaded{
+            [&](const domain::WireLogin& login) {
+                ingest_.login(login, soap_reply(std::move(decoded), std::move(respond)));
+            },
+            [&](const domain::WireEndSession& end) {
+                ingest_.end_session(end, soap_reply(std::move(decoded), std::move(respond), true));
+            },
+            [&](const domain::WireCreateToken& token) {
+                ingest_.create_token(channel, token,
+                                     soap_reply(std::move(decoded), std::move(respond)));
+            },
+            [&](const domain::WireProductGet&) {
+                handle_fetch(decoded, channel.store_code, channel.bearer_token, std::move(respond));
+            },
+            [&](const domain::WireOrderGet&) {
+                handle_fetch(decoded, channel.store_code, channel.bearer_token, std::move(respond));
+            },
+            [&](const auto& stored_message) {
+                ingest_.submit(channel, stored_message, std::move(masked_body),
+                               soap_reply(std::move(decoded), std::move(respond)));
+            }},
         message);
+}
+
+// The read operations of notify mode: the WMS, told that a product or order changed, fetches
+// it here (Magento's catalogProductRepositoryV1Get / salesOrderRepositoryV1Get). Authenticated
+// like every Magento-2 call; answered from the store's Magento documents; nothing is queued. A
+// fetch of a queued entity is the WMS's acknowledgement: it becomes exported, compare-and-set on
+// the version read (a pending or failed one too: the WMS now has its current content, and a
+// notification still in flight then finds it changed and leaves it exported), and the reply goes
+// out once that is committed (a failed commit leaves it queued, to be notified again, and still
+// answers: the WMS asked for data it may have).
+void Router::handle_fetch(const soap::DecodedRequest& decoded, const std::string& store,
+                          const std::string& bearer, http::Responder respond) {
+    const auto content_type = soap::content_type(decoded.version);
+    auto fault = [&](soap::FaultKind kind, std::string message) {
+        soap::Fault f{kind, "", std::move(message), decoded.version};
+        respond(xml_response(soap::fault_http_status(f), soap::encode_fault(f), content_type));
+    };
+    if (!ingest_.has_store(store)) return respond(text_response(404, "unknown store code\n"));
+    if (!ingest_.bearer_allowed(store, bearer))
+        return fault(soap::FaultKind::client,
+                     "The consumer isn't authorized to access the requested resource.");
+    if (!options_.export_reader)
+        return fault(soap::FaultKind::server, "the store cannot be read; retry");
+    const bool product = std::holds_alternative<domain::WireProductGet>(decoded.message);
+    const auto reference = product
+                               ? std::get<domain::WireProductGet>(decoded.message).sku.value_or("")
+                               : std::get<domain::WireOrderGet>(decoded.message).id.value_or("");
+    std::optional<exporting::FetchedEntity> entity;
+    std::string body;
+    try {
+        entity = product ? options_.export_reader->fetch_product(store, reference)
+                         : options_.export_reader->fetch_order(store, reference);
+        if (!entity)
+            return fault(soap::FaultKind::client,
+                         product ? "The product that was requested doesn't exist. Verify the "
+                                   "product and try again."
+                                 : "The entity that was requested doesn't exist. Verify the "
+                                   "entity and try again.");
+        body = product ? soap::encode_product_get_response(decoded, entity->document)
+                       : soap::encode_order_get_response(decoded, entity->document);
+    } catch (const std::exception& e) {
+        spdlog::error("{} fetch of '{}' failed: {}", product ? "product" : "order",
+                      domain::log_text(reference), e.what());
+        return fault(soap::FaultKind::server, "the store cannot be read; retry");
+    }
+    if ((entity->status != "queued" && entity->status != "pending" && entity->status != "failed") ||
+        !options_.writer)
+        return respond(xml_response(200, std::move(body), content_type));
+    auto shared_body = std::make_shared<std::string>(std::move(body));
+    options_.writer->run_in_transaction(
+        [entity = *entity, product](storage::sqlite::Database& db, std::uint64_t) {
+            exporting::ExportAcks acks(db);
+            const auto now = storage::format_utc_millis(std::chrono::system_clock::now());
+            acks.mark_exported(product ? "product" : "order", entity.reference, entity.version,
+                               now);
+        },
+        [respond, shared_body, content_type, reference = entity->reference](std::error_code ec) {
+            if (ec)
+                spdlog::error(
+                    "fetch of {}: could not record it as exported ({}); it stays "
+                    "queued and is notified again",
+                    domain::log_text(reference), ec.message());
+            respond(xml_response(200, std::move(*shared_body), content_type));
+        });
 }
 
 // Admin JSON API. The document is parsed and validated on this handler thread; the import is a

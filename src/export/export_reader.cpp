@@ -2,6 +2,8 @@
 // catalog's products (see export_reader.h).
 #include "ofbridge/export/export_reader.h"
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 
 #include "ofbridge/storage/schema.h"
@@ -168,6 +170,41 @@ std::optional<ProductView> ExportReader::product(const std::string& sku) const {
     s.bind(1, sku);
     if (!s.step()) return std::nullopt;
     return read_product(s);
+}
+
+std::optional<FetchedEntity> ExportReader::fetch_product(const std::string& store_code,
+                                                         const std::string& sku) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db,
+                "SELECT p.sku, p.raw_json, e.status, e.version FROM products p"
+                " JOIN export_items e ON e.entity = 'product' AND e.reference = p.sku"
+                " WHERE p.sku = ?1 AND p.store_code = ?2");
+    s.bind(1, sku).bind(2, store_code);
+    if (!s.step()) return std::nullopt;
+    return FetchedEntity{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int64(3)};
+}
+
+std::optional<FetchedEntity> ExportReader::fetch_order(const std::string& store_code,
+                                                       const std::string& id) const {
+    const bool numeric =
+        !id.empty() && id.size() <= 18 &&
+        std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isdigit(c); });
+    std::lock_guard lock(impl_->mutex);
+    const std::string select =
+        "SELECT o.increment_id, o.raw_json, e.status, e.version FROM orders o"
+        " JOIN export_items e ON e.entity = 'order' AND e.reference = o.increment_id"
+        " WHERE o.store_code = ?2 AND ";
+    if (numeric) {
+        Statement s(impl_->db, select + "o.entity_id = ?1");
+        s.bind(1, std::stoll(id)).bind(2, store_code);
+        if (s.step())
+            return FetchedEntity{s.column_text(0), s.column_text(1), s.column_text(2),
+                                 s.column_int64(3)};
+    }
+    Statement s(impl_->db, select + "o.increment_id = ?1");
+    s.bind(1, id).bind(2, store_code);
+    if (!s.step()) return std::nullopt;
+    return FetchedEntity{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int64(3)};
 }
 
 std::vector<ProductView> ExportReader::products(const std::optional<std::string>& export_status,

@@ -20,40 +20,50 @@ std::string log_body(std::string_view body) {
            "\n[... truncated: " + std::to_string(body.size()) + " bytes in all]";
 }
 
+// Pending and due (?2 = now), or queued before ?6 and never fetched (notify mode; ?6 NULL/"" in
+// push mode, where nothing is queued).
+constexpr std::string_view due_condition =
+    "((e.status = 'pending' AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2))"
+    " OR (e.status = 'queued' AND ?6 <> '' AND e.queued_at < ?6))";
+
 std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& query) {
     std::vector<DueItem> due;
     if (query.entity == "product") {
         Statement s(db,
-                    "SELECT e.reference, e.version, e.attempts, p.normalised_json"
+                    "SELECT e.reference, e.version, e.attempts, p.normalised_json, e.sent_count"
                     " FROM export_items e JOIN products p ON p.sku = e.reference"
-                    " WHERE e.store_code = ?1 AND e.entity = 'product' AND e.status = 'pending'"
-                    " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2)"
-                    " ORDER BY e.pending_since, e.reference LIMIT ?3");
+                    " WHERE e.store_code = ?1 AND e.entity = 'product' AND " +
+                        std::string(due_condition) +
+                        " ORDER BY e.pending_since, e.reference LIMIT ?3");
         s.bind(1, query.store_code).bind(2, query.now).bind(3, query.limit);
+        s.bind(6, query.requeue_before);
         while (s.step())
             due.push_back({s.column_text(0), s.column_int64(1),
-                           static_cast<unsigned>(s.column_int64(2)), s.column_text(3)});
+                           static_cast<unsigned>(s.column_int64(2)), s.column_text(3),
+                           s.column_int64(4)});
         return due;
     }
     boost::json::array statuses;
     for (const auto& status : query.eligible.statuses) statuses.emplace_back(status);
     // domain::order_eligible, as SQL: status listed, not virtual, created at or after the limit.
     Statement s(db,
-                "SELECT e.reference, e.version, e.attempts, o.raw_json"
+                "SELECT e.reference, e.version, e.attempts, o.raw_json, e.sent_count"
                 " FROM export_items e JOIN orders o ON o.increment_id = e.reference"
-                " WHERE e.store_code = ?1 AND e.entity = 'order' AND e.status = 'pending'"
-                " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2)"
-                " AND o.is_virtual = 0 AND o.created_at >= ?4"
-                " AND o.status IN (SELECT value FROM json_each(?5))"
-                " ORDER BY e.pending_since, e.reference LIMIT ?3");
+                " WHERE e.store_code = ?1 AND e.entity = 'order' AND " +
+                    std::string(due_condition) +
+                    " AND o.is_virtual = 0 AND o.created_at >= ?4"
+                    " AND o.status IN (SELECT value FROM json_each(?5))"
+                    " ORDER BY e.pending_since, e.reference LIMIT ?3");
     s.bind(1, query.store_code)
         .bind(2, query.now)
         .bind(3, query.limit)
         .bind(4, query.eligible.min_created_at)
-        .bind(5, boost::json::serialize(statuses));
+        .bind(5, boost::json::serialize(statuses))
+        .bind(6, query.requeue_before);
     while (s.step())
         due.push_back({s.column_text(0), s.column_int64(1),
-                       static_cast<unsigned>(s.column_int64(2)), s.column_text(3)});
+                       static_cast<unsigned>(s.column_int64(2)), s.column_text(3),
+                       s.column_int64(4)});
     return due;
 }
 
@@ -89,10 +99,17 @@ ExportRepository::ExportRepository(storage::sqlite::Database& db)
                 " sent_count = sent_count + 1, updated_at = ?4"
                 " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
                 " AND status IN ('pending', 'queued')"),
+      queued_(db,
+              "UPDATE export_items SET status = 'queued', version = version + 1,"
+              " attempts = 0, last_error = '', next_attempt_at = NULL, queued_at = ?4,"
+              " sent_count = sent_count + 1, updated_at = ?4"
+              " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
+              " AND status IN ('pending', 'queued')"),
       retry_(db,
              "UPDATE export_items SET status = ?4, version = version + 1,"
              " attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6, updated_at = ?7"
-             " WHERE entity = ?1 AND reference = ?2 AND version = ?3 AND status = 'pending'"),
+             " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
+             " AND status IN ('pending', 'queued')"),
       // The WMS imported an order that was cancelled meanwhile: it has it, so tell it.
       cancel_after_insert_(db,
                            "UPDATE export_items SET cancel_state = 'pending', exported_at = ?2,"
@@ -142,6 +159,19 @@ RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
             .run();
         if (!exchange.apply_outcomes) continue;
         const auto next = domain::export_next(o.result, o.attempts, retry.max_attempts);
+        // Notify mode: a clean reply means the WMS was told; it fetches the entity later.
+        if (next == domain::ExportNext::exported && exchange.mode == "notify") {
+            queued_.bind(1, exchange.entity)
+                .bind(2, o.reference)
+                .bind(3, o.version)
+                .bind(4, now_text)
+                .run();
+            if (db_.changes() == 1)
+                ++summary.queued;
+            else
+                ++summary.stale;
+            continue;
+        }
         if (next == domain::ExportNext::exported) {
             exported_.bind(1, exchange.entity)
                 .bind(2, o.reference)

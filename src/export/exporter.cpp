@@ -16,6 +16,20 @@
 // queued belongs to notify mode (the WMS was told, and fetches later); in push mode the send and
 // the WMS's answer are one exchange, so an entity goes from pending to exported directly.
 //
+// Notify mode (the Magento 2 extension's way): one POST per entity to
+// remotewarehouse/product/update.xml or remoteorder/order/update.xml (DESIGN §5's query
+// parameters; action=created the first time, modified after), `concurrency` at once over
+// kept-alive connections. A clean reply makes it queued; the WMS then fetches it through the
+// read operations of the Magento-2 endpoint (or calls its Export operation), which makes it
+// exported (src/endpoints/router.cpp, export_acks.h). A queued entity not fetched within
+// queued_timeout is due again and notified again (with action=modified). Failures are those of
+// push mode (no_operation included) with the same backoff; each notification is one exchange in
+// the export log.
+//
+//   pending --notify, clean reply--> queued --fetch / Export call--> exported
+//      ^                               |
+//      +---- queued_timeout over ------+  (notified again; a fetch meanwhile wins)
+//
 // Rounds run after notify() (commits of new requests in serve), after any commit by another
 // connection (SQLite's data_version, checked every 100 ms: imports from the CLI or the orders
 // API) and at least every interval_ms. A round, per store with export on and per entity type:
@@ -34,6 +48,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -101,6 +118,28 @@ std::string logged_request(const outbound::Request& request) {
     return log_body(text + "\n" + request.body);
 }
 
+// The query of one notification (DESIGN §5). An order is named to the WMS by Magento's
+// entity_id (what it fetches with salesOrderRepositoryV1Get), or by its increment_id when it was
+// imported without one (the fetch accepts both).
+std::string notify_path(const std::string& entity, const DueItem& item) {
+    const std::string action = item.sent_count == 0 ? "created" : "modified";
+    if (entity == "product")
+        return "remotewarehouse/product/update.xml?thirdPartyReference=" +
+               url_encode(item.reference) + "&event=product." + action + "&action=" + action;
+    std::string id = item.reference;
+    boost::system::error_code ec;
+    const auto document = boost::json::parse(item.document, ec);
+    if (!ec && document.is_object())
+        if (const auto* entity_id = document.get_object().if_contains("entity_id")) {
+            if (entity_id->is_int64())
+                id = std::to_string(entity_id->get_int64());
+            else if (entity_id->is_string() && !entity_id->get_string().empty())
+                id = std::string(entity_id->get_string());
+        }
+    return "remoteorder/order/update.xml?thirdPartyReference=" + url_encode(id) + "&event=order." +
+           action + "&action=" + action + "&externalReference=" + url_encode(item.reference);
+}
+
 }  // namespace
 
 struct Exporter::Impl {
@@ -112,6 +151,11 @@ struct Exporter::Impl {
             client.tls_ca_file = store.tls_ca_file;
             client.user_agent = "ofbridge-export";
             clients.push_back(std::make_unique<outbound::HttpClient>(client));
+            // notify mode: one client (one kept-alive connection) per notification in flight.
+            auto& pool = notify_clients.emplace_back();
+            if (store.mode == "notify")
+                for (unsigned i = 0; i < std::max(1u, store.concurrency); ++i)
+                    pool.push_back(std::make_unique<outbound::HttpClient>(client));
         }
         if (options.writer) {
             own_db = std::make_unique<Database>(storage::open_read_only(
@@ -126,6 +170,7 @@ struct Exporter::Impl {
 
     ExporterOptions options;
     std::vector<std::unique_ptr<outbound::HttpClient>> clients;
+    std::vector<std::vector<std::unique_ptr<outbound::HttpClient>>> notify_clients;
     std::unique_ptr<Database>
         own_db;  // selection (read-only in serve); writes too without a writer
     std::mutex mutex;
@@ -234,21 +279,129 @@ struct Exporter::Impl {
         return exchange.error.empty();
     }
 
-    void push_entity(const StoreExport& store, outbound::HttpClient& client,
-                     const std::string& entity, RoundSummary& summary) {
+    // Notify mode: one update.xml POST per entity of `due`, up to `concurrency` at once (each
+    // sender thread has a client of its own, so its connection stays open between entities),
+    // then every outcome in one write, one export-log exchange per notification. False when no
+    // notification got a clean reply (the WMS is likely down: the rest waits for the next
+    // round).
+    bool notify_batch(const StoreExport& store,
+                      std::vector<std::unique_ptr<outbound::HttpClient>>& pool,
+                      const std::string& entity, const std::vector<DueItem>& due,
+                      RoundSummary& summary) {
+        struct Sent {
+            outbound::Request request;
+            outbound::Result result;
+            Clock::time_point started, finished;
+        };
+        std::vector<Sent> sent(due.size());
+        for (std::size_t i = 0; i < due.size(); ++i)
+            sent[i].request = wms_request(store, store.endpoint + notify_path(entity, due[i]), {});
+        std::atomic<std::size_t> next{0};
+        auto sender = [&](outbound::HttpClient& client) {
+            for (std::size_t i = next++; i < due.size() && !stopping; i = next++) {
+                sent[i].started = Clock::now();
+                sent[i].result = client.send(sent[i].request);
+                sent[i].finished = Clock::now();
+            }
+        };
+        const std::size_t senders = std::min(pool.size(), due.size());
+        std::vector<std::thread> threads;
+        for (std::size_t k = 1; k < senders; ++k) threads.emplace_back(sender, std::ref(*pool[k]));
+        sender(*pool[0]);
+        for (auto& t : threads) t.join();
+
+        std::vector<std::pair<ExchangeRecord, ItemOutcome>> records;
+        std::size_t clean = 0, answered = 0;
+        std::string last_error;
+        for (std::size_t i = 0; i < due.size(); ++i) {
+            const auto& s = sent[i];
+            // Not sent, or aborted by stop(): no attempt is counted; it goes out again later.
+            if (s.started == Clock::time_point{} || (!s.result.ok() && stopping)) continue;
+            ExchangeRecord exchange;
+            exchange.store_code = store.store_code;
+            exchange.entity = entity;
+            exchange.mode = "notify";
+            exchange.operation = "notify";
+            exchange.url = s.request.url;
+            exchange.http_status = s.result.ok() ? s.result.response.status : 0;
+            exchange.duration_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(s.finished - s.started)
+                    .count();
+            exchange.started_at = storage::format_utc_millis(s.started);
+            exchange.finished_at = storage::format_utc_millis(s.finished);
+            exchange.request_body = logged_request(s.request);
+            exchange.reply_body = s.result.ok() ? log_body(s.result.response.body) : std::string{};
+            exchange.error = s.result.ok() ? reply_error(s.result.response.status,
+                                                         s.result.response.body, "no_operation")
+                                           : s.result.error_text;
+            if (s.result.ok()) ++answered;
+            const bool ok = exchange.error.empty();
+            if (ok)
+                ++clean;
+            else
+                last_error = exchange.error;
+            ItemOutcome outcome{due[i].reference, due[i].version, due[i].attempts,
+                                ok ? domain::ExportResult::success : domain::ExportResult::error,
+                                exchange.error};
+            records.emplace_back(std::move(exchange), std::move(outcome));
+        }
+        if (records.empty()) return false;
+        const RetryPolicy retry{store.max_attempts, store.retry_base, store.retry_max};
+        const auto recorded = write<RecordSummary>([&](Database& db) {
+            ExportRepository repository(db);
+            RecordSummary total;
+            for (const auto& [exchange, outcome] : records) {
+                const auto finished = Clock::now();
+                const auto r = repository.record(exchange, {outcome}, retry, finished);
+                total.exported += r.exported;
+                total.queued += r.queued;
+                total.retried += r.retried;
+                total.failed += r.failed;
+                total.stale += r.stale;
+            }
+            return total;
+        });
+        summary.exchanges += records.size();
+        summary.sent += records.size();
+        summary.queued += recorded.queued;
+        summary.retried += recorded.retried;
+        summary.failed += recorded.failed;
+        summary.stale += recorded.stale;
+        summary.errors += records.size() - clean;
+        if (clean < records.size())
+            spdlog::warn("export {} {} to {}: {} of {} notifications failed (last: {})",
+                         store.store_code, entity, store.endpoint, records.size() - clean,
+                         records.size(), last_error);
+        return clean > 0 || answered > 0;
+    }
+
+    void push_entity(const StoreExport& store, std::size_t index, const std::string& entity,
+                     RoundSummary& summary) {
+        const bool notify = store.mode == "notify";
         std::size_t batches = 0;
         while (!stopping) {
-            DueQuery query{store.store_code, entity, store.batch_size,
-                           storage::format_utc_millis(Clock::now()), store.eligible};
+            const auto now = Clock::now();
+            DueQuery query{
+                store.store_code,
+                entity,
+                store.batch_size,
+                storage::format_utc_millis(now),
+                store.eligible,
+                notify ? storage::format_utc_millis(now - store.queued_timeout) : std::string{}};
             auto due = select_due(*own_db, query);
             if (due.empty()) return;
-            const auto before = summary.exported + summary.retried + summary.failed;
-            if (!push_batch(store, client, entity, due, summary)) return;
+            const auto before =
+                summary.exported + summary.queued + summary.retried + summary.failed;
+            if (notify ? !notify_batch(store, notify_clients[index], entity, due, summary)
+                       : !push_batch(store, *clients[index], entity, due, summary))
+                return;
             // Every entity of the batch changed while in flight: let the changes settle.
-            if (summary.exported + summary.retried + summary.failed == before) return;
+            if (summary.exported + summary.queued + summary.retried + summary.failed == before)
+                return;
             if (++batches % 10 == 0)
                 report(store.store_code + " " + entity + "s: " + std::to_string(summary.sent) +
                        " sent, " + std::to_string(summary.exported) + " exported, " +
+                       std::to_string(summary.queued) + " queued, " +
                        std::to_string(summary.retried) + " to retry, " +
                        std::to_string(summary.failed) + " failed");
         }
@@ -327,8 +480,8 @@ struct Exporter::Impl {
         for (std::size_t i = 0; i < options.stores.size() && !stopping; ++i) {
             const auto& store = options.stores[i];
             try {
-                if (store.products) push_entity(store, *clients[i], "product", summary);
-                if (store.orders) push_entity(store, *clients[i], "order", summary);
+                if (store.products) push_entity(store, i, "product", summary);
+                if (store.orders) push_entity(store, i, "order", summary);
                 if (store.orders) cancel_orders(store, *clients[i], summary);
             } catch (const std::exception& e) {
                 // A storage error: what was sent is sent again later (at least once).
@@ -357,10 +510,10 @@ struct Exporter::Impl {
             auto summary = round();
             if (summary.exchanges > 0)
                 spdlog::info(
-                    "export round: {} exchanges, {} sent, {} exported, {} to retry, {} failed, "
-                    "{} changed in flight, {} cancelled",
-                    summary.exchanges, summary.sent, summary.exported, summary.retried,
-                    summary.failed, summary.stale, summary.cancelled);
+                    "export round: {} exchanges, {} sent, {} exported, {} queued, {} to retry, "
+                    "{} failed, {} changed in flight, {} cancelled",
+                    summary.exchanges, summary.sent, summary.exported, summary.queued,
+                    summary.retried, summary.failed, summary.stale, summary.cancelled);
             const auto seen = data_version();  // includes the round's own writes
             const auto last_round = std::chrono::steady_clock::now();
             std::unique_lock lock(mutex);
@@ -404,6 +557,8 @@ void Exporter::stop() {
     }
     impl_->wake.notify_one();
     for (auto& client : impl_->clients) client->cancel();  // a stalled WMS cannot hold it up
+    for (auto& pool : impl_->notify_clients)
+        for (auto& client : pool) client->cancel();
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -19,6 +19,8 @@ using storage::sqlite::Statement;
 // The entities the worker applies, as spelled in requests.entity.
 constexpr std::string_view inventory_entity = "inventory";
 constexpr std::string_view shipment_entity = "shipment";
+constexpr std::string_view product_export_entity = "product_export";
+constexpr std::string_view order_export_entity = "order_export";
 
 // One arm per (entity, state) range of requests_claim (entity, state, id): each arm is already
 // in id order, so SQLite merges them and LIMIT stops the merge early; a long backlog is never
@@ -26,7 +28,8 @@ constexpr std::string_view shipment_entity = "shipment";
 // lease: anything later was set by a clock that ran ahead (see the header).
 std::string claimable_sql() {
     std::string sql;
-    for (const auto entity : {inventory_entity, shipment_entity}) {
+    for (const auto entity :
+         {inventory_entity, shipment_entity, product_export_entity, order_export_entity}) {
         const std::string e = "'" + std::string{entity} + "'";
         for (const auto* condition :
              {" AND state = 'pending'",
@@ -62,7 +65,8 @@ std::string iso_of_unix(std::int64_t seconds) {
 }  // namespace
 
 bool is_applied_entity(std::string_view entity) {
-    return entity == inventory_entity || entity == shipment_entity;
+    return entity == inventory_entity || entity == shipment_entity ||
+           entity == product_export_entity || entity == order_export_entity;
 }
 
 struct RequestClaims::Statements {
@@ -87,9 +91,11 @@ struct RequestClaims::Statements {
           next_event(db,
                      "SELECT min(t) FROM ("
                      " SELECT min(next_attempt_at) AS t FROM requests"
-                     " WHERE entity IN ('inventory', 'shipment') AND state = 'failed'"
+                     " WHERE entity IN ('inventory', 'shipment', 'product_export', 'order_export')"
+                     " AND state = 'failed'"
                      " UNION ALL SELECT min(lease_expires_at) FROM requests"
-                     " WHERE entity IN ('inventory', 'shipment') AND state = 'processing')"),
+                     " WHERE entity IN ('inventory', 'shipment', 'product_export', 'order_export')"
+                     " AND state = 'processing')"),
           // Only while this holder still holds the claim: one whose lease expired and was taken
           // over must not overwrite the new holder's work.
           mark_done(db,

@@ -19,7 +19,8 @@ RequestPayloads::RequestPayloads(storage::sqlite::Database& db)
              " ORDER BY line_no"),
       tracks_(db,
               "SELECT tracking_number FROM shipment_tracks WHERE request_id = ?1"
-              " ORDER BY line_no") {}
+              " ORDER BY line_no"),
+      ack_(db, "SELECT entity, reference FROM export_acks WHERE request_id = ?1") {}
 
 domain::ShipmentCreate RequestPayloads::shipment(std::int64_t request_id) {
     domain::ShipmentCreate s;
@@ -50,6 +51,20 @@ domain::ShipmentCreate RequestPayloads::shipment(std::int64_t request_id) {
     tracks_.bind(1, request_id);
     while (tracks_.step()) s.tracking_numbers.push_back(tracks_.column_text(0));
     return s;
+}
+
+domain::ExportAck RequestPayloads::export_ack(std::int64_t request_id) {
+    ResetOnExit reset(ack_);
+    ack_.bind(1, request_id);
+    if (!ack_.step())
+        throw std::runtime_error("export request " + std::to_string(request_id) +
+                                 " has no stored reference (export_acks)");
+    const auto entity = ack_.column_text(0);
+    domain::ExportAck ack;
+    ack.entity =
+        entity == "order_export" ? domain::Entity::order_export : domain::Entity::product_export;
+    ack.reference = ack_.column_text(1);
+    return ack;
 }
 
 }  // namespace ofbridge::queue

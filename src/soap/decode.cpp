@@ -446,6 +446,21 @@ DecodeOutcome decode_operation(const gate::Verdict& verdict) {
             if (!reader.parameters(fields)) return reader.problem();
             return wire;
         }
+        case gate::Operation::m2_product_get: {
+            domain::WireProductGet wire;
+            domain::WireText edit_mode, store_id, force_reload;  // accepted, no effect
+            const std::array fields{TextField{"sku", &wire.sku}, TextField{"editMode", &edit_mode},
+                                    TextField{"storeId", &store_id},
+                                    TextField{"forceReload", &force_reload}};
+            if (!reader.parameters(fields)) return reader.problem();
+            return wire;
+        }
+        case gate::Operation::m2_order_get: {
+            domain::WireOrderGet wire;
+            const std::array fields{TextField{"id", &wire.id}};
+            if (!reader.parameters(fields)) return reader.problem();
+            return wire;
+        }
         case gate::Operation::m2_create_admin_token: {
             domain::WireCreateToken wire;
             const std::array fields{TextField{"username", &wire.username},

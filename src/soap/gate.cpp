@@ -51,6 +51,10 @@ constexpr std::array known_operations{
     KnownOperation{"integrationAdminTokenServiceV1CreateAdminAccessTokenRequest",
                    "integrationAdminTokenServiceV1CreateAdminAccessToken",
                    "integrationAdminTokenServiceV1", Operation::m2_create_admin_token},
+    KnownOperation{"catalogProductRepositoryV1GetRequest", "catalogProductRepositoryV1Get",
+                   "catalogProductRepositoryV1", Operation::m2_product_get},
+    KnownOperation{"salesOrderRepositoryV1GetRequest", "salesOrderRepositoryV1Get",
+                   "salesOrderRepositoryV1", Operation::m2_order_get},
 };
 
 Fault client_fault(SoapVersion version, std::string message) {

@@ -35,6 +35,8 @@ enum class Operation {
     m2_product_export,
     m2_order_export,
     m2_create_admin_token,
+    m2_product_get,
+    m2_order_get,
 };
 
 struct Verdict {

@@ -28,4 +28,8 @@ SOAP_NMAC struct Namespace namespaces[] = {
      "*services=*realtimeDespatchOrderFlowOrderRequestManagementV1*", nullptr},
     {"ns6", "http://localhost/soap/default?services=integrationAdminTokenServiceV1",
      "*services=*integrationAdminTokenServiceV1*", nullptr},
+    {"ns7", "http://localhost/soap/default?services=catalogProductRepositoryV1",
+     "*services=*catalogProductRepositoryV1*", nullptr},
+    {"ns8", "http://localhost/soap/default?services=salesOrderRepositoryV1",
+     "*services=*salesOrderRepositoryV1*", nullptr},
     {nullptr, nullptr, nullptr, nullptr}};

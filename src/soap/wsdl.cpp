@@ -67,6 +67,8 @@ const std::vector<std::string>& magento2_services() {
         "realtimeDespatchOrderFlowProductRequestManagementV1",
         "realtimeDespatchOrderFlowOrderRequestManagementV1",
         "integrationAdminTokenServiceV1",
+        "catalogProductRepositoryV1",
+        "salesOrderRepositoryV1",
     };
     return services;
 }

@@ -1,5 +1,5 @@
-// RequestProcessor: claims inventory and shipment requests and applies them, with every effect
-// of a request (its entity's changes, the import report, the state change) in the same
+// RequestProcessor: claims inventory, shipment and export-ack requests and applies them, with every
+// effect of a request (its entity's changes, the import report, the state change) in the same
 // transaction (see the header). What a request changes is its applier's business
 // (inventory_applier.cpp, shipment_applier.cpp); the state changes are the queue's
 // (queue::RequestClaims); this file owns the transactions, savepoints and outcomes.
@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "export_ack_applier.h"
 #include "inventory_applier.h"
 #include "ofbridge/imports/import_log.h"
 #include "ofbridge/queue/request_claims.h"
@@ -43,6 +44,8 @@ constexpr std::size_t max_error_text = 1000;  // last_error is for people; keep 
 // The entities this worker applies, as spelled in requests.entity.
 constexpr std::string_view inventory_entity = "inventory";
 constexpr std::string_view shipment_entity = "shipment";
+constexpr std::string_view product_export_entity = "product_export";
+constexpr std::string_view order_export_entity = "order_export";
 
 // Thrown inside a request's savepoint when its claim now belongs to another worker.
 struct LeaseLost {};
@@ -96,7 +99,8 @@ struct Connection {
           claims(db, lease_policy(options), worker_id),
           import_log(db),
           inventory(db, options),
-          shipments(db, options) {}
+          shipments(db, options),
+          export_acks(db) {}
 
     Database& db;
     Statement savepoint, release, rollback_to;
@@ -104,6 +108,7 @@ struct Connection {
     imports::ImportLog import_log;
     detail::InventoryApplier inventory;
     detail::ShipmentApplier shipments;
+    detail::ExportAckApplier export_acks;
 };
 
 std::string bounded(std::string text) {
@@ -325,6 +330,8 @@ struct RequestProcessor::Impl {
             report = conn.shipments.apply(request.id, now_text, conn.import_log);
         else if (request.entity == inventory_entity)
             report = conn.inventory.apply(request.id, now_tp, now_text, conn.import_log);
+        else if (request.entity == product_export_entity || request.entity == order_export_entity)
+            report = conn.export_acks.apply(request.id, now_text, conn.import_log);
         else  // claim() never takes another entity; a reprocess refuses it
             throw std::logic_error("request " + std::to_string(request.id) + " is a(n) " +
                                    request.entity + " request, which the worker does not apply");

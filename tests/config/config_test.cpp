@@ -101,7 +101,7 @@ TEST(Config, ExportKeys) {
     const std::string base = "[stores.a.wms]\napi_key=\"k\"\n[stores.a.export]\n";
     EXPECT_EQ(error_of(base + "colour = 1\n"), "unknown key 'stores.a.export.colour'");
     EXPECT_EQ(error_of(base + "mode = \"sometimes\"\n"),
-              "bad value for 'stores.a.export.mode': expected \"off\" or \"push\"");
+              "bad value for 'stores.a.export.mode': expected \"off\", \"notify\" or \"push\"");
     EXPECT_EQ(error_of(base + "mode = \"push\"\nendpoint = \"http://wms/web\"\n"),
               "bad value for 'stores.a.export.endpoint': expected an http:// or https:// base "
               "URL ending in '/'");
@@ -113,8 +113,10 @@ TEST(Config, ExportKeys) {
               "HH:MM:SS\" (UTC) or \"\"");
     EXPECT_EQ(error_of(base + "batch_size = 0\n"),
               "bad value for 'stores.a.export.batch_size': expected an integer in [1, 10000]");
-    EXPECT_NE(error_of(base + "mode = \"notify\"\n").find("not in this version"),
-              std::string::npos);
+    // notify mode is on like push mode: it needs the same endpoint and credentials.
+    EXPECT_EQ(error_of(base + "mode = \"notify\"\nendpoint = \"http://wms/\"\n"),
+              "bad value for 'stores.a.export.username': expected the OrderFlow user (export is "
+              "on)");
 }
 
 TEST(Config, UnknownKeysAreNamed) {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "ofbridge/catalog/product_import.h"
+#include "ofbridge/export/export_acks.h"
 #include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/export_repository.h"
 #include "ofbridge/orders/order_store.h"
@@ -49,7 +50,7 @@ protected:
     }
     std::vector<DueItem> due(const std::string& entity, std::chrono::system_clock::time_point at) {
         Database db(db_path, SQLITE_OPEN_READONLY);
-        return select_due(db, {"default", entity, 100, storage::format_utc_millis(at), {}});
+        return select_due(db, {"default", entity, 100, storage::format_utc_millis(at), {}, {}});
     }
     RecordSummary record(const std::string& entity, const std::vector<ItemOutcome>& outcomes,
                          std::chrono::system_clock::time_point at, unsigned max_attempts = 3) {
@@ -96,6 +97,53 @@ TEST_F(ExportStateTest, ProductImportKeepsDocumentAndIdenticalReimportChangesNot
     auto changed = item("product", "A");
     EXPECT_EQ(changed.status, "pending");
     EXPECT_GT(changed.version, a.version + 1);
+}
+
+// Notify mode: a clean reply makes the entity queued (not exported); the WMS's fetch makes it
+// exported; a queued entity not fetched by the requeue time is due again, as "modified".
+TEST_F(ExportStateTest, NotifyQueuesThenFetchExportsAndAnUnfetchedOneIsDueAgain) {
+    import_products(R"({"items":[)" + product_json("A", "Bag") + "," + product_json("B", "Box") +
+                    "]}");
+    const auto batch = due("product", t0);
+    ASSERT_EQ(batch.size(), 2u);
+    EXPECT_EQ(batch[0].sent_count, 0);  // action=created
+    {
+        Database db(db_path, SQLITE_OPEN_READWRITE);
+        ExportRepository repository(db);
+        ExchangeRecord exchange{"default", "product", "notify", "notify", "http://wms/", 200,
+                                "",        5,         "s",      "f",      "req",         "reply"};
+        const auto summary = repository.record(
+            exchange,
+            {outcome(batch[0], ExportResult::success), outcome(batch[1], ExportResult::success)},
+            {3, 1000ms, 4000ms}, t0);
+        EXPECT_EQ(summary.queued, 2u);
+        EXPECT_EQ(summary.exported, 0u);
+    }
+    EXPECT_EQ(item("product", "A").status, "queued");
+    EXPECT_TRUE(due("product", t0 + 1h).empty()) << "push mode never re-sends queued ones";
+    {
+        Database db(db_path, SQLITE_OPEN_READWRITE);
+        ExportAcks acks(db);
+        const auto a = item("product", "A");
+        EXPECT_TRUE(
+            acks.mark_exported("product", "A", a.version, storage::format_utc_millis(t0 + 1s)));
+        EXPECT_FALSE(
+            acks.mark_exported("product", "A", a.version, storage::format_utc_millis(t0 + 1s)))
+            << "compare-and-set: the version moved";
+    }
+    EXPECT_EQ(item("product", "A").status, "exported");
+    Database db(db_path, SQLITE_OPEN_READONLY);
+    DueQuery before_timeout{"default", "product",
+                            100,       storage::format_utc_millis(t0 + 1s),
+                            {},        storage::format_utc_millis(t0 - 1s)};
+    EXPECT_TRUE(select_due(db, before_timeout).empty());
+    DueQuery after_timeout{"default", "product",
+                           100,       storage::format_utc_millis(t0 + 2h),
+                           {},        storage::format_utc_millis(t0 + 1h)};
+    const auto again = select_due(db, after_timeout);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].reference, "B");
+    EXPECT_EQ(again[0].sent_count, 1) << "notified again as modified";
 }
 
 TEST_F(ExportStateTest, ProductChangedInFlightStaysPending) {
@@ -151,10 +199,10 @@ TEST_F(ExportStateTest, OrdersEligibilityCancellationAndMirroredStatus) {
     ASSERT_EQ(batch.size(), 1u);
     {
         Database db(db_path, SQLITE_OPEN_READONLY);
-        DueQuery later_only{"default", "order", 100, storage::format_utc_millis(t0), {}};
+        DueQuery later_only{"default", "order", 100, storage::format_utc_millis(t0), {}, {}};
         later_only.eligible.min_created_at = "2027-01-01 00:00:00";
         EXPECT_TRUE(select_due(db, later_only).empty());
-        DueQuery other_status{"default", "order", 100, storage::format_utc_millis(t0), {}};
+        DueQuery other_status{"default", "order", 100, storage::format_utc_millis(t0), {}, {}};
         other_status.eligible.statuses = {"complete"};
         EXPECT_TRUE(select_due(db, other_status).empty());
     }

@@ -15,11 +15,20 @@ Faithful to what the notes describe:
   <exception> root, an <error> root, a body that is not XML, a slow reply (past the client's
   deadline, after importing), a connection dropped before importing and one dropped after.
 - https with `tls_cert`/`tls_key` (the endpoint then names localhost).
-- `fail_skus` always fail with a failureMessage; `hold_sku`: the first batch holding that SKU
+- Notify mode: POST remotewarehouse/product/update.xml / remoteorder/order/update.xml with
+  thirdPartyReference, event, action (and externalReference for orders). After a clean reply
+  the WMS fetches the entity from the broker as OrderFlow does, with a real SOAP client (zeep on
+  the broker's served WSDL, bearer token): catalogProductRepositoryV1Get(sku) /
+  salesOrderRepositoryV1Get(id), then calls ...ProductRequestManagementV1Export /
+  ...OrderRequestManagementV1Export. Fetches run on one thread of their own, after the reply
+  (OrderFlow queues them), once `broker` is set; `fetch=False` leaves entities unfetched. A
+  fetched order is inserted once (again: a duplicate), as in push mode.
+- `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply); `hold_sku`: the first batch holding that SKU
   waits for `release` (after setting `held`), for in-flight tests.
 """
 
 import base64
+import queue
 import random
 import ssl
 import sys
@@ -42,6 +51,9 @@ class WmsState:
         self.inserts = {}         # increment_id -> inserts applied (must stay 1)
         self.duplicates = {}      # increment_id -> inserts answered Duplicate
         self.cancels = {}         # increment_id -> cancellations
+        self.notifications = []   # (entity, thirdPartyReference, action) in arrival order
+        self.fetches = {}         # (entity, reference) -> fetches through the broker
+        self.fetch_errors = []
         self.refused_cancels = []
         self.requests = 0
         self.faults = {}          # kind -> count
@@ -51,7 +63,7 @@ class WmsState:
 class OrderFlowSimulator:
     def __init__(self, username="of-user", password="of-pass", channel="WEB",
                  organisation="ACME", context="/web/", fault_rate=0.0, seed=1, fail_skus=(),
-                 slow_seconds=1.0, tls_cert=None, tls_key=None):
+                 slow_seconds=1.0, tls_cert=None, tls_key=None, fetch=True):
         self.username, self.password = username, password
         self.channel, self.organisation = channel, organisation
         self.context = context
@@ -60,6 +72,11 @@ class OrderFlowSimulator:
         self.fail_skus = set(fail_skus)
         self.slow_seconds = slow_seconds
         self.state = WmsState()
+        self.fetch = fetch
+        self.broker = None        # (base URL, store code, bearer token): fetch_from() sets it
+        self.broker_known = threading.Event()
+        self.fetch_queue = queue.Queue()
+        self.fetcher = threading.Thread(target=self.fetch_loop, daemon=True)
         self.hold_sku = None
         self.held = threading.Event()
         self.release = threading.Event()
@@ -99,9 +116,12 @@ class OrderFlowSimulator:
 
     def start(self):
         self.thread.start()
+        self.fetcher.start()
         return self
 
     def stop(self):
+        self.fetch_queue.put(None)
+        self.broker_known.set()
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
@@ -149,6 +169,9 @@ class OrderFlowSimulator:
         if path in ("remotewarehouse/imports/importitems.xml",
                     "remoteorder/imports/importitems.xml"):
             return self.imports(h, body, "product" if path.startswith("remotewarehouse") else "order")
+        if path in ("remotewarehouse/product/update.xml", "remoteorder/order/update.xml"):
+            return self.notified(h, "product" if path.startswith("remotewarehouse") else "order",
+                                 query)
         if path == "remoteorder/order/cancel.xml":
             return self.cancel(h, (query.get("externalReference") or [""])[0])
         return self.reply(h, 404, "<html><body><h2>HTTP ERROR 404</h2></body></html>", "text/html")
@@ -230,6 +253,100 @@ class OrderFlowSimulator:
                        "Order already exists</duplicateMessage></import>" % (kind, op, ref))
         out.append("</importDuplicates></importResult>")
         return self.reply(h, 200, "".join(out))
+
+    def notified(self, h, entity, query):
+        reference = (query.get("thirdPartyReference") or [""])[0]
+        action = (query.get("action") or [""])[0]
+        event = (query.get("event") or [""])[0]
+        assert action in ("created", "modified"), query
+        assert event == "%s.%s" % (entity, action), query
+        if entity == "order":
+            assert (query.get("externalReference") or [""])[0], query
+        fault = self.pick_fault()
+        if fault == "http500":
+            return self.reply(h, 500, "<html><body><h2>HTTP ERROR 500</h2></body></html>",
+                              "text/html")
+        if fault == "html200":
+            return self.reply(h, 200, '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                              "<h2>HTTP ERROR 500</h2></body></html>", "text/html")
+        if fault == "exception200":
+            return self.reply(h, 200, "<exception><message>Lock wait timeout</message></exception>")
+        if fault == "error200":
+            return self.reply(h, 200, "<error>Service temporarily unavailable</error>")
+        if fault == "notxml200":
+            return self.reply(h, 200, "Service Temporarily Unavailable", "text/plain")
+        if fault in ("drop_before", "drop_after"):
+            h.close_connection = True
+            return
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
+        if reference in self.fail_skus:
+            return self.reply(h, 200, "<message>Result 'no_operation' for %s %s</message>"
+                              % (entity, reference))
+        with self.state.lock:
+            self.state.notifications.append((entity, reference, action))
+        self.reply(h, 200, "<message>Result 'update' for %s %s</message>" % (entity, reference))
+        if self.fetch:
+            self.fetch_queue.put((entity, reference,
+                                  (query.get("externalReference") or [""])[0]))
+
+    # -- the WMS's side of notify mode: fetch, then acknowledge ---------------------------
+    def fetch_from(self, base_url, store, token):
+        """Where the broker is (known once it listens); queued fetches start then."""
+        self.broker = (base_url, store, token)
+        self.broker_known.set()
+
+    def fetch_loop(self):
+        clients = {}
+
+        def client(service):
+            if service not in clients:
+                import requests
+                import zeep
+                from zeep.transports import Transport
+                base, store, token = self.broker
+                session = requests.Session()
+                session.headers["Authorization"] = "Bearer " + token
+                clients[service] = zeep.Client("%s/soap/%s?wsdl&services=%s"
+                                               % (base, store, service),
+                                               transport=Transport(session=session)).service
+            return clients[service]
+
+        while True:
+            job = self.fetch_queue.get()
+            if job is None:
+                return
+            entity, reference, external = job
+            self.broker_known.wait()
+            try:
+                if entity == "product":
+                    result = client("catalogProductRepositoryV1").catalogProductRepositoryV1Get(
+                        sku=reference)
+                    with self.state.lock:
+                        self.state.products[result.sku] = {"description": result.name}
+                        self.state.merges[result.sku] = self.state.merges.get(result.sku, 0) + 1
+                    client("realtimeDespatchOrderFlowProductRequestManagementV1") \
+                        .realtimeDespatchOrderFlowProductRequestManagementV1Export(
+                            reference=result.sku)
+                else:
+                    result = client("salesOrderRepositoryV1").salesOrderRepositoryV1Get(
+                        id=int(reference))
+                    ref = result.incrementId
+                    assert ref == external, (ref, external)
+                    with self.state.lock:
+                        if ref in self.state.orders:
+                            self.state.duplicates[ref] = self.state.duplicates.get(ref, 0) + 1
+                        else:
+                            self.state.orders[ref] = {"items": len(result.items.item)}
+                            self.state.inserts[ref] = self.state.inserts.get(ref, 0) + 1
+                    client("realtimeDespatchOrderFlowOrderRequestManagementV1") \
+                        .realtimeDespatchOrderFlowOrderRequestManagementV1Export(reference=ref)
+                with self.state.lock:
+                    key = (entity, reference)
+                    self.state.fetches[key] = self.state.fetches.get(key, 0) + 1
+            except Exception as e:  # the broker down (a test kills it): noted, not fatal
+                with self.state.lock:
+                    self.state.fetch_errors.append("%s %s: %s" % (entity, reference, e))
 
     def cancel(self, h, reference):
         with self.state.lock:

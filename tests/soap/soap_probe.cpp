@@ -33,6 +33,8 @@ std::string reply_value(const soap::WireMessage& message) {
         }
         std::string operator()(const domain::WireExportAck&) const { return "Success"; }
         std::string operator()(const domain::WireCreateToken&) const { return "probe-token"; }
+        std::string operator()(const domain::WireProductGet&) const { return "product"; }
+        std::string operator()(const domain::WireOrderGet&) const { return "order"; }
     } visitor;
     return std::visit(visitor, message);
 }
@@ -73,6 +75,12 @@ void print_message(const soap::WireMessage& message) {
         void operator()(const domain::WireCreateToken& m) const {
             std::cout << "token username=" << show(m.username) << " password=" << show(m.password)
                       << "\n";
+        }
+        void operator()(const domain::WireProductGet& m) const {
+            std::cout << "product get sku=" << show(m.sku) << "\n";
+        }
+        void operator()(const domain::WireOrderGet& m) const {
+            std::cout << "order get id=" << show(m.id) << "\n";
         }
     } visitor;
     std::visit(visitor, message);

@@ -239,22 +239,66 @@ TEST_F(RequestProcessorTest, UnsentOrderUnitsHookAdjustsTheAppliedLevel) {
     EXPECT_EQ(stock("A").qty, 8);
 }
 
-TEST_F(RequestProcessorTest, InventoryAndShipmentsAreClaimedInReceiptOrderExportAcksStayPending) {
+TEST_F(RequestProcessorTest, InventoryShipmentsAndExportAcksAreClaimedInReceiptOrder) {
     RequestProcessor p(options(), "test/1");
     const auto ack =
         queue.add_with_body(domain::ExportAck{domain::Entity::product_export, "A"}, "<ack/>");
     const auto shipment = queue.add_with_body(queue::testing::shipment(9), "<shipment/>");
     const auto inventory = queue.add(message(1, {line("A", 1, 1)}));
     const auto batch = p.claim(100);
-    ASSERT_EQ(batch.requests.size(), 2u);
-    EXPECT_EQ(batch.requests[0].id, shipment);
-    EXPECT_EQ(batch.requests[0].entity, "shipment");
-    EXPECT_EQ(batch.requests[1].id, inventory);
-    EXPECT_EQ(batch.requests[1].entity, "inventory");
-    EXPECT_EQ(state_of(path(), ack), "pending");
-    EXPECT_EQ(query_int(path(), "SELECT attempts FROM requests WHERE id = " + std::to_string(ack)),
-              0);
-    EXPECT_THROW(reprocess_request(options(), ack), std::runtime_error);
+    ASSERT_EQ(batch.requests.size(), 3u);
+    EXPECT_EQ(batch.requests[0].id, ack);
+    EXPECT_EQ(batch.requests[0].entity, "product_export");
+    EXPECT_EQ(batch.requests[1].id, shipment);
+    EXPECT_EQ(batch.requests[1].entity, "shipment");
+    EXPECT_EQ(batch.requests[2].id, inventory);
+    EXPECT_EQ(batch.requests[2].entity, "inventory");
+}
+
+// The WMS's Export call: a queued entity becomes exported; said again it is a Duplicate; one
+// changed since it was notified stays pending; an unknown reference is a Failure line and the
+// request is still done. An order may be named by increment_id or by Magento's entity_id.
+TEST_F(RequestProcessorTest, ExportAcksMakeQueuedEntitiesExportedAndReportTheRest) {
+    testing::exec(path(),
+                  "INSERT INTO export_items (entity, reference, store_code, status, pending_since,"
+                  " updated_at) VALUES"
+                  " ('product', 'Q', 'default', 'queued', '2026-01-01', '2026-01-01'),"
+                  " ('product', 'P', 'default', 'pending', '2026-01-01', '2026-01-01');"
+                  "INSERT INTO orders (increment_id, entity_id, store_code, state, status,"
+                  " created_at, updated_at, export_status, raw_json, imported_at) VALUES"
+                  " ('100000042', 42, 'default', 'processing', 'processing', '2026-01-01',"
+                  " '2026-01-01', 'queued', '{}', '2026-01-01');");
+    RequestProcessor p(options(), "test/1");
+    using domain::Entity;
+    const std::vector<domain::ExportAck> acks{
+        {Entity::product_export, "Q"}, {Entity::product_export, "Q"},
+        {Entity::product_export, "P"}, {Entity::product_export, "NOPE"},
+        {Entity::order_export, "42"},  {Entity::order_export, "100000042"},
+        {Entity::order_export, "999"}};
+    for (std::size_t i = 0; i < acks.size(); ++i)
+        queue.add_with_body(acks[i], "<ack n=\"" + std::to_string(i) + "\"/>");
+    const auto outcomes = run(p);
+    ASSERT_EQ(outcomes.size(), acks.size());
+    std::vector<std::string> results, references;
+    for (const auto& o : outcomes) {
+        EXPECT_EQ(o.state, "done");
+        const auto r = report(o.report_id);
+        ASSERT_EQ(r.lines.size(), 1u);
+        results.push_back(r.lines[0].result);
+        references.push_back(r.lines[0].reference);
+    }
+    EXPECT_EQ(results, (std::vector<std::string>{"Success", "Duplicate", "Superseded", "Failure",
+                                                 "Success", "Duplicate", "Failure"}));
+    EXPECT_EQ(references[4], "100000042");  // entity_id 42 resolved to its increment_id
+    EXPECT_EQ(report(outcomes[3].report_id).lines[0].message, "unknown product 'NOPE'");
+    const auto status = [&](const std::string& entity, const std::string& ref) {
+        return testing::query_text(path(), "SELECT status FROM export_items WHERE entity = '" +
+                                               entity + "' AND reference = '" + ref + "'");
+    };
+    EXPECT_EQ(status("product", "Q"), "exported");
+    EXPECT_EQ(status("product", "P"), "pending");
+    EXPECT_EQ(status("order", "100000042"), "exported");
+    EXPECT_EQ(testing::query_text(path(), "SELECT export_status FROM orders"), "exported");
 }
 
 TEST_F(RequestProcessorTest, ClaimTakesOldestFirstAndRespectsTheBatchSize) {

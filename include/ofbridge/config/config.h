@@ -95,7 +95,7 @@ struct WmsAuthConfig {
 
 // [stores.<code>.export]: products and orders to the WMS (DESIGN §5, src/export).
 struct ExportConfig {
-    std::string mode = "off";  // "off", "notify" (not in this version) or "push"
+    std::string mode = "off";  // "off", "notify" or "push"
     std::string endpoint;      // OrderFlow base URL with its trailing '/'
     std::string username;      // HTTP Basic
     std::string password;

@@ -86,4 +86,15 @@ struct WireCreateToken {
     WireText password;
 };
 
+// The read operations of notify mode: M2 catalogProductRepositoryV1Get(sku, editMode?,
+// storeId?, forceReload?) and salesOrderRepositoryV1Get(id). Answered from the store, never
+// queued; the optional product parameters are accepted and have no effect.
+struct WireProductGet {
+    WireText sku;
+};
+
+struct WireOrderGet {
+    WireText id;
+};
+
 }  // namespace ofbridge::domain

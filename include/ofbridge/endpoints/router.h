@@ -3,7 +3,9 @@
 //   GET  /api/v2_soap/?wsdl[=1]             Magento-1 WSDL (also under /index.php)
 //   POST /api/v2_soap/                      Magento-1 rpc/encoded SOAP
 //   GET  /soap/<store>?wsdl&services=a,b    Magento-2 WSDL
-//   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP
+//   POST /soap/<store>?services=<svc>       Magento-2 document/literal SOAP (the read operations
+//                                           catalogProductRepositoryV1Get and
+//                                           salesOrderRepositoryV1Get answer from the store)
 //   POST /rest/<store>/V1/orderflow/{inventory,shipment,export/product,export/order}   JSON
 //   POST /rest/<store>/V1/integration/admin/token                                       JSON
 //        (REST paths also with a trailing slash, as Magento declares them)
@@ -27,6 +29,10 @@
 #include "ofbridge/soap/codec.h"
 #include "ofbridge/storage/writer.h"
 
+namespace ofbridge::exporting {
+class ExportReader;
+}
+
 namespace ofbridge::endpoints {
 
 struct RouterOptions {
@@ -40,6 +46,9 @@ struct RouterOptions {
     // Bound and deadline of the requests waiting on the writer and the syncer (request_gate.h):
     // every SOAP and REST call that writes, and the orders API.
     RequestGateOptions backpressure;
+    // The read operations of notify mode (catalogProductRepositoryV1Get,
+    // salesOrderRepositoryV1Get) read the store here; nullptr = they answer a server fault.
+    exporting::ExportReader* export_reader = nullptr;
 };
 
 class Router : public http::Handler {
@@ -59,6 +68,8 @@ public:
 private:
     void handle_soap(http::Request request, std::string path_store, bool magento2,
                      std::string services, http::Responder respond);
+    void handle_fetch(const soap::DecodedRequest& decoded, const std::string& store,
+                      const std::string& bearer, http::Responder respond);
     void handle_orders_api(http::Request request, std::string store, http::Responder respond);
     void handle_rest(http::Request request, std::string store, std::string operation,
                      http::Responder respond);

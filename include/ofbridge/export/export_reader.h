@@ -67,6 +67,15 @@ struct ItemFilter {
     std::size_t limit = 50;             // 0 = all
 };
 
+// What the WMS fetches in notify mode: the stored Magento document and the export state it was
+// read at (the fetch makes a queued entity exported, compare-and-set on `version`).
+struct FetchedEntity {
+    std::string reference;  // SKU, or the order's increment_id
+    std::string document;   // products.raw_json / orders.raw_json (Magento REST shape)
+    std::string status;     // export status
+    std::int64_t version = 0;
+};
+
 class ExportReader {
 public:
     explicit ExportReader(const std::filesystem::path& db_path);  // throws naming the path
@@ -82,6 +91,12 @@ public:
     std::optional<ProductView> product(const std::string& sku) const;
     std::vector<ProductView> products(const std::optional<std::string>& export_status,
                                       std::size_t limit) const;  // by SKU; 0 = all
+    // A product of `store_code` by SKU; an order of `store_code` by Magento's entity_id (a
+    // number) or else by increment_id (orders imported without an entity_id).
+    std::optional<FetchedEntity> fetch_product(const std::string& store_code,
+                                               const std::string& sku) const;
+    std::optional<FetchedEntity> fetch_order(const std::string& store_code,
+                                             const std::string& id) const;
 
 private:
     struct Impl;

@@ -29,7 +29,8 @@ struct DueItem {
     std::string reference;  // SKU or increment_id
     std::int64_t version = 0;
     unsigned attempts = 0;
-    std::string document;  // products.normalised_json, or orders.raw_json
+    std::string document;         // products.normalised_json, or orders.raw_json
+    std::int64_t sent_count = 0;  // clean exchanges so far (notify: 0 = action "created")
 };
 
 struct DueQuery {
@@ -38,9 +39,13 @@ struct DueQuery {
     std::size_t limit = 100;
     std::string now;                    // storage::format_utc_millis: retries due by then
     domain::OrderEligibility eligible;  // orders only
+    // notify mode: queued entities notified before this time and never fetched are due again
+    // ("" = none).
+    std::string requeue_before;
 };
 
-// Selection: pending entities of a store whose retry time has come, oldest pending first (so
+// Selection: pending entities of a store whose retry time has come (and, in notify mode, queued
+// ones the WMS has not fetched since `requeue_before`), oldest pending first (so
 // entities that keep failing wait their backoff and never starve newer ones). Orders must also
 // be eligible (domain::order_eligible, applied in SQL). Works on any connection.
 std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& query);
@@ -86,6 +91,7 @@ struct RetryPolicy {
 struct RecordSummary {
     std::int64_t run_id = 0;
     std::size_t exported = 0;  // rows that became exported
+    std::size_t queued = 0;    // notify mode: rows that became queued
     std::size_t retried = 0;
     std::size_t failed = 0;
     std::size_t stale = 0;  // changed meanwhile: the result was not applied (stays pending)
@@ -124,6 +130,7 @@ private:
     storage::sqlite::Statement insert_run_;
     storage::sqlite::Statement insert_line_;
     storage::sqlite::Statement exported_;
+    storage::sqlite::Statement queued_;
     storage::sqlite::Statement retry_;
     storage::sqlite::Statement cancel_after_insert_;
 };

@@ -1,6 +1,7 @@
 // The exporter (DESIGN §5): sends pending products and orders of every store with export on to
-// the WMS, in push mode (one <imports> document per batch), and cancellations of orders the WMS
-// has. Runs as a thread inside `serve` (woken by notify() and at every store's interval) or
+// the WMS, in push mode (one <imports> document per batch) or notify mode (one update.xml POST
+// per entity, `concurrency` at once; the WMS fetches it later), and cancellations of orders the
+// WMS has. Runs as a thread inside `serve` (woken by notify() and at every store's interval) or
 // one round at a time (`ofbridge exports run`). See exporter.cpp for the state machine.
 #pragma once
 
@@ -21,8 +22,9 @@ class Writer;
 
 namespace ofbridge::exporting {
 
-// One store's export settings ([stores.<code>.export]; mode "push").
+// One store's export settings ([stores.<code>.export]; mode "push" or "notify").
 struct StoreExport {
+    std::string mode = "push";
     std::string store_code;
     std::string endpoint;  // base URL with trailing '/'
     std::string username;
@@ -39,6 +41,10 @@ struct StoreExport {
     std::chrono::milliseconds retry_max{300'000};
     domain::OrderEligibility eligible;
     std::filesystem::path tls_ca_file;
+    // notify mode: notifications in flight at once (one kept-alive connection each), and how
+    // long a queued entity waits for the WMS to fetch it before it is notified again.
+    unsigned concurrency = 4;
+    std::chrono::minutes queued_timeout{60};
 };
 
 struct ExporterOptions {
@@ -55,6 +61,7 @@ struct RoundSummary {
     std::size_t exchanges = 0;  // HTTP exchanges with the WMS
     std::size_t sent = 0;       // entities sent
     std::size_t exported = 0;
+    std::size_t queued = 0;  // notify mode: the WMS was told (it fetches later)
     std::size_t retried = 0;
     std::size_t failed = 0;
     std::size_t stale = 0;      // changed while in flight: pending again

@@ -12,7 +12,7 @@
 //                                             └──attempts >= max_attempts──► dead
 //   claim_for_reprocess: any state but a live lease ──► processing (a dead request restarts at
 //   attempt 1)
-// Only inventory and shipment requests are claimed; export acknowledgements stay pending.
+// Inventory, shipment and export-ack (product_export, order_export) requests are claimed.
 //
 // Clock-proof: a retry time later than now + retry_max or a lease later than now + lease cannot
 // have been set by a clock in step with ours; it was set by one that ran ahead (a broker whose
@@ -59,7 +59,7 @@ struct LeasePolicy {
     std::chrono::milliseconds retry_max{300'000};
 };
 
-// True for the entities the worker applies (inventory, shipment).
+// True for the entities the worker applies (inventory, shipment, product_export, order_export).
 bool is_applied_entity(std::string_view entity);
 
 class RequestClaims {

@@ -25,8 +25,12 @@ public:
     // in one transaction, so that is corrupt data, never a guess).
     domain::ShipmentCreate shipment(std::int64_t request_id);
 
+    // A product_export / order_export request: the entity and reference the WMS acknowledged.
+    // Throws std::runtime_error when its export_acks row is missing (corrupt data, as above).
+    domain::ExportAck export_ack(std::int64_t request_id);
+
 private:
-    storage::sqlite::Statement header_, items_, tracks_;
+    storage::sqlite::Statement header_, items_, tracks_, ack_;
 };
 
 }  // namespace ofbridge::queue

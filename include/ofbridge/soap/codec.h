@@ -24,7 +24,8 @@ enum class Style { m1_rpc, m2_document };
 
 using WireMessage =
     std::variant<domain::WireLogin, domain::WireEndSession, domain::WireInventoryUpdate,
-                 domain::WireShipmentCreate, domain::WireExportAck, domain::WireCreateToken>;
+                 domain::WireShipmentCreate, domain::WireExportAck, domain::WireCreateToken,
+                 domain::WireProductGet, domain::WireOrderGet>;
 
 struct DecodedRequest {
     SoapVersion version = SoapVersion::v11;

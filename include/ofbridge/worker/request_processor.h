@@ -9,12 +9,13 @@
 //     transaction (the CLI's reprocess beside a running broker; tests).
 //
 // claim(): one short transaction in which the queue (queue::RequestClaims, which owns every
-//   state transition and all SQL on `requests`) moves up to `limit` claimable inventory and
-//   shipment requests to processing with claimed_by = this worker and a fresh lease, oldest id
-//   first. Export acknowledgements are not claimed (they stay pending for the export issue).
+//   state transition and all SQL on `requests`) moves up to `limit` claimable inventory,
+//   shipment and export-ack requests to processing with claimed_by = this worker and a fresh
+//   lease, oldest id first.
 // apply(): the claimed batch (standalone: in one transaction), each request in its own
 //   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
-//   shipment_applier.cpp: shipments, order quantities and state, dedupe key). Per request: done
+//   shipment_applier.cpp: shipments, order quantities and state, dedupe key;
+//   export_ack_applier.cpp: the acknowledged entity exported). Per request: done
 //   (its effects plus the import report) if this worker still holds it; failed/dead (with
 //   last_error and the backoff) if applying it threw; nothing at all if the lease was lost to
 //   another worker. A shipment the rules refuse is `done` with a Failure line, not a retry.
