@@ -57,6 +57,38 @@ worker::WorkerOptions worker_options(const config::Config& config) {
                                     : domain::ConfigurableRule::parent;
     options.instance_id = worker::local_instance_id();
     options.claim_holder_gone = worker::local_holder_gone;  // start-up recovery (worker_pool.h)
+    for (const auto& [code, store] : config.stores)
+        if (store.target == "magento2") options.magento2_stores.push_back(code);
+    return options;
+}
+
+magento::DeliveryOptions delivery_options(const config::Config& config) {
+    magento::DeliveryOptions options;
+    options.database = config.database_path();
+    for (const auto& [code, store] : config.stores) {
+        if (store.target != "magento2") continue;
+        const auto& m = store.magento;
+        magento::StoreTarget target;
+        target.store_code = code;
+        target.client.base_url = m.base_url;
+        target.client.store_code = m.store_code;
+        target.client.token = m.token;
+        target.client.username = m.username;
+        target.client.password = m.password;
+        if (m.oauth())
+            target.client.oauth =
+                magento::OAuthCredentials{m.oauth_consumer_key, m.oauth_consumer_secret,
+                                          m.oauth_access_token, m.oauth_access_token_secret};
+        target.client.timeout = m.timeout;
+        target.client.tls_ca_file = m.tls_ca_file;
+        target.client.concurrency = m.concurrency;
+        target.stock_api = m.stock_api;
+        target.source_items_chunk = m.source_items_chunk;
+        target.source_map = m.source_map;
+        target.retry_base = m.retry_base;
+        target.retry_max = m.retry_max;
+        options.stores.push_back(std::move(target));
+    }
     return options;
 }
 

@@ -9,6 +9,7 @@
 
 #include "ofbridge/config/config.h"
 #include "ofbridge/export/exporter.h"
+#include "ofbridge/magento/delivery.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
@@ -27,6 +28,9 @@ worker::WorkerOptions worker_options(const config::Config& config);
 
 // The export settings of every store whose export is on (mode "push").
 exporting::ExporterOptions exporter_options(const config::Config& config);
+
+// The delivery settings of every store with target = "magento2".
+magento::DeliveryOptions delivery_options(const config::Config& config);
 
 struct ServeOptions {
     std::string listen;  // empty = from the config

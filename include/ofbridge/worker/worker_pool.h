@@ -103,6 +103,9 @@ struct WorkerOptions {
     // parent = against the configurable line, qty_shipped on both (Magento's way); child =
     // against the child line only. Config: shipments.configurable_item.
     domain::ConfigurableRule configurable_rule = domain::ConfigurableRule::parent;
+    // Stores with the magento2 target (DESIGN §6): their applies also stage what Magento must
+    // receive in the outbox (src/outbox), in the same transaction. Empty = local only.
+    std::vector<std::string> magento2_stores{};
     std::string instance_id = "worker";  // claimed_by = "<instance_id>/<n>"; must differ
                                          // between pools/processes on one database
     // Start-up recovery: true when the holder named by a claimed_by is known to be gone. The
