@@ -831,23 +831,34 @@ def admin_token(fake, params, body, criteria):
 
 
 SOURCE_ITEM_STATUSES = (0, 1)
+SOURCE_ITEM_FIELDS = ("sku", "source_code", "quantity", "status", "extension_attributes")
+SOURCE_ITEM_KEYS = {upper_camel(f): f for f in SOURCE_ITEM_FIELDS}
+WHITESPACE = re.compile(r"\s")
+
+
+def snake_item(item):
+    """A schema-checked source item with its keys in snake_case (clients may send camelCase)."""
+    for key in item:
+        if key not in SOURCE_ITEM_FIELDS:
+            return {SOURCE_ITEM_KEYS[upper_camel(k)]: v for k, v in item.items()}
+    return item
 
 
 def source_item_errors(item):
+    """MSI's SourceItem validators (sku, source code, quantity, status), in their order."""
     errors = []
-    sku = get(item, "sku")
-    source = get(item, "source_code")
-    quantity = get(item, "quantity")
-    status = get(item, "status")
-    if sku is None or sku == "":
+    sku = item.get("sku")
+    source = item.get("source_code")
+    status = item.get("status")
+    if not sku:
         errors.append(('"%field" can not be empty.', {"field": "sku"}))
     elif sku != sku.strip():
         errors.append(('"%field" can not contain leading or trailing spaces.', {"field": "sku"}))
-    if source is None or source == "":
+    if not source:
         errors.append(('"%field" can not be empty.', {"field": "source_code"}))
-    elif re.search(r"\s", source):
+    elif WHITESPACE.search(source):
         errors.append(('"%field" can not contain whitespaces.', {"field": "source_code"}))
-    if quantity is None:
+    if item.get("quantity") is None:
         errors.append(('"%field" should be numeric.', {"field": "quantity"}))
     if status is None:
         errors.append(('"%field" should be numeric.', {"field": "status"}))
@@ -859,29 +870,32 @@ def source_item_errors(item):
 
 @route("POST", "/V1/inventory/source-items")
 def save_source_items(fake, params, body, criteria):
-    items = body.get("sourceItems") or []
+    items = [snake_item(item or {}) for item in body.get("sourceItems") or []]
     if not items:
         raise Rejection(400, "Input data is empty")
     errors = []
     for item in items:
-        errors.extend(source_item_errors(item or {}))
+        errors.extend(source_item_errors(item))
     if errors:
         rejection = Rejection(400, "Validation Failed: " + magento_schema.fill(*errors[0]))
         rejection.errors = [{"message": m, "parameters": p} for m, p in errors]
         raise rejection
     state = fake.state
     with state.lock:
+        sources = state.sources
         for item in items:
-            if get(item, "source_code") not in state.sources:
+            if item["source_code"] not in sources:
                 raise Rejection(400, "Could not save Source Item")  # nothing saved
+        saved = state.source_items
+        stock_items = state.stock_items
         for item in items:
-            sku = get(item, "sku")
-            source = get(item, "source_code")
-            quantity = float(get(item, "quantity"))
-            status = get(item, "status")
-            state.source_items[(sku, source)] = {"quantity": quantity, "status": status}
-            if source == "default" and sku in state.stock_items:
-                stock = state.stock_items[sku]
+            sku = item["sku"]
+            source = item["source_code"]
+            quantity = float(item["quantity"])
+            status = item["status"]
+            saved[(sku, source)] = {"quantity": quantity, "status": status}
+            if source == "default" and sku in stock_items:
+                stock = stock_items[sku]
                 stock["qty"] = quantity
                 stock["is_in_stock"] = status == 1
         state.source_item_calls += 1

@@ -131,29 +131,32 @@ def _type_error(path, value, expected):
                      "%s: %s" % (path or "body", details))
 
 
-def _is_int(v):
-    return type(v) is int
+class Mismatch(Exception):
+    """Raised deep inside a body; each container on the way out adds its key to `where`, and
+    the top turns it into Magento's Rejection (the path is only built when something fails)."""
+
+    def __init__(self, value=None, expected=None, unmappable=None):
+        super().__init__()
+        self.value, self.expected, self.unmappable = value, expected, unmappable
+        self.where = []
+
+    def rejection(self, root):
+        path = root + "".join(k if k.startswith("[") else "." + k for k in reversed(self.where))
+        if self.unmappable:
+            norm, cls = self.unmappable
+            detail = ('Property "%s" does not have accessor method "get%s" in class "%s".'
+                      % (norm, norm, cls.lstrip("\\")))
+            return Rejection(500, detail, None, "%s: %s" % (path, detail))
+        return _type_error(path, self.value, self.expected)
 
 
-def _is_number(v):
-    return type(v) in (int, float)
-
-
-def _is_string(v):
-    return type(v) is str
-
-
-def _is_bool(v):
-    return type(v) is bool
-
-
-SCALAR_CHECKS = {"integer": _is_int, "number": _is_number, "string": _is_string,
-                 "boolean": _is_bool}
+SCALAR_TYPES = {"integer": frozenset((int,)), "number": frozenset((int, float)),
+                "string": frozenset((str,)), "boolean": frozenset((bool,))}
 
 
 class Compiler:
-    """Compiles schema nodes to checks; `input_list_limit` is read at check time from the
-    owner (a FakeMagento can change it while running)."""
+    """Compiles schema nodes to checks `check(value)` raising Mismatch (or Rejection for the
+    input limit, read at check time from `limits`, so a FakeMagento can change it live)."""
 
     def __init__(self, schema, limits):
         self.definitions = schema["definitions"]
@@ -164,78 +167,107 @@ class Compiler:
         check = self.compiled.get(name)
         if check is None:
             holder = []
-            self.compiled[name] = lambda value, path: holder[0](value, path)
+            self.compiled[name] = lambda value: holder[0](value)  # recursion while compiling
             real = self.node(self.definitions[name], name)
             holder.append(real)
-            self.compiled[name] = real
-            check = real
+            self.compiled[name] = check = real
         return check
 
     def node(self, node, definition=None):
+        """A check function, or for a scalar node the frozenset of its allowed types."""
         ref = node.get("$ref")
         if ref:
             name = ref.rsplit("/", 1)[-1]
-            return lambda value, path: self.definition(name)(value, path)
+            if name in self.compiled:
+                return self.compiled[name]
+            holder = []
+
+            def check_ref(value):
+                if not holder:
+                    holder.append(self.definition(name))
+                holder[0](value)
+            return check_ref
         kind = node.get("type")
         if kind == "object" or "properties" in node:
             return self.object_node(node, definition)
         if kind == "array":
             return self.array_node(node)
-        if kind in SCALAR_CHECKS:
-            test = SCALAR_CHECKS[kind]
+        if kind in SCALAR_TYPES:
+            return SCALAR_TYPES[kind]
+        return lambda value: None  # untyped: anything
 
-            def check_scalar(value, path):
-                if value is not None and not test(value):
-                    raise _type_error(path, value, kind)
+    def function(self, node):
+        check = self.node(node)
+        if type(check) is frozenset:
+            types = check
+            expected = [k for k, v in SCALAR_TYPES.items() if v is types][0]
+
+            def check_scalar(value):
+                if value is not None and type(value) not in types:
+                    raise Mismatch(value, expected)
             return check_scalar
-        return lambda value, path: None  # untyped: anything
+        return check
 
     def object_node(self, node, definition):
         props = {}
         for name, sub in (node.get("properties") or {}).items():
-            props[upper_camel(name)] = (name, sub)
-        checks = {}
+            props[upper_camel(name)] = sub
+        table = {}  # key as sent -> frozenset of types, or a check
         cls = php_class(definition) if definition else "object"
+        expected_of = {v: k for k, v in SCALAR_TYPES.items()}
 
-        def check_object(value, path):
+        def check_object(value):
             if value is None:
                 return
             if type(value) is not dict:
-                raise _type_error(path, value, "object")
+                raise Mismatch(value, "object")
             for key, item in value.items():
-                norm = _camel_cache.get(key) or upper_camel(key)
-                check = checks.get(norm)
-                if check is None:
+                entry = table.get(key)
+                if entry is None:
+                    norm = upper_camel(key)
                     if norm not in props:
-                        detail = ('Property "%s" does not have accessor method "get%s" in class '
-                                  '"%s".' % (norm, norm, cls.lstrip("\\")))
-                        raise Rejection(500, detail, None, "%s.%s: %s" % (path, key, detail))
-                    check = checks[norm] = self.node(props[norm][1])
-                check(item, path + "." + key)
+                        error = Mismatch(unmappable=(norm, cls))
+                        error.where.append(key)
+                        raise error
+                    entry = table[key] = self.node(props[norm])
+                if type(entry) is frozenset:
+                    if item is not None and type(item) not in entry:
+                        error = Mismatch(item, expected_of[entry])
+                        error.where.append(key)
+                        raise error
+                else:
+                    try:
+                        entry(item)
+                    except Mismatch as error:
+                        error.where.append(key)
+                        raise
         return check_object
 
     def array_node(self, node):
         items = node.get("items") or {}
         ref = items.get("$ref")
         item_definition = ref.rsplit("/", 1)[-1] if ref else None
-        complex_items = item_definition is not None
         holder = []
 
-        def check_array(value, path):
+        def check_array(value):
             if value is None:
                 return
             if type(value) is not list:
-                raise _type_error(path, value, "array")
+                raise Mismatch(value, "array")
             limit = self.limits.input_list_limit
-            if complex_items and limit is not None and len(value) > limit:
+            if item_definition is not None and limit is not None and len(value) > limit:
                 raise Rejection(400, 'Maximum items of type "%type" is %max',
                                 {"type": php_class(item_definition), "max": limit},
                                 kind="limit")
             if not holder:
-                holder.append(self.node(items))
+                holder.append(self.function(items))
             check = holder[0]
             for i, item in enumerate(value):
-                check(item, "%s[%d]" % (path, i))
+                try:
+                    check(item)
+                except Mismatch as error:
+                    error.where.append("[%d]" % i)
+                    raise
         return check_array
 
 
@@ -273,7 +305,7 @@ class Operation:
                 required = set(schema.get("required", []))
                 self.body_params = {}
                 for name, sub in (schema.get("properties") or {}).items():
-                    self.body_params[name] = (compiler.node(sub), name in required)
+                    self.body_params[name] = (compiler.function(sub), name in required)
 
     def match(self, parts):
         if len(parts) != len(self.segments):
@@ -358,7 +390,10 @@ class RestSchema:
             if name is None:
                 ignored.append(key)
                 continue
-            params[name][0](value, name)
+            try:
+                params[name][0](value)
+            except Mismatch as error:
+                raise error.rejection(name) from None
             out[name] = value
         for name, (_, required) in params.items():
             if required and out.get(name) is None:
@@ -368,7 +403,10 @@ class RestSchema:
 
     def check_response(self, definition, value):
         """A response document against a definition (same rules; used by the fake's tests)."""
-        self.compiler.definition(definition)(value, definition)
+        try:
+            self.compiler.definition(definition)(value)
+        except Mismatch as error:
+            raise error.rejection(definition) from None
 
     # -- searchCriteria in the query string ---------------------------------------------------
     def _criteria_keys(self):
