@@ -524,9 +524,23 @@ class FakeMagento:
             body["errors"] = rejection.errors
         return body
 
-    def handle(self, h):
+    @staticmethod
+    def read_body(h):
+        if "chunked" in (h.headers.get("Transfer-Encoding") or "").lower():
+            parts = []
+            while True:
+                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while h.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(parts)
+                parts.append(h.rfile.read(size))
+                h.rfile.readline()
         length = int(h.headers.get("Content-Length") or 0)
-        raw = h.rfile.read(length) if length else b""
+        return h.rfile.read(length) if length else b""
+
+    def handle(self, h):
+        raw = self.read_body(h)
         url = urllib.parse.urlsplit(h.path)
         if url.path.startswith("/__fake/"):
             return self.control(h, url, raw)

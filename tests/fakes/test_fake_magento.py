@@ -150,6 +150,21 @@ class SchemaTest(FakeMagentoCase):
                            headers={"Content-Type": "text/plain"})
         self.assertEqual(r.status_code, 400)
 
+    def test_chunked_bodies_on_one_kept_alive_connection(self):
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.fake.port)
+        self.addCleanup(conn.close)
+        headers = {"Content-Type": "application/json",
+                   "Authorization": self.http.headers["Authorization"]}
+        body = json.dumps(SOURCE_ITEMS).encode()
+        for _ in range(3):
+            conn.request("POST", "/rest/all/V1/inventory/source-items",
+                         iter([body[:10], body[10:]]), headers, encode_chunked=True)
+            response = conn.getresponse()
+            self.assertEqual((response.status, json.loads(response.read())), (200, []))
+        self.assertEqual(self.fake.state.source_item_calls, 3)
+        self.assert_clean()
+
     def test_unknown_top_level_keys_are_ignored_but_noted(self):
         body = dict(SOURCE_ITEMS, dryRun=True)
         r = self.http.post(self.url("inventory/source-items"), json=body)
