@@ -62,9 +62,13 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   the shipment's source (`arguments.extension_attributes.source_code`, else the only enabled
   source, else `default`) loses the shipped units of catalog products, and too few units there
   fail the save: 400 "Could not save a shipment, see error log for details" (the inner reason in
-  `state.ship_refusals`). A shipment stores its items, tracks and comment (whatever
-  appendComment says, as Magento does), moves qty_shipped, and the order to `complete` when
-  nothing is left. GET /V1/shipments (searchCriteria, e.g. order_id) and /V1/shipment/{id}.
+  `state.ship_refusals`). Magento renders the validators' messages (their %1 filled) into the
+  one DocumentValidationException, so ship errors arrive filled and without `parameters`;
+  templates with `parameters` come where Magento sends them: the input limit, ACL, required
+  parameters, type errors, the source-item validators' `errors`. A shipment stores its items,
+  tracks and comment (whatever appendComment says, as Magento does), moves qty_shipped, and the
+  order to `complete` when nothing is left. GET /V1/shipments (searchCriteria, e.g. order_id)
+  and /V1/shipment/{id}.
 - Pulls: GET /V1/orders, /V1/products (+ /{id}, /{sku}) with searchCriteria: conditions eq neq gt
   gteq lt lteq in nin like null notnull from to finset; groups AND, filters in a group OR; sort
   orders; pageSize/currentPage with total_count, and a page past the end repeats the LAST page
@@ -73,10 +77,12 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   time zone is noted in `state.ignored_inputs` (MySQL drops it). With `max_page_size` set a
   bigger page is 400 "Maximum SearchCriteria pageSize is %max"; `default_page_size` applies when
   no pageSize is given (None: everything, as with limits off).
-- Faults (seeded `random.Random(seed)`; `match` limits them to paths matching a regex): per
-  request latency; 429 with Retry-After; 5xx (500 JSON "Internal Error...", 502/503 HTML) before
-  the change; 5xx after it committed; connection dropped before or after the commit; slow reply
-  after the commit. Rates via set_faults(), exact counts via inject(kind, count).
+- https with `tls_cert`/`tls_key` (base_url then names localhost).
+- Faults (seeded `random.Random(seed)`: one sequence of requests meets the same faults; `match`
+  limits them to paths matching a regex): per request latency; 429 with Retry-After; 5xx (500
+  JSON "Internal Error...", 502/503 HTML) before the change; 5xx after it committed; connection
+  dropped before or after the commit; slow reply after the commit. Rates via set_faults(),
+  exact counts via inject(kind, count).
 - Magento behaviour deliberately NOT modelled: 2FA on the admin token route, async/bulk routes,
   reservations and salable quantity, invoices (orders are taken as invoiced unless
   `invoiced=False` is given to add_order, which keeps them `processing` after a full shipment).
@@ -94,6 +100,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -146,7 +153,9 @@ FAULT_KINDS = ("429", "5xx", "5xx_after_commit", "drop_before", "drop_after_comm
 class MagentoState:
     def __init__(self):
         self.lock = threading.RLock()
-        self.requests = []              # (method, path, status) of every REST request
+        self.requests = []              # (method, path, status) of every REST request;
+        #                                 status -N: reply dropped after the change (N was its
+        #                                 status), -1: dropped before anything happened
         self.schema_violations = []     # {"method", "path", "status", "message", "detail"}
         self.ignored_inputs = []        # {"method", "path", "what"}: Magento ignores these
         self.unscripted = []            # schema-valid calls this fake has no behaviour for
@@ -178,7 +187,8 @@ class Fault:
 class FakeMagento:
     def __init__(self, schema_path=None, store_code="all", seed=0, input_list_limit=20,
                  max_page_size=None, default_page_size=None, msi=True, source_deduction=True,
-                 integration_as_bearer=False, developer_mode=False, host="127.0.0.1", port=0):
+                 integration_as_bearer=False, developer_mode=False, host="127.0.0.1", port=0,
+                 tls_cert=None, tls_key=None):
         self.input_list_limit = input_list_limit
         self.max_page_size = max_page_size
         self.default_page_size = default_page_size
@@ -225,6 +235,11 @@ class FakeMagento:
                     super().handle_error(request, client_address)
 
         self.server = Server((host, port), Handler)
+        self.tls = tls_cert is not None
+        if self.tls:  # https; base_url then names localhost (the name a test certificate has)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.add_source("default", "Default Source")
 
@@ -235,6 +250,8 @@ class FakeMagento:
 
     @property
     def base_url(self):
+        if self.tls:
+            return "https://localhost:%d/" % self.port
         return "http://%s:%d/" % (self.server.server_address[0], self.port)
 
     @property
@@ -273,6 +290,11 @@ class FakeMagento:
         with self.state.lock:
             self.state.sources[source_code] = doc
         return doc
+
+    def update_source(self, source_code, **changes):
+        with self.state.lock:
+            self.state.sources[source_code].update(changes)
+            return dict(self.state.sources[source_code])
 
     def add_product(self, sku, name=None, type_id="simple", price=10.0, status=1, weight=None,
                     custom_attributes=None, qty=None, **extra):
@@ -502,7 +524,8 @@ class FakeMagento:
                     (f or {}).get("slow_seconds", 2.0))
 
     # -- HTTP -------------------------------------------------------------------------------
-    def reply(self, h, status, payload, headers=None, content_type="application/json; charset=utf-8"):
+    def reply(self, h, status, payload, headers=None,
+              content_type="application/json; charset=utf-8"):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         h.send_response(status)
         h.send_header("Content-Type", content_type)
@@ -738,7 +761,8 @@ class FakeMagento:
         if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > 600:
             fail("Incorrect timestamp value in the oauth_timestamp parameter")
         host = (h.headers.get("Host") or "").lower()
-        signature = oauth_signature(method, "http://%s%s" % (host, path), query,
+        scheme = "https" if self.tls else "http"
+        signature = oauth_signature(method, "%s://%s%s" % (scheme, host, path), query,
                                     {k: v for k, v in params.items() if k != "oauth_signature"},
                                     integration["consumer_secret"],
                                     integration["access_token_secret"], algorithm)
@@ -1201,13 +1225,14 @@ def store_configs(fake, params, body, criteria):
 
 # -- searchCriteria evaluation -----------------------------------------------------------------
 DATE_FIELDS = {"created_at", "updated_at"}
+DATE_VALUE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}))?(\.\d+)?"
+                        r"(Z|[+-]\d{2}:?\d{2})?")
 CONDITIONS = {"eq", "neq", "gt", "gteq", "lt", "lteq", "in", "nin", "like", "nlike", "null",
               "notnull", "from", "to", "finset", "moreq"}
 
 
 def normalise_date(fake, value):
-    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}))?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
-                     value.strip())
+    m = DATE_VALUE.fullmatch(value.strip())
     if not m:
         raise Rejection(400, "Invalid date value: %1", [value])
     if m.group(4):

@@ -126,7 +126,8 @@ def _type_error(path, value, expected):
     if isinstance(shown, bool):
         shown = "true" if shown else "false"
     details = fill("The \"%value\" value's type is invalid. The \"%type\" type was expected. "
-                   "Verify and try again.", {"value": shown, "type": PHP_TYPE.get(expected, expected)})
+                   "Verify and try again.",
+                   {"value": shown, "type": PHP_TYPE.get(expected, expected)})
     field = path.rsplit(".", 1)[-1] if path else ""
     return Rejection(400, "Error occurred during \"%field_name\" processing. %details",
                      {"field_name": field, "details": details},

@@ -312,7 +312,8 @@ class BehaviourTest(FakeMagentoCase):
         r = self.http.post(self.url("inventory/source-items"), json={"sourceItems": [
             {"sku": "A", "source_code": "no-such-source", "quantity": 1, "status": 1},
             {"sku": "B", "source_code": "eu-1", "quantity": 1, "status": 1}]})
-        self.assertEqual((r.status_code, r.json()), (400, {"message": "Could not save Source Item"}))
+        self.assertEqual((r.status_code, r.json()),
+                         (400, {"message": "Could not save Source Item"}))
         self.assertIsNone(self.fake.source_item("B", "eu-1"))  # all or nothing
         r = self.http.post(self.url("inventory/source-items"), json={"sourceItems": [
             {"sku": "", "source_code": "eu-1", "quantity": 1, "status": 1}]})
@@ -368,7 +369,8 @@ class BehaviourTest(FakeMagentoCase):
         self.assertEqual(self.fake.source_item("SKU-1", "eu-2")["quantity"], 8.0)
         r = ship({"items": [{"order_item_id": parent, "qty": 2}]})
         self.assertEqual(r.status_code, 200, r.text)
-        items = {i["item_id"]: i for i in self.http.get(self.url("orders/%d" % oid)).json()["items"]}
+        fetched = self.http.get(self.url("orders/%d" % oid)).json()
+        items = {i["item_id"]: i for i in fetched["items"]}
         self.assertEqual([items[i]["qty_shipped"] for i in (simple, parent, child)], [2, 2, 2])
         self.assertEqual(self.fake.state.orders[oid]["state"], "processing")
         # Not enough at the source: MSI's deduction fails the save; nothing ships.
@@ -603,6 +605,27 @@ class FaultTest(FakeMagentoCase):
         self.assertEqual(first, run())
         self.assertIn(429, first)
         self.assertTrue(any(s >= 500 for s in first))
+
+
+class TlsTest(unittest.TestCase):
+    def test_https_with_a_test_certificate(self):
+        import tempfile
+        work = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, work)
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost"],
+                       check=True, capture_output=True)
+        fake = FakeMagento(tls_cert=cert, tls_key=key).start()
+        self.addCleanup(fake.stop)
+        fake.create_admin_user("admin", "secret")
+        self.assertTrue(fake.rest_url.startswith("https://localhost:"))
+        r = requests.post(fake.rest_url + "integration/admin/token",
+                          json={"username": "admin", "password": "secret"}, verify=cert)
+        self.assertEqual(r.status_code, 200, r.text)
+        with self.assertRaises(requests.exceptions.SSLError):
+            requests.get(fake.rest_url + "modules", verify=True)  # not a trusted CA
 
 
 class ProcessModeTest(unittest.TestCase):
