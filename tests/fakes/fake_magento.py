@@ -17,6 +17,7 @@ Interface (kept stable; tests and benchmarks depend on it):
     fake.expire_tokens()                         # every bearer token answers 401 from now on
     fake.set_faults(latency=0.05, error_rate=0.1, drop_after_commit_rate=0.1, ...)
     fake.inject("429", count=50)                 # a 429 storm for the next 50 REST requests
+    fake.before_request(lambda method, path, query: ...)  # change data mid-paging, etc.
     fake.state                                   # counters below, under fake.state.lock
     fake.stop()
 
@@ -209,6 +210,7 @@ class FakeMagento:
                          "comment": 1, "stock": 1}
         self.faults = {}         # set_faults() keywords
         self.injected = []       # [Fault]
+        self.hooks = []          # before_request() callbacks
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -240,7 +242,8 @@ class FakeMagento:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(tls_cert, tls_key)
             self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)  # poll interval: a quick stop()
         self.add_source("default", "Default Source")
 
     # -- life cycle ------------------------------------------------------------------------
@@ -481,6 +484,14 @@ class FakeMagento:
         with self.state.lock:
             self.injected.append(Fault(kind, count, match))
 
+    def before_request(self, callback):
+        """callback(method, path, query) runs in the server thread before each routed REST request
+        is handled (path from /V1/, query raw): a test changes data at an exact point, e.g. while
+        a client is between two pages. Returns a function that removes it."""
+        with self.state.lock:
+            self.hooks.append(callback)
+        return lambda: self.hooks.remove(callback)
+
     def clear_faults(self):
         with self.state.lock:
             self.faults = {}
@@ -651,6 +662,8 @@ class FakeMagento:
             self.violation(method, path, rejection)
             raise rejection
         key = (method, op.template)
+        for hook in list(self.hooks):
+            hook(method, v1, query)
         if key not in ANONYMOUS:
             self.authorize(h, method, path, query, key)
         try:

@@ -29,6 +29,7 @@ definitions are fine). About 1 ms to parse and check a 500-item source-items bod
 import json
 import os
 import re
+import urllib.parse
 
 SCHEMA_RELATIVE = os.path.join("shared", "magento", "rest-schema-2.4.json")
 
@@ -370,7 +371,7 @@ class RestSchema:
     def check_path_values(self, op, values):
         out = {}
         for name, kind in op.path_params.items():
-            value = values.get(name)
+            value = urllib.parse.unquote(values.get(name) or "")  # e.g. a SKU with a space
             if kind == "integer":
                 if not re.fullmatch(r"-?\d+", value or ""):
                     raise _type_error(name, value, "integer")
@@ -405,7 +406,8 @@ class RestSchema:
         return out, ignored
 
     def check_response(self, definition, value):
-        """A response document against a definition (same rules; used by the fake's tests)."""
+        """A response document against a definition (same rules; used by the fake's tests,
+        with a schema whose input_list_limit is None: the limit is for requests)."""
         try:
             self.compiler.definition(definition)(value)
         except Mismatch as error:

@@ -330,6 +330,10 @@ class BehaviourTest(FakeMagentoCase):
         self.assertEqual(self.fake.state.stock_items["SKU-1"]["qty"], 12.0)
         self.assertEqual(self.fake.source_item("SKU-1", "default"),
                          {"quantity": 12.0, "status": 1})
+        self.fake.add_product("TEE M")
+        r = self.http.put(self.url("products/TEE%20M/stockItems/1"), json=STOCK_ITEM)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(self.fake.state.stock_items["TEE M"]["qty"], 12.0)
         r = self.http.put(self.url("products/NOPE/stockItems/1"), json=STOCK_ITEM)
         self.assertEqual((r.status_code, r.json()["message"]), (404, "The product that was "
                          "requested doesn't exist. Verify the product and try again."))
@@ -434,6 +438,18 @@ class BehaviourTest(FakeMagentoCase):
         self.fake.update_order(3, status="canceled")
         self.assertEqual([o["entity_id"] for o in page(1)["items"]], [2, 4])
         self.assertEqual(self.fake.state.orders[3]["state"], "canceled")
+        # A change between two page requests (a hook at the exact point): order 2, seen on
+        # page 1, moves past the frozen upper bound, so the window shrinks to one order and
+        # page 2, now past the end, repeats the last page.
+        def change_on_page_two(method, path, query):
+            if path == "/V1/orders" and "currentPage%5D=2" in query:
+                self.fake.update_order(2, status="holded")
+        remove = self.fake.before_request(change_on_page_two)
+        self.assertEqual([o["entity_id"] for o in page(1, size=1)["items"]], [2])
+        shifted = page(2, size=1)
+        remove()
+        self.assertEqual([o["entity_id"] for o in shifted["items"]], [4])
+        self.assertEqual(shifted["total_count"], 1)  # order 2 left the frozen window
         # Descending sort, OR within a group, `in`.
         r = self.http.get(self.url("orders"), params=criteria(
             (0, "entity_id", "1", "eq"), (0, "entity_id", "5", "eq"), sort=("entity_id", "DESC")))
