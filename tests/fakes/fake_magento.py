@@ -710,6 +710,17 @@ class FakeMagento:
             if criteria is None:
                 raise Rejection(400, '"%fieldName" is required. Enter and try again.',
                                 {"fieldName": "searchCriteria"})
+            # Conditions and date values are the client's to get right: a wrong one is a
+            # malformed query (Magento would build SQL of it or fail), so it is a violation.
+            for group in criteria["filter_groups"]:
+                for flt in group["filters"]:
+                    condition = (flt.get("condition_type") or "eq").lower()
+                    if condition not in CONDITIONS:
+                        raise Rejection(400, 'Invalid condition type "%1"', [condition])
+                    if flt.get("field") in DATE_FIELDS and condition not in ("null", "notnull"):
+                        for value in (flt.get("value") or "").split(","):
+                            if not DATE_VALUE.fullmatch(value.strip()):
+                                raise Rejection(400, "Invalid date value: %1", [value])
         for key, value in pairs:
             if key.startswith("searchCriteria") and op.search_criteria:
                 continue
@@ -1245,9 +1256,7 @@ CONDITIONS = {"eq", "neq", "gt", "gteq", "lt", "lteq", "in", "nin", "like", "nli
 
 
 def normalise_date(fake, value):
-    m = DATE_VALUE.fullmatch(value.strip())
-    if not m:
-        raise Rejection(400, "Invalid date value: %1", [value])
+    m = DATE_VALUE.fullmatch(value.strip())  # checked in check_query
     if m.group(4):
         fake.ignored("GET", "searchCriteria", "time zone in date value %r (MySQL drops it; "
                      "Magento's timestamps are UTC)" % value)
@@ -1268,8 +1277,6 @@ def matches(fake, row, flt, products):
     field = flt.get("field")
     value = flt.get("value", "")
     condition = (flt.get("condition_type") or "eq").lower()
-    if condition not in CONDITIONS:
-        raise Rejection(400, 'Invalid condition type "%1"', [condition])
     actual = field_value(row, field, products)
     if condition == "null":
         return actual is None
@@ -1435,9 +1442,12 @@ def main():
     parser.add_argument("--schema")
     parser.add_argument("--store-code", default="all")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--input-list-limit", default="20",
+                        help="items per array in a body (Magento's input limit), or 'off'")
     args = parser.parse_args()
+    limit = None if args.input_list_limit == "off" else int(args.input_list_limit)
     fake = FakeMagento(schema_path=args.schema, store_code=args.store_code, seed=args.seed,
-                       host=args.host, port=args.port)
+                       host=args.host, port=args.port, input_list_limit=limit)
     if args.seed_file:
         with open(args.seed_file, encoding="utf-8") as f:
             fake.seed(json.load(f))

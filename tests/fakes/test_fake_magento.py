@@ -195,10 +195,15 @@ class SchemaTest(FakeMagentoCase):
         r = self.http.get(self.url("orders"),
                           params=[("searchCriteria[filter_group][0][filters][0][field]", "x")])
         self.assertEqual(r.status_code, 500)
+        r = self.http.get(self.url("orders"), params=criteria((0, "status", "x", "equals")))
+        self.assertEqual(r.status_code, 400)
+        r = self.http.get(self.url("orders"), params=criteria((0, "updated_at", "yesterday",
+                                                                "gteq")))
+        self.assertEqual(r.status_code, 400)
         paths = [v["path"] for v in self.violations()]
         self.assertIn("/rest/all/V1/order/abc/ship", paths)
         self.assertIn("/rest/all/V1/no/such/route", paths)
-        self.assertEqual(sum(p == "/rest/all/V1/orders" for p in paths), 3)
+        self.assertEqual(sum(p == "/rest/all/V1/orders" for p in paths), 5)
         # Both spellings of searchCriteria keys, and the idiom searchCriteria= (everything).
         before = len(self.violations())
         for params in ([("searchCriteria", "")],
