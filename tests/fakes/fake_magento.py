@@ -161,6 +161,7 @@ class MagentoState:
         self.ignored_inputs = []        # {"method", "path", "what"}: Magento ignores these
         self.unscripted = []            # schema-valid calls this fake has no behaviour for
         self.input_limit_refusals = []  # (method, path, request number): over input_list_limit
+        self.fake_errors = []           # exceptions inside the fake (must stay empty)
         self.sources = {}               # source_code -> source document
         self.source_items = {}          # (sku, source_code) -> {"quantity", "status"}
         self.source_item_calls = 0      # accepted POST /V1/inventory/source-items
@@ -600,6 +601,10 @@ class FakeMagento:
                 status, payload = self.dispatch(h, method, path, url.query, raw)
             except Rejection as rejection:
                 status, payload = rejection.status, self.error_body(rejection)
+            except Exception as e:  # a bug of the fake: visible to the test, never silent
+                with self.state.lock:
+                    self.state.fake_errors.append("%s %s: %r" % (method, path, e))
+                status, payload = 500, {"message": "fake Magento error: %r" % e}
             if after == "drop_after_commit":
                 with self.state.lock:
                     self.state.committed_then_dropped += 1
@@ -721,6 +726,11 @@ class FakeMagento:
                         for value in (flt.get("value") or "").split(","):
                             if not DATE_VALUE.fullmatch(value.strip()):
                                 raise Rejection(400, "Invalid date value: %1", [value])
+            for order in criteria["sort_orders"]:
+                direction = order.get("direction") or "ASC"
+                if direction.upper() not in ("ASC", "DESC"):
+                    raise Rejection(400, 'The sort order "%1" is invalid. Verify the sort '
+                                         'order and try again.', [direction])
         for key, value in pairs:
             if key.startswith("searchCriteria") and op.search_criteria:
                 continue
@@ -836,6 +846,7 @@ class FakeMagento:
                    "schema_violation_count": len(s.schema_violations),
                    "ignored_inputs": s.ignored_inputs[-50:], "unscripted": s.unscripted[-50:],
                    "input_limit_refusals": len(s.input_limit_refusals),
+                   "fake_errors": s.fake_errors[-50:],
                    "source_item_calls": s.source_item_calls,
                    "source_items_saved": s.source_items_saved,
                    "source_item_count": len(s.source_items),
@@ -867,7 +878,9 @@ def route(method, template):
 
 
 def get(doc, name, default=None):
-    """A body field by its snake_case name, whatever case the client used."""
+    """A body field by its snake_case name, whatever case the client used (null: nothing)."""
+    if type(doc) is not dict:
+        return default
     if name in doc:
         return doc[name]
     target = upper_camel(name)

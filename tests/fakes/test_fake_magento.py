@@ -86,6 +86,7 @@ class FakeMagentoCase(unittest.TestCase):
 
     def assert_clean(self):
         self.assertEqual(self.violations(), [])
+        self.assertEqual(self.fake.state.fake_errors, [])
 
 
 class SchemaTest(FakeMagentoCase):
