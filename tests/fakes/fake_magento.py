@@ -69,7 +69,10 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   parameters, type errors, the source-item validators' `errors`. A shipment stores its items,
   tracks and comment (whatever appendComment says, as Magento does), moves qty_shipped, and the
   order to `complete` when nothing is left. GET /V1/shipments (searchCriteria, e.g. order_id)
-  and /V1/shipment/{id}.
+  and /V1/shipment/{id}. A ship call for an order arriving while another for the same order is
+  still being answered is listed in `state.concurrent_ships` (Magento can lose qty_shipped
+  then; a client must serialise them). POST /V1/shipment (no validators, duplicates) has no
+  behaviour here: it lands in `state.unscripted` with a 500.
 - Pulls: GET /V1/orders, /V1/products (+ /{id}, /{sku}) with searchCriteria: conditions eq neq gt
   gteq lt lteq in nin like null notnull from to finset; groups AND, filters in a group OR; sort
   orders; pageSize/currentPage with total_count, and a page past the end repeats the LAST page
@@ -148,6 +151,7 @@ ORDER_STATES = {"pending": "new", "processing": "processing", "complete": "compl
                 "closed": "closed", "canceled": "canceled", "holded": "holded",
                 "payment_review": "payment_review", "pending_payment": "pending_payment"}
 
+SHIP_PATH = re.compile(r"/V1/order/(\d+)/ship/?$")
 FAULT_KINDS = ("429", "5xx", "5xx_after_commit", "drop_before", "drop_after_commit", "slow")
 
 
@@ -173,6 +177,7 @@ class MagentoState:
         self.shipments = {}             # entity_id -> shipment document
         self.shipments_created = {}     # order entity_id -> shipments really created
         self.ship_refusals = []         # (order_id, message) of refused ship calls
+        self.concurrent_ships = []      # order ids that got a ship call while one was running
         self.tokens_issued = 0
         self.auth_failures = 0
         self.oauth_requests = 0
@@ -212,6 +217,7 @@ class FakeMagento:
         self.faults = {}         # set_faults() keywords
         self.injected = []       # [Fault]
         self.hooks = []          # before_request() callbacks
+        self.ships_in_flight = {}  # order entity_id -> ship requests being handled
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -582,6 +588,13 @@ class FakeMagento:
         method = h.command
         path = url.path
         status = 0
+        ship = SHIP_PATH.search(path) if method == "POST" else None
+        if ship:  # Magento mishandles two shipments of one order at once (mollie/magento2#656)
+            with self.state.lock:
+                order_id = int(ship.group(1))
+                if self.ships_in_flight.get(order_id):
+                    self.state.concurrent_ships.append(order_id)
+                self.ships_in_flight[order_id] = self.ships_in_flight.get(order_id, 0) + 1
         try:
             before, after, latency, retry_after, slow_seconds = self.pick_faults(path)
             if latency:
@@ -620,6 +633,8 @@ class FakeMagento:
         finally:
             with self.state.lock:
                 self.state.requests.append((method, path, status))
+                if ship:
+                    self.ships_in_flight[order_id] -= 1
 
     def server_error(self, h):
         kind = self.random.choice((500, 502, 503))
@@ -853,6 +868,7 @@ class FakeMagento:
                    "legacy_stock_updates": s.legacy_stock_updates,
                    "shipments_created": {str(k): v for k, v in s.shipments_created.items()},
                    "ship_refusals": s.ship_refusals[-50:],
+                   "concurrent_ships": s.concurrent_ships[-50:],
                    "tokens_issued": s.tokens_issued, "auth_failures": s.auth_failures,
                    "oauth_requests": s.oauth_requests, "faults": dict(s.faults),
                    "committed_then_dropped": s.committed_then_dropped,

@@ -609,6 +609,31 @@ class FaultTest(FakeMagentoCase):
         self.assertIsNone(self.fake.source_item("SKU-9", "eu-1"))
         self.assert_clean()
 
+    def test_concurrent_ship_calls_for_one_order_are_listed(self):
+        import threading
+        order = self.fake.add_order([{"sku": "A", "qty": 2}])
+        item = order["items"][0]["item_id"]
+        entered, release = threading.Event(), threading.Event()
+
+        def hold_first_ship(method, path, query):
+            if path.endswith("/ship") and not entered.is_set():
+                entered.set()
+                release.wait(10)
+        self.fake.before_request(hold_first_ship)
+        url = self.url("order/%d/ship" % order["entity_id"])
+        headers = dict(self.http.headers)
+        first = threading.Thread(target=requests.post, args=(url,),
+                                 kwargs={"json": ship_body(item, 1, source="default"),
+                                         "headers": headers})
+        first.start()
+        self.assertTrue(entered.wait(10))
+        r = requests.post(url, json=ship_body(item, 1, source="default"), headers=headers)
+        release.set()
+        first.join()
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(self.fake.state.concurrent_ships, [order["entity_id"]])
+        self.assertEqual(self.fake.state.shipments_created, {order["entity_id"]: 2})
+
     def test_seeded_rates_are_reproducible(self):
         def run():
             fake = FakeMagento(seed=3).start()
