@@ -194,8 +194,8 @@ class Fault:
 class FakeMagento:
     def __init__(self, schema_path=None, store_code="all", seed=0, input_list_limit=20,
                  max_page_size=None, default_page_size=None, msi=True, source_deduction=True,
-                 integration_as_bearer=False, developer_mode=False, host="127.0.0.1", port=0,
-                 tls_cert=None, tls_key=None):
+                 integration_as_bearer=False, developer_mode=False, unknown_property_500=False,
+                 host="127.0.0.1", port=0, tls_cert=None, tls_key=None):
         self.input_list_limit = input_list_limit
         self.max_page_size = max_page_size
         self.default_page_size = default_page_size
@@ -203,6 +203,7 @@ class FakeMagento:
         self.source_deduction = source_deduction
         self.integration_as_bearer = integration_as_bearer
         self.developer_mode = developer_mode
+        self.unknown_property_500 = unknown_property_500
         self.store_code = store_code
         self.schema = magento_schema.RestSchema(schema_path, limits=self)
         self.random = random.Random(seed)
@@ -458,7 +459,8 @@ class FakeMagento:
 
     def configure(self, **options):
         allowed = {"input_list_limit", "max_page_size", "default_page_size", "msi",
-                   "source_deduction", "integration_as_bearer", "developer_mode"}
+                   "source_deduction", "integration_as_bearer", "developer_mode",
+                   "unknown_property_500"}
         for key, value in options.items():
             if key not in allowed:
                 raise ValueError("unknown option " + key)
@@ -613,6 +615,8 @@ class FakeMagento:
             try:
                 status, payload = self.dispatch(h, method, path, url.query, raw)
             except Rejection as rejection:
+                if self.unknown_property_500 and hasattr(rejection, "accessor_error"):
+                    rejection = Rejection(500, rejection.accessor_error, None, rejection.detail)
                 status, payload = rejection.status, self.error_body(rejection)
             except Exception as e:  # a bug of the fake: visible to the test, never silent
                 with self.state.lock:

@@ -6,9 +6,11 @@ core, and it must map input the way Magento's ServiceInputProcessor does, which 
 validator knows:
 - A data object's keys are matched by their UpperCamelCase form (`order_item_id`,
   `orderItemId` and `OrderItemId` are one property). A key the class has no getter for cannot
-  be mapped: Magento throws a LogicException (`Property "Foo" does not have accessor method
-  "getFoo" in class "..."`), which its error processor answers as HTTP 500 (masked as
-  "Internal Error..." in production mode). The fake refuses it the same way.
+  be mapped: the name finder throws a LogicException (`Property "Foo" does not have accessor
+  method "getFoo" in class "..."`), which 2.4.7 turns into a 400 `"%fieldName" is required.
+  Enter and try again.` (fieldName "Foo") and earlier 2.4 releases answered as HTTP 500
+  ("Internal Error..." in production mode). The fake refuses it as 2.4.7 does, or as the older
+  ones with FakeMagento(unknown_property_500=True).
 - `required` inside data objects is NOT enforced (every non-nullable getter is marked required,
   Magento ignores that on input). The top level of a body is different: its keys are the
   service method's parameters, and one without a default missing is a 400
@@ -63,6 +65,17 @@ class Rejection(Exception):
         self.message = message
         self.parameters = parameters
         self.detail = detail or fill(message, parameters)
+
+
+def unmappable(norm, accessor_error, detail):
+    """A key Magento cannot map to a setter. Magento 2.4.7 catches the accessor LogicException
+    and answers 400 '"%fieldName" is required. Enter and try again.' with the property's
+    UpperCamelCase name; earlier 2.4 releases let it through as HTTP 500 (magento2#38087,
+    2.4.5-p5). `accessor_error` is that older text, kept for the violation list."""
+    rejection = Rejection(400, '"%fieldName" is required. Enter and try again.',
+                          {"fieldName": norm}, detail)
+    rejection.accessor_error = accessor_error
+    return rejection
 
 
 def fill(message, parameters):
@@ -150,7 +163,7 @@ class Mismatch(Exception):
             norm, cls = self.unmappable
             detail = ('Property "%s" does not have accessor method "get%s" in class "%s".'
                       % (norm, norm, cls.lstrip("\\")))
-            return Rejection(500, detail, None, "%s: %s" % (path, detail))
+            return unmappable(norm, detail, "%s: %s" % (path, detail))
         return _type_error(path, self.value, self.expected)
 
 
@@ -459,7 +472,7 @@ class RestSchema:
                 norm = upper_camel(key)
                 detail = ('Property "%s" does not have accessor method "get%s" in class "%s".'
                           % (norm, norm, cls))
-                raise Rejection(500, detail, None, "%s[%s]: %s" % (where, key, detail))
+                raise unmappable(norm, detail, "%s[%s]: %s" % (where, key, detail))
             return name
 
         def indexed(node, where):
