@@ -43,7 +43,7 @@ def main():
     check_ms = (time.process_time() - start) / 50 * 1000
 
     seed = {"admin_users": [{"username": "bench", "password": "pw"}],
-            "config": {"input_list_limit": None}}
+            "config": {"input_limits": False}}
     seed_path = "/tmp/fake-magento-bench-%d.json" % os.getpid()
     with open(seed_path, "w") as f:
         json.dump(seed, f)

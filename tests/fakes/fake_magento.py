@@ -5,7 +5,7 @@ tests assert `state.schema_violations == []` and `max(state.shipments_created.va
 
 Interface (kept stable; tests and benchmarks depend on it):
 
-    fake = FakeMagento(schema_path=None, store_code="all", seed=0, input_list_limit=20).start()
+    fake = FakeMagento(schema_path=None, store_code="all", seed=0, input_limits=True).start()
     fake.base_url                     # "http://127.0.0.1:PORT/" (REST at base_url + "rest/all/V1/")
     fake.rest_url                     # base_url + "rest/<store_code>/V1/"
     fake.add_source("eu-1"); fake.add_product("SKU-1", price=10)
@@ -25,7 +25,7 @@ Process mode, for benchmarks: `python3 tests/fakes/fake_magento.py --port 0 --se
 prints `LISTENING <port>` and serves until killed. The seed file (and POST /__fake/seed) is
 {"sources": [{"source_code": ...}], "products": [{"sku": ...}], "orders": [{"items": [...]}],
  "admin_users": [{"username", "password"}], "integrations": [{"name", "consumer_key", ...}],
- "config": {"input_list_limit": 500, ...}, "faults": {...}}. Control API (JSON, no auth):
+ "config": {"input_limits": false, ...}, "faults": {...}}. Control API (JSON, no auth):
 GET /__fake/state[?full=1], POST /__fake/seed, POST /__fake/faults (set_faults keywords),
 POST /__fake/inject {"kind", "count", "match"}, POST /__fake/config, POST /__fake/expire_tokens.
 
@@ -46,10 +46,13 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   with `integration_as_bearer=True` (off by default since 2.4.4). A missing, unknown or expired
   token and a missing ACL grant all answer 401 "The consumer isn't authorized to access
   %resources." with the route's resource, as Magento does.
-- MSI: POST /V1/inventory/source-items, all or nothing: the input limit (`input_list_limit`,
-  20 by default as in 2.4.3 and when "Web API input limits" are on; None = off, the default of
-  later releases) answers 400 `Maximum items of type "%type" is %max`; an empty list "Input data
-  is empty"; the item validators ("Validation Failed: ..." with `errors`); an unknown source code
+- Web API input limits (2.4.3 always; 2.4.4+ when Stores > Config > Services > Web API Input
+  Limits is on): by default the fake has them on, as Magento sets them then: `input_list_limit`
+  20 items per array of objects in a body (400 `Maximum items of type "%type" is %max`),
+  `max_page_size` 300, `default_page_size` 20. `input_limits=False` (or None for each) is the
+  2.4.4+ default, limits off: any array length, no page cap, no pageSize = every row.
+- MSI: POST /V1/inventory/source-items, all or nothing: the input limit; an empty list "Input
+  data is empty"; the item validators ("Validation Failed: ..." with `errors`); an unknown source code
   "Could not save Source Item"; an unknown SKU is stored silently. The default source is synced
   to the legacy stock item of a known product. GET /V1/inventory/source-items, /sources.
   `msi=False` removes every /V1/inventory route (404), like a store without MSI.
@@ -78,9 +81,9 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   orders; pageSize/currentPage with total_count, and a page past the end repeats the LAST page
   (Magento's trap). `fields=items[...],total_count` projections. Timestamps are UTC
   `YYYY-MM-DD HH:MM:SS` from the fake's clock (`advance_clock(seconds)`); a filter value with a
-  time zone is noted in `state.ignored_inputs` (MySQL drops it). With `max_page_size` set a
-  bigger page is 400 "Maximum SearchCriteria pageSize is %max"; `default_page_size` applies when
-  no pageSize is given (None: everything, as with limits off).
+  time zone is noted in `state.ignored_inputs` (MySQL drops it). A page bigger than
+  `max_page_size` is 400 "Maximum SearchCriteria pageSize is %max"; `default_page_size` applies
+  when no pageSize is given.
 - https with `tls_cert`/`tls_key` (base_url then names localhost).
 - Faults (seeded `random.Random(seed)`: one sequence of requests meets the same faults; `match`
   limits them to paths matching a regex): per request latency; 429 with Retry-After; 5xx (500
@@ -192,13 +195,14 @@ class Fault:
 
 
 class FakeMagento:
-    def __init__(self, schema_path=None, store_code="all", seed=0, input_list_limit=20,
-                 max_page_size=None, default_page_size=None, msi=True, source_deduction=True,
+    def __init__(self, schema_path=None, store_code="all", seed=0, input_limits=True,
+                 input_list_limit=20, max_page_size=300, default_page_size=20, msi=True,
+                 source_deduction=True,
                  integration_as_bearer=False, developer_mode=False, unknown_property_500=False,
                  host="127.0.0.1", port=0, tls_cert=None, tls_key=None):
-        self.input_list_limit = input_list_limit
-        self.max_page_size = max_page_size
-        self.default_page_size = default_page_size
+        self.input_list_limit = input_list_limit if input_limits else None
+        self.max_page_size = max_page_size if input_limits else None
+        self.default_page_size = default_page_size if input_limits else None
         self.msi = msi
         self.source_deduction = source_deduction
         self.integration_as_bearer = integration_as_bearer
@@ -458,6 +462,8 @@ class FakeMagento:
             self.set_faults(**data["faults"])
 
     def configure(self, **options):
+        if "input_limits" in options and not options.pop("input_limits"):
+            self.input_list_limit = self.max_page_size = self.default_page_size = None
         allowed = {"input_list_limit", "max_page_size", "default_page_size", "msi",
                    "source_deduction", "integration_as_bearer", "developer_mode",
                    "unknown_property_500"}
@@ -1475,12 +1481,15 @@ def main():
     parser.add_argument("--schema")
     parser.add_argument("--store-code", default="all")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--input-list-limit", default="20",
-                        help="items per array in a body (Magento's input limit), or 'off'")
+    parser.add_argument("--no-input-limits", action="store_true",
+                        help="Web API input limits off (2.4.4+ default); on: 20 items, pages "
+                             "of at most 300, 20 by default")
+    parser.add_argument("--input-list-limit", type=int, default=20,
+                        help="items per array in a body while the limits are on")
     args = parser.parse_args()
-    limit = None if args.input_list_limit == "off" else int(args.input_list_limit)
     fake = FakeMagento(schema_path=args.schema, store_code=args.store_code, seed=args.seed,
-                       host=args.host, port=args.port, input_list_limit=limit)
+                       host=args.host, port=args.port, input_limits=not args.no_input_limits,
+                       input_list_limit=args.input_list_limit)
     if args.seed_file:
         with open(args.seed_file, encoding="utf-8") as f:
             fake.seed(json.load(f))

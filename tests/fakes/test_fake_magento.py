@@ -298,6 +298,18 @@ class SchemaTest(FakeMagentoCase):
 
 
 class BehaviourTest(FakeMagentoCase):
+    def test_input_limits_on_pages(self):
+        for _ in range(25):
+            self.fake.add_order([{"sku": "A", "qty": 1}])
+        r = self.http.get(self.url("orders"), params=[("searchCriteria", "")])
+        self.assertEqual((len(r.json()["items"]), r.json()["total_count"]), (20, 25))
+        self.fake.configure(input_limits=False)
+        r = self.http.get(self.url("orders"), params=[("searchCriteria", "")])
+        self.assertEqual((len(r.json()["items"]), r.json()["total_count"]), (25, 25))
+        r = self.http.get(self.url("orders"), params=criteria(page_size=1000))
+        self.assertEqual(len(r.json()["items"]), 25)
+        self.assert_clean()
+
     def test_source_items_rules(self):
         r = self.http.post(self.url("inventory/source-items"),
                            json={"sourceItems": [{"sku": "NOT-IN-CATALOG", "source_code": "eu-1",
@@ -314,7 +326,7 @@ class BehaviourTest(FakeMagentoCase):
                            "max": 20}}))
         r = self.http.post(self.url("inventory/source-items"), json={"sourceItems": items[:20]})
         self.assertEqual(r.status_code, 200)
-        self.fake.configure(input_list_limit=None)  # 2.4.4+ default: limits off
+        self.fake.configure(input_limits=False)  # 2.4.4+ default: limits off
         r = self.http.post(self.url("inventory/source-items"), json={"sourceItems": items * 30})
         self.assertEqual(r.status_code, 200)
         r = self.http.post(self.url("inventory/source-items"), json={"sourceItems": []})
@@ -480,7 +492,6 @@ class BehaviourTest(FakeMagentoCase):
         self.http.get(self.url("orders"), params=criteria((0, "updated_at",
                                                             "2025-11-20T10:00:00+01:00", "gteq")))
         self.assertTrue(any("time zone" in i["what"] for i in self.fake.state.ignored_inputs))
-        self.fake.configure(max_page_size=300)
         r = self.http.get(self.url("orders"), params=criteria(page_size=301))
         self.assertEqual((r.status_code, r.json()), (400, {
             "message": "Maximum SearchCriteria pageSize is %max", "parameters": {"max": 300}}))
