@@ -1,7 +1,8 @@
 """A fake Magento 2.4 REST API that validates every request against Magento's own schema
 (../shared/magento/rest-schema-2.4.json, see magento_schema.py) and scripts what a schema cannot
 say (notes/magento-and-orderflow-http.md §1, §2, §5). It judges the broker's magento2 target:
-tests assert `state.schema_violations == []` and `max(state.shipments_created.values()) == 1`.
+tests assert `state.schema_violations == []`, `state.fake_errors == []`,
+`state.concurrent_ships == []` and `max(state.shipments_created.values()) == 1`.
 
 Interface (kept stable; tests and benchmarks depend on it):
 
@@ -15,6 +16,8 @@ Interface (kept stable; tests and benchmarks depend on it):
     fake.create_admin_user("admin", "secret", resources=None)   # None = every ACL resource
     keys = fake.create_integration("ofbridge")   # consumer_key/_secret, access_token/_secret
     fake.expire_tokens()                         # every bearer token answers 401 from now on
+    fake.source_item("SKU-1", "eu-1")            # {"quantity", "status"} or None
+    fake.advance_clock(3600)                     # later created_at/updated_at (UTC)
     fake.set_faults(latency=0.05, error_rate=0.1, drop_after_commit_rate=0.1, ...)
     fake.inject("429", count=50)                 # a 429 storm for the next 50 REST requests
     fake.before_request(lambda method, path, query: ...)  # change data mid-paging, etc.
@@ -52,8 +55,8 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   `max_page_size` 300, `default_page_size` 20. `input_limits=False` (or None for each) is the
   2.4.4+ default, limits off: any array length, no page cap, no pageSize = every row.
 - MSI: POST /V1/inventory/source-items, all or nothing: the input limit; an empty list "Input
-  data is empty"; the item validators ("Validation Failed: ..." with `errors`); an unknown source code
-  "Could not save Source Item"; an unknown SKU is stored silently. The default source is synced
+  data is empty"; the item validators ("Validation Failed: ..." with `errors`); an unknown
+  source code "Could not save Source Item"; an unknown SKU is stored silently. The default source is synced
   to the legacy stock item of a known product. GET /V1/inventory/source-items, /sources.
   `msi=False` removes every /V1/inventory route (404), like a store without MSI.
 - Legacy: PUT /V1/products/{sku}/stockItems/{itemId} (the SKU decides, itemId is ignored; unknown
