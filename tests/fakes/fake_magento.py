@@ -56,8 +56,9 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
   2.4.4+ default, limits off: any array length, no page cap, no pageSize = every row.
 - MSI: POST /V1/inventory/source-items, all or nothing: the input limit; an empty list "Input
   data is empty"; the item validators ("Validation Failed: ..." with `errors`); an unknown
-  source code "Could not save Source Item"; an unknown SKU is stored silently. The default source is synced
-  to the legacy stock item of a known product. GET /V1/inventory/source-items, /sources.
+  source code "Could not save Source Item"; an unknown SKU is stored silently. The default
+  source is synced to the legacy stock item of a known product. GET
+  /V1/inventory/source-items, /sources.
   `msi=False` removes every /V1/inventory route (404), like a store without MSI.
 - Legacy: PUT /V1/products/{sku}/stockItems/{itemId} (the SKU decides, itemId is ignored; unknown
   SKU 404 "The product that was requested doesn't exist..."); returns the item id. With MSI it
