@@ -403,8 +403,7 @@ class FakeMagento:
                    "total_item_count": len(lines), "is_virtual": 1 if is_virtual else 0,
                    "items": lines,
                    "billing_address": dict(address, address_type="billing"),
-                   "payment": {"method": "checkmo", "account_status": None,
-                               "additional_information": [], "cc_last4": None},
+                   "payment": {"method": "checkmo", "additional_information": []},
                    "extension_attributes": {"shipping_assignments": [{
                        "shipping": {"address": address, "method": "flatrate_flatrate"},
                        "items": [dict(i) for i in lines]}]},
@@ -651,7 +650,8 @@ class FakeMagento:
                     self.ships_in_flight[order_id] -= 1
 
     def server_error(self, h):
-        kind = self.random.choice((500, 502, 503))
+        with self.state.lock:
+            kind = self.random.choice((500, 502, 503))
         if kind == 500:
             return self.reply(h, 500, {"message": "Internal Error. Details are available in "
                                                   "Magento log file. Report ID: webapi-%s"
