@@ -1328,10 +1328,10 @@ def matches(fake, row, flt, products):
     if actual is None:
         return False
     if condition in ("in", "nin", "finset"):
-        wanted = [v.strip() for v in value.split(",")]
+        wanted = [v.strip().casefold() for v in value.split(",")]
         if condition == "finset":
             return value in str(actual).split(",")
-        hit = str(actual) in wanted or (isinstance(actual, (int, float)) and not
+        hit = str(actual).casefold() in wanted or (isinstance(actual, (int, float)) and not
                                         isinstance(actual, bool) and any(
                                             _num(w) == actual for w in wanted))
         return hit if condition == "in" else not hit
@@ -1346,8 +1346,8 @@ def matches(fake, row, flt, products):
         left, right = float(actual), _num(value)
         if right is None:
             left, right = str(actual), value
-    else:
-        left, right = str(actual), value
+    else:  # MySQL's default collation: case-insensitive (sku eq "sku-1" finds "SKU-1")
+        left, right = str(actual).casefold(), value.casefold()
     if condition == "eq":
         return left == right
     if condition == "neq":

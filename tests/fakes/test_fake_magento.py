@@ -472,6 +472,10 @@ class BehaviourTest(FakeMagentoCase):
         remove()
         self.assertEqual([o["entity_id"] for o in shifted["items"]], [4])
         self.assertEqual(shifted["total_count"], 1)  # order 2 left the frozen window
+        # Strings compare as MySQL's default collation does: case-insensitively.
+        self.fake.add_product("SKU-Case")
+        r = self.http.get(self.url("products"), params=criteria((0, "sku", "sku-case", "eq")))
+        self.assertEqual([p["sku"] for p in r.json()["items"]], ["SKU-Case"])
         # Descending sort, OR within a group, `in`.
         r = self.http.get(self.url("orders"), params=criteria(
             (0, "entity_id", "1", "eq"), (0, "entity_id", "5", "eq"), sort=("entity_id", "DESC")))
@@ -480,6 +484,7 @@ class BehaviourTest(FakeMagentoCase):
                                                                 "100000002,100000004", "in")))
         self.assertEqual([o["entity_id"] for o in r.json()["items"]], [2, 4])
         # Products: type_id and updated_at; a projection.
+        self.fake.state.products.pop("SKU-Case")
         self.fake.add_product("P1")
         self.fake.add_product("P2", type_id="configurable")
         r = self.http.get(self.url("products"), params=criteria(
