@@ -484,11 +484,11 @@ class BehaviourTest(FakeMagentoCase):
                                                                 "100000002,100000004", "in")))
         self.assertEqual([o["entity_id"] for o in r.json()["items"]], [2, 4])
         # Products: type_id and updated_at; a projection.
-        self.fake.state.products.pop("SKU-Case")
         self.fake.add_product("P1")
         self.fake.add_product("P2", type_id="configurable")
         r = self.http.get(self.url("products"), params=criteria(
-            (0, "type_id", "simple", "eq"), (1, "updated_at", "2000-01-01 00:00:00", "gt")) +
+            (0, "type_id", "simple", "eq"), (1, "updated_at", "2000-01-01 00:00:00", "gt"),
+            (2, "sku", "P%", "like")) +
             [("fields", "items[sku,type_id,updated_at],total_count")])
         self.assertEqual(r.json(), {"items": [{"sku": "P1", "type_id": "simple",
                                                "updated_at": self.fake.state.products["P1"]
