@@ -105,6 +105,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import operator
 import os
 import random
 import re
@@ -1208,8 +1209,7 @@ def ship(fake, params, body, criteria):
 @route("GET", "/V1/shipments")
 def list_shipments(fake, params, body, criteria):
     with fake.state.lock:
-        rows = [json.loads(json.dumps(s)) for s in fake.state.shipments.values()]
-    return 200, search(fake, rows, criteria, "entity_id")
+        return 200, search(fake, list(fake.state.shipments.values()), criteria, "entity_id")
 
 
 @route("GET", "/V1/shipment/{id}")
@@ -1224,8 +1224,7 @@ def get_shipment(fake, params, body, criteria):
 @route("GET", "/V1/orders")
 def list_orders(fake, params, body, criteria):
     with fake.state.lock:
-        rows = [json.loads(json.dumps(o)) for o in fake.state.orders.values()]
-    return 200, search(fake, rows, criteria, "entity_id")
+        return 200, search(fake, list(fake.state.orders.values()), criteria, "entity_id")
 
 
 @route("GET", "/V1/orders/{id}")
@@ -1240,8 +1239,8 @@ def get_order(fake, params, body, criteria):
 @route("GET", "/V1/products")
 def list_products(fake, params, body, criteria):
     with fake.state.lock:
-        rows = [json.loads(json.dumps(p)) for p in fake.state.products.values()]
-    return 200, search(fake, rows, criteria, "id", products=True)
+        return 200, search(fake, list(fake.state.products.values()), criteria, "id",
+                           products=True)
 
 
 @route("GET", "/V1/products/{sku}")
@@ -1316,49 +1315,62 @@ def field_value(row, field, products):
     return None
 
 
-def matches(fake, row, flt, products):
+def predicate(fake, flt, products):
+    """One filter as a function of a row; its value is parsed once, not per row."""
     field = flt.get("field")
     value = flt.get("value", "")
     condition = (flt.get("condition_type") or "eq").lower()
-    actual = field_value(row, field, products)
+    if products:
+        def get_value(row):
+            return field_value(row, field, True)
+    else:
+        def get_value(row):
+            return row.get(field)
     if condition == "null":
-        return actual is None
+        return lambda row: get_value(row) is None
     if condition == "notnull":
-        return actual is not None
-    if actual is None:
-        return False
-    if condition in ("in", "nin", "finset"):
-        wanted = [v.strip().casefold() for v in value.split(",")]
-        if condition == "finset":
-            return value in str(actual).split(",")
-        hit = str(actual).casefold() in wanted or (isinstance(actual, (int, float)) and not
-                                        isinstance(actual, bool) and any(
-                                            _num(w) == actual for w in wanted))
-        return hit if condition == "in" else not hit
+        return lambda row: get_value(row) is not None
+    if condition == "finset":
+        return lambda row: value in str(get_value(row) or "").split(",")
+    if condition in ("in", "nin"):
+        wanted = {v.strip().casefold() for v in value.split(",")}
+        numbers = {n for n in (_num(v) for v in wanted) if n is not None}
+        positive = condition == "in"
+
+        def in_list(row):
+            actual = get_value(row)
+            if actual is None:
+                return False
+            if type(actual) in (int, float):
+                return (actual in numbers or str(actual).casefold() in wanted) == positive
+            return (str(actual).casefold() in wanted) == positive
+        return in_list
     if condition in ("like", "nlike"):
-        pattern = "^" + ".*".join(re.escape(p) for p in value.split("%")) + "$"
-        pattern = pattern.replace(re.escape("_"), ".")
-        hit = re.match(pattern, str(actual), re.IGNORECASE) is not None
-        return hit if condition == "like" else not hit
+        pattern = re.compile("^" + ".*".join(re.escape(p) for p in value.split("%"))
+                             .replace("_", ".") + "$", re.IGNORECASE | re.DOTALL)
+        positive = condition == "like"
+        return lambda row: (get_value(row) is not None
+                            and (pattern.match(str(get_value(row))) is not None) == positive)
+    compare = {"eq": operator.eq, "neq": operator.ne, "gt": operator.gt, "gteq": operator.ge,
+               "from": operator.ge, "moreq": operator.ge, "lt": operator.lt,
+               "lteq": operator.le, "to": operator.le}[condition]
     if field in DATE_FIELDS:
-        left, right = str(actual), normalise_date(fake, value)
-    elif isinstance(actual, (int, float)) and not isinstance(actual, bool):
-        left, right = float(actual), _num(value)
-        if right is None:
-            left, right = str(actual), value
-    else:  # MySQL's default collation: case-insensitive (sku eq "sku-1" finds "SKU-1")
-        left, right = str(actual).casefold(), value.casefold()
-    if condition == "eq":
-        return left == right
-    if condition == "neq":
-        return left != right
-    if condition == "gt":
-        return left > right
-    if condition in ("gteq", "from", "moreq"):
-        return left >= right
-    if condition == "lt":
-        return left < right
-    return left <= right  # lteq, to
+        date = normalise_date(fake, value)
+        if not products:  # the hot path of an incremental pull: one dict lookup per row
+            return lambda row: compare(row.get(field) or "", date) and field in row
+        return lambda row: get_value(row) is not None and compare(str(get_value(row)), date)
+    number = _num(value)
+    folded = value.casefold()
+
+    def compare_row(row):
+        actual = get_value(row)
+        if actual is None:
+            return False
+        if type(actual) in (int, float) and number is not None:
+            return compare(actual, number)
+        # MySQL's default collation: case-insensitive (sku eq "sku-1" finds "SKU-1")
+        return compare(str(actual).casefold(), folded)
+    return compare_row
 
 
 def _num(text):
@@ -1369,22 +1381,33 @@ def _num(text):
 
 
 def search(fake, rows, criteria, id_field, products=False):
-    """Magento's getList over `rows`: filter groups AND-ed, filters in a group OR-ed, sort
-    orders, then the page (a page past the end repeats the last page)."""
+    """Magento's getList over `rows` (the live documents, under the state lock): filter groups
+    AND-ed, filters in a group OR-ed, sort orders, then the page (a page past the end repeats
+    the last page). Only the page is copied out."""
     for group in criteria["filter_groups"]:
         if group["filters"]:
-            rows = [r for r in rows
-                    if any(matches(fake, r, f, products) for f in group["filters"])]
-    rows.sort(key=lambda r: r.get(id_field) if r.get(id_field) is not None else 0)
+            tests = [predicate(fake, f, products) for f in group["filters"]]
+            if len(tests) == 1:
+                test = tests[0]
+                rows = [r for r in rows if test(r)]
+            else:
+                rows = [r for r in rows if any(test(r) for test in tests)]
+    rows.sort(key=operator.itemgetter(id_field))  # the primary key's order (no ORDER BY)
     for order in reversed(criteria["sort_orders"]):
         field = order.get("field")
         descending = (order.get("direction") or "ASC").upper() == "DESC"
-        rows.sort(key=lambda r: (field_value(r, field, products) is not None,
-                                 field_value(r, field, products) or 0)
-                  if isinstance(field_value(r, field, products), (int, float))
-                  else (field_value(r, field, products) is not None,
-                        str(field_value(r, field, products) or "")),
-                  reverse=descending)
+
+        def sort_key(row):  # nulls first, numbers as numbers, strings as MySQL sorts them
+            value = field_value(row, field, products)
+            if value is None:
+                return (0, 0, "")
+            if type(value) in (int, float):
+                return (1, value, "")
+            return (1, 0, str(value).casefold())
+        if field in DATE_FIELDS and not products:  # always set, fixed format: plain strings
+            rows.sort(key=operator.itemgetter(field), reverse=descending)
+        else:
+            rows.sort(key=sort_key, reverse=descending)
     total = len(rows)
     size = criteria["page_size"]
     if size is not None and fake.max_page_size is not None and size > fake.max_page_size:
@@ -1405,7 +1428,8 @@ def search(fake, rows, criteria, id_field, products=False):
         echo["page_size"] = criteria["page_size"]
     if criteria["current_page"] is not None:
         echo["current_page"] = criteria["current_page"]
-    return {"items": rows, "search_criteria": echo, "total_count": total}
+    return {"items": json.loads(json.dumps(rows)), "search_criteria": echo,
+            "total_count": total}
 
 
 # -- fields= projection ------------------------------------------------------------------------
