@@ -176,6 +176,7 @@ class MagentoState:
         self.fake_errors = []           # exceptions inside the fake (must stay empty)
         self.sources = {}               # source_code -> source document
         self.source_items = {}          # (sku, source_code) -> {"quantity", "status"}
+        self.source_item_written_at = {}  # (sku, source_code) -> time.time() of the last write
         self.source_item_calls = 0      # accepted POST /V1/inventory/source-items
         self.source_items_saved = 0     # items in them
         self.stock_items = {}           # sku -> legacy stock item document
@@ -891,7 +892,8 @@ class FakeMagento:
             for _, _, status in s.requests:
                 out["statuses"][str(status)] = out["statuses"].get(str(status), 0) + 1
             if full:
-                out["source_items"] = [{"sku": k[0], "source_code": k[1], **v}
+                out["source_items"] = [{"sku": k[0], "source_code": k[1], **v,
+                                        "written_at": s.source_item_written_at.get(k)}
                                        for k, v in s.source_items.items()]
                 out["stock_items"] = s.stock_items
         return out
@@ -993,13 +995,16 @@ def save_source_items(fake, params, body, criteria):
             if item["source_code"] not in sources:
                 raise Rejection(400, "Could not save Source Item")  # nothing saved
         saved = state.source_items
+        written_at = state.source_item_written_at
         stock_items = state.stock_items
+        now = time.time()
         for item in items:
             sku = item["sku"]
             source = item["source_code"]
             quantity = float(item["quantity"])
             status = item["status"]
             saved[(sku, source)] = {"quantity": quantity, "status": status}
+            written_at[(sku, source)] = now
             if source == "default" and sku in stock_items:
                 stock = stock_items[sku]
                 stock["qty"] = quantity

@@ -730,6 +730,7 @@ class ProcessModeTest(unittest.TestCase):
         self.assertEqual(state["schema_violation_count"], 0)
         self.assertEqual(state["products"], 2)
         self.assertEqual(len(state["source_items"]), 500)
+        self.assertIsInstance(state["source_items"][0]["written_at"], float)
 
 
 if __name__ == "__main__":
