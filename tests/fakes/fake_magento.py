@@ -17,6 +17,7 @@ Interface (kept stable; tests and benchmarks depend on it):
     keys = fake.create_integration("ofbridge")   # consumer_key/_secret, access_token/_secret
     fake.expire_tokens()                         # every bearer token answers 401 from now on
     fake.source_item("SKU-1", "eu-1")            # {"quantity", "status"} or None
+    fake.state.source_item_written_at[("SKU-1", "eu-1")]   # time.time() of its last write
     fake.advance_clock(3600)                     # later created_at/updated_at (UTC)
     fake.set_faults(latency=0.05, error_rate=0.1, drop_after_commit_rate=0.1, ...)
     fake.inject("429", count=50)                 # a 429 storm for the next 50 REST requests
@@ -1058,6 +1059,7 @@ def update_stock_item(fake, params, body, criteria):
         if fake.msi:
             state.source_items[(sku, "default")] = {
                 "quantity": stock["qty"], "status": 1 if stock["is_in_stock"] else 0}
+            state.source_item_written_at[(sku, "default")] = time.time()
         state.legacy_stock_updates += 1
         return 200, stock["item_id"]
 
