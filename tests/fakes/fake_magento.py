@@ -193,6 +193,7 @@ class MagentoState:
         self.oauth_requests = 0
         self.faults = {}                # kind -> times injected
         self.committed_then_dropped = 0
+        self.cut_short = 0              # requests whose client vanished mid-body (not handled)
 
 
 class Fault:
@@ -581,21 +582,40 @@ class FakeMagento:
 
     @staticmethod
     def read_body(h):
+        """The request body; ConnectionError if the client went away before sending all of it
+        (a killed broker): such a request was never made, it is neither handled nor judged."""
         if "chunked" in (h.headers.get("Transfer-Encoding") or "").lower():
             parts = []
             while True:
-                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = h.rfile.readline()
+                if not line.endswith(b"\n"):
+                    raise ConnectionError("body cut short")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
-                    while h.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(parts)
-                parts.append(h.rfile.read(size))
-                h.rfile.readline()
+                    while True:  # trailers, up to the empty line
+                        line = h.rfile.readline()
+                        if line in (b"\r\n", b"\n"):
+                            return b"".join(parts)
+                        if not line:
+                            raise ConnectionError("body cut short")
+                chunk = h.rfile.read(size)
+                if len(chunk) < size or not h.rfile.readline().endswith(b"\n"):
+                    raise ConnectionError("body cut short")
+                parts.append(chunk)
         length = int(h.headers.get("Content-Length") or 0)
-        return h.rfile.read(length) if length else b""
+        raw = h.rfile.read(length) if length else b""
+        if len(raw) < length:
+            raise ConnectionError("body cut short")
+        return raw
 
     def handle(self, h):
-        raw = self.read_body(h)
+        try:
+            raw = self.read_body(h)
+        except ConnectionError:
+            h.close_connection = True
+            with self.state.lock:
+                self.state.cut_short += 1
+            return
         url = urllib.parse.urlsplit(h.path)
         if url.path.startswith("/__fake/"):
             return self.control(h, url, raw)

@@ -170,6 +170,20 @@ class SchemaTest(FakeMagentoCase):
         self.assertEqual(self.fake.state.source_item_calls, 3)
         self.assert_clean()
 
+    def test_a_client_killed_mid_body_is_not_judged(self):
+        import socket
+        body = json.dumps(SOURCE_ITEMS).encode()
+        with socket.create_connection(("127.0.0.1", self.fake.port)) as sock:
+            sock.sendall(b"POST /rest/all/V1/inventory/source-items HTTP/1.1\r\n"
+                         b"Host: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: " + self.http.headers["Authorization"].encode() +
+                         b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:20])
+            sock.shutdown(socket.SHUT_WR)
+            self.assertEqual(sock.recv(100), b"")  # closed, no reply
+        self.assertEqual(self.fake.state.cut_short, 1)
+        self.assertEqual(self.fake.state.source_item_calls, 0)
+        self.assert_clean()
+
     def test_unknown_top_level_keys_are_ignored_but_noted(self):
         body = dict(SOURCE_ITEMS, dryRun=True)
         r = self.http.post(self.url("inventory/source-items"), json=body)
