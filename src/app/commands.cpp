@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "ofbridge/admin/export_views.h"
 #include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/order_views.h"
+#include "ofbridge/admin/outbox_views.h"
 #include "ofbridge/admin/request_views.h"
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/export/export_reader.h"
@@ -18,11 +20,13 @@
 #include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
+#include "ofbridge/outbox/outbox.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/migrations.h"
 #include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
 #include "ofbridge/worker/unsent_orders.h"
 
 namespace ofbridge::app {
@@ -178,6 +182,17 @@ int show_import(const CommonOptions& common, std::int64_t id, bool json) {
     if (!report) {
         std::cerr << "ofbridge: no import report " << id << "\n";
         return 3;
+    }
+    if (std::any_of(config.stores.begin(), config.stores.end(),
+                    [](const auto& s) { return s.second.target == "magento2"; })) {
+        auto db = storage::open_read_only(config.database_path(), 8, "Magento outbox",
+                                          "start the broker once");
+        const auto delivery = outbox::delivery_of_report(db, id);
+        for (auto& line : report->lines)
+            if (const auto found = delivery.find(line.line_no); found != delivery.end()) {
+                line.delivery = found->second.state;
+                line.delivery_message = found->second.message;
+            }
     }
     std::cout << (json ? admin::import_json(*report) : admin::import_text(*report));
     return 0;
@@ -365,6 +380,39 @@ int reset_exports(const CommonOptions& common, const std::string& entity,
         std::cout << boost::json::serialize(boost::json::object{{"reset", changed}}) << "\n";
     else
         std::cout << changed << " " << entity << (changed == 1 ? "" : "s") << " back to pending\n";
+    return 0;
+}
+
+int list_outbox(const CommonOptions& common, const std::optional<std::string>& state,
+                std::size_t limit, bool json) {
+    const auto config = load(common);
+    if (state && *state != "waiting" && *state != "delivered" && *state != "failed")
+        throw std::runtime_error("--state is waiting, delivered or failed");
+    auto db = storage::open_read_only(config.database_path(), 8, "Magento outbox",
+                                      "start the broker once");
+    const auto rows = outbox::list_outbox(db, state.value_or(""), limit);
+    std::cout << (json ? admin::outbox_json(rows) : admin::outbox_table(rows));
+    return 0;
+}
+
+int retry_outbox(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    auto db = storage::open_writable(config.database_path(), 0, std::chrono::seconds(10));
+    db.exec("PRAGMA synchronous=FULL");
+    storage::sqlite::migrate(db, storage::embedded_migrations());
+    storage::sqlite::Transaction transaction(db);
+    outbox::OutboxRepository repository(db);
+    const bool changed =
+        repository.retry(id, storage::format_utc_millis(std::chrono::system_clock::now()));
+    transaction.commit();
+    if (!changed) {
+        std::cerr << "ofbridge: no outbox row " << id << " to retry (unknown or delivered)\n";
+        return 3;
+    }
+    if (json)
+        std::cout << boost::json::serialize(boost::json::object{{"retry", id}}) << "\n";
+    else
+        std::cout << "outbox " << id << " is waiting: it goes out at the next delivery round\n";
     return 0;
 }
 

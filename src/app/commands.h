@@ -94,4 +94,9 @@ int get_product(const CommonOptions& common, const std::string& sku, bool json);
 int list_order_exports(const CommonOptions& common, const std::string& export_status,
                        std::size_t limit, bool json);
 
+// `outbox list` / `outbox retry ID`: the magento2 target's deliveries.
+int list_outbox(const CommonOptions& common, const std::optional<std::string>& state,
+                std::size_t limit, bool json);
+int retry_outbox(const CommonOptions& common, std::int64_t id, bool json);
+
 }  // namespace ofbridge::app
