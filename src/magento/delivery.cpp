@@ -56,6 +56,8 @@ namespace {
 using Clock = std::chrono::system_clock;
 using storage::sqlite::Database;
 
+constexpr std::size_t max_outcomes_per_write = 256;
+
 std::string url_encode(std::string_view text) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
@@ -377,11 +379,18 @@ struct Delivery::Impl {
 
         std::size_t delivered = 0, failed = 0, retried = 0;
         std::string last_error;
-        write(
-            [&](outbox::OutboxRepository& r) {
-                const auto now = storage::format_utc_millis(Clock::now());
-                for (const auto& result : results)
-                    for (const auto& o : result) {
+        // Recorded in jobs of at most max_outcomes_per_write items, so no job holds the one
+        // writer (and the acks queued behind it) for long (storage/writer.h, budgets).
+        std::vector<const StockOutcome*> outcomes;
+        for (const auto& result : results)
+            for (const auto& o : result) outcomes.push_back(&o);
+        for (std::size_t from = 0; from < outcomes.size(); from += max_outcomes_per_write)
+            write(
+                [&](outbox::OutboxRepository& r) {
+                    const auto now = storage::format_utc_millis(Clock::now());
+                    const auto to = std::min(outcomes.size(), from + max_outcomes_per_write);
+                    for (std::size_t i = from; i < to; ++i) {
+                        const auto& o = *outcomes[i];
                         if (o.outcome == Outcome::ok) {
                             r.stock_delivered(o.item.id, o.item.seq, now);
                             ++delivered;
@@ -395,8 +404,8 @@ struct Delivery::Impl {
                             last_error = o.message;
                         }
                     }
-            },
-            false);
+                },
+                false);
         summary.stock_delivered += delivered;
         summary.stock_failed += failed;
         summary.retried += retried;
@@ -420,7 +429,7 @@ struct Delivery::Impl {
                 progress = true;
             }
             const std::size_t limit = std::max<std::size_t>(1, store.source_items_chunk) *
-                                      std::max(1u, store.client.concurrency) * 8;
+                                      std::max(1u, store.client.concurrency) * 4;
             auto stock = outbox::select_due_stock(*db, store.store_code, now, limit);
             if (!stock.empty()) {
                 if (!deliver_stock(store, client, stock, summary)) return;

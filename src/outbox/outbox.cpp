@@ -3,6 +3,8 @@
 // chunk or shipment) and prepare theirs per call.
 #include "ofbridge/outbox/outbox.h"
 
+#include <optional>
+
 #include "ofbridge/storage/sqlite/database.h"
 
 namespace ofbridge::outbox {
@@ -78,47 +80,72 @@ std::int64_t OutboxRepository::stage_shipment(const ShipmentIntent& intent,
     return id;
 }
 
+Statement& OutboxRepository::prepared(std::optional<Statement>& slot, const char* sql) {
+    if (!slot) slot.emplace(db_, sql);
+    return *slot;
+}
+
 bool OutboxRepository::stock_delivered(std::int64_t id, std::int64_t seq,
                                        const std::string& now_text) {
-    Statement mark(db_,
-                   "UPDATE magento_stock SET delivered_seq = ?2 WHERE outbox_id = ?1"
-                   " AND (delivered_seq IS NULL OR delivered_seq < ?2)");
-    mark.bind(1, id).bind(2, seq).run();
-    Statement done(db_,
-                   "UPDATE magento_outbox SET state = 'delivered', attempts = 0, message = '',"
-                   " delivered_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'waiting'"
-                   " AND (SELECT seq FROM magento_stock WHERE outbox_id = ?1) = ?3");
-    done.bind(1, id).bind(2, now_text).bind(3, seq).run();
+    prepared(mark_delivered_,
+             "UPDATE magento_stock SET delivered_seq = ?2 WHERE outbox_id = ?1"
+             " AND (delivered_seq IS NULL OR delivered_seq < ?2)")
+        .bind(1, id)
+        .bind(2, seq)
+        .run();
+    prepared(set_delivered_,
+             "UPDATE magento_outbox SET state = 'delivered', attempts = 0, message = '',"
+             " delivered_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'waiting'"
+             " AND (SELECT seq FROM magento_stock WHERE outbox_id = ?1) = ?3")
+        .bind(1, id)
+        .bind(2, now_text)
+        .bind(3, seq)
+        .run();
     if (db_.changes() > 0) return true;
-    Statement due(db_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1");
-    due.bind(1, id).bind(2, now_text).run();
+    prepared(due_now_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, now_text)
+        .run();
     return false;
 }
 
 bool OutboxRepository::stock_refused(std::int64_t id, std::int64_t seq, std::string_view message,
                                      const std::string& now_text) {
-    Statement mark(db_,
-                   "UPDATE magento_stock SET failed_seq = ?2, failed_message = ?3"
-                   " WHERE outbox_id = ?1 AND (failed_seq IS NULL OR failed_seq < ?2)");
-    mark.bind(1, id).bind(2, seq).bind(3, message).run();
-    Statement failed(db_,
-                     "UPDATE magento_outbox SET state = 'failed', message = ?3, updated_at = ?2"
-                     " WHERE id = ?1 AND state = 'waiting'"
-                     " AND (SELECT seq FROM magento_stock WHERE outbox_id = ?1) = ?4");
-    failed.bind(1, id).bind(2, now_text).bind(3, message).bind(4, seq).run();
+    prepared(mark_refused_,
+             "UPDATE magento_stock SET failed_seq = ?2, failed_message = ?3"
+             " WHERE outbox_id = ?1 AND (failed_seq IS NULL OR failed_seq < ?2)")
+        .bind(1, id)
+        .bind(2, seq)
+        .bind(3, message)
+        .run();
+    prepared(set_refused_,
+             "UPDATE magento_outbox SET state = 'failed', message = ?3, updated_at = ?2"
+             " WHERE id = ?1 AND state = 'waiting'"
+             " AND (SELECT seq FROM magento_stock WHERE outbox_id = ?1) = ?4")
+        .bind(1, id)
+        .bind(2, now_text)
+        .bind(3, message)
+        .bind(4, seq)
+        .run();
     if (db_.changes() > 0) return true;
-    Statement due(db_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1");
-    due.bind(1, id).bind(2, now_text).run();
+    prepared(due_now_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, now_text)
+        .run();
     return false;
 }
 
 void OutboxRepository::retry_later(std::int64_t id, std::string_view message,
                                    const std::string& next_attempt_text,
                                    const std::string& now_text) {
-    Statement s(db_,
-                "UPDATE magento_outbox SET attempts = attempts + 1, message = ?2,"
-                " next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'waiting'");
-    s.bind(1, id).bind(2, message).bind(3, next_attempt_text).bind(4, now_text).run();
+    prepared(retry_later_,
+             "UPDATE magento_outbox SET attempts = attempts + 1, message = ?2,"
+             " next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'waiting'")
+        .bind(1, id)
+        .bind(2, message)
+        .bind(3, next_attempt_text)
+        .bind(4, now_text)
+        .run();
 }
 
 void OutboxRepository::shipment_call_started(std::int64_t id, const std::string& now_text) {

@@ -95,7 +95,13 @@ public:
     bool retry(std::int64_t id, const std::string& now_text);
 
 private:
+    // The delivery's statements, prepared on first use (the worker never needs them).
+    storage::sqlite::Statement& prepared(std::optional<storage::sqlite::Statement>& slot,
+                                         const char* sql);
+
     storage::sqlite::Database& db_;
+    std::optional<storage::sqlite::Statement> mark_delivered_, set_delivered_, mark_refused_,
+        set_refused_, due_now_, retry_later_;
     storage::sqlite::Statement store_of_request_, find_stock_, update_stock_, wake_stock_,
         insert_outbox_, insert_stock_;
 };
