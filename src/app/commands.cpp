@@ -18,6 +18,7 @@
 #include "ofbridge/export/export_repository.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
+#include "ofbridge/magento/check.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/outbox/outbox.h"
@@ -414,6 +415,31 @@ int retry_outbox(const CommonOptions& common, std::int64_t id, bool json) {
     else
         std::cout << "outbox " << id << " is waiting: it goes out at the next delivery round\n";
     return 0;
+}
+
+int check_magento(const CommonOptions& common, const std::optional<std::string>& store) {
+    const auto config = load(common);
+    auto options = delivery_options(config);
+    if (store) {
+        if (!config.stores.contains(*store))
+            throw std::runtime_error("unknown store '" + *store + "' (no [stores." + *store + "])");
+        std::erase_if(options.stores, [&](const auto& s) { return s.store_code != *store; });
+    }
+    if (options.stores.empty()) {
+        std::cerr << "ofbridge: no store with target = \"magento2\""
+                  << (store ? " named " + *store : std::string{}) << "\n";
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::warn);
+    bool all_ok = true;
+    for (const auto& target : options.stores) {
+        for (const auto& result : magento::check_store(target)) {
+            std::cout << (result.ok ? "ok    " : "FAIL  ") << target.store_code << "  "
+                      << result.name << ": " << result.detail << std::endl;
+            all_ok = all_ok && result.ok;
+        }
+    }
+    return all_ok ? 0 : 1;
 }
 
 int list_products(const CommonOptions& common, const std::optional<std::string>& export_status,

@@ -99,4 +99,7 @@ int list_outbox(const CommonOptions& common, const std::optional<std::string>& s
                 std::size_t limit, bool json);
 int retry_outbox(const CommonOptions& common, std::int64_t id, bool json);
 
+// `check [--store CODE]`: the magento2 stores' connection, one line per check; 1 on a failure.
+int check_magento(const CommonOptions& common, const std::optional<std::string>& store);
+
 }  // namespace ofbridge::app

@@ -110,6 +110,13 @@ int main(int argc, char** argv) {
     stock_list->add_flag("--json", stock_json, "One JSON document on stdout");
     stock_list->callback([&] { exit_code = list_stock(common, stock_limit, stock_json); });
 
+    std::optional<std::string> check_store;
+    auto* check = app.add_subcommand(
+        "check", "Test the connection of the magento2 stores (auth, permissions, MSI, sources)");
+    add_common(check);
+    check->add_option("--store", check_store, "Only this store");
+    check->callback([&] { exit_code = check_magento(common, check_store); });
+
     auto* outbox = app.add_subcommand("outbox", "The magento2 target's deliveries to Magento");
     outbox->require_subcommand(1);
     std::optional<std::string> outbox_state;

@@ -178,6 +178,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     worker::Metrics metrics;
     auto pool_options = worker_options(config);
     pool_options.writer = &writer;  // claims and applies run on the one writer's thread
+    pool_options.after_apply = [&delivery_hook] {
+        if (auto* delivery = delivery_hook.load()) delivery->notify();
+    };
     worker::WorkerPool pool(pool_options, metrics);
     workers = &pool;
     pool.notify();  // requests left pending by a previous run

@@ -152,12 +152,25 @@ struct Delivery::Impl {
     // `write_fn(OutboxRepository&)` in one transaction; `durable`: returns once fsynced.
     template <typename Write>
     void write(Write&& write_fn, bool durable) {
+        write_async(std::forward<Write>(write_fn), durable).get();
+    }
+
+    // The same, submitted: the future is ready once committed (durable: fsynced). Several
+    // submitted at once land in the same group commit.
+    template <typename Write>
+    std::future<void> write_async(Write&& write_fn, bool durable) {
         if (!options.writer) {
-            storage::sqlite::Transaction transaction(*db);
-            outbox::OutboxRepository repository(*db);
-            write_fn(repository);
-            transaction.commit();
-            return;
+            std::promise<void> done;
+            try {
+                storage::sqlite::Transaction transaction(*db);
+                outbox::OutboxRepository repository(*db);
+                write_fn(repository);
+                transaction.commit();
+                done.set_value();
+            } catch (...) {
+                done.set_exception(std::current_exception());
+            }
+            return done.get_future();
         }
         auto promise = std::make_shared<std::promise<void>>();
         storage::WriteJob job;
@@ -173,8 +186,9 @@ struct Delivery::Impl {
                 promise->set_value();
         };
         job.completion = durable ? storage::Completion::durable : storage::Completion::committed;
+        auto future = promise->get_future();
         options.writer->submit(std::move(job));
-        promise->get_future().get();
+        return future;
     }
 
     std::string retry_at(const StoreTarget& store, unsigned attempts,
@@ -384,11 +398,12 @@ struct Delivery::Impl {
         std::vector<const StockOutcome*> outcomes;
         for (const auto& result : results)
             for (const auto& o : result) outcomes.push_back(&o);
-        for (std::size_t from = 0; from < outcomes.size(); from += max_outcomes_per_write)
-            write(
-                [&](outbox::OutboxRepository& r) {
+        std::vector<std::future<void>> written;
+        for (std::size_t from = 0; from < outcomes.size(); from += max_outcomes_per_write) {
+            const auto to = std::min(outcomes.size(), from + max_outcomes_per_write);
+            written.push_back(write_async(
+                [&, from, to](outbox::OutboxRepository& r) {
                     const auto now = storage::format_utc_millis(Clock::now());
-                    const auto to = std::min(outcomes.size(), from + max_outcomes_per_write);
                     for (std::size_t i = from; i < to; ++i) {
                         const auto& o = *outcomes[i];
                         if (o.outcome == Outcome::ok) {
@@ -405,7 +420,16 @@ struct Delivery::Impl {
                         }
                     }
                 },
-                false);
+                false));
+        }
+        // Every job is waited for (they reference this frame) before the first error is thrown.
+        std::exception_ptr error;
+        for (auto& w : written) try {
+                w.get();
+            } catch (...) {
+                if (!error) error = std::current_exception();
+            }
+        if (error) std::rethrow_exception(error);
         summary.stock_delivered += delivered;
         summary.stock_failed += failed;
         summary.retried += retried;
@@ -428,8 +452,12 @@ struct Delivery::Impl {
                 if (!deliver_shipment(store, client, row, summary)) return;
                 progress = true;
             }
-            const std::size_t limit = std::max<std::size_t>(1, store.source_items_chunk) *
-                                      std::max(1u, store.client.concurrency) * 4;
+            // Enough for several calls per sender, so the rounds' reads and writes between
+            // calls stay a small part of the time.
+            const std::size_t limit =
+                std::max<std::size_t>(std::max<std::size_t>(1, store.source_items_chunk) *
+                                          std::max(1u, store.client.concurrency) * 4,
+                                      1000);
             auto stock = outbox::select_due_stock(*db, store.store_code, now, limit);
             if (!stock.empty()) {
                 if (!deliver_stock(store, client, stock, summary)) return;

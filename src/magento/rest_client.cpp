@@ -172,7 +172,8 @@ struct RestClient::Impl {
 
     // A new admin token, unless another call replaced `seen` meanwhile. False when Magento
     // refused or could not be reached (`why` says what happened).
-    bool refresh(outbound::HttpClient& client, const std::string& seen, std::string& why) {
+    bool refresh(outbound::HttpClient& client, const std::string& seen, std::string& why,
+                 int* status = nullptr) {
         std::lock_guard lock(token_mutex);
         if (token != seen && !token.empty()) return true;
         boost::json::object credentials{{"username", settings.username},
@@ -187,6 +188,7 @@ struct RestClient::Impl {
             why = "admin token: " + result.error_text;
             return false;
         }
+        if (status) *status = result.response.status;
         if (result.response.status != 200) {
             why = "admin token: " + error_message(result.response.status, result.response.body);
             return false;
@@ -240,8 +242,11 @@ struct RestClient::Impl {
         Reply reply;
         if (bearer.empty() && can_refresh()) {
             std::string why;
-            if (!refresh(*client, bearer, why)) {
-                reply.outcome = Outcome::unauthorized;
+            int status = 0;
+            if (!refresh(*client, bearer, why, &status)) {
+                // No reply: unknown (retried); a refusal: Magento's status and words.
+                reply.outcome = status == 0 ? Outcome::unknown : Outcome::unauthorized;
+                reply.status = status;
                 reply.message = why;
                 return reply;
             }

@@ -122,6 +122,31 @@ class MagentoTest(unittest.TestCase):
                        what="outbox settled")
         self.assert_fake_clean()
 
+    def test_check_names_what_is_missing(self):
+        fake = self.fake
+        fake.add_source("default")
+        fake.create_admin_user("ofbridge", "admin-secret")
+        extra = "[stores.default.magento.source_map]\nwh-2 = \"eu-2\"\ndefault = \"default\"\n"
+        broker = Broker(stores_extra=magento_store(
+            fake, "username = \"ofbridge\"\npassword = \"admin-secret\"", extra))
+        self.addCleanup(broker.cleanup)
+        result = broker.cli("check", check=False)
+        out = result.stdout.decode()
+        self.assertEqual(result.returncode, 1, out)
+        self.assertIn("FAIL  default  source 'eu-2' known to Magento", out)
+        self.assertIn("ok    default  permission Magento_Sales::ship: ok", out)
+        fake.add_source("eu-2")
+        result = broker.cli("check", check=False)
+        self.assertEqual(result.returncode, 0, result.stdout.decode())
+        bad = Broker(stores_extra=magento_store(
+            fake, "username = \"ofbridge\"\npassword = \"wrong\""))
+        self.addCleanup(bad.cleanup)
+        result = bad.cli("check", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("FAIL  default  authenticate (bearer token)", result.stdout.decode())
+        self.assertNotIn("wrong", result.stdout.decode() + result.stderr.decode())
+        self.assert_fake_clean()
+
     def test_shipments_are_created_once_through_dropped_replies_and_kill_9(self):
         fake = self.fake
         fake.add_source("default")
