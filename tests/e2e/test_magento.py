@@ -4,7 +4,7 @@ scripts its faults). Stock over several SKUs and sources with shuffled sequence 
 oracle's quantities through chunks of 20, token expiry, a 429 storm and 5xx; a 400 lands on its
 import line; shipments, partial and complete, with replies dropped after Magento committed and a
 kill -9 of the broker, are created exactly once each; stock sent around a shipment is not
-deducted twice."""
+deducted twice; `ofbridge check` names what is missing (a source, the credentials)."""
 
 import json
 import os
