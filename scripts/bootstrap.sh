@@ -15,7 +15,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libspdlog-dev libtomlplusplus-dev libcli11-dev
   libssl-dev openssl libargon2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-zeep python3-requests php-cli php-soap php-sqlite3
+  python3 python3-zeep python3-requests python3-jsonschema python3-oauthlib php-cli php-soap php-sqlite3
   wrk curl strace clang-format clang libclang-rt-14-dev
   libsystemd-dev systemd help2man dpkg-dev fakeroot lintian adduser
 )

@@ -1,5 +1,6 @@
 #include "ofbridge/admin/import_views.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "ofbridge/admin/text_table.h"
@@ -111,30 +112,48 @@ std::string imports_json(const std::vector<imports::ImportReportSummary>& report
 
 std::string import_text(const imports::ImportReport& report) {
     std::string out = imports_table({report.summary}) + "\n";
-    TextTable lines({"LINE", "SEQUENCE", "REFERENCE", "SOURCE", "RESULT", "RECEIVED", "ADJUSTMENT",
-                     "FINAL", "MESSAGE"});
-    for (const auto& l : report.lines)
-        lines.add_row({std::to_string(l.line_no), optional_text(l.sequence_id), l.reference,
-                       l.source, l.result, optional_text(l.units_received),
-                       optional_text(l.unsent_orders_adjustment), optional_text(l.final_qty),
-                       l.message});
+    // The DELIVERY column only for a store with the magento2 target (a line with a state).
+    const bool delivered = std::any_of(report.lines.begin(), report.lines.end(),
+                                       [](const auto& l) { return !l.delivery.empty(); });
+    std::vector<std::string> headers{"LINE",     "SEQUENCE",   "REFERENCE", "SOURCE", "RESULT",
+                                     "RECEIVED", "ADJUSTMENT", "FINAL",     "MESSAGE"};
+    if (delivered) headers.push_back("DELIVERY");
+    TextTable lines(headers);
+    for (const auto& l : report.lines) {
+        std::vector<std::string> row{std::to_string(l.line_no),
+                                     optional_text(l.sequence_id),
+                                     l.reference,
+                                     l.source,
+                                     l.result,
+                                     optional_text(l.units_received),
+                                     optional_text(l.unsent_orders_adjustment),
+                                     optional_text(l.final_qty),
+                                     l.message};
+        if (delivered)
+            row.push_back(l.delivery_message.empty() ? l.delivery
+                                                     : l.delivery + ": " + l.delivery_message);
+        lines.add_row(row);
+    }
     return out + lines.render();
 }
 
 std::string import_json(const imports::ImportReport& report) {
     auto out = summary_json(report.summary);
     json::array lines;
-    for (const auto& l : report.lines)
-        lines.push_back(
-            json::object{{"line", l.line_no},
-                         {"sequence_id", optional_json(l.sequence_id)},
-                         {"reference", l.reference},
-                         {"source", l.source},
-                         {"result", l.result},
-                         {"message", l.message},
-                         {"units_received", optional_json(l.units_received)},
-                         {"unsent_orders_adjustment", optional_json(l.unsent_orders_adjustment)},
-                         {"final_qty", optional_json(l.final_qty)}});
+    for (const auto& l : report.lines) {
+        json::object line{{"line", l.line_no},
+                          {"sequence_id", optional_json(l.sequence_id)},
+                          {"reference", l.reference},
+                          {"source", l.source},
+                          {"result", l.result},
+                          {"message", l.message},
+                          {"units_received", optional_json(l.units_received)},
+                          {"unsent_orders_adjustment", optional_json(l.unsent_orders_adjustment)},
+                          {"final_qty", optional_json(l.final_qty)}};
+        if (!l.delivery.empty())  // magento2 target only
+            line["delivery"] = json::object{{"state", l.delivery}, {"message", l.delivery_message}};
+        lines.push_back(std::move(line));
+    }
     out["lines"] = std::move(lines);
     return json::serialize(out) + "\n";
 }

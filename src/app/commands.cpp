@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -10,19 +11,23 @@
 #include "ofbridge/admin/export_views.h"
 #include "ofbridge/admin/import_views.h"
 #include "ofbridge/admin/order_views.h"
+#include "ofbridge/admin/outbox_views.h"
 #include "ofbridge/admin/request_views.h"
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/export_repository.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
+#include "ofbridge/magento/check.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
+#include "ofbridge/outbox/outbox.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/migrations.h"
 #include "ofbridge/storage/sqlite/transaction.h"
+#include "ofbridge/storage/time_format.h"
 #include "ofbridge/worker/unsent_orders.h"
 
 namespace ofbridge::app {
@@ -57,6 +62,38 @@ worker::WorkerOptions worker_options(const config::Config& config) {
                                     : domain::ConfigurableRule::parent;
     options.instance_id = worker::local_instance_id();
     options.claim_holder_gone = worker::local_holder_gone;  // start-up recovery (worker_pool.h)
+    for (const auto& [code, store] : config.stores)
+        if (store.target == "magento2") options.magento2_stores.push_back(code);
+    return options;
+}
+
+magento::DeliveryOptions delivery_options(const config::Config& config) {
+    magento::DeliveryOptions options;
+    options.database = config.database_path();
+    for (const auto& [code, store] : config.stores) {
+        if (store.target != "magento2") continue;
+        const auto& m = store.magento;
+        magento::StoreTarget target;
+        target.store_code = code;
+        target.client.base_url = m.base_url;
+        target.client.store_code = m.store_code;
+        target.client.token = m.token;
+        target.client.username = m.username;
+        target.client.password = m.password;
+        if (m.oauth())
+            target.client.oauth =
+                magento::OAuthCredentials{m.oauth_consumer_key, m.oauth_consumer_secret,
+                                          m.oauth_access_token, m.oauth_access_token_secret};
+        target.client.timeout = m.timeout;
+        target.client.tls_ca_file = m.tls_ca_file;
+        target.client.concurrency = m.concurrency;
+        target.stock_api = m.stock_api;
+        target.source_items_chunk = m.source_items_chunk;
+        target.source_map = m.source_map;
+        target.retry_base = m.retry_base;
+        target.retry_max = m.retry_max;
+        options.stores.push_back(std::move(target));
+    }
     return options;
 }
 
@@ -146,6 +183,17 @@ int show_import(const CommonOptions& common, std::int64_t id, bool json) {
     if (!report) {
         std::cerr << "ofbridge: no import report " << id << "\n";
         return 3;
+    }
+    if (std::any_of(config.stores.begin(), config.stores.end(),
+                    [](const auto& s) { return s.second.target == "magento2"; })) {
+        auto db = storage::open_read_only(config.database_path(), 8, "Magento outbox",
+                                          "start the broker once");
+        const auto delivery = outbox::delivery_of_report(db, id);
+        for (auto& line : report->lines)
+            if (const auto found = delivery.find(line.line_no); found != delivery.end()) {
+                line.delivery = found->second.state;
+                line.delivery_message = found->second.message;
+            }
     }
     std::cout << (json ? admin::import_json(*report) : admin::import_text(*report));
     return 0;
@@ -334,6 +382,64 @@ int reset_exports(const CommonOptions& common, const std::string& entity,
     else
         std::cout << changed << " " << entity << (changed == 1 ? "" : "s") << " back to pending\n";
     return 0;
+}
+
+int list_outbox(const CommonOptions& common, const std::optional<std::string>& state,
+                std::size_t limit, bool json) {
+    const auto config = load(common);
+    if (state && *state != "waiting" && *state != "delivered" && *state != "failed")
+        throw std::runtime_error("--state is waiting, delivered or failed");
+    auto db = storage::open_read_only(config.database_path(), 8, "Magento outbox",
+                                      "start the broker once");
+    const auto rows = outbox::list_outbox(db, state.value_or(""), limit);
+    std::cout << (json ? admin::outbox_json(rows) : admin::outbox_table(rows));
+    return 0;
+}
+
+int retry_outbox(const CommonOptions& common, std::int64_t id, bool json) {
+    const auto config = load(common);
+    auto db = storage::open_writable(config.database_path(), 0, std::chrono::seconds(10));
+    db.exec("PRAGMA synchronous=FULL");
+    storage::sqlite::migrate(db, storage::embedded_migrations());
+    storage::sqlite::Transaction transaction(db);
+    outbox::OutboxRepository repository(db);
+    const bool changed =
+        repository.retry(id, storage::format_utc_millis(std::chrono::system_clock::now()));
+    transaction.commit();
+    if (!changed) {
+        std::cerr << "ofbridge: no outbox row " << id << " to retry (unknown or delivered)\n";
+        return 3;
+    }
+    if (json)
+        std::cout << boost::json::serialize(boost::json::object{{"retry", id}}) << "\n";
+    else
+        std::cout << "outbox " << id << " is waiting: it goes out at the next delivery round\n";
+    return 0;
+}
+
+int check_magento(const CommonOptions& common, const std::optional<std::string>& store) {
+    const auto config = load(common);
+    auto options = delivery_options(config);
+    if (store) {
+        if (!config.stores.contains(*store))
+            throw std::runtime_error("unknown store '" + *store + "' (no [stores." + *store + "])");
+        std::erase_if(options.stores, [&](const auto& s) { return s.store_code != *store; });
+    }
+    if (options.stores.empty()) {
+        std::cerr << "ofbridge: no store with target = \"magento2\""
+                  << (store ? " named " + *store : std::string{}) << "\n";
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::warn);
+    bool all_ok = true;
+    for (const auto& target : options.stores) {
+        for (const auto& result : magento::check_store(target)) {
+            std::cout << (result.ok ? "ok    " : "FAIL  ") << target.store_code << "  "
+                      << result.name << ": " << result.detail << std::endl;
+            all_ok = all_ok && result.ok;
+        }
+    }
+    return all_ok ? 0 : 1;
 }
 
 int list_products(const CommonOptions& common, const std::optional<std::string>& export_status,

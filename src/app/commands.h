@@ -9,6 +9,7 @@
 
 #include "ofbridge/config/config.h"
 #include "ofbridge/export/exporter.h"
+#include "ofbridge/magento/delivery.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::app {
@@ -27,6 +28,9 @@ worker::WorkerOptions worker_options(const config::Config& config);
 
 // The export settings of every store whose export is on (mode "push").
 exporting::ExporterOptions exporter_options(const config::Config& config);
+
+// The delivery settings of every store with target = "magento2".
+magento::DeliveryOptions delivery_options(const config::Config& config);
 
 struct ServeOptions {
     std::string listen;  // empty = from the config
@@ -89,5 +93,13 @@ int list_products(const CommonOptions& common, const std::optional<std::string>&
 int get_product(const CommonOptions& common, const std::string& sku, bool json);
 int list_order_exports(const CommonOptions& common, const std::string& export_status,
                        std::size_t limit, bool json);
+
+// `outbox list` / `outbox retry ID`: the magento2 target's deliveries.
+int list_outbox(const CommonOptions& common, const std::optional<std::string>& state,
+                std::size_t limit, bool json);
+int retry_outbox(const CommonOptions& common, std::int64_t id, bool json);
+
+// `check [--store CODE]`: the magento2 stores' connection, one line per check; 1 on a failure.
+int check_magento(const CommonOptions& common, const std::optional<std::string>& store);
 
 }  // namespace ofbridge::app

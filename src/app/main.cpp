@@ -110,6 +110,36 @@ int main(int argc, char** argv) {
     stock_list->add_flag("--json", stock_json, "One JSON document on stdout");
     stock_list->callback([&] { exit_code = list_stock(common, stock_limit, stock_json); });
 
+    std::optional<std::string> check_store;
+    auto* check = app.add_subcommand(
+        "check", "Test the connection of the magento2 stores (auth, permissions, MSI, sources)");
+    add_common(check);
+    check->add_option("--store", check_store, "Only this store");
+    check->callback([&] { exit_code = check_magento(common, check_store); });
+
+    auto* outbox = app.add_subcommand("outbox", "The magento2 target's deliveries to Magento");
+    outbox->require_subcommand(1);
+    std::optional<std::string> outbox_state;
+    std::size_t outbox_limit = 50;
+    bool outbox_json = false;
+    auto* outbox_list =
+        outbox->add_subcommand("list", "List stock and shipment deliveries, newest first");
+    add_common(outbox_list);
+    outbox_list->add_option("--state", outbox_state, "waiting, delivered or failed")
+        ->check(CLI::IsMember({"waiting", "delivered", "failed"}));
+    outbox_list->add_option("--limit", outbox_limit, "At most this many rows (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+    outbox_list->add_flag("--json", outbox_json, "One JSON document on stdout");
+    outbox_list->callback(
+        [&] { exit_code = list_outbox(common, outbox_state, outbox_limit, outbox_json); });
+    std::int64_t outbox_id = 0;
+    auto* outbox_retry = outbox->add_subcommand(
+        "retry", "Send a failed (or backed-off) delivery again at the next round");
+    add_common(outbox_retry);
+    outbox_retry->add_option("ID", outbox_id, "Outbox id (outbox list)")->required();
+    outbox_retry->add_flag("--json", outbox_json, "One JSON document on stdout");
+    outbox_retry->callback([&] { exit_code = retry_outbox(common, outbox_id, outbox_json); });
+
     auto* products = app.add_subcommand("products", "Manage the local catalog");
     products->require_subcommand(1);
     std::filesystem::path products_file;

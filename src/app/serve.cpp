@@ -153,13 +153,15 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     // hook reaches them through this pointer once they run.
     std::atomic<worker::WorkerPool*> workers{nullptr};
     std::atomic<exporting::Exporter*> exporter_hook{nullptr};
+    std::atomic<magento::Delivery*> delivery_hook{nullptr};
     storage::WriterOptions writer_options{config.database_path(), config.storage.max_batch,
                                           config.storage.synchronous_full};
     writer_options.batch_budget = config.storage.batch_budget;
     writer_options.slice_rows = config.storage.slice_rows;
-    writer_options.on_commit = [&workers, &exporter_hook] {
+    writer_options.on_commit = [&workers, &exporter_hook, &delivery_hook] {
         if (auto* pool = workers.load()) pool->notify();
         if (auto* exporter = exporter_hook.load()) exporter->notify();
+        if (auto* delivery = delivery_hook.load()) delivery->notify();
     };
     // A failed WAL fsync leaves the writer unable to acknowledge anything (storage/writer.h):
     // stop like on SIGTERM, but exit non-zero so the service manager restarts the broker and
@@ -176,6 +178,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     worker::Metrics metrics;
     auto pool_options = worker_options(config);
     pool_options.writer = &writer;  // claims and applies run on the one writer's thread
+    pool_options.after_apply = [&delivery_hook] {
+        if (auto* delivery = delivery_hook.load()) delivery->notify();
+    };
     worker::WorkerPool pool(pool_options, metrics);
     workers = &pool;
     pool.notify();  // requests left pending by a previous run
@@ -195,6 +200,17 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
                      store.mode == "notify" ? store.concurrency : 1u);
     exporter.start();
     exporter_hook = &exporter;
+    // Delivery to Magento (stores with target = "magento2"): reads the outbox on a read-only
+    // connection, writes every outcome through the writer (src/magento/delivery.cpp).
+    auto magento_options = delivery_options(config);
+    magento_options.writer = &writer;
+    magento::Delivery delivery(magento_options);
+    for (const auto& store : magento_options.stores)
+        spdlog::info("store {} delivers to Magento at {}rest/{}/V1/ ({}, chunk {}, concurrency {})",
+                     store.store_code, store.client.base_url, store.client.store_code,
+                     store.stock_api, store.source_items_chunk, store.client.concurrency);
+    delivery.start();
+    delivery_hook = &delivery;
     ingest::Ingest ingest(config, writer, unix_now);
 
     endpoints::RouterOptions router_options;
@@ -282,6 +298,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     workers = nullptr;
     exporter_hook = nullptr;
     exporter.stop();  // the exchange in flight ends within timeout_ms; its outcome is written
+    delivery_hook = nullptr;
+    delivery.stop();  // a ship call cut off stays marked and is checked at the next start
     pool.stop();
     writer.close();
     spdlog::info(

@@ -294,13 +294,77 @@ void read_export(KeyReader& r, ExportConfig& e) {
     r.finish();
 }
 
+// Magento's codes (store views, MSI sources): no whitespace, no control characters.
+bool valid_code(const std::string& code) {
+    if (code.empty()) return false;
+    for (unsigned char c : code)
+        if (c <= ' ' || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '%') return false;
+    return true;
+}
+
+void read_magento(KeyReader& r, MagentoConfig& m) {
+    r.read("base_url", m.base_url);
+    r.read("store_code", m.store_code);
+    r.read("token", m.token);
+    r.read("username", m.username);
+    r.read("password", m.password);
+    r.read("oauth_consumer_key", m.oauth_consumer_key);
+    r.read("oauth_consumer_secret", m.oauth_consumer_secret);
+    r.read("oauth_access_token", m.oauth_access_token);
+    r.read("oauth_access_token_secret", m.oauth_access_token_secret);
+    r.read("stock_api", m.stock_api);
+    r.read_int("source_items_chunk", m.source_items_chunk, 1, 10'000);
+    r.read_int("concurrency", m.concurrency, 1, 64);
+    r.read_ms("timeout_ms", m.timeout, 100, 3'600'000);
+    std::int64_t pull_interval = m.pull_interval.count();
+    r.read_int("pull_interval_seconds", pull_interval, 1, 86'400);
+    m.pull_interval = std::chrono::seconds{pull_interval};
+    r.read_int("pull_page_size", m.pull_page_size, 1, 10'000);
+    r.read("tls_ca_file", m.tls_ca_file);
+    r.read_ms("retry_base_ms", m.retry_base, 1, 3'600'000);
+    r.read_ms("retry_max_ms", m.retry_max, 1, 86'400'000);
+    if (const auto* map = r.table("source_map")) {
+        for (const auto& [from, node] : *map) {
+            auto to = node.value<std::string>();
+            if (!node.is_string() || !to || !valid_code(*to) ||
+                !valid_code(std::string(from.str())))
+                r.fail("source_map", "a table of WMS source = \"Magento source code\" (no spaces)");
+            m.source_map.emplace(std::string(from.str()), *to);
+        }
+    }
+    const bool http = m.base_url.rfind("http://", 0) == 0 || m.base_url.rfind("https://", 0) == 0;
+    if (!http || m.base_url.back() != '/' || m.base_url.find_first_of("?# ") != std::string::npos)
+        r.fail("base_url", "the shop's http:// or https:// base URL ending in '/'");
+    if (!valid_code(m.store_code)) r.fail("store_code", "a Magento store code such as \"all\"");
+    if (m.stock_api != "msi" && m.stock_api != "legacy")
+        r.fail("stock_api", "\"msi\" or \"legacy\"");
+    if (m.retry_max < m.retry_base) r.fail("retry_max_ms", "at least retry_base_ms");
+    if (m.username.empty() != m.password.empty())
+        r.fail(m.username.empty() ? "username" : "password",
+               "set together with username and password (admin token refresh)");
+    const int oauth_set = !m.oauth_consumer_key.empty() + !m.oauth_consumer_secret.empty() +
+                          !m.oauth_access_token.empty() + !m.oauth_access_token_secret.empty();
+    if (oauth_set != 0 && oauth_set != 4)
+        r.fail("oauth_consumer_key",
+               "all four of oauth_consumer_key, oauth_consumer_secret, oauth_access_token and "
+               "oauth_access_token_secret, or none");
+    if (oauth_set == 4 && (!m.token.empty() || !m.username.empty()))
+        r.fail("token", "\"\" when the OAuth 1.0a secrets are set (one way to authenticate)");
+    if (oauth_set == 0 && m.token.empty() && m.username.empty())
+        r.fail("token",
+               "a bearer token, username and password, or the four oauth_* secrets "
+               "(target is magento2)");
+    r.finish();
+}
+
 StoreConfig read_store(const std::string& code, const toml::table& table) {
     StoreConfig store;
     store.code = code;
     store.wms.api_key.clear();
     KeyReader r(table, "stores." + code);
     r.read("target", store.target);
-    if (store.target != "local") r.fail("target", "\"local\" (the only target in this version)");
+    if (store.target != "local" && store.target != "magento2")
+        r.fail("target", "\"local\" or \"magento2\"");
     if (const auto* wms = r.table("wms")) {
         KeyReader w(*wms, r.name("wms"));
         w.read("username", store.wms.username);
@@ -315,6 +379,14 @@ StoreConfig read_store(const std::string& code, const toml::table& table) {
     if (const auto* export_table = r.table("export")) {
         KeyReader e(*export_table, r.name("export"));
         read_export(e, store.export_);
+    }
+    const auto* magento = r.table("magento");
+    if (magento && store.target != "magento2")
+        r.fail("magento", "absent unless target = \"magento2\"");
+    if (store.target == "magento2") {
+        if (!magento) r.fail("magento", "a [" + r.name("magento") + "] table (target is magento2)");
+        KeyReader m(*magento, r.name("magento"));
+        read_magento(m, store.magento);
     }
     r.finish();
     return store;

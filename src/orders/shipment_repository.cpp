@@ -13,7 +13,7 @@ ShipmentRepository::ShipmentRepository(storage::sqlite::Database& db)
       key_exists_(db,
                   "SELECT 1 FROM shipment_keys WHERE order_increment_id = ?1"
                   " AND dedupe_key = ?2"),
-      order_(db, "SELECT id, state FROM orders WHERE increment_id = ?1"),
+      order_(db, "SELECT id, state, entity_id FROM orders WHERE increment_id = ?1"),
       order_lines_(db,
                    "SELECT item_id, parent_item_id, sku, product_type, qty_ordered, qty_shipped,"
                    " qty_canceled FROM order_items WHERE order_id = ?1 ORDER BY item_id"),
@@ -51,6 +51,7 @@ std::optional<StoredOrder> ShipmentRepository::find_order(const std::string& inc
         if (!order_.step()) return std::nullopt;
         stored.id = order_.column_int64(0);
         stored.order.state = order_.column_text(1);
+        stored.entity_id = order_.column_optional_int64(2);
     }
     ResetOnExit reset(order_lines_);
     order_lines_.bind(1, stored.id);

@@ -8,6 +8,8 @@
 // level's seq) are a second guard.
 #include "inventory_applier.h"
 
+#include <algorithm>
+
 #include "ofbridge/orders/unsent_orders.h"
 #include "printable.h"
 
@@ -31,7 +33,8 @@ InventoryApplier::InventoryApplier(storage::sqlite::Database& db, const WorkerOp
                               ? options.inventory.unsent_order_units(db)
                               : UnsentOrderUnits{}),
       stock_(db),
-      products_(db) {}
+      products_(db),
+      outbox_(db) {}
 
 imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
                                               std::chrono::system_clock::time_point now,
@@ -70,6 +73,15 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
     }
 
     const auto decided = domain::decide_sequences(valid, marks);
+    // A magento2 store: each applied key's new quantity is staged for Magento in this same
+    // transaction (the outbox coalesces it with what is still waiting for that key).
+    std::string magento_store;
+    if (!options_.magento2_stores.empty() && !decided.applied_line.empty()) {
+        auto store = outbox_.store_of_request(request_id);
+        if (std::find(options_.magento2_stores.begin(), options_.magento2_stores.end(), store) !=
+            options_.magento2_stores.end())
+            magento_store = std::move(store);
+    }
 
     for (std::size_t v = 0; v < valid.size(); ++v) {
         auto& out = report[valid_index[v]];
@@ -83,6 +95,9 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
         const auto& line = valid[index];
         auto& out = report[valid_index[index]];
         out.level = apply_stock(line, marks.contains(key), now, now_text);
+        if (!magento_store.empty())
+            outbox_.stage_stock(magento_store, line.sku, line.source, line.seq,
+                                out.level->final_qty, now_text);
         out.message =
             domain::sequence_message(domain::LineResult::success, out.level->final_qty, line.seq);
         if (adjusts(line) && !line.last_order_exported.empty() &&

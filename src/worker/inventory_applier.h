@@ -17,6 +17,7 @@
 #include "ofbridge/domain/stock_level.h"
 #include "ofbridge/imports/import_log.h"
 #include "ofbridge/inventory/stock_repository.h"
+#include "ofbridge/outbox/outbox.h"
 #include "ofbridge/worker/worker_pool.h"
 
 namespace ofbridge::worker::detail {
@@ -40,6 +41,7 @@ private:
     UnsentOrderUnits unsent_order_units_;  // empty = no adjustment
     inventory::StockRepository stock_;
     catalog::ProductLookup products_;
+    outbox::OutboxRepository outbox_;  // magento2 stores: what Magento must receive
 };
 
 }  // namespace ofbridge::worker::detail

@@ -10,6 +10,7 @@
 #include "shipment_applier.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -57,6 +58,54 @@ std::int64_t units_requested(const domain::ShipmentCreate& shipment) {
     return total;
 }
 
+// "ofbridge:<request id>" in the shipment's comment finds it again in Magento (GET V1/shipments)
+// after an unknown outcome; a request shipping from several sources makes one call per source,
+// each marked "ofbridge:<request id>/<source>".
+std::string shipment_marker(std::int64_t request_id, const std::string& source, bool several) {
+    std::string marker = "ofbridge:" + std::to_string(request_id);
+    if (several) marker += "/" + source;
+    return marker;
+}
+
+// The POST V1/order/<entity_id>/ship body (notes §1.4) without `arguments`, which the delivery
+// adds with the mapped source code.
+outbox::ShipmentIntent magento_intent(const std::string& store, std::int64_t request_id,
+                                      std::int64_t entity_id,
+                                      const domain::ShipmentCreate& shipment,
+                                      const domain::PlannedShipment& planned, bool several_sources,
+                                      const orders::ShipmentRecord& record) {
+    outbox::ShipmentIntent intent;
+    intent.store_code = store;
+    intent.request_id = request_id;
+    intent.order_increment_id = shipment.order_increment_id;
+    intent.order_entity_id = entity_id;
+    intent.source = planned.source;
+    intent.marker = shipment_marker(request_id, planned.source, several_sources);
+    boost::json::array items;
+    for (const auto& item : planned.items) {
+        items.push_back({{"order_item_id", item.order_item_id}, {"qty", item.qty}});
+        if (std::find(intent.skus.begin(), intent.skus.end(), item.sku) == intent.skus.end())
+            intent.skus.push_back(item.sku);
+    }
+    boost::json::array tracks;
+    const std::string title =
+        record.carrier_title.empty() ? std::string("Tracking") : std::string(record.carrier_title);
+    for (const auto track : record.tracks)
+        tracks.push_back({{"track_number", track}, {"title", title}, {"carrier_code", "custom"}});
+    std::string comment = shipment.comment;
+    if (!comment.empty()) comment += "\n";
+    comment += intent.marker;
+    boost::json::object body{
+        {"items", std::move(items)},
+        {"notify", shipment.email},
+        {"appendComment", true},
+        {"comment",
+         {{"comment", comment}, {"is_visible_on_front", shipment.include_comment ? 1 : 0}}},
+        {"tracks", std::move(tracks)}};
+    intent.body = boost::json::serialize(body);
+    return intent;
+}
+
 }  // namespace
 
 std::string shipment_dedupe_key(const domain::ShipmentCreate& shipment) {
@@ -90,13 +139,20 @@ std::string carrier_title(const domain::ShipmentCreate& shipment) {
 }
 
 ShipmentApplier::ShipmentApplier(storage::sqlite::Database& db, const WorkerOptions& options)
-    : options_(options), payloads_(db), shipments_(db) {}
+    : options_(options), payloads_(db), shipments_(db), outbox_(db) {}
 
 imports::ReportCounts ShipmentApplier::apply(std::int64_t request_id, const std::string& now_text,
                                              imports::ImportLog& log) {
     const auto shipment = payloads_.shipment(request_id);
     const auto key = shipment_dedupe_key(shipment);
     const std::string sources = sources_of(shipment);
+    std::string magento_store;
+    if (!options_.magento2_stores.empty()) {
+        auto store = outbox_.store_of_request(request_id);
+        if (std::find(options_.magento2_stores.begin(), options_.magento2_stores.end(), store) !=
+            options_.magento2_stores.end())
+            magento_store = std::move(store);
+    }
 
     domain::LineResult result = domain::LineResult::failure;
     std::string message;
@@ -105,6 +161,10 @@ imports::ReportCounts ShipmentApplier::apply(std::int64_t request_id, const std:
         message = duplicate_message;
     } else if (const auto stored = shipments_.find_order(shipment.order_increment_id); !stored) {
         message = domain::order_not_found_message(shipment.order_increment_id);
+    } else if (!magento_store.empty() && !stored->entity_id) {
+        // Magento ships by entity_id; an order imported without one cannot be shipped there.
+        message = "Order " + printable(shipment.order_increment_id) +
+                  " has no Magento entity_id: it cannot be shipped in Magento.";
     } else {
         const auto planned =
             domain::plan_shipment(stored->order, shipment.items, options_.configurable_rule);
@@ -119,7 +179,14 @@ imports::ReportCounts ShipmentApplier::apply(std::int64_t request_id, const std:
             record.carrier_title = carrier;
             for (const auto& track : shipment.tracking_numbers)
                 if (!trim(track).empty()) record.tracks.push_back(track);
-            shipments_.record(shipment, std::get<domain::ShipmentPlan>(planned), record, now_text);
+            const auto& plan = std::get<domain::ShipmentPlan>(planned);
+            shipments_.record(shipment, plan, record, now_text);
+            if (!magento_store.empty())
+                for (const auto& planned_shipment : plan.shipments)
+                    outbox_.stage_shipment(
+                        magento_intent(magento_store, request_id, *stored->entity_id, shipment,
+                                       planned_shipment, plan.shipments.size() > 1, record),
+                        now_text);
             result = domain::LineResult::success;
             message = "Order " + printable(shipment.order_increment_id) + " successfully shipped.";
         }

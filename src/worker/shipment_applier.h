@@ -16,6 +16,7 @@
 #include "ofbridge/domain/shipment_plan.h"
 #include "ofbridge/imports/import_log.h"
 #include "ofbridge/orders/shipment_repository.h"
+#include "ofbridge/outbox/outbox.h"
 #include "ofbridge/queue/request_payloads.h"
 #include "ofbridge/worker/worker_pool.h"
 
@@ -41,6 +42,7 @@ private:
     const WorkerOptions& options_;
     queue::RequestPayloads payloads_;
     orders::ShipmentRepository shipments_;
+    outbox::OutboxRepository outbox_;  // magento2 stores: the ship calls to make
 };
 
 }  // namespace ofbridge::worker::detail

@@ -199,6 +199,7 @@ struct WorkerPool::Impl {
         if (batch.requests.empty()) return batch.given_up.size();
         if (options.test_hooks.after_claim) options.test_hooks.after_claim(ids_of(batch.requests));
         record(metrics, processor.apply(batch.requests));
+        if (options.after_apply) options.after_apply();
         return batch.requests.size() + batch.given_up.size();
     }
 

@@ -132,9 +132,8 @@ TEST(Config, BadValuesAreNamed) {
               "bad value for 'server.max_body_bytes': expected an integer");
     EXPECT_EQ(error_of("[server]\nmax_body_bytes = 1\n[stores.a.wms]\napi_key=\"k\"\n"),
               "bad value for 'server.max_body_bytes': expected an integer in [1024, 268435456]");
-    EXPECT_EQ(
-        error_of("[stores.a]\ntarget = \"magento3\"\n[stores.a.wms]\napi_key=\"k\"\n"),
-        "bad value for 'stores.a.target': expected \"local\" (the only target in this version)");
+    EXPECT_EQ(error_of("[stores.a]\ntarget = \"magento3\"\n[stores.a.wms]\napi_key=\"k\"\n"),
+              "bad value for 'stores.a.target': expected \"local\" or \"magento2\"");
     EXPECT_EQ(error_of("[stores.a.wms]\nanonymous = \"yes\"\n"),
               "bad value for 'stores.a.wms.anonymous': expected true or false");
     EXPECT_EQ(error_of("[storage]\nsynchronous = \"off\"\n[stores.a.wms]\napi_key=\"k\"\n"),
@@ -227,4 +226,64 @@ TEST(Config, BadServerHardeningValuesAreNamed) {
               "bad value for 'server.trusted_proxies': expected an array of IP addresses");
     EXPECT_EQ(error_of("[server]\ntrusted_proxies = \"127.0.0.1\"\n" + store),
               "bad value for 'server.trusted_proxies': expected an array of strings");
+}
+
+TEST(Config, MagentoTarget) {
+    const std::string head = "[stores.a]\ntarget = \"magento2\"\n[stores.a.wms]\napi_key=\"k\"\n";
+    auto config = parse_config(head +
+                                   "[stores.a.magento]\nbase_url = \"https://shop.example/\"\n"
+                                   "token = \"t\"\n[stores.a.magento.source_map]\nwh1 = \"eu-1\"\n",
+                               "test.toml");
+    const auto& m = config.stores.at("a").magento;
+    EXPECT_EQ(m.base_url, "https://shop.example/");
+    EXPECT_EQ(m.store_code, "all");
+    EXPECT_EQ(m.stock_api, "msi");
+    EXPECT_EQ(m.source_items_chunk, 20u);
+    EXPECT_EQ(m.concurrency, 2u);
+    EXPECT_EQ(m.timeout, std::chrono::milliseconds{15'000});
+    EXPECT_EQ(m.pull_interval, std::chrono::seconds{60});
+    EXPECT_EQ(m.pull_page_size, 100u);
+    EXPECT_EQ(m.source_map.at("wh1"), "eu-1");
+    EXPECT_FALSE(m.oauth());
+    auto oauth = parse_config(head +
+                                  "[stores.a.magento]\nbase_url = \"http://127.0.0.1:9/\"\n"
+                                  "oauth_consumer_key=\"ck\"\noauth_consumer_secret=\"cs\"\n"
+                                  "oauth_access_token=\"at\"\noauth_access_token_secret=\"as\"\n"
+                                  "stock_api = \"legacy\"\nsource_items_chunk = 500\n",
+                              "test.toml");
+    EXPECT_TRUE(oauth.stores.at("a").magento.oauth());
+    EXPECT_EQ(oauth.stores.at("a").magento.source_items_chunk, 500u);
+
+    EXPECT_EQ(error_of(head),
+              "bad value for 'stores.a.magento': expected a [stores.a.magento] "
+              "table (target is magento2)");
+    EXPECT_EQ(error_of("[stores.a.wms]\napi_key=\"k\"\n[stores.a.magento]\n"),
+              "bad value for 'stores.a.magento': expected absent unless target = \"magento2\"");
+    const std::string mt = head + "[stores.a.magento]\n";
+    EXPECT_EQ(error_of(mt + "token = \"t\"\n"),
+              "bad value for 'stores.a.magento.base_url': expected the shop's http:// or "
+              "https:// base URL ending in '/'");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\n"),
+              "bad value for 'stores.a.magento.token': expected a bearer token, username and "
+              "password, or the four oauth_* secrets (target is magento2)");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\nusername = \"u\"\n"),
+              "bad value for 'stores.a.magento.password': expected set together with username "
+              "and password (admin token refresh)");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\noauth_consumer_key = \"k\"\n"),
+              "bad value for 'stores.a.magento.oauth_consumer_key': expected all four of "
+              "oauth_consumer_key, oauth_consumer_secret, oauth_access_token and "
+              "oauth_access_token_secret, or none");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\ntoken = \"t\"\nstock_api = \"v1\"\n"),
+              "bad value for 'stores.a.magento.stock_api': expected \"msi\" or \"legacy\"");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\ntoken = \"t\"\ncolour = 1\n"),
+              "unknown key 'stores.a.magento.colour'");
+    EXPECT_EQ(error_of(mt + "base_url = \"https://s/\"\ntoken = \"t\"\n"
+                            "[stores.a.magento.source_map]\nwh1 = \"eu 1\"\n"),
+              "bad value for 'stores.a.magento.source_map': expected a table of WMS source = "
+              "\"Magento source code\" (no spaces)");
+    // Secrets never appear in an error.
+    const auto error = error_of(mt +
+                                "base_url = \"https://s/\"\ntoken = \"s3cret\"\n"
+                                "stock_api = 1\n");
+    EXPECT_EQ(error.find("s3cret"), std::string::npos);
 }

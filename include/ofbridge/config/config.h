@@ -116,11 +116,38 @@ struct ExportConfig {
     std::string tls_ca_file;         // "" = the system's CA store
 };
 
+// [stores.<code>.magento]: the magento2 target (DESIGN §6, src/magento). REST at
+// <base_url>rest/<store_code>/V1/. Auth is a bearer `token` (with `username` and `password` set,
+// a 401 fetches a new admin token once), or the four OAuth 1.0a secrets of an integration.
+struct MagentoConfig {
+    std::string base_url;  // "https://shop.example/" (trailing '/')
+    std::string store_code = "all";
+    std::string token;
+    std::string username;
+    std::string password;
+    std::string oauth_consumer_key;
+    std::string oauth_consumer_secret;
+    std::string oauth_access_token;
+    std::string oauth_access_token_secret;
+    std::string stock_api = "msi";  // "msi" or "legacy"
+    std::size_t source_items_chunk = 20;
+    unsigned concurrency = 2;
+    std::chrono::milliseconds timeout{15'000};
+    std::chrono::seconds pull_interval{60};
+    std::size_t pull_page_size = 100;
+    std::map<std::string, std::string> source_map;  // WMS source -> Magento source code
+    std::string tls_ca_file;                        // "" = the system's CA store
+    std::chrono::milliseconds retry_base{1000};     // delivery backoff, doubling...
+    std::chrono::milliseconds retry_max{300'000};   // ...up to this
+    bool oauth() const { return !oauth_consumer_key.empty(); }
+};
+
 struct StoreConfig {
     std::string code;
-    std::string target = "local";
+    std::string target = "local";  // "local" or "magento2"
     WmsAuthConfig wms;
-    ExportConfig export_;  // [stores.<code>.export]
+    ExportConfig export_;   // [stores.<code>.export]
+    MagentoConfig magento;  // [stores.<code>.magento]; used when target = "magento2"
 };
 
 struct Config {

@@ -34,6 +34,10 @@ struct ImportLine {
     std::optional<std::int64_t> units_received;
     std::optional<std::int64_t> unsent_orders_adjustment;
     std::optional<std::int64_t> final_qty;
+    // The magento2 target's delivery of this line (filled by the caller from the outbox):
+    // "" (nothing to deliver), "waiting", "delivered" or "failed" with Magento's message.
+    std::string delivery;
+    std::string delivery_message;
 };
 
 struct ImportReport {

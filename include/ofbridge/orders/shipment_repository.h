@@ -26,6 +26,7 @@ namespace ofbridge::orders {
 struct StoredOrder {
     std::int64_t id = 0;
     domain::OrderToShip order;
+    std::optional<std::int64_t> entity_id;  // Magento's id (what the magento2 target ships by)
 };
 
 // What record() writes for one applied shipment request.

@@ -103,6 +103,12 @@ struct WorkerOptions {
     // parent = against the configurable line, qty_shipped on both (Magento's way); child =
     // against the child line only. Config: shipments.configurable_item.
     domain::ConfigurableRule configurable_rule = domain::ConfigurableRule::parent;
+    // Stores with the magento2 target (DESIGN §6): their applies also stage what Magento must
+    // receive in the outbox (src/outbox), in the same transaction. Empty = local only.
+    std::vector<std::string> magento2_stores{};
+    // Runs on the worker's thread after each batch of applies committed (serve wakes the Magento
+    // delivery with it, so what the applies staged goes out at once). Keep it short.
+    std::function<void()> after_apply{};
     std::string instance_id = "worker";  // claimed_by = "<instance_id>/<n>"; must differ
                                          // between pools/processes on one database
     // Start-up recovery: true when the holder named by a claimed_by is known to be gone. The

@@ -1,0 +1,243 @@
+"""End-to-end: WMS -> broker -> Magento 2 through the magento2 target, against the fake Magento
+(tests/fakes/fake_magento.py, which validates every request against Magento's REST schema and
+scripts its faults). Stock over several SKUs and sources with shuffled sequence ids ends at the
+oracle's quantities through chunks of 20, token expiry, a 429 storm and 5xx; a 400 lands on its
+import line; shipments, partial and complete, with replies dropped after Magento committed and a
+kill -9 of the broker, are created exactly once each; stock sent around a shipment is not
+deducted twice; `ofbridge check` names what is missing (a source, the credentials)."""
+
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
+
+from broker import Broker  # noqa: E402
+from fake_magento import FakeMagento  # noqa: E402
+from inventory_history import expected_stock, group_into_messages, make_history, rest_body  # noqa: E402
+from test_worker import send_all, wait_until  # noqa: E402
+
+
+def magento_store(fake, auth, extra=""):
+    return ("[stores.default]\ntarget = \"magento2\"\n[stores.default.magento]\n"
+            "base_url = \"%s\"\n%s\ntimeout_ms = 2000\nretry_base_ms = 20\nretry_max_ms = 300\n%s"
+            % (fake.base_url, auth, extra))
+
+
+def outbox(broker, state=None):
+    args = ["outbox", "list", "--limit", "0"] + (["--state", state] if state else [])
+    return broker.cli_json(*args)["outbox"]
+
+
+def settled(broker):
+    """Every request applied and nothing left waiting in the outbox."""
+    rows = broker.cli_json("requests", "list", "--limit", "0")["requests"]
+    return (all(r["state"] == "done" for r in rows) and not outbox(broker, "waiting"))
+
+
+class MagentoTest(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeMagento(seed=7).start()
+        self.addCleanup(self.fake.stop)
+
+    def assert_fake_clean(self):
+        with self.fake.state.lock:
+            self.assertEqual(self.fake.state.schema_violations, [])
+            self.assertEqual(self.fake.state.fake_errors, [])
+            self.assertEqual(self.fake.state.input_limit_refusals, [])
+            self.assertEqual(self.fake.state.unscripted, [])
+            self.assertEqual(self.fake.state.concurrent_ships, [])
+
+    def test_stock_reaches_the_oracle_through_token_expiry_429_and_5xx(self):
+        fake = self.fake
+        for source in ("default", "wh-2"):
+            fake.add_source(source)
+        fake.create_admin_user("ofbridge", "admin-secret")
+        rng = random.Random(13)
+        records = make_history(rng, skus=30, records_per_key=(1, 6))
+        messages = group_into_messages(rng, records, max_lines=12)
+        half = len(messages) // 2
+        store = magento_store(fake, "username = \"ofbridge\"\npassword = \"admin-secret\"")
+        with Broker(stores_extra=store) as broker:
+            send_all(broker, messages[:half], threads=4)
+            # Mid-run: the admin token expires, then a 429 storm and server errors.
+            wait_until(lambda: fake.state.source_item_calls > 0, what="first delivery")
+            fake.expire_tokens()
+            fake.inject("429", count=8)
+            fake.inject("5xx", count=4)
+            send_all(broker, messages[half:], threads=4)
+            wait_until(lambda: settled(broker), timeout=60, what="everything delivered")
+            expected = expected_stock(records)
+            actual = {key: (fake.source_item(*key) or {}).get("quantity") for key in expected}
+            self.assertEqual(actual, expected)
+            for (sku, source), qty in expected.items():
+                self.assertEqual(fake.source_item(sku, source)["status"], 1 if qty > 0 else 0)
+            self.assertGreaterEqual(fake.state.tokens_issued, 2)  # first token, then a refresh
+            self.assertGreaterEqual(fake.state.faults.get("429", 0), 8)
+            # Coalesced: never more source items than keys... per delivery round at most; and
+            # the broker shows every applied line delivered.
+            self.assertLessEqual(fake.state.source_items_saved, len(records))
+            self.assertEqual(outbox(broker, "failed"), [])
+            report = broker.cli_json("imports", "list", "--limit", "1")["imports"][0]
+            shown = broker.cli_json("imports", "show", str(report["id"]))
+            for line in shown["lines"]:
+                if line["result"] == "Success":
+                    self.assertEqual(line["delivery"], {"state": "delivered", "message": ""})
+        self.assert_fake_clean()
+
+    def test_a_400_is_recorded_on_its_line_and_retried_on_demand(self):
+        fake = self.fake
+        fake.add_source("default")
+        fake.create_admin_user("ofbridge", "admin-secret")
+        store = magento_store(fake, "username = \"ofbridge\"\npassword = \"admin-secret\"")
+        with Broker(stores_extra=store) as broker:
+            lines = [{"sku": "SKU-1", "qty": 5, "source": "default", "seq": 1},
+                     {"sku": "SKU-2", "qty": 7, "source": "eu-9", "seq": 1}]
+            status, _ = broker.rest("/rest/default/V1/orderflow/inventory", rest_body(1, lines))
+            self.assertEqual(status, 200)
+            wait_until(lambda: settled(broker), what="delivered or failed")
+            self.assertEqual(fake.source_item("SKU-1", "default")["quantity"], 5)
+            report = broker.cli_json("imports", "list", "--limit", "1")["imports"][0]
+            shown = broker.cli_json("imports", "show", str(report["id"]))
+            by_sku = {l["reference"]: l for l in shown["lines"]}
+            self.assertEqual(by_sku["SKU-1"]["delivery"]["state"], "delivered")
+            self.assertEqual(by_sku["SKU-2"]["delivery"],
+                             {"state": "failed", "message": "Could not save Source Item"})
+            text = broker.cli("imports", "show", str(report["id"])).stdout.decode()
+            self.assertIn("failed: Could not save Source Item", text)
+            failed = outbox(broker, "failed")
+            self.assertEqual([(r["reference"], r["source"]) for r in failed], [("SKU-2", "eu-9")])
+            # The merchant creates the source; a retry delivers it.
+            fake.add_source("eu-9")
+            broker.cli("outbox", "retry", str(failed[0]["id"]))
+            wait_until(lambda: fake.source_item("SKU-2", "eu-9") is not None,
+                       what="retried delivery")
+            wait_until(lambda: settled(broker) and not outbox(broker, "failed"),
+                       what="outbox settled")
+        self.assert_fake_clean()
+
+    def test_check_names_what_is_missing(self):
+        fake = self.fake
+        fake.add_source("default")
+        fake.create_admin_user("ofbridge", "admin-secret")
+        extra = "[stores.default.magento.source_map]\nwh-2 = \"eu-2\"\ndefault = \"default\"\n"
+        broker = Broker(stores_extra=magento_store(
+            fake, "username = \"ofbridge\"\npassword = \"admin-secret\"", extra))
+        self.addCleanup(broker.cleanup)
+        result = broker.cli("check", check=False)
+        out = result.stdout.decode()
+        self.assertEqual(result.returncode, 1, out)
+        self.assertIn("FAIL  default  source 'eu-2' known to Magento", out)
+        self.assertIn("ok    default  permission Magento_Sales::ship: ok", out)
+        fake.add_source("eu-2")
+        result = broker.cli("check", check=False)
+        self.assertEqual(result.returncode, 0, result.stdout.decode())
+        bad = Broker(stores_extra=magento_store(
+            fake, "username = \"ofbridge\"\npassword = \"wrong\""))
+        self.addCleanup(bad.cleanup)
+        result = bad.cli("check", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("FAIL  default  authenticate (bearer token)", result.stdout.decode())
+        self.assertNotIn("wrong", result.stdout.decode() + result.stderr.decode())
+        self.assert_fake_clean()
+
+    def test_shipments_are_created_once_through_dropped_replies_and_kill_9(self):
+        fake = self.fake
+        fake.add_source("default")
+        for sku in ("SKU-A", "SKU-B", "TEE"):
+            fake.add_product(sku)
+        keys = fake.create_integration("ofbridge")
+        orders = []
+        for n in range(6):
+            orders.append(fake.add_order([{"sku": "SKU-A", "qty": 3}, {"sku": "SKU-B", "qty": 2},
+                                          {"sku": "TEE-M", "qty": 1, "parent_sku": "TEE"}]))
+        workdir = tempfile.mkdtemp(prefix="ofbridge-magento-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        orders_file = os.path.join(workdir, "orders.json")
+        with open(orders_file, "w") as f:
+            json.dump({"items": orders}, f)
+        auth = "\n".join("%s = \"%s\"" % (k, keys[v]) for k, v in (
+            ("oauth_consumer_key", "consumer_key"), ("oauth_consumer_secret", "consumer_secret"),
+            ("oauth_access_token", "access_token"),
+            ("oauth_access_token_secret", "access_token_secret")))
+        store = magento_store(fake, auth)
+
+        def start():
+            return Broker(workdir=workdir, stores_extra=store).start()
+
+        broker = start()
+        try:
+            broker.cli("orders", "import", orders_file)
+            # Magento's sources hold the goods first (sent through the broker like any stock).
+            stock = [{"sku": s, "qty": 100, "source": "default", "seq": 1}
+                     for s in ("SKU-A", "SKU-B", "TEE-M")]
+            broker.rest("/rest/default/V1/orderflow/inventory", rest_body(1, stock))
+            wait_until(lambda: settled(broker), what="initial stock")
+            # Replies to half the ship calls are lost after Magento committed, some 5xx after
+            # commit: each needs the marker check, never a blind retry.
+            fake.set_faults(drop_after_commit_rate=0.4, error_after_commit_rate=0.2,
+                            match=r"/ship$")
+
+            def ship(order, items, seq):
+                body = {"orderIncrementId": order["increment_id"],
+                        "skuQty": [{"sku": s, "qty": q} for s, q in items],
+                        "courierName": "DPD", "serviceName": "Next Day",
+                        "trackingNumber": "TRK-%d" % seq, "messageSeqId": seq}
+                status, reply = broker.rest("/rest/default/V1/orderflow/shipment", body)
+                self.assertEqual(status, 200, reply)
+
+            for n, order in enumerate(orders[:3]):
+                ship(order, [("SKU-A", 1)], 100 + n)  # partial
+            wait_until(lambda: fake.state.committed_then_dropped > 0 or
+                       sum(fake.state.shipments_created.values()) >= 2, what="ship calls")
+            broker.kill()  # kill -9 mid-delivery
+            broker = start()
+            for n, order in enumerate(orders):
+                ship(order, [("SKU-A", 3 if n >= 3 else 2), ("SKU-B", 2), ("TEE-M", 1)],
+                     200 + n)  # complete
+            # The WMS's absolute stock after the picks: SKU-A 100 - 18 = 82, and so on.
+            after = [{"sku": "SKU-A", "qty": 82, "source": "default", "seq": 2},
+                     {"sku": "SKU-B", "qty": 88, "source": "default", "seq": 2},
+                     {"sku": "TEE-M", "qty": 94, "source": "default", "seq": 2}]
+            broker.rest("/rest/default/V1/orderflow/inventory", rest_body(2, after))
+            wait_until(lambda: settled(broker), timeout=60, what="shipments delivered")
+            delivered = [r for r in outbox(broker) if r["kind"] == "shipment"]
+            self.assertEqual(len(delivered), 9)
+            self.assertTrue(all(r["state"] == "delivered" for r in delivered), delivered)
+            with fake.state.lock:
+                created = dict(fake.state.shipments_created)
+                orders_now = {o: dict(d) for o, d in fake.state.orders.items()}
+            expected = {o["entity_id"]: (2 if n < 3 else 1) for n, o in enumerate(orders)}
+            self.assertEqual(created, expected)
+            # The faults did happen: replies lost after the commit, found again by marker.
+            self.assertGreater(fake.state.committed_then_dropped, 0)
+            self.assertIn("found by its marker", broker.logs())
+            for order in orders:
+                doc = orders_now[order["entity_id"]]
+                self.assertEqual(doc["state"], "complete")
+                for item in doc["items"]:
+                    self.assertEqual(item["qty_shipped"], item["qty_ordered"], item["sku"])
+            # MSI deducted the shipped units; the WMS's absolute figure is what remains.
+            self.assertEqual(fake.source_item("SKU-A", "default")["quantity"], 82)
+            self.assertEqual(fake.source_item("SKU-B", "default")["quantity"], 88)
+            self.assertEqual(fake.source_item("TEE-M", "default")["quantity"], 94)
+            # Each shipment line of the import log shows its delivery.
+            reports = broker.cli_json("imports", "list", "--entity", "shipment",
+                                      "--limit", "0")["imports"]
+            self.assertEqual(len(reports), 9)
+            for report in reports:
+                line = broker.cli_json("imports", "show", str(report["id"]))["lines"][0]
+                self.assertEqual(line["delivery"]["state"], "delivered")
+        finally:
+            broker.stop()
+        self.assert_fake_clean()
+
+
+if __name__ == "__main__":
+    unittest.main()
