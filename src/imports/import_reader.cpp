@@ -64,7 +64,8 @@ ImportReader::ImportReader(const std::filesystem::path& db_path)
 
 ImportReader::~ImportReader() = default;
 
-std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& filter) const {
+std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& filter,
+                                                            std::int64_t before_id) const {
     std::string sql{summary_sql};
     std::string where;
     if (filter.entity) where += " r.entity = ?1";
@@ -72,6 +73,7 @@ std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& 
         if (!where.empty()) where += " AND";
         where += " " + std::string{count_column_for(*filter.result)} + " > 0";
     }
+    if (before_id > 0) where += std::string{where.empty() ? "" : " AND"} + " r.id < ?3";
     if (!where.empty()) sql += " WHERE" + where;
     sql += " ORDER BY r.id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
@@ -79,6 +81,7 @@ std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& 
     Statement s(impl_->db, sql);
     if (filter.entity) s.bind(1, *filter.entity);
     if (filter.limit > 0) s.bind(2, filter.limit);
+    if (before_id > 0) s.bind(3, before_id);
     std::vector<ImportReportSummary> out;
     while (s.step()) out.push_back(read_summary(s));
     return out;
@@ -112,6 +115,16 @@ std::optional<ImportReport> ImportReader::get_import(std::int64_t id) const {
         report.lines.push_back(std::move(line));
     }
     return report;
+}
+
+std::vector<std::int64_t> ImportReader::report_ids_of_request(std::int64_t request_id) const {
+    std::lock_guard lock(impl_->mutex);
+    // import_reports_request index.
+    Statement s(impl_->db, "SELECT id FROM import_reports WHERE request_id = ?1 ORDER BY id");
+    s.bind(1, request_id);
+    std::vector<std::int64_t> out;
+    while (s.step()) out.push_back(s.column_int64(0));
+    return out;
 }
 
 }  // namespace ofbridge::imports

@@ -55,8 +55,12 @@ public:
     ImportReader& operator=(const ImportReader&) = delete;
 
     // Newest first. Throws std::invalid_argument for a result that is not one of the four.
-    std::vector<ImportReportSummary> list_imports(const ImportFilter& filter) const;
+    // before_id > 0: a keyset page, only reports with a smaller id.
+    std::vector<ImportReportSummary> list_imports(const ImportFilter& filter,
+                                                  std::int64_t before_id = 0) const;
     std::optional<ImportReport> get_import(std::int64_t id) const;
+    // The reports written for one request (one per apply, reprocesses included), oldest first.
+    std::vector<std::int64_t> report_ids_of_request(std::int64_t request_id) const;
 
 private:
     struct Impl;
