@@ -16,7 +16,7 @@ PACKAGES=(
   libssl-dev openssl libargon2-dev zlib1g-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zeep python3-requests php-cli php-soap php-sqlite3
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium python3-prometheus-client
   wrk curl strace clang-format clang libclang-rt-14-dev
   libsystemd-dev systemd help2man dpkg-dev fakeroot lintian adduser
 )

@@ -31,3 +31,7 @@ CREATE TABLE admin_audit (
     outcome        TEXT    NOT NULL DEFAULT '',
     remote_address TEXT    NOT NULL DEFAULT ''  -- "cli" for the command line
 );
+
+-- The console's stock history: every import line of one SKU and source, newest first. One more
+-- B-tree entry per applied line; without it the lookup scans the whole import log.
+CREATE INDEX import_lines_reference ON import_lines (reference, source, report_id);

@@ -111,6 +111,38 @@ void ensure_descriptor_limit(std::size_t max_connections) {
             max_connections);
 }
 
+// The workers' and the writer's counters since start-up as Prometheus text (the console's
+// /metrics adds the queue depth and the WAL size).
+std::string process_metrics_text(const worker::Metrics& m, const storage::WriterStats& w) {
+    std::string out;
+    const auto counter = [&out](
+                             const std::string& name, const std::string& help,
+                             std::initializer_list<std::pair<std::string, std::uint64_t>> values) {
+        out += "# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n";
+        for (const auto& [labels, value] : values)
+            out += name + labels + " " + std::to_string(value) + "\n";
+    };
+    counter("ofbridge_worker_requests_total", "Requests the workers finished, by outcome.",
+            {{"{outcome=\"done\"}", m.requests_done.load()},
+             {"{outcome=\"failed\"}", m.requests_failed.load()},
+             {"{outcome=\"dead\"}", m.requests_dead.load()}});
+    counter("ofbridge_worker_lines_total", "Import lines written by the workers, by result.",
+            {{"{result=\"Success\"}", m.lines_applied.load()},
+             {"{result=\"Duplicate\"}", m.lines_duplicate.load()},
+             {"{result=\"Superseded\"}", m.lines_superseded.load()},
+             {"{result=\"Failure\"}", m.lines_failed.load()}});
+    counter("ofbridge_writer_commits_total", "Group commits of the one writer.", {{"", w.commits}});
+    counter("ofbridge_writer_syncs_total", "WAL fsyncs that made commits durable.",
+            {{"", w.syncs}});
+    counter("ofbridge_writer_failed_jobs_total", "Writer jobs answered with an error.",
+            {{"", w.failed_jobs}});
+    counter("ofbridge_writer_failed_commits_total", "Batches that failed as a whole.",
+            {{"", w.failed_commits}});
+    counter("ofbridge_writer_checkpoints_total", "WAL checkpoints completed.",
+            {{"", w.checkpoints}});
+    return out;
+}
+
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -264,6 +296,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
                 reprocess_options.writer = &writer;
                 const auto result = worker::reprocess_request(reprocess_options, id);
                 return console::ReprocessOutcome{result.report_id, result.state};
+            };
+            console_options.process_metrics = [&metrics, &writer] {
+                return process_metrics_text(metrics, writer.stats());
             };
             admin_console = std::make_unique<console::Console>(std::move(console_options));
             http::ServerOptions admin_options;

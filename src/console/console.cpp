@@ -11,14 +11,19 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "ofbridge/admin/export_views.h"
 #include "ofbridge/admin/import_views.h"
+#include "ofbridge/admin/order_views.h"
 #include "ofbridge/admin/request_views.h"
 #include "ofbridge/console/admin_store.h"
 #include "ofbridge/console/login_throttle.h"
 #include "ofbridge/console/passwords.h"
 #include "ofbridge/domain/log_text.h"
+#include "ofbridge/export/export_reader.h"
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
+#include "ofbridge/orders/order_store.h"
+#include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/storage/sha256.h"
 #include "ofbridge/storage/sqlite/database.h"
@@ -164,6 +169,100 @@ std::string activity_svg(const std::vector<queue::EntityActivity>& rows) {
     return svg + "</svg>";
 }
 
+std::string scalar_text(const boost::json::value& v) {
+    if (v.is_string()) return std::string(v.get_string());
+    if (v.is_null()) return "";
+    return boost::json::serialize(v);
+}
+
+bool is_scalar(const boost::json::value& v) {
+    return !v.is_object() && !v.is_array();
+}
+
+// Links from a grid cell: column name -> URL prefix (the cell's text is appended, encoded).
+using Links = std::map<std::string, std::string>;
+
+mustache::data grid(const std::string& id, const std::string& heading,
+                    const boost::json::array& items, const Links& links) {
+    std::vector<std::string> columns;
+    for (const auto& item : items) {
+        if (!item.is_object()) continue;
+        for (const auto& [key, value] : item.get_object())
+            if (is_scalar(value) &&
+                std::find(columns.begin(), columns.end(), std::string(key)) == columns.end())
+                columns.emplace_back(key);
+    }
+    mustache::data column_list{mustache::data::type::list};
+    for (const auto& c : columns) column_list.push_back(mustache::data(c));
+    mustache::data rows{mustache::data::type::list};
+    for (const auto& item : items) {
+        if (!item.is_object()) continue;
+        mustache::data cells{mustache::data::type::list};
+        for (const auto& c : columns) {
+            const auto* value = item.get_object().if_contains(c);
+            const auto text = value ? scalar_text(*value) : std::string();
+            mustache::data cell;
+            cell.set("text", text);
+            const auto link = links.find(c);
+            if (link != links.end() && !text.empty())
+                cell.set("link", link->second + url_encode(text));
+            else
+                cell.set("link", false);
+            cells.push_back(cell);
+        }
+        mustache::data row;
+        row.set("cells", cells);
+        rows.push_back(row);
+    }
+    mustache::data table;
+    table.set("id", id);
+    if (heading.empty())
+        table.set("heading", false);
+    else
+        table.set("heading", heading);
+    table.set("columns", column_list);
+    table.set("rows", rows);
+    return table;
+}
+
+// A page from one of the admin JSON documents (what the CLI's --json prints): its scalar
+// fields as a table, each array of objects as a grid, anything else as JSON text. So the page
+// shows exactly what the JSON API answers.
+mustache::data document_data(const std::string& json, const Links& links) {
+    const auto document = boost::json::parse(json);
+    mustache::data scalars{mustache::data::type::list};
+    mustache::data tables{mustache::data::type::list};
+    mustache::data texts{mustache::data::type::list};
+    bool has_scalars = false;
+    if (document.is_object()) {
+        for (const auto& [key, value] : document.get_object()) {
+            const std::string name(key);
+            if (is_scalar(value)) {
+                mustache::data f;
+                f.set("name", name);
+                f.set("value", scalar_text(value));
+                scalars.push_back(f);
+                has_scalars = true;
+            } else if (value.is_array() &&
+                       (value.get_array().empty() || value.get_array().front().is_object())) {
+                tables.push_back(grid(name, document.get_object().size() > 1 ? name : "",
+                                      value.get_array(), links));
+            } else {
+                mustache::data t;
+                t.set("name", name);
+                t.set("value", boost::json::serialize(value));
+                texts.push_back(t);
+            }
+        }
+    }
+    mustache::data d;
+    d.set("scalars", scalars);
+    d.set("has_scalars", has_scalars);
+    d.set("tables", tables);
+    d.set("texts", texts);
+    return d;
+}
+
 }  // namespace
 
 struct Console::Impl {
@@ -172,7 +271,10 @@ struct Console::Impl {
           admin(options.database),
           requests(options.database),
           imports(options.database),
-          stock(options.database) {
+          stock(options.database),
+          orders(options.database),
+          shipments(options.database),
+          exports(options.database) {
         if (!options.writer) throw std::invalid_argument("the console needs the store's writer");
     }
 
@@ -181,6 +283,9 @@ struct Console::Impl {
     queue::RequestReader requests;
     imports::ImportReader imports;
     inventory::StockReader stock;
+    orders::OrderReader orders;
+    orders::ShipmentReader shipments;
+    exporting::ExportReader exports;
     LoginThrottle throttle;
     // Verified against for unknown users, so the time a refusal takes tells nothing; made on
     // first use, which keeps the broker's start-up quick.
@@ -223,6 +328,57 @@ struct Console::Impl {
         } catch (const std::exception& e) {
             spdlog::error("admin audit entry not stored: {}", e.what());
         }
+    }
+
+    // Ready: the store answers a read and the writer commits (and syncs) a job that writes
+    // nothing, both within 2 s.
+    http::Response readiness() {
+        try {
+            (void)requests.queue_stats();
+            auto done = std::make_shared<std::promise<std::error_code>>();
+            auto result = done->get_future();
+            storage::WriteJob job;
+            job.run = [](storage::sqlite::Database&, std::uint64_t) { return false; };
+            job.done = [done](std::error_code ec) { done->set_value(ec); };
+            options.writer->submit(std::move(job));
+            if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+                return json_error(503, "the writer did not commit within 2 s");
+            if (const auto ec = result.get()) return json_error(503, "the writer: " + ec.message());
+        } catch (const std::exception& e) {
+            return json_error(503, std::string("the store: ") + e.what());
+        }
+        return json_response(200, "{\"status\":\"ready\"}\n");
+    }
+
+    http::Response metrics() {
+        const auto stats = requests.queue_stats();
+        std::string text =
+            "# HELP ofbridge_queue_requests Stored requests by state.\n"
+            "# TYPE ofbridge_queue_requests gauge\n";
+        const std::pair<const char*, std::int64_t> states[] = {{"pending", stats.pending},
+                                                               {"processing", stats.processing},
+                                                               {"failed", stats.failed},
+                                                               {"dead", stats.dead}};
+        for (const auto& [state, count] : states)
+            text += "ofbridge_queue_requests{state=\"" + std::string(state) + "\"} " +
+                    std::to_string(count) + "\n";
+        text +=
+            "# HELP ofbridge_queue_oldest_pending_seconds Age of the oldest pending request.\n"
+            "# TYPE ofbridge_queue_oldest_pending_seconds gauge\n"
+            "ofbridge_queue_oldest_pending_seconds " +
+            std::to_string(stats.oldest_pending_age_seconds.value_or(0.0)) + "\n";
+        std::error_code ec;
+        const auto wal = std::filesystem::file_size(options.database.string() + "-wal", ec);
+        text +=
+            "# HELP ofbridge_wal_bytes Size of the database's write-ahead log.\n"
+            "# TYPE ofbridge_wal_bytes gauge\n"
+            "ofbridge_wal_bytes " +
+            std::to_string(ec ? 0 : wal) + "\n";
+        if (options.process_metrics) text += options.process_metrics();
+        http::Response r;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = std::move(text);
+        return r;
     }
 
     // ---- responses ------------------------------------------------------------------------
@@ -302,6 +458,8 @@ struct Console::Impl {
 
         if (path.starts_with("/assets/") && get) return asset(path.substr(8));
         if (path == "/healthz" && get) return json_response(200, "{\"status\":\"ok\"}\n");
+        if (path == "/readyz" && get) return readiness();
+        if (path == "/metrics" && get) return metrics();
         if (path == "/login") return post ? login(request) : login_page(200, "", "");
 
         const bool api = path.starts_with("/admin/api/");
@@ -351,6 +509,12 @@ struct Console::Impl {
             if (const auto id = id_in(path.substr(9))) return import_page(*session, *id);
         if (path == "/stock") return stock_page(*session, query);
         if (path == "/audit") return audit_page(*session, query);
+        if (path == "/orders" || path.starts_with("/orders/") || path == "/shipments" ||
+            path.starts_with("/shipments/") || path == "/exports" || path.starts_with("/exports/"))
+            if (auto document = document_page(path, query)) {
+                auto& [title, data] = *document;
+                return page(200, title, render("document", data), &*session);
+            }
         if (path == "/users") return users_page(*session);
         if (path == "/config") return config_page(*session);
         return message_page(404, "Not found", "No such page.", &*session);
@@ -552,6 +716,8 @@ struct Console::Impl {
         if (const auto message = param(query, "message"); !message.empty())
             page.message_key = message;
         page.before_id = positive(query, "before").value_or(0);
+        if (const auto from = param(query, "from"); !from.empty()) page.received_from = from;
+        if (const auto to = param(query, "to"); !to.empty()) page.received_before = to;
         return page;
     }
 
@@ -586,6 +752,8 @@ struct Console::Impl {
         d.set("entities", options_list(kEntities, filter.entity.value_or("")));
         d.set("states", options_list(kStates, filter.state.value_or("")));
         d.set("message", page_of.message_key.value_or(""));
+        d.set("from", page_of.received_from.value_or(""));
+        d.set("to", page_of.received_before.value_or(""));
         d.set("csrf", session.csrf_token);
         mustache::data list{mustache::data::type::list};
         for (const auto& r : rows) {
@@ -746,6 +914,8 @@ struct Console::Impl {
                 mustache::data row;
                 row.set("sku", r.sku);
                 row.set("source", r.source);
+                row.set("history",
+                        "/stock?sku=" + url_encode(r.sku) + "&source=" + url_encode(r.source));
                 row.set("qty", str(r.qty));
                 row.set("in_stock", r.is_in_stock ? "yes" : "no");
                 row.set("last_seq", str(r.last_seq));
@@ -755,6 +925,32 @@ struct Console::Impl {
             mustache::data searched;
             searched.set("rows", list);
             d.set("searched", searched);
+        }
+        const auto source = param(query, "source");
+        if (!sku.empty() && !source.empty()) {
+            const auto before = positive(query, "before").value_or(0);
+            const auto lines = imports.stock_history(sku, source, before, kPageSize);
+            mustache::data list{mustache::data::type::list};
+            for (const auto& h : lines) {
+                mustache::data row;
+                row.set("report_id", str(h.report_id));
+                row.set("request_id", str(h.request_id));
+                row.set("message_key", h.message_key);
+                row.set("created_at", h.created_at);
+                row.set("seq", str(h.line.sequence_id));
+                row.set("units", str(h.line.units_received));
+                row.set("adjustment", str(h.line.unsent_orders_adjustment));
+                row.set("final_qty", str(h.line.final_qty));
+                row.set("result", h.line.result);
+                row.set("message", h.line.message);
+                list.push_back(row);
+            }
+            mustache::data history;
+            history.set("source", source);
+            history.set("rows", list);
+            if (lines.size() == kPageSize)
+                history.set("next", next_link("/stock", query, lines.back().report_id));
+            d.set("history", history);
         }
         return page(200, "Stock", render("stock", d), &session);
     }
@@ -800,6 +996,92 @@ struct Console::Impl {
         return page(200, "Configuration", render("config", d), &session);
     }
 
+    // Orders, shipments and export runs: (title, the admin JSON document), or nullopt when the
+    // path names nothing. The pages render the same document the API returns.
+    std::optional<std::pair<std::string, std::string>> documents(const std::string& path,
+                                                                 const Params& query) {
+        if (path == "/orders") {
+            orders::OrderFilter filter;
+            if (const auto status = param(query, "status"); !status.empty()) filter.status = status;
+            filter.limit = kPageSize;
+            return std::make_pair("Orders", admin::orders_json(orders.list(filter)));
+        }
+        if (path.starts_with("/orders/")) {
+            const auto id = std::string(path.substr(8));
+            const auto order = orders.get(id);
+            if (!order) return std::nullopt;
+            return std::make_pair("Order " + id, admin::order_json(*order));
+        }
+        if (path == "/shipments") {
+            const auto order = param(query, "order");
+            return std::make_pair(
+                "Shipments",
+                admin::shipments_json(shipments.list_shipments(
+                    order.empty() ? std::nullopt : std::optional<std::string>(order), kPageSize)));
+        }
+        if (path.starts_with("/shipments/"))
+            if (const auto id = id_in(path.substr(11)))
+                if (const auto shipment = shipments.get_shipment(*id))
+                    return std::make_pair("Shipment " + str(*id), admin::shipment_json(*shipment));
+        if (path == "/exports") {
+            exporting::RunFilter filter;
+            const auto entity = param(query, "entity");
+            const auto result = param(query, "result");
+            if (entity == "product" || entity == "order") filter.entity = entity;
+            if (result == "Success" || result == "Duplicate" || result == "Failure")
+                filter.result = result;
+            filter.limit = kPageSize;
+            return std::make_pair("Exports", admin::export_runs_json(exports.list_runs(filter)));
+        }
+        if (path.starts_with("/exports/"))
+            if (const auto id = id_in(path.substr(9)))
+                if (const auto run = exports.get_run(*id))
+                    return std::make_pair("Export " + str(*id), admin::export_run_json(*run));
+        return std::nullopt;
+    }
+
+    std::optional<std::pair<std::string, mustache::data>> document_page(const std::string& path,
+                                                                        const Params& query) {
+        const auto document = documents(path, query);
+        if (!document) return std::nullopt;
+        const Links links{{"increment_id", "/orders/"},
+                          {"order_increment_id", "/orders/"},
+                          {"order", "/orders/"},
+                          {"request_id", "/requests/"},
+                          {"sku", "/stock?sku="}};
+        Links grid_links = links;
+        if (path == "/shipments") grid_links["id"] = "/shipments/";
+        if (path == "/exports") grid_links["id"] = "/exports/";
+        auto data = document_data(document->second, grid_links);
+        const auto filter_form = [&](const std::string& action,
+                                     std::vector<std::pair<std::string, std::string>> fields) {
+            mustache::data list{mustache::data::type::list};
+            for (const auto& [name, label] : fields) {
+                mustache::data f;
+                f.set("name", name);
+                f.set("label", label);
+                f.set("value", param(query, name));
+                list.push_back(f);
+            }
+            mustache::data form;
+            form.set("action", action);
+            form.set("fields", list);
+            data.set("filters", form);
+        };
+        if (path == "/orders") filter_form("/orders", {{"status", "Status"}});
+        if (path.starts_with("/orders/")) {
+            mustache::data see;
+            see.set("href", "/shipments?order=" + url_encode(path.substr(8)));
+            see.set("text", "Shipments of this order");
+            data.set("see_also", see);
+        }
+        if (path == "/shipments") filter_form("/shipments", {{"order", "Order"}});
+        if (path == "/exports")
+            filter_form("/exports", {{"entity", "Entity (product, order)"},
+                                     {"result", "Having (Success, Duplicate, Failure)"}});
+        return std::make_pair(document->first, std::move(data));
+    }
+
     // The same documents as the CLI's --json for the same view (src/admin).
     http::Response api_route(const std::string& path, const Params& query) {
         if (path == "/requests")
@@ -841,6 +1123,7 @@ struct Console::Impl {
                 200, admin::stock_json(stock.stock(
                          sku, source.empty() ? std::nullopt : std::optional<std::string>(source))));
         }
+        if (auto document = documents(path, query)) return json_response(200, document->second);
         return json_error(404, "no such document");
     }
 };

@@ -3,6 +3,7 @@
 // column of the queue this read model shows.
 #include "ofbridge/imports/import_reader.h"
 
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 
@@ -124,6 +125,44 @@ std::vector<std::int64_t> ImportReader::report_ids_of_request(std::int64_t reque
     s.bind(1, request_id);
     std::vector<std::int64_t> out;
     while (s.step()) out.push_back(s.column_int64(0));
+    return out;
+}
+
+std::vector<StockHistoryLine> ImportReader::stock_history(const std::string& sku,
+                                                          const std::string& source,
+                                                          std::int64_t before_report_id,
+                                                          std::size_t limit) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db,
+                "SELECT l.report_id, r.request_id, coalesce(q.message_key, ''), r.created_at,"
+                " l.line_no, l.sequence_id, l.reference, l.source, l.result, l.message,"
+                " l.units_received, l.unsent_orders_adjustment, l.final_qty"
+                " FROM import_lines l JOIN import_reports r ON r.id = l.report_id"
+                " LEFT JOIN requests q ON q.id = r.request_id"
+                " WHERE l.reference = ?1 AND l.source = ?2 AND l.report_id < ?3"
+                " AND r.entity = 'inventory'"
+                " ORDER BY l.report_id DESC, l.line_no DESC LIMIT ?4");
+    s.bind(1, sku).bind(2, source);
+    s.bind(3, before_report_id > 0 ? before_report_id : std::numeric_limits<std::int64_t>::max());
+    s.bind(4, static_cast<std::int64_t>(limit));
+    std::vector<StockHistoryLine> out;
+    while (s.step()) {
+        StockHistoryLine h;
+        h.report_id = s.column_int64(0);
+        h.request_id = s.column_int64(1);
+        h.message_key = s.column_text(2);
+        h.created_at = s.column_text(3);
+        h.line.line_no = s.column_int64(4);
+        h.line.sequence_id = s.column_optional_int64(5);
+        h.line.reference = s.column_text(6);
+        h.line.source = s.column_text(7);
+        h.line.result = s.column_text(8);
+        h.line.message = s.column_text(9);
+        h.line.units_received = s.column_optional_int64(10);
+        h.line.unsent_orders_adjustment = s.column_optional_int64(11);
+        h.line.final_qty = s.column_optional_int64(12);
+        out.push_back(std::move(h));
+    }
     return out;
 }
 

@@ -37,6 +37,25 @@ RequestSummary read_summary(const Statement& s) {
     return r;
 }
 
+// The first id received at or after `since` (one past the last id when none): a binary search on
+// the primary key, as ids follow receipt order.
+std::int64_t first_id_received_from(Database& db, const std::string& since) {
+    std::int64_t low = db.query_int64("SELECT coalesce(min(id), 1) FROM requests");
+    std::int64_t high = db.query_int64("SELECT coalesce(max(id), 0) FROM requests") + 1;
+    Statement at(db, "SELECT received_at FROM requests WHERE id >= ?1 ORDER BY id LIMIT 1");
+    while (low < high) {
+        const std::int64_t mid = low + (high - low) / 2;
+        at.bind(1, mid);
+        const bool later = !at.step() || at.column_text(0) >= since;
+        at.reset();
+        if (later)
+            high = mid;
+        else
+            low = mid + 1;
+    }
+    return low;
+}
+
 }  // namespace
 
 struct RequestReader::Impl {
@@ -65,6 +84,8 @@ std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter,
     if (filter.state) where += std::string{where.empty() ? "" : " AND"} + " state = ?2";
     if (page.before_id > 0) where += std::string{where.empty() ? "" : " AND"} + " id < ?4";
     if (page.message_key) where += std::string{where.empty() ? "" : " AND"} + " message_key = ?5";
+    if (page.received_from) where += std::string{where.empty() ? "" : " AND"} + " id >= ?6";
+    if (page.received_before) where += std::string{where.empty() ? "" : " AND"} + " id < ?7";
     if (!where.empty()) sql += " WHERE" + where;
     sql += " ORDER BY id DESC LIMIT ?3";
 
@@ -74,6 +95,8 @@ std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter,
     if (filter.state) s.bind(2, *filter.state);
     if (page.before_id > 0) s.bind(4, page.before_id);
     if (page.message_key) s.bind(5, *page.message_key);
+    if (page.received_from) s.bind(6, first_id_received_from(impl_->db, *page.received_from));
+    if (page.received_before) s.bind(7, first_id_received_from(impl_->db, *page.received_before));
     // LIMIT -1 is SQLite for "no limit".
     s.bind(3, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
     std::vector<RequestSummary> out;
@@ -228,20 +251,7 @@ std::vector<RequestSummary> RequestReader::last_per_entity() const {
 std::vector<EntityActivity> RequestReader::activity_since(const std::string& since) const {
     std::lock_guard lock(impl_->mutex);
     auto& db = impl_->db;
-    // Binary search for the first id received at or after `since`.
-    std::int64_t low = db.query_int64("SELECT coalesce(min(id), 1) FROM requests");
-    std::int64_t high = db.query_int64("SELECT coalesce(max(id), 0) FROM requests") + 1;
-    Statement at(db, "SELECT received_at FROM requests WHERE id >= ?1 ORDER BY id LIMIT 1");
-    while (low < high) {
-        const std::int64_t mid = low + (high - low) / 2;
-        at.bind(1, mid);
-        const bool later = !at.step() || at.column_text(0) >= since;
-        at.reset();
-        if (later)
-            high = mid;
-        else
-            low = mid + 1;
-    }
+    const std::int64_t low = first_id_received_from(db, since);
     Statement s(
         db,
         "SELECT entity, count(*), sum(state = 'done'), sum(state = 'failed' OR state = 'dead')"

@@ -221,10 +221,26 @@ class ConsoleTest(unittest.TestCase):
         self.open("/stock?sku=SKU-12", "Stock")
         self.assertIn("SKU-12", self.browser.find_element(By.ID, "stock").text)
         self.screenshot("stock")
+        # The history of one SKU and source, each line linked to its request.
+        self.browser.find_element(By.LINK_TEXT, "default").click()
+        WebDriverWait(self.browser, 15).until(EC.presence_of_element_located((By.ID, "history")))
+        self.assertIn("Success", self.browser.find_element(By.ID, "history").text)
+        self.browser.find_element(By.CSS_SELECTOR, "#history a[href='/requests/12']")
+        self.screenshot("stock-history")
+
+        # A date range: everything was received today, nothing before.
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        self.open("/requests?from=" + today)
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#requests tr")), 51)
+        self.open("/requests?to=" + today)
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "#requests td"))
+
         for path, name in (("/dead", "dead"), ("/audit", "audit"), ("/users", "users"),
-                           ("/config", "config")):
+                           ("/config", "config"), ("/orders", "orders"),
+                           ("/shipments", "shipments"), ("/exports", "exports")):
             self.open(path)
             self.screenshot(name)
+        self.open("/config", "Configuration")
         self.assertIn("api_key = \"***\"", self.browser.find_element(By.ID, "config").text)
         self.assertNotIn("secret-api-key", self.browser.page_source)
 
@@ -313,6 +329,34 @@ class ConsoleTest(unittest.TestCase):
         WebDriverWait(self.browser, 15).until(EC.title_contains("Log in"))
         self.open("/")
         self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "Log in")
+
+    def test_5_probes_and_metrics(self):
+        from prometheus_client.parser import text_string_to_metric_families
+        conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
+        try:
+            conn.request("GET", "/readyz")
+            response = conn.getresponse()
+            self.assertEqual((response.status, json.loads(response.read())), (200, {"status": "ready"}))
+            conn.request("GET", "/metrics")
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            text = response.read().decode()
+        finally:
+            conn.close()
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        stored = len(self.broker.cli_json("requests", "list", "--limit", "0")["requests"])
+        states = {state: samples[("ofbridge_queue_requests", (("state", state),))]
+                  for state in ("pending", "processing", "failed", "dead")}
+        self.assertEqual(states["pending"] + states["processing"] + states["failed"], 0)
+        self.assertEqual(states["dead"], 0)  # reprocessed in test_4
+        self.assertGreater(samples[("ofbridge_writer_commits_total", ())], 0)
+        self.assertIn(("ofbridge_wal_bytes", ()), samples)
+        # This run of the broker (restarted after the requests were applied) applied nothing.
+        self.assertEqual(samples[("ofbridge_worker_requests_total", (("outcome", "done"),))], 0)
+        self.assertEqual(stored, 62)
 
 
 if __name__ == "__main__":

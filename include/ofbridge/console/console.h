@@ -11,6 +11,9 @@
 //     session's token, else 403 and nothing changes
 //   login: the throttle first (login_throttle.h), then Argon2id; a session is handed out only
 //     once its row is durable
+// /healthz, /readyz (the store answers a query and the writer commits a no-op job within 2 s)
+// and /metrics (Prometheus text) need no login: they show counts, never data, for probes and
+// scrapers on the console's (loopback) listener.
 // Writes (sessions, the audit log) are jobs on the one writer; a reprocess is the callback the
 // app gives, the workers' own claim path (`requests reprocess`). Every reply carries a strict
 // CSP (no inline script or style), X-Frame-Options DENY, nosniff, Referrer-Policy and no-store.
@@ -48,6 +51,9 @@ struct ConsoleOptions {
     // The effective configuration as TOML-like text, secrets already masked.
     std::string configuration_text;
     std::function<std::chrono::system_clock::time_point()> clock{};  // empty = system clock
+    // More Prometheus text for /metrics (the process's own counters: workers, writer); the
+    // console adds the queue depth by state and the WAL size itself.
+    std::function<std::string()> process_metrics{};
 };
 
 class Console : public http::Handler {

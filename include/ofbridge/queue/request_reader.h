@@ -22,6 +22,11 @@ struct RequestFilter {
 struct RequestPage {
     std::int64_t before_id = 0;              // only ids below it; 0 = from the newest
     std::optional<std::string> message_key;  // exact messageSeqId / reference
+    // Received at or after / before these ISO-8601 UTC times (a prefix such as "2026-11-28"
+    // works): turned into an id range by a binary search on the primary key (ids follow
+    // receipt order), so a date range costs no scan.
+    std::optional<std::string> received_from;
+    std::optional<std::string> received_before;
 };
 
 struct RequestSummary {
