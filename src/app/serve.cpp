@@ -320,6 +320,9 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
             };
             admin_server = std::make_unique<http::Server>(admin_options, *admin_console);
             admin_bound = admin_server->listen();
+            // Only in the log, before stdout's "listening on" line (what scripts read).
+            spdlog::info("admin console on {}{}", admin_bound,
+                         config.admin.tls_cert.empty() ? "" : " (TLS)");
         } catch (const std::exception& e) {
             spdlog::error("admin console not started on {}: {}", config.admin.listen, e.what());
             admin_server.reset();
@@ -359,11 +362,6 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
 
     std::cout << "listening on " << bound << std::endl;
     spdlog::info("listening on {}{}", bound, server_options.tls ? " (TLS)" : "");
-    if (admin_server) {
-        std::cout << "admin console on " << admin_bound << std::endl;
-        spdlog::info("admin console on {}{}", admin_bound,
-                     config.admin.tls_cert.empty() ? "" : " (TLS)");
-    }
     // The socket is listening: connections made from now on are served once run() starts.
     notify_service_manager("READY=1");
     std::optional<WriterWatchdog> watchdog;

@@ -8,6 +8,7 @@ tree)."""
 import http.client
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -64,6 +65,7 @@ class ConsoleTest(unittest.TestCase):
     def setUpClass(cls):
         os.makedirs(OUTPUT, exist_ok=True)
         cls.broker = Broker()
+        cls.starts = 0
         with open(cls.broker.config_path, "a") as f:
             f.write('\n[admin]\nlisten = "127.0.0.1:0"\nquiet_minutes = 5\n')
         result = subprocess.run(
@@ -104,9 +106,13 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def start_broker(cls):
         cls.broker.start()
-        line = cls.broker.process.stdout.readline().decode()
-        assert line.startswith("admin console on "), (line, cls.broker.logs())
-        cls.admin = line.split()[-1]
+        # The console's address is in the log (stdout has only the WMS listener's line). The
+        # log of an earlier start in the same directory comes first: take the last one.
+        found = []
+        wait_until(lambda: found.extend(re.findall(r"admin console on (\S+)", cls.broker.logs()))
+                   or len(found) >= cls.starts + 1, what="the console's address in the log")
+        cls.starts += 1
+        cls.admin = found[-1]
         cls.origin = "http://" + cls.admin
 
     @classmethod
