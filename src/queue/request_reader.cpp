@@ -83,7 +83,13 @@ std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter,
     if (filter.entity) where += " entity = ?1";
     if (filter.state) where += std::string{where.empty() ? "" : " AND"} + " state = ?2";
     if (page.before_id > 0) where += std::string{where.empty() ? "" : " AND"} + " id < ?4";
-    if (page.message_key) where += std::string{where.empty() ? "" : " AND"} + " message_key = ?5";
+    if (page.message_key) {
+        where += std::string{where.empty() ? "" : " AND"} + " message_key = ?5";
+        // requests_redelivery leads with entity: naming every entity lets SQLite look the key up
+        // in it once per entity instead of scanning every request.
+        if (!filter.entity)
+            where += " AND entity IN ('inventory', 'shipment', 'product_export', 'order_export')";
+    }
     if (page.received_from) where += std::string{where.empty() ? "" : " AND"} + " id >= ?6";
     if (page.received_before) where += std::string{where.empty() ? "" : " AND"} + " id < ?7";
     if (!where.empty()) sql += " WHERE" + where;
