@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
 import subprocess
 import time
 import unittest
@@ -30,7 +31,9 @@ MARKER = "XSS-MARKER"
 HOSTILE_ESCAPED = "<img src=x onerror=console.log('%s')>" % MARKER
 HOSTILE_CDATA = "</pre><script>console.log('%s')</script>" % MARKER
 PASSWORD = "correct horse battery"
-OUTPUT = os.environ.get("OFBRIDGE_TEST_OUTPUT") or os.path.join(os.getcwd(), "console-output")
+# Screenshots: CTest names a directory under the build tree; run by hand, a temporary one (never
+# the source tree).
+OUTPUT = os.environ.get("OFBRIDGE_TEST_OUTPUT") or tempfile.mkdtemp(prefix="ofbridge-console-")
 
 
 def wait_until(predicate, timeout=30, what="condition"):
