@@ -13,9 +13,10 @@ PACKAGES=(
   gsoap libgsoap-dev libpugixml-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libspdlog-dev libtomlplusplus-dev libcli11-dev
-  libssl-dev openssl libargon2-dev zlib1g-dev
+  libssl-dev openssl libargon2-dev zlib1g-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zeep python3-requests python3-jsonschema python3-oauthlib php-cli php-soap php-sqlite3
+  chromium chromium-driver python3-selenium python3-prometheus-client
   wrk curl strace clang-format clang libclang-rt-14-dev
   libsystemd-dev systemd help2man dpkg-dev fakeroot lintian adduser
 )

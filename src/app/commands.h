@@ -73,6 +73,16 @@ int get_order(const CommonOptions& common, const std::string& increment_id, bool
 int list_orders(const CommonOptions& common, const std::optional<std::string>& status,
                 std::size_t limit, bool json);
 
+// The console's users (admin_users.cpp).
+int admin_user_add(const CommonOptions& common, const std::string& name);
+int admin_user_passwd(const CommonOptions& common, const std::string& name);
+int admin_user_remove(const CommonOptions& common, const std::string& name);
+int admin_user_list(const CommonOptions& common, bool json);
+
+// The effective configuration, one `key = value` line per setting, secrets as "***"
+// (config_text.cpp; the console's Configuration page).
+std::string configuration_text(const config::Config& config);
+
 // A consistent copy of the running store to `file` (0600; never overwrites). backup.cpp.
 int backup(const CommonOptions& common, const std::filesystem::path& file);
 

@@ -289,6 +289,29 @@ int main(int argc, char** argv) {
             reset_exports(common, reset_entity, reset_status, reset_references, export_json);
     });
 
+    auto* admin_command = app.add_subcommand("admin", "The web console's users");
+    admin_command->require_subcommand(1);
+    auto* user_command = admin_command->add_subcommand("user", "Add, list, change or remove users");
+    user_command->require_subcommand(1);
+    std::string user_name;
+    bool users_json = false;
+    auto* user_add = user_command->add_subcommand(
+        "add", "Add a user; the password is asked twice on a terminal, else read from stdin");
+    auto* user_passwd = user_command->add_subcommand(
+        "passwd", "Set a user's password (as for add); ends the user's sessions");
+    auto* user_remove = user_command->add_subcommand("remove", "Remove a user and its sessions");
+    for (auto* command : {user_add, user_passwd, user_remove}) {
+        add_common(command);
+        command->add_option("NAME", user_name, "User name (letters, digits, . _ @ -)")->required();
+    }
+    user_add->callback([&] { exit_code = admin_user_add(common, user_name); });
+    user_passwd->callback([&] { exit_code = admin_user_passwd(common, user_name); });
+    user_remove->callback([&] { exit_code = admin_user_remove(common, user_name); });
+    auto* user_list = user_command->add_subcommand("list", "List users and their open sessions");
+    add_common(user_list);
+    user_list->add_flag("--json", users_json, "One JSON document on stdout");
+    user_list->callback([&] { exit_code = admin_user_list(common, users_json); });
+
     std::filesystem::path backup_file;
     auto* backup_command = app.add_subcommand(
         "backup", "Copy the store to FILE (consistent while the broker runs; mode 0600)");

@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "ofbridge/console/console.h"
 #include "ofbridge/endpoints/router.h"
 #include "ofbridge/export/export_reader.h"
 #include "ofbridge/export/exporter.h"
@@ -108,6 +109,38 @@ void ensure_descriptor_limit(std::size_t max_connections) {
             "LimitNOFILE (ulimit -n) or lower server.max_connections",
             static_cast<unsigned long long>(raised), static_cast<unsigned long long>(needed),
             max_connections);
+}
+
+// The workers' and the writer's counters since start-up as Prometheus text (the console's
+// /metrics adds the queue depth and the WAL size).
+std::string process_metrics_text(const worker::Metrics& m, const storage::WriterStats& w) {
+    std::string out;
+    const auto counter = [&out](
+                             const std::string& name, const std::string& help,
+                             std::initializer_list<std::pair<std::string, std::uint64_t>> values) {
+        out += "# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n";
+        for (const auto& [labels, value] : values)
+            out += name + labels + " " + std::to_string(value) + "\n";
+    };
+    counter("ofbridge_worker_requests_total", "Requests the workers finished, by outcome.",
+            {{"{outcome=\"done\"}", m.requests_done.load()},
+             {"{outcome=\"failed\"}", m.requests_failed.load()},
+             {"{outcome=\"dead\"}", m.requests_dead.load()}});
+    counter("ofbridge_worker_lines_total", "Import lines written by the workers, by result.",
+            {{"{result=\"Success\"}", m.lines_applied.load()},
+             {"{result=\"Duplicate\"}", m.lines_duplicate.load()},
+             {"{result=\"Superseded\"}", m.lines_superseded.load()},
+             {"{result=\"Failure\"}", m.lines_failed.load()}});
+    counter("ofbridge_writer_commits_total", "Group commits of the one writer.", {{"", w.commits}});
+    counter("ofbridge_writer_syncs_total", "WAL fsyncs that made commits durable.",
+            {{"", w.syncs}});
+    counter("ofbridge_writer_failed_jobs_total", "Writer jobs answered with an error.",
+            {{"", w.failed_jobs}});
+    counter("ofbridge_writer_failed_commits_total", "Batches that failed as a whole.",
+            {{"", w.failed_commits}});
+    counter("ofbridge_writer_checkpoints_total", "WAL checkpoints completed.",
+            {{"", w.checkpoints}});
+    return out;
 }
 
 std::int64_t unix_now() {
@@ -257,17 +290,76 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     const auto bound = server.listen();
     router.set_fallback_host(bound);  // the real port, also when port 0 was asked for
 
+    // The admin console ([admin] listen): a listener of its own. It is not what the WMS needs,
+    // so a console that cannot start (port taken, bad certificate) is logged as an error and
+    // the broker serves the WMS without it.
+    std::unique_ptr<console::Console> admin_console;
+    std::unique_ptr<http::Server> admin_server;
+    std::string admin_bound;
+    if (!config.admin.listen.empty()) {
+        try {
+            auto [admin_host, admin_port] = split_listen(config.admin.listen);
+            console::ConsoleOptions console_options;
+            console_options.database = config.database_path();
+            console_options.writer = &writer;
+            console_options.tls = !config.admin.tls_cert.empty();
+            console_options.session_ttl = std::chrono::minutes(config.admin.session_minutes);
+            console_options.quiet_minutes = config.admin.quiet_minutes;
+            console_options.configuration_text = configuration_text(config);
+            // `requests reprocess`'s own path, its claims and applies on the one writer.
+            console_options.reprocess = [&config, &writer](std::int64_t id) {
+                auto reprocess_options = worker_options(config);
+                reprocess_options.writer = &writer;
+                const auto result = worker::reprocess_request(reprocess_options, id);
+                return console::ReprocessOutcome{result.report_id, result.state};
+            };
+            console_options.process_metrics = [&metrics, &writer] {
+                return process_metrics_text(metrics, writer.stats());
+            };
+            admin_console = std::make_unique<console::Console>(std::move(console_options));
+            http::ServerOptions admin_options;
+            admin_options.host = admin_host;
+            admin_options.port = admin_port;
+            admin_options.max_body_bytes = 1024 * 1024;  // forms only
+            admin_options.max_connections = 64;
+            admin_options.handler_threads = 2;
+            admin_options.shutdown_grace = config.server.shutdown_grace;
+            if (!config.admin.tls_cert.empty()) {
+                http::TlsOptions tls;
+                tls.certificate_file = config.admin.tls_cert;
+                tls.key_file = config.admin.tls_key;
+                tls.min_version = config.admin.tls_min_version;
+                admin_options.tls = std::move(tls);
+            }
+            admin_options.log = [](std::string_view message) {
+                spdlog::debug("admin: {}", message);
+            };
+            admin_server = std::make_unique<http::Server>(admin_options, *admin_console);
+            admin_bound = admin_server->listen();
+            // Only in the log, before stdout's "listening on" line (what scripts read).
+            spdlog::info("admin console on {}{}", admin_bound,
+                         config.admin.tls_cert.empty() ? "" : " (TLS)");
+        } catch (const std::exception& e) {
+            spdlog::error("admin console not started on {}: {}", config.admin.listen, e.what());
+            admin_server.reset();
+            admin_console.reset();
+        }
+    }
+    std::thread admin_thread;
+    if (admin_server) admin_thread = std::thread([&] { admin_server->run(); });
+
     std::thread signal_thread([&] {
         for (;;) {
             int received = 0;
             sigwait(&stop_signals, &received);
             if (received == SIGUSR1) return;
             if (received == SIGHUP) {
-                if (!server_options.tls) {
+                if (!server_options.tls && (!admin_server || config.admin.tls_cert.empty())) {
                     spdlog::info("SIGHUP: no TLS certificate to re-read");
                     continue;
                 }
                 try {
+                    if (admin_server && !config.admin.tls_cert.empty()) admin_server->reload_tls();
                     server.reload_tls();
                     spdlog::info("SIGHUP: TLS certificate re-read from {}",
                                  config.server.tls_cert.string());
@@ -278,6 +370,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
             }
             notify_service_manager("STOPPING=1");
             spdlog::info("signal {} received: stopping", received);
+            if (admin_server) admin_server->stop();
             server.stop();
             return;
         }
@@ -291,6 +384,11 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     if (const auto interval = watchdog_interval()) watchdog.emplace(writer, *interval);
     server.run();
     watchdog.reset();
+    if (admin_server) {  // its reprocesses use the writer: done before the writer closes
+        admin_server->stop();
+        admin_thread.join();
+        admin_server.reset();
+    }
     router.stop();  // no deadline reply after the listener is gone
     pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();

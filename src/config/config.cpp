@@ -236,6 +236,24 @@ void read_api(KeyReader& r, ApiConfig& a) {
     r.finish();
 }
 
+void read_admin(KeyReader& r, AdminConfig& a) {
+    r.read("listen", a.listen);
+    std::string cert = a.tls_cert.string(), key = a.tls_key.string();
+    r.read("tls_cert", cert);
+    r.read("tls_key", key);
+    a.tls_cert = cert;
+    a.tls_key = key;
+    if (cert.empty() != key.empty())
+        r.fail(cert.empty() ? "tls_cert" : "tls_key",
+               "set together with tls_cert and tls_key (both \"\" = no TLS)");
+    r.read("tls_min_version", a.tls_min_version);
+    if (a.tls_min_version != "1.2" && a.tls_min_version != "1.3")
+        r.fail("tls_min_version", "\"1.2\" or \"1.3\"");
+    r.read_int("quiet_minutes", a.quiet_minutes, 0, 7 * 24 * 60);
+    r.read_int("session_minutes", a.session_minutes, 1, 30 * 24 * 60);
+    r.finish();
+}
+
 bool is_datetime(const std::string& text) {
     // "YYYY-MM-DD HH:MM:SS", Magento's created_at form (compared as text).
     if (text.size() != 19) return false;
@@ -458,6 +476,10 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     if (const auto* t = r.table("api")) {
         KeyReader s(*t, "api");
         read_api(s, config.api);
+    }
+    if (const auto* t = r.table("admin")) {
+        KeyReader s(*t, "admin");
+        read_admin(s, config.admin);
     }
     if (const auto* t = r.table("stores")) {
         for (const auto& [code, node] : *t) {

@@ -3,6 +3,7 @@
 // column of the queue this read model shows.
 #include "ofbridge/imports/import_reader.h"
 
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 
@@ -64,7 +65,8 @@ ImportReader::ImportReader(const std::filesystem::path& db_path)
 
 ImportReader::~ImportReader() = default;
 
-std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& filter) const {
+std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& filter,
+                                                            std::int64_t before_id) const {
     std::string sql{summary_sql};
     std::string where;
     if (filter.entity) where += " r.entity = ?1";
@@ -72,6 +74,7 @@ std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& 
         if (!where.empty()) where += " AND";
         where += " " + std::string{count_column_for(*filter.result)} + " > 0";
     }
+    if (before_id > 0) where += std::string{where.empty() ? "" : " AND"} + " r.id < ?3";
     if (!where.empty()) sql += " WHERE" + where;
     sql += " ORDER BY r.id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
@@ -79,6 +82,7 @@ std::vector<ImportReportSummary> ImportReader::list_imports(const ImportFilter& 
     Statement s(impl_->db, sql);
     if (filter.entity) s.bind(1, *filter.entity);
     if (filter.limit > 0) s.bind(2, filter.limit);
+    if (before_id > 0) s.bind(3, before_id);
     std::vector<ImportReportSummary> out;
     while (s.step()) out.push_back(read_summary(s));
     return out;
@@ -112,6 +116,54 @@ std::optional<ImportReport> ImportReader::get_import(std::int64_t id) const {
         report.lines.push_back(std::move(line));
     }
     return report;
+}
+
+std::vector<std::int64_t> ImportReader::report_ids_of_request(std::int64_t request_id) const {
+    std::lock_guard lock(impl_->mutex);
+    // import_reports_request index.
+    Statement s(impl_->db, "SELECT id FROM import_reports WHERE request_id = ?1 ORDER BY id");
+    s.bind(1, request_id);
+    std::vector<std::int64_t> out;
+    while (s.step()) out.push_back(s.column_int64(0));
+    return out;
+}
+
+std::vector<StockHistoryLine> ImportReader::stock_history(const std::string& sku,
+                                                          const std::string& source,
+                                                          std::int64_t before_report_id,
+                                                          std::size_t limit) const {
+    std::lock_guard lock(impl_->mutex);
+    Statement s(impl_->db,
+                "SELECT l.report_id, r.request_id, coalesce(q.message_key, ''), r.created_at,"
+                " l.line_no, l.sequence_id, l.reference, l.source, l.result, l.message,"
+                " l.units_received, l.unsent_orders_adjustment, l.final_qty"
+                " FROM import_lines l JOIN import_reports r ON r.id = l.report_id"
+                " LEFT JOIN requests q ON q.id = r.request_id"
+                " WHERE l.reference = ?1 AND l.source = ?2 AND l.report_id < ?3"
+                " AND r.entity = 'inventory'"
+                " ORDER BY l.report_id DESC, l.line_no DESC LIMIT ?4");
+    s.bind(1, sku).bind(2, source);
+    s.bind(3, before_report_id > 0 ? before_report_id : std::numeric_limits<std::int64_t>::max());
+    s.bind(4, static_cast<std::int64_t>(limit));
+    std::vector<StockHistoryLine> out;
+    while (s.step()) {
+        StockHistoryLine h;
+        h.report_id = s.column_int64(0);
+        h.request_id = s.column_int64(1);
+        h.message_key = s.column_text(2);
+        h.created_at = s.column_text(3);
+        h.line.line_no = s.column_int64(4);
+        h.line.sequence_id = s.column_optional_int64(5);
+        h.line.reference = s.column_text(6);
+        h.line.source = s.column_text(7);
+        h.line.result = s.column_text(8);
+        h.line.message = s.column_text(9);
+        h.line.units_received = s.column_optional_int64(10);
+        h.line.unsent_orders_adjustment = s.column_optional_int64(11);
+        h.line.final_qty = s.column_optional_int64(12);
+        out.push_back(std::move(h));
+    }
+    return out;
 }
 
 }  // namespace ofbridge::imports

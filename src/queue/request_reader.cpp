@@ -37,6 +37,25 @@ RequestSummary read_summary(const Statement& s) {
     return r;
 }
 
+// The first id received at or after `since` (one past the last id when none): a binary search on
+// the primary key, as ids follow receipt order.
+std::int64_t first_id_received_from(Database& db, const std::string& since) {
+    std::int64_t low = db.query_int64("SELECT coalesce(min(id), 1) FROM requests");
+    std::int64_t high = db.query_int64("SELECT coalesce(max(id), 0) FROM requests") + 1;
+    Statement at(db, "SELECT received_at FROM requests WHERE id >= ?1 ORDER BY id LIMIT 1");
+    while (low < high) {
+        const std::int64_t mid = low + (high - low) / 2;
+        at.bind(1, mid);
+        const bool later = !at.step() || at.column_text(0) >= since;
+        at.reset();
+        if (later)
+            high = mid;
+        else
+            low = mid + 1;
+    }
+    return low;
+}
+
 }  // namespace
 
 struct RequestReader::Impl {
@@ -54,10 +73,25 @@ RequestReader::RequestReader(const std::filesystem::path& db_path)
 RequestReader::~RequestReader() = default;
 
 std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter) const {
+    return list(filter, RequestPage{});
+}
+
+std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter,
+                                                const RequestPage& page) const {
     std::string sql = "SELECT " + std::string{summary_columns} + " FROM requests";
     std::string where;
     if (filter.entity) where += " entity = ?1";
     if (filter.state) where += std::string{where.empty() ? "" : " AND"} + " state = ?2";
+    if (page.before_id > 0) where += std::string{where.empty() ? "" : " AND"} + " id < ?4";
+    if (page.message_key) {
+        where += std::string{where.empty() ? "" : " AND"} + " message_key = ?5";
+        // requests_redelivery leads with entity: naming every entity lets SQLite look the key up
+        // in it once per entity instead of scanning every request.
+        if (!filter.entity)
+            where += " AND entity IN ('inventory', 'shipment', 'product_export', 'order_export')";
+    }
+    if (page.received_from) where += std::string{where.empty() ? "" : " AND"} + " id >= ?6";
+    if (page.received_before) where += std::string{where.empty() ? "" : " AND"} + " id < ?7";
     if (!where.empty()) sql += " WHERE" + where;
     sql += " ORDER BY id DESC LIMIT ?3";
 
@@ -65,6 +99,10 @@ std::vector<RequestSummary> RequestReader::list(const RequestFilter& filter) con
     Statement s(impl_->db, sql);
     if (filter.entity) s.bind(1, *filter.entity);
     if (filter.state) s.bind(2, *filter.state);
+    if (page.before_id > 0) s.bind(4, page.before_id);
+    if (page.message_key) s.bind(5, *page.message_key);
+    if (page.received_from) s.bind(6, first_id_received_from(impl_->db, *page.received_from));
+    if (page.received_before) s.bind(7, first_id_received_from(impl_->db, *page.received_before));
     // LIMIT -1 is SQLite for "no limit".
     s.bind(3, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
     std::vector<RequestSummary> out;
@@ -91,8 +129,8 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
     {
         Statement s(db, "SELECT " + std::string{summary_columns} +
                             ", reply, remote_address, last_delivered_at,"
-                            " (SELECT raw_body FROM request_bodies WHERE request_id = requests.id)"
-                            " FROM requests WHERE id = ?1");
+                            " (SELECT raw_body FROM request_bodies WHERE request_id = requests.id),"
+                            " last_error FROM requests WHERE id = ?1");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
         detail.summary = read_summary(s);
@@ -100,6 +138,7 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
         detail.remote_address = s.column_text(11);
         detail.last_delivered_at = s.column_text(12);
         detail.raw_body = s.column_text(13);
+        detail.last_error = s.column_text(14);
     }
 
     const auto entity = domain::entity_from_string(detail.summary.entity);
@@ -191,6 +230,43 @@ QueueStats RequestReader::queue_stats() const {
     if (oldest.step() && !oldest.is_null(0))
         stats.oldest_pending_age_seconds = oldest.column_double(0);
     return stats;
+}
+
+std::vector<RequestSummary> RequestReader::last_per_entity() const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<RequestSummary> out;
+    // requests_claim is (entity, state, id): the newest of an entity is the largest id over its
+    // five state ranges, each found at the end of its range.
+    Statement s(
+        impl_->db,
+        "SELECT " + std::string{summary_columns} +
+            " FROM requests WHERE id = (SELECT max(m) FROM ("
+            " SELECT max(id) AS m FROM requests WHERE entity = ?1 AND state = 'pending'"
+            " UNION ALL SELECT max(id) FROM requests WHERE entity = ?1 AND state = 'processing'"
+            " UNION ALL SELECT max(id) FROM requests WHERE entity = ?1 AND state = 'done'"
+            " UNION ALL SELECT max(id) FROM requests WHERE entity = ?1 AND state = 'failed'"
+            " UNION ALL SELECT max(id) FROM requests WHERE entity = ?1 AND state = 'dead'))");
+    for (const auto* entity : {"inventory", "shipment", "product_export", "order_export"}) {
+        s.bind(1, std::string_view{entity});
+        if (s.step()) out.push_back(read_summary(s));
+        s.reset();
+    }
+    return out;
+}
+
+std::vector<EntityActivity> RequestReader::activity_since(const std::string& since) const {
+    std::lock_guard lock(impl_->mutex);
+    auto& db = impl_->db;
+    const std::int64_t low = first_id_received_from(db, since);
+    Statement s(
+        db,
+        "SELECT entity, count(*), sum(state = 'done'), sum(state = 'failed' OR state = 'dead')"
+        " FROM requests WHERE id >= ?1 GROUP BY entity ORDER BY entity");
+    s.bind(1, low);
+    std::vector<EntityActivity> out;
+    while (s.step())
+        out.push_back({s.column_text(0), s.column_int64(1), s.column_int64(2), s.column_int64(3)});
+    return out;
 }
 
 }  // namespace ofbridge::queue

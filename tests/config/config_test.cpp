@@ -52,6 +52,12 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(sample.inventory.unsent_orders_source, defaults.inventory.unsent_orders_source);
     EXPECT_EQ(sample.shipments.configurable_item, defaults.shipments.configurable_item);
     EXPECT_EQ(sample.api.token, defaults.api.token);
+    EXPECT_EQ(sample.admin.listen, defaults.admin.listen);
+    EXPECT_EQ(sample.admin.tls_cert, defaults.admin.tls_cert);
+    EXPECT_EQ(sample.admin.tls_key, defaults.admin.tls_key);
+    EXPECT_EQ(sample.admin.tls_min_version, defaults.admin.tls_min_version);
+    EXPECT_EQ(sample.admin.quiet_minutes, defaults.admin.quiet_minutes);
+    EXPECT_EQ(sample.admin.session_minutes, defaults.admin.session_minutes);
     ASSERT_EQ(sample.stores.size(), 1u);
     const auto& store = sample.stores.at("default");
     const auto& expected = defaults.stores.at("default");
@@ -286,4 +292,16 @@ TEST(Config, MagentoTarget) {
                                 "base_url = \"https://s/\"\ntoken = \"s3cret\"\n"
                                 "stock_api = 1\n");
     EXPECT_EQ(error.find("s3cret"), std::string::npos);
+}
+
+TEST(Config, AdminKeysAreCheckedByName) {
+    const std::string store = "[stores.a.wms]\napi_key=\"k\"\n";
+    EXPECT_EQ(error_of("[admin]\ntls_cert = \"c.pem\"\n" + store),
+              "bad value for 'admin.tls_key': expected set together with tls_cert and tls_key "
+              "(both \"\" = no TLS)");
+    EXPECT_EQ(error_of("[admin]\nsession_minutes = 0\n" + store),
+              "bad value for 'admin.session_minutes': expected an integer in [1, 43200]");
+    EXPECT_EQ(error_of("[admin]\nlisten_on = \"x\"\n" + store), "unknown key 'admin.listen_on'");
+    const auto config = ofbridge::config::parse_config("[admin]\nlisten = \"\"\n" + store, "t");
+    EXPECT_EQ(config.admin.listen, "");
 }

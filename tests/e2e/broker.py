@@ -25,6 +25,9 @@ api_key = "secret-api-key"
 token = "m2-integration-token"
 session_ttl_seconds = {ttl}
 {stores_extra}
+
+[admin]
+{admin}
 """
 
 
@@ -37,14 +40,15 @@ class Broker:
     """One broker process. Use as a context manager, or call start()/stop()."""
 
     def __init__(self, workdir=None, ttl=3600, server_extra="", stores_extra="", log_level="info",
-                 env=None):
+                 env=None, admin='listen = ""'):
         self.owns_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="ofbridge-e2e-")
         self.data_dir = os.path.join(self.workdir, "data")
         self.config_path = os.path.join(self.workdir, "ofbridge.toml")
         with open(self.config_path, "w") as f:
             f.write(DEFAULT_CONFIG.format(ttl=ttl, server_extra=server_extra,
-                                          stores_extra=stores_extra, log_level=log_level))
+                                          stores_extra=stores_extra, log_level=log_level,
+                                          admin=admin))
         self.process = None
         self.host = None
         self.port = None

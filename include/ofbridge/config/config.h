@@ -85,6 +85,17 @@ struct ApiConfig {
     std::string token;  // bearer token for /api/v1/*; "" = the admin JSON API is off
 };
 
+// [admin]: the web console (src/console). Its own listener, so it can stay on loopback (or behind
+// a VPN) while the WMS listener faces the internet.
+struct AdminConfig {
+    std::string listen = "127.0.0.1:8090";  // HOST:PORT; "" = no console
+    std::filesystem::path tls_cert;         // both set = HTTPS only
+    std::filesystem::path tls_key;
+    std::string tls_min_version = "1.2";
+    unsigned quiet_minutes = 60;     // alert when no WMS message arrived for this long; 0 = never
+    unsigned session_minutes = 480;  // a login lasts this long
+};
+
 struct WmsAuthConfig {
     std::string username = "wms";
     std::string api_key;  // M1 login(username, apiKey) and M2 CreateAdminAccessToken password
@@ -158,6 +169,7 @@ struct Config {
     InventoryConfig inventory;
     ShipmentsConfig shipments;
     ApiConfig api;
+    AdminConfig admin;
     std::map<std::string, StoreConfig> stores;  // by store code
 
     std::filesystem::path database_path() const { return server.data_dir / "ofbridge.db"; }

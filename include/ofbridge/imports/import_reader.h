@@ -51,6 +51,16 @@ struct ImportFilter {
     std::size_t limit = 50;             // 0 = all
 };
 
+// One import line of a SKU and source with the report and request it belongs to (the console's
+// stock history).
+struct StockHistoryLine {
+    std::int64_t report_id = 0;
+    std::int64_t request_id = 0;
+    std::string message_key;
+    std::string created_at;
+    ImportLine line;
+};
+
 class ImportReader {
 public:
     explicit ImportReader(const std::filesystem::path& db_path);  // throws naming the path
@@ -59,8 +69,17 @@ public:
     ImportReader& operator=(const ImportReader&) = delete;
 
     // Newest first. Throws std::invalid_argument for a result that is not one of the four.
-    std::vector<ImportReportSummary> list_imports(const ImportFilter& filter) const;
+    // before_id > 0: a keyset page, only reports with a smaller id.
+    std::vector<ImportReportSummary> list_imports(const ImportFilter& filter,
+                                                  std::int64_t before_id = 0) const;
     std::optional<ImportReport> get_import(std::int64_t id) const;
+    // The reports written for one request (one per apply, reprocesses included), oldest first.
+    std::vector<std::int64_t> report_ids_of_request(std::int64_t request_id) const;
+    // Every inventory import line of (sku, source), newest report first; before_report_id > 0:
+    // a keyset page, only older reports. Through the import_lines_reference index (schema 009).
+    std::vector<StockHistoryLine> stock_history(const std::string& sku, const std::string& source,
+                                                std::int64_t before_report_id,
+                                                std::size_t limit) const;
 
 private:
     struct Impl;

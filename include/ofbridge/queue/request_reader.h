@@ -18,6 +18,17 @@ struct RequestFilter {
     std::size_t limit = 50;             // 0 = no limit
 };
 
+// The console's further narrowing of a list: a keyset page and an exact message key.
+struct RequestPage {
+    std::int64_t before_id = 0;              // only ids below it; 0 = from the newest
+    std::optional<std::string> message_key;  // exact messageSeqId / reference
+    // Received at or after / before these ISO-8601 UTC times (a prefix such as "2026-11-28"
+    // works): turned into an id range by a binary search on the primary key (ids follow
+    // receipt order), so a date range costs no scan.
+    std::optional<std::string> received_from;
+    std::optional<std::string> received_before;
+};
+
 struct RequestSummary {
     std::int64_t id = 0;
     std::string entity;
@@ -45,7 +56,8 @@ struct RequestDetail {
     std::string reply;
     std::string remote_address;
     std::string last_delivered_at;
-    std::string raw_body;  // already masked when stored
+    std::string raw_body;    // already masked when stored
+    std::string last_error;  // of the last failed attempt; "" when none
     std::vector<RequestLine> lines;
     // Shipment header fields (order_increment_id, comment, email, ...); for export acks
     // entity and reference; empty for inventory.
@@ -62,6 +74,15 @@ struct QueueStats {
     std::optional<double> oldest_pending_age_seconds;
 };
 
+// Requests received since a time, per entity: all of them, those applied (done) and those that
+// failed (failed or dead) by now.
+struct EntityActivity {
+    std::string entity;
+    std::int64_t received = 0;
+    std::int64_t applied = 0;
+    std::int64_t failed = 0;
+};
+
 class RequestReader {
 public:
     // Throws std::runtime_error naming the path when the database does not exist or is unreadable.
@@ -71,8 +92,15 @@ public:
     RequestReader& operator=(const RequestReader&) = delete;
 
     std::vector<RequestSummary> list(const RequestFilter& filter) const;
+    std::vector<RequestSummary> list(const RequestFilter& filter, const RequestPage& page) const;
     std::optional<RequestDetail> get(std::int64_t id) const;
     QueueStats queue_stats() const;
+    // The newest request of each entity (received_at set); one indexed lookup per entity.
+    std::vector<RequestSummary> last_per_entity() const;
+    // Counts over the requests received at or after `since` (ISO-8601 UTC, as received_at). Ids
+    // follow receipt order, so the first such id is found by a binary search on the primary key
+    // and only that range is read, however long the history.
+    std::vector<EntityActivity> activity_since(const std::string& since) const;
 
 private:
     struct Impl;

@@ -1,0 +1,115 @@
+#include "web.h"
+
+#include <pugixml.hpp>
+
+#include <charconv>
+#include <sstream>
+
+namespace ofbridge::console {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '+') {
+            out.push_back(' ');
+        } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+                   hex_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Params parse_form(std::string_view text) {
+    Params out;
+    while (!text.empty()) {
+        const auto amp = text.find('&');
+        const auto pair = text.substr(0, amp);
+        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        if (eq == std::string_view::npos)
+            out.emplace_back(decode(pair), "");
+        else
+            out.emplace_back(decode(pair.substr(0, eq)), decode(pair.substr(eq + 1)));
+    }
+    return out;
+}
+
+std::string param(const Params& params, std::string_view name) {
+    for (const auto& [key, value] : params)
+        if (key == name) return value;
+    return "";
+}
+
+std::vector<std::string> params(const Params& params, std::string_view name) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : params)
+        if (key == name) out.push_back(value);
+    return out;
+}
+
+std::optional<std::int64_t> positive(const Params& all, std::string_view name) {
+    const auto text = param(all, name);
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value <= 0)
+        return std::nullopt;
+    return value;
+}
+
+std::string url_encode(std::string_view text) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(digits[u >> 4]);
+            out.push_back(digits[u & 0x0f]);
+        }
+    }
+    return out;
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+    while (!header.empty()) {
+        const auto semi = header.find(';');
+        auto part = header.substr(0, semi);
+        header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        const auto eq = part.find('=');
+        if (eq != std::string_view::npos && part.substr(0, eq) == name)
+            return std::string(part.substr(eq + 1));
+    }
+    return "";
+}
+
+std::string pretty_xml(const std::string& text) {
+    pugi::xml_document doc;
+    const auto options = pugi::parse_default | pugi::parse_comments | pugi::parse_declaration;
+    if (!doc.load_buffer(text.data(), text.size(), options, pugi::encoding_utf8)) return text;
+    std::ostringstream out;
+    doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
+    return out.str();
+}
+
+}  // namespace ofbridge::console

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Admin console latency on a large store (issue 14: each grid's first page and a filtered page
+in <= 50 ms server time on a store with 10M import lines, the dashboard <= 100 ms).
+
+    tests/bench/console_bench.py BUILD_DIR [IMPORT_LINES] [LINES_PER_REQUEST]
+
+Builds a store the way a long-running broker leaves it, directly in SQL for speed: requests of
+LINES_PER_REQUEST inventory lines (default 100) each, with their bodies, lines, one import
+report each and its import lines, stock levels and marks, one request in 1,000 dead, received
+one second apart up to now. Then runs `serve` on it with the console, logs in and times each page
+(the median of 9 loads over loopback, each a new connection: an upper bound of the server's
+time). Prints one line per page. The store is made in a temporary directory and removed."""
+
+import http.client
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PASSWORD = "bench password"
+
+
+def build_store(binary, workdir, config, lines, per_request):
+    data = os.path.join(workdir, "data")
+    subprocess.run([binary, "admin", "user", "add", "bench", "--config", config, "--data-dir", data],
+                   input=(PASSWORD + "\n").encode(), check=True, capture_output=True)
+    requests = lines // per_request
+    db = sqlite3.connect(os.path.join(data, "ofbridge.db"))
+    db.executescript("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144;")
+    start = time.time() - requests  # one request a second, the last one now
+    t = "strftime('%Y-%m-%dT%H:%M:%fZ', {} + n, 'unixepoch')".format(int(start))
+    began = time.monotonic()
+    db.execute("BEGIN")
+    db.execute("""
+        WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
+        INSERT INTO requests (id, entity, store_code, wire, message_key, body_sha256, reply, state,
+                              line_count, deliveries, attempts, remote_address, received_at,
+                              last_delivered_at)
+        SELECT n, 'inventory', 'default', 'm1_soap', CAST(n AS TEXT), printf('%064d', n),
+               'Success - Message ' || n || ' Received',
+               CASE WHEN n % 1000 = 0 THEN 'dead' ELSE 'done' END, ?, 1, 1, '127.0.0.1',
+               {t}, {t} FROM seq""".format(t=t), (requests, per_request))
+    db.execute("""
+        INSERT INTO request_bodies (request_id, raw_body)
+        SELECT id, '<Envelope><Body><orderflowInventoryMultiUpdate><sessionId>***</sessionId>'
+                   || '<messageSeqId>' || id || '</messageSeqId></orderflowInventoryMultiUpdate>'
+                   || '</Body></Envelope>' FROM requests""")
+    db.execute("""
+        WITH RECURSIVE l(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM l WHERE k < ?)
+        INSERT INTO inventory_lines (request_id, line_no, sku, source, qty, seq)
+        SELECT r.id, l.k, 'SKU-' || ((r.id * 7 + l.k) % 100000), 'default', l.k, r.id
+        FROM requests r, l""", (per_request,))
+    db.execute("""
+        INSERT INTO import_reports (id, request_id, entity, successes, created_at)
+        SELECT id, id, 'inventory', line_count, received_at FROM requests WHERE state = 'done'""")
+    db.execute("""
+        INSERT INTO import_lines (report_id, line_no, sequence_id, reference, source, result,
+                                  message, units_received, unsent_orders_adjustment, final_qty)
+        SELECT i.request_id, i.line_no, i.seq, i.sku, i.source, 'Success',
+               'Product quantity updated to ' || i.qty || '.', i.qty, 0, i.qty
+        FROM inventory_lines i JOIN import_reports r ON r.id = i.request_id""")
+    db.execute("""
+        INSERT OR REPLACE INTO stock_levels (sku, source, qty, is_in_stock, last_seq, updated_at)
+        SELECT sku, source, max(qty), 1, max(seq), '2026-01-01T00:00:00.000Z'
+        FROM inventory_lines GROUP BY sku, source""")
+    db.execute("""
+        INSERT OR REPLACE INTO sequence_marks (sku, source, high_water_seq, updated_at)
+        SELECT sku, source, last_seq, updated_at FROM stock_levels""")
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    count = db.execute("SELECT count(*) FROM import_lines").fetchone()[0]
+    db.close()
+    print("store: %d requests, %d import lines, built in %.0f s"
+          % (requests, count, time.monotonic() - began), flush=True)
+    return data
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build-rel"
+    lines = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
+    per_request = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    binary = os.path.join(build, "src", "app", "ofbridge")
+    workdir = tempfile.mkdtemp(prefix="ofbridge-console-bench-")
+    config = os.path.join(workdir, "ofbridge.toml")
+    with open(config, "w") as f:
+        f.write('[server]\nlisten = "127.0.0.1:0"\n[worker]\nworkers = 0\n'
+                '[admin]\nlisten = "127.0.0.1:0"\n'
+                '[stores.default.wms]\nusername = "wms"\napi_key = "bench-key"\n')
+    broker = None
+    try:
+        data = build_store(binary, workdir, config, lines, per_request)
+        log_path = os.path.join(workdir, "broker.log")
+        with open(log_path, "wb") as log:
+            broker = subprocess.Popen([binary, "serve", "--config", config, "--data-dir", data],
+                                      stdout=subprocess.PIPE, stderr=log)
+        broker.stdout.readline()  # listening on ...: the console is up by then
+        with open(log_path) as log:
+            host, port = re.search(r"admin console on (\S+)", log.read()).group(1).rsplit(":", 1)
+
+        def request(method, path, body=None, headers=None):
+            conn = http.client.HTTPConnection(host, int(port), timeout=60)
+            try:
+                conn.request(method, path, body=body, headers=headers or {})
+                response = conn.getresponse()
+                return response.status, dict(response.getheaders()), response.read()
+            finally:
+                conn.close()
+
+        _, headers, _ = request("POST", "/login", "user=bench&password=" + PASSWORD.replace(" ", "+"),
+                                {"Origin": "http://%s:%s" % (host, port),
+                                 "Content-Type": "application/x-www-form-urlencoded"})
+        cookie = headers["Set-Cookie"].split(";")[0]
+        requests = lines // per_request
+        pages = [
+            ("dashboard", "/"),
+            ("requests, first page", "/requests"),
+            ("requests, page deep in the history", "/requests?before=%d" % (requests // 2)),
+            ("requests, state=dead", "/requests?state=dead"),
+            ("requests, entity + state=done", "/requests?entity=inventory&state=done"),
+            ("requests, messageSeqId", "/requests?message=%d" % (requests // 3)),
+            ("requests, received in a date range", "/requests?from=%s&to=%s" % (
+                time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - requests // 2)),
+                time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - requests // 2 + 3600)))),
+            ("request detail (100 lines, raw XML)", "/requests/%d" % (requests // 2)),
+            ("dead letters", "/dead"),
+            ("import reports, first page", "/imports"),
+            ("import reports, result=Success", "/imports?entity=inventory&result=Success"),
+            ("import report detail", "/imports/%d" % (requests // 2 + 1)),
+            ("stock of a SKU", "/stock?sku=SKU-4242"),
+            ("stock history of a SKU and source", "/stock?sku=SKU-4242&source=default"),
+            ("audit log", "/audit"),
+            ("API: requests, first page", "/admin/api/requests"),
+            ("API: import reports, first page", "/admin/api/imports"),
+        ]
+        for name, path in pages:
+            timings = []
+            for _ in range(9):
+                began = time.perf_counter()
+                status, _, body = request("GET", path, headers={"Cookie": cookie})
+                timings.append((time.perf_counter() - began) * 1000)
+                assert status == 200, (path, status, body[:200])
+            print("%-40s median %7.1f ms  max %7.1f ms" % (name, statistics.median(timings),
+                                                           max(timings)), flush=True)
+    finally:
+        if broker:
+            broker.terminate()
+            broker.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

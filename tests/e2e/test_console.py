@@ -1,0 +1,370 @@
+"""The admin console in a real headless Chromium (Debian's chromium, chromium-driver and
+python3-selenium): log in, open every page, filter and paginate the grids, open details,
+reprocess a dead request, log out. Hostile SKUs (markup, a closing </pre> with a script, sent
+escaped and as CDATA) must show as text and run nothing. Forged POSTs (no CSRF token, a foreign
+Origin) change nothing. A screenshot of each page goes to OFBRIDGE_TEST_OUTPUT (under the build
+tree)."""
+
+import http.client
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+from broker import BINARY, Broker, m1_inventory
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+MARKER = "XSS-MARKER"
+# SKUs as the WMS may send them: markup escaped in the XML, and a CDATA section closing the <pre>
+# the raw message is shown in. Each would log MARKER if a browser ran it.
+HOSTILE_ESCAPED = "<img src=x onerror=console.log('%s')>" % MARKER
+HOSTILE_CDATA = "</pre><script>console.log('%s')</script>" % MARKER
+PASSWORD = "correct horse battery"
+# Screenshots: CTest names a directory under the build tree; run by hand, a temporary one (never
+# the source tree).
+OUTPUT = os.environ.get("OFBRIDGE_TEST_OUTPUT") or tempfile.mkdtemp(prefix="ofbridge-console-")
+
+
+def wait_until(predicate, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def hostile_message(session, message_seq_id):
+    body = m1_inventory(session, message_seq_id, [("SAFE-1", 5, 900)])
+    # The first line's SKU escaped, a second line whose SKU is a CDATA section.
+    body = body.replace("<key xsi:type=\"xsd:string\">SAFE-1</key>",
+                        "<key xsi:type=\"xsd:string\">%s</key>" % xml_escape(HOSTILE_ESCAPED))
+    return body
+
+
+def cdata_message(session, message_seq_id):
+    body = m1_inventory(session, message_seq_id, [("SAFE-2", 7, 901)])
+    return body.replace("<key xsi:type=\"xsd:string\">SAFE-2</key>",
+                        "<key xsi:type=\"xsd:string\"><![CDATA[%s]]></key>" % HOSTILE_CDATA)
+
+
+class ConsoleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(OUTPUT, exist_ok=True)
+        cls.broker = Broker(admin='listen = "127.0.0.1:0"\nquiet_minutes = 5')
+        cls.starts = 0
+        result = subprocess.run(
+            [BINARY, "admin", "user", "add", "alice", "--config", cls.broker.config_path,
+             "--data-dir", cls.broker.data_dir], input=(PASSWORD + "\n").encode(),
+            capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        cls.start_broker()
+        session = cls.broker.login()
+        # 60 plain messages (more than one page of 50), then the hostile ones.
+        for n in range(1, 61):
+            status, _, body = cls.broker.soap(m1_inventory(session, 1000 + n, [("SKU-%d" % n, n, n)]))
+            assert status == 200, body
+        for body in (hostile_message(session, 2001), cdata_message(session, 2002)):
+            status, _, reply = cls.broker.soap(body)
+            assert status == 200, reply
+        wait_until(lambda: not cls.broker.cli_json("requests", "list", "--state", "pending",
+                                                   "--limit", "0")["requests"],
+                   what="every request applied")
+        # A dead letter: a request the workers gave up on (set as the worker would leave it).
+        cls.broker.stop()
+        cls.dead_id = 5
+        with sqlite3.connect(os.path.join(cls.broker.data_dir, "ofbridge.db")) as db:
+            db.execute("UPDATE requests SET state = 'dead', attempts = 5,"
+                       " last_error = 'disk I/O error' WHERE id = ?", (cls.dead_id,))
+        cls.start_broker()
+
+        options = Options()
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000"):
+            options.add_argument(argument)
+        options.binary_location = "/usr/bin/chromium"
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.browser.set_page_load_timeout(30)
+        cls.console_log = []
+
+    @classmethod
+    def start_broker(cls):
+        cls.broker.start()
+        # The console's address is in the log (stdout has only the WMS listener's line). The
+        # log of an earlier start in the same directory comes first: take the last one.
+        found = []
+        wait_until(lambda: found.extend(re.findall(r"admin console on (\S+)", cls.broker.logs()))
+                   or len(found) >= cls.starts + 1, what="the console's address in the log")
+        cls.starts += 1
+        cls.admin = found[-1]
+        cls.origin = "http://" + cls.admin
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.browser.quit()
+        finally:
+            cls.broker.stop()
+            cls.broker.cleanup()
+
+    # -- helpers ------------------------------------------------------------------------
+    def open(self, path, title=None):
+        self.browser.get(self.origin + path)
+        WebDriverWait(self.browser, 15).until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
+        if title:
+            self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, title)
+        self.collect_log()
+
+    def collect_log(self):
+        type(self).console_log += self.browser.get_log("browser")
+
+    def screenshot(self, name):
+        self.browser.save_screenshot(os.path.join(OUTPUT, name + ".png"))
+
+    def login(self):
+        self.open("/login", "Log in")
+        self.browser.find_element(By.NAME, "user").send_keys("alice")
+        self.browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        self.browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+        WebDriverWait(self.browser, 15).until(EC.title_contains("Dashboard"))
+
+    def cookie(self):
+        return "ofbridge_session=" + self.browser.get_cookie("ofbridge_session")["value"]
+
+    def csrf(self):
+        self.open("/")
+        return self.browser.find_element(By.CSS_SELECTOR,
+                                         "form.logout input[name=csrf]").get_attribute("value")
+
+    def post(self, path, body, headers):
+        conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def get_json(self, path):
+        conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
+        try:
+            conn.request("GET", path, headers={"Cookie": self.cookie()})
+            response = conn.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            conn.close()
+
+    def reports_of(self, request_id):
+        return [r for r in self.broker.cli_json("imports", "list", "--limit", "0")["imports"]
+                if r["request_id"] == request_id]
+
+    # -- the walk -----------------------------------------------------------------------
+    def test_1_every_page_filters_pagination_details_and_logout(self):
+        self.open("/requests")
+        self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "Log in")
+        self.login()
+        self.screenshot("dashboard")
+        self.assertIn("Backlog", self.browser.page_source)
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
+
+        self.open("/requests", "Import requests")
+        self.screenshot("requests")
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#requests tr")
+        self.assertEqual(len(rows), 51)  # header + one page
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("before="))
+        older = self.browser.find_elements(By.CSS_SELECTOR, "#requests tr")
+        self.assertEqual(len(older), 1 + 62 - 50)
+        self.screenshot("requests-page-2")
+
+        # Filters in the query string, chosen through the form.
+        self.open("/requests")
+        self.browser.find_element(By.CSS_SELECTOR, "select[name=state] option[value=dead]").click()
+        self.browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("state=dead"))
+        ids = [r.text for r in self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
+        self.assertEqual(ids, [str(self.dead_id)])
+        self.open("/requests?message=1007")
+        ids = [r.text for r in self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
+        self.assertEqual(ids, ["7"])
+
+        self.open("/requests/7", "Request 7")
+        self.assertIn("SKU-7", self.browser.find_element(By.ID, "lines").text)
+        self.assertIn("orderflowInventoryMultiUpdate", self.browser.find_element(By.ID, "raw").text)
+        self.assertNotIn("secret", self.browser.find_element(By.ID, "raw").text)
+        self.screenshot("request")
+
+        self.open("/imports", "Import reports")
+        self.screenshot("imports")
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#imports tr")), 51)
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("before="))
+        self.open("/imports?result=Failure")
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "#imports td"))
+        self.open("/imports?entity=inventory&result=Success")
+        first = self.browser.find_element(By.CSS_SELECTOR, "#imports td a")
+        first.click()
+        WebDriverWait(self.browser, 15).until(EC.presence_of_element_located((By.ID, "import-lines")))
+        self.assertIn("Success", self.browser.find_element(By.ID, "import-lines").text)
+        self.screenshot("import")
+
+        self.open("/stock?sku=SKU-12", "Stock")
+        self.assertIn("SKU-12", self.browser.find_element(By.ID, "stock").text)
+        self.screenshot("stock")
+        # The history of one SKU and source, each line linked to its request.
+        self.browser.find_element(By.LINK_TEXT, "default").click()
+        WebDriverWait(self.browser, 15).until(EC.presence_of_element_located((By.ID, "history")))
+        self.assertIn("Success", self.browser.find_element(By.ID, "history").text)
+        self.browser.find_element(By.CSS_SELECTOR, "#history a[href='/requests/12']")
+        self.screenshot("stock-history")
+
+        # A date range: everything was received today, nothing before.
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        self.open("/requests?from=" + today)
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#requests tr")), 51)
+        self.open("/requests?to=" + today)
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "#requests td"))
+
+        for path, name in (("/dead", "dead"), ("/audit", "audit"), ("/users", "users"),
+                           ("/config", "config"), ("/orders", "orders"),
+                           ("/shipments", "shipments"), ("/exports", "exports")):
+            self.open(path)
+            self.screenshot(name)
+        self.open("/config", "Configuration")
+        self.assertIn("api_key = \"***\"", self.browser.find_element(By.ID, "config").text)
+        self.assertNotIn("secret-api-key", self.browser.page_source)
+
+        # The JSON API answers the CLI's documents.
+        status, document = self.get_json("/admin/api/requests/7")
+        self.assertEqual(status, 200)
+        self.assertEqual(document, self.broker.cli_json("requests", "show", "7"))
+        status, document = self.get_json("/admin/api/requests?entity=inventory&state=dead")
+        self.assertEqual([r["id"] for r in document["requests"]], [self.dead_id])
+
+    def test_2_hostile_skus_are_text_and_run_nothing(self):
+        self.login()
+        for request_id in (61, 62):
+            self.open("/requests/%d" % request_id)
+            lines = self.browser.find_element(By.ID, "lines").text
+            raw = self.browser.find_element(By.ID, "raw").text
+            self.assertTrue(HOSTILE_ESCAPED in lines or HOSTILE_CDATA in lines, lines)
+            self.assertTrue(MARKER in raw, raw)
+            self.screenshot("hostile-request-%d" % request_id)
+        self.open("/stock?sku=" + urllib.parse.quote(HOSTILE_CDATA, safe=""))
+        self.assertIn(HOSTILE_CDATA, self.browser.find_element(By.ID, "stock").text)
+        self.open("/imports")
+        self.browser.find_element(By.CSS_SELECTOR, "#imports td a").click()
+        WebDriverWait(self.browser, 15).until(EC.presence_of_element_located((By.ID, "import-lines")))
+        self.assertIn(HOSTILE_CDATA, self.browser.find_element(By.ID, "import-lines").text)
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "main script, main img"))
+        self.collect_log()
+        self.assertFalse([e for e in self.console_log if MARKER in e["message"]], self.console_log)
+        # Nothing refused by the CSP either (that would mean markup got through as markup).
+        self.assertFalse([e for e in self.console_log if e["level"] == "SEVERE" and
+                          "favicon.ico" not in e["message"]], self.console_log)
+
+    def test_3_forged_posts_change_nothing(self):
+        self.login()
+        token = self.csrf()
+        path = "/requests/%d/reprocess" % self.dead_id
+        before = len(self.reports_of(self.dead_id))
+        form = "application/x-www-form-urlencoded"
+        for headers, body in (
+                ({"Cookie": self.cookie(), "Origin": self.origin}, ""),               # no token
+                ({"Cookie": self.cookie(), "Origin": self.origin}, "csrf=" + "0" * 64),
+                ({"Cookie": self.cookie(), "Origin": "http://evil.example"}, "csrf=" + token),
+                ({"Cookie": self.cookie()}, "csrf=" + token),                         # no Origin
+                ({"Origin": self.origin}, "csrf=" + token)):                           # no session
+            headers["Content-Type"] = form
+            status, _ = self.post(path, body, headers)
+            self.assertIn(status, (303, 403), headers)
+            if "Cookie" in headers:
+                self.assertEqual(status, 403)
+        self.assertEqual(len(self.reports_of(self.dead_id)), before)
+        self.assertEqual(self.broker.cli_json("requests", "show", str(self.dead_id))["state"], "dead")
+        # A wrong password is refused.
+        status, _ = self.post("/login", "user=alice&password=wrong",
+                              {"Origin": self.origin, "Content-Type": form})
+        self.assertEqual(status, 401)
+
+    def test_4_reprocess_a_dead_request_then_log_out(self):
+        self.login()
+        self.open("/dead", "Dead letters")
+        self.browser.find_element(By.CSS_SELECTOR, "input.select-all").click()  # the script
+        self.assertTrue(self.browser.find_element(
+            By.CSS_SELECTOR, "input[name=id][value='%d']" % self.dead_id).is_selected())
+        self.browser.find_element(By.ID, "reprocess-selected").click()
+        WebDriverWait(self.browser, 30).until(
+            EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "Reprocessed 1"))
+        self.screenshot("dead-reprocessed")
+        self.assertEqual(self.broker.cli_json("requests", "show", str(self.dead_id))["state"], "done")
+        reports = self.reports_of(self.dead_id)
+        self.assertEqual(len(reports), 2)  # applied once before, now Duplicate lines
+        self.assertEqual(reports[0]["duplicates"], 1)
+
+        # The single-request action from the detail page, too.
+        self.open("/requests/%d" % self.dead_id)
+        self.browser.find_element(By.ID, "reprocess").click()
+        WebDriverWait(self.browser, 30).until(
+            EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "Reprocessed"))
+        self.assertEqual(len(self.reports_of(self.dead_id)), 3)
+
+        self.open("/audit", "Audit log")
+        audit = self.browser.find_element(By.ID, "audit").text
+        self.assertIn("reprocess request %d" % self.dead_id, audit)
+        self.assertIn("missing or wrong CSRF token", audit)
+        self.screenshot("audit-after")
+
+        self.browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
+        WebDriverWait(self.browser, 15).until(EC.title_contains("Log in"))
+        self.open("/")
+        self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "Log in")
+
+    def test_5_probes_and_metrics(self):
+        from prometheus_client.parser import text_string_to_metric_families
+        conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
+        try:
+            conn.request("GET", "/readyz")
+            response = conn.getresponse()
+            self.assertEqual((response.status, json.loads(response.read())), (200, {"status": "ready"}))
+            conn.request("GET", "/metrics")
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            text = response.read().decode()
+        finally:
+            conn.close()
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        stored = len(self.broker.cli_json("requests", "list", "--limit", "0")["requests"])
+        states = {state: samples[("ofbridge_queue_requests", (("state", state),))]
+                  for state in ("pending", "processing", "failed", "dead")}
+        self.assertEqual(states["pending"] + states["processing"] + states["failed"], 0)
+        self.assertEqual(states["dead"], 0)  # reprocessed in test_4
+        self.assertGreater(samples[("ofbridge_writer_commits_total", ())], 0)
+        self.assertIn(("ofbridge_wal_bytes", ()), samples)
+        # This run of the broker (restarted after the requests were applied) applied nothing.
+        self.assertEqual(samples[("ofbridge_worker_requests_total", (("outcome", "done"),))], 0)
+        self.assertEqual(stored, 62)
+
+
+if __name__ == "__main__":
+    unittest.main()
