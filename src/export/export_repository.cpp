@@ -105,6 +105,9 @@ ExportRepository::ExportRepository(storage::sqlite::Database& db)
               " sent_count = sent_count + 1, updated_at = ?4"
               " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
               " AND status IN ('pending', 'queued')"),
+      told_(db,
+            "UPDATE export_items SET sent_count = sent_count + 1"
+            " WHERE entity = ?1 AND reference = ?2"),
       retry_(db,
              "UPDATE export_items SET status = ?4, version = version + 1,"
              " attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6, updated_at = ?7"
@@ -166,10 +169,14 @@ RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
                 .bind(3, o.version)
                 .bind(4, now_text)
                 .run();
-            if (db_.changes() == 1)
+            if (db_.changes() == 1) {
                 ++summary.queued;
-            else
-                ++summary.stale;
+                continue;
+            }
+            // Changed (or fetched) while the notification was in flight: the WMS was told all
+            // the same, so the next notification of it says `modified`.
+            ++summary.stale;
+            told_.bind(1, exchange.entity).bind(2, o.reference).run();
             continue;
         }
         if (next == domain::ExportNext::exported) {

@@ -30,6 +30,9 @@
 //      ^                               |
 //      +---- queued_timeout over ------+  (notified again; a fetch meanwhile wins)
 //
+// An entity changed while its notification was in flight: the clean reply finds a newer version
+// and leaves it pending, but counts as told (sent_count), so it is notified again as `modified`.
+//
 // Rounds run after notify() (commits of new requests in serve), after any commit by another
 // connection (SQLite's data_version, checked every 100 ms: imports from the CLI or the orders
 // API) and at least every interval_ms. A round, per store with export on and per entity type:

@@ -23,8 +23,13 @@ Faithful to what the notes describe:
   ...OrderRequestManagementV1Export. Fetches run on one thread of their own, after the reply
   (OrderFlow queues them), once `broker` is set; `fetch=False` leaves entities unfetched. A
   fetched order is inserted once (again: a duplicate), as in push mode.
-- `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply); `hold_sku`: the first batch holding that SKU
-  waits for `release` (after setting `held`), for in-flight tests.
+- `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply);
+  `hold_sku`: the first batch (notify: the first notification) holding that SKU waits for
+  `release` before it replies (after setting `held`), for in-flight tests.
+- Notify mode's fetches can be paused: `fetch_gate` (set = fetches run) is waited for before
+  each fetch, `export_gate` before each Export call after a fetch; `fetched` lists what each
+  fetch returned ((entity, reference, product name or order increment_id), in order).
+  `fetch_from` again (a restarted broker, a new port) drops the SOAP clients of the old one.
 """
 
 import base64
@@ -54,6 +59,7 @@ class WmsState:
         self.notifications = []   # (entity, thirdPartyReference, action) in arrival order
         self.fetches = {}         # (entity, reference) -> fetches through the broker
         self.fetch_errors = []
+        self.fetched = []         # (entity, reference, name / increment_id) per fetch, in order
         self.refused_cancels = []
         self.requests = 0
         self.faults = {}          # kind -> count
@@ -77,6 +83,11 @@ class OrderFlowSimulator:
         self.broker_known = threading.Event()
         self.fetch_queue = queue.Queue()
         self.fetcher = threading.Thread(target=self.fetch_loop, daemon=True)
+        self.broker_generation = 0
+        self.fetch_gate = threading.Event()
+        self.fetch_gate.set()
+        self.export_gate = threading.Event()
+        self.export_gate.set()
         self.hold_sku = None
         self.held = threading.Event()
         self.release = threading.Event()
@@ -122,6 +133,8 @@ class OrderFlowSimulator:
     def stop(self):
         self.fetch_queue.put(None)
         self.broker_known.set()
+        self.fetch_gate.set()
+        self.export_gate.set()
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
@@ -283,6 +296,9 @@ class OrderFlowSimulator:
         if reference in self.fail_skus:
             return self.reply(h, 200, "<message>Result 'no_operation' for %s %s</message>"
                               % (entity, reference))
+        if reference == self.hold_sku and not self.held.is_set():
+            self.held.set()
+            self.release.wait(30)
         with self.state.lock:
             self.state.notifications.append((entity, reference, action))
         self.reply(h, 200, "<message>Result 'update' for %s %s</message>" % (entity, reference))
@@ -293,18 +309,25 @@ class OrderFlowSimulator:
     # -- the WMS's side of notify mode: fetch, then acknowledge ---------------------------
     def fetch_from(self, base_url, store, token):
         """Where the broker is (known once it listens); queued fetches start then."""
-        self.broker = (base_url, store, token)
+        with self.state.lock:
+            self.broker = (base_url, store, token)
+            self.broker_generation += 1
         self.broker_known.set()
 
     def fetch_loop(self):
         clients = {}
+        generation = [0]
 
         def client(service):
+            with self.state.lock:
+                base, store, token = self.broker
+                if generation[0] != self.broker_generation:  # a restarted broker
+                    clients.clear()
+                    generation[0] = self.broker_generation
             if service not in clients:
                 import requests
                 import zeep
                 from zeep.transports import Transport
-                base, store, token = self.broker
                 session = requests.Session()
                 session.headers["Authorization"] = "Bearer " + token
                 clients[service] = zeep.Client("%s/soap/%s?wsdl&services=%s"
@@ -318,6 +341,7 @@ class OrderFlowSimulator:
                 return
             entity, reference, external = job
             self.broker_known.wait()
+            self.fetch_gate.wait()
             try:
                 if entity == "product":
                     result = client("catalogProductRepositoryV1").catalogProductRepositoryV1Get(
@@ -325,6 +349,8 @@ class OrderFlowSimulator:
                     with self.state.lock:
                         self.state.products[result.sku] = {"description": result.name}
                         self.state.merges[result.sku] = self.state.merges.get(result.sku, 0) + 1
+                        self.state.fetched.append((entity, result.sku, result.name))
+                    self.export_gate.wait()
                     client("realtimeDespatchOrderFlowProductRequestManagementV1") \
                         .realtimeDespatchOrderFlowProductRequestManagementV1Export(
                             reference=result.sku)
@@ -339,6 +365,8 @@ class OrderFlowSimulator:
                         else:
                             self.state.orders[ref] = {"items": len(result.items.item)}
                             self.state.inserts[ref] = self.state.inserts.get(ref, 0) + 1
+                        self.state.fetched.append((entity, reference, ref))
+                    self.export_gate.wait()
                     client("realtimeDespatchOrderFlowOrderRequestManagementV1") \
                         .realtimeDespatchOrderFlowOrderRequestManagementV1Export(reference=ref)
                 with self.state.lock:
