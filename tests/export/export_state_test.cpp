@@ -5,9 +5,11 @@
 // changed in flight stays pending).
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -212,6 +214,30 @@ TEST_F(ExportStateTest, NotifyChangedInFlightIsNotifiedAgainAndAnOlderExportCall
     ExportAcks acks(db);
     EXPECT_EQ(acks.acknowledge("product", "B", storage::format_utc_millis(t0 + 8s)).result,
               domain::LineResult::success);
+}
+
+// The reader behind the WMS's fetches: several threads read at once, each on a connection of the
+// pool (no more than it holds), and each gets its own answer.
+TEST_F(ExportStateTest, ReaderServesConcurrentFetches) {
+    std::string items;
+    for (int n = 0; n < 50; ++n)
+        items +=
+            (n ? "," : "") + product_json("P" + std::to_string(n), "Name " + std::to_string(n));
+    import_products(R"({"items":[)" + items + "]}");
+    ExportReader reader(db_path, 3);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i) {
+                const auto sku = "P" + std::to_string((t * 7 + i) % 50);
+                const auto fetched = reader.fetch_product("default", sku);
+                if (!fetched || fetched->reference != sku || fetched->status != "pending") ++wrong;
+                if (reader.fetch_product("other-store", sku)) ++wrong;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(ExportStateTest, FailuresWaitTheirBackoffOldestFirstThenFail) {
