@@ -174,27 +174,40 @@ class NotifyTest(unittest.TestCase):
     def test_notify_with_faults_every_entity_exported_once(self):
         wms, broker = self.start(fault_rate=0.1, seed=11, fail_skus=["SKU-000013"],
                                  slow_seconds=0.8)
-        products = {"items": [product("SKU-%06d" % n, "Product %d" % n) for n in range(200)]}
+        # The scale. The simulator fetches on several threads, as OrderFlow does, and the
+        # broker serves the fetches at once: about 30 s in Release and 45 s under ASan here.
+        n_products, n_orders = 1000, 500
+        products = {"items": [product("SKU-%06d" % n, "Product %d" % n)
+                              for n in range(n_products)]}
         broker.cli("products", "import", write_json(broker.workdir, "products.json", products))
-        broker.cli("orders", "import", write_json(broker.workdir, "orders.json", orders(100)))
+        broker.cli("orders", "import", write_json(broker.workdir, "orders.json",
+                                                  orders(n_orders)))
         broker.start()
         point_wms_at(wms, broker)
         try:
+            # The WMS's own counts first (no process per poll), then the broker's states.
+            def wms_has_all():
+                with wms.state.lock:
+                    return (len(wms.state.fetches) == n_products - 1 + n_orders
+                            and len(wms.state.inserts) == n_orders)
+            wait_for(wms_has_all, timeout=300, what="every entity fetched and acknowledged")
+
             def settled():
                 products = broker.cli_json("products", "list", "--limit", "0")
                 statuses = [p["export"]["export_status"] for p in products]
                 orders_exported = broker.cli_json("orders", "list", "--export-status",
                                                   "exported", "--limit", "0")
-                return (statuses.count("exported") == 199 and statuses.count("failed") == 1
-                        and len(orders_exported) == 100)
-            wait_for(settled, timeout=120, what="199 products and 100 orders exported")
+                return (statuses.count("exported") == n_products - 1
+                        and statuses.count("failed") == 1 and len(orders_exported) == n_orders)
+            wait_for(settled, timeout=120, what="%d products and %d orders exported"
+                     % (n_products - 1, n_orders))
         finally:
             broker.stop()
         state = wms.state
         self.assertEqual(state.fetch_errors, [])
-        self.assertEqual(len(state.merges), 199)
+        self.assertEqual(len(state.merges), n_products - 1)
         self.assertNotIn("SKU-000013", state.merges)
-        self.assertEqual(len(state.inserts), 100)
+        self.assertEqual(len(state.inserts), n_orders)
         self.assertEqual(set(state.inserts.values()), {1}, "no order inserted twice")
         self.assertGreater(sum(state.faults.values()), 0, "faults were injected")
         first = {}

@@ -20,9 +20,10 @@ Faithful to what the notes describe:
   the WMS fetches the entity from the broker as OrderFlow does, with a real SOAP client (zeep on
   the broker's served WSDL, bearer token): catalogProductRepositoryV1Get(sku) /
   salesOrderRepositoryV1Get(id), then calls ...ProductRequestManagementV1Export /
-  ...OrderRequestManagementV1Export. Fetches run on one thread of their own, after the reply
-  (OrderFlow queues them), once `broker` is set; `fetch=False` leaves entities unfetched. A
-  fetched order is inserted once (again: a duplicate), as in push mode.
+  ...OrderRequestManagementV1Export. Fetches run after the reply (OrderFlow queues them), once
+  `broker` is set, on `fetch_threads` threads of their own (OrderFlow fetches in parallel too),
+  each with its own SOAP clients; `fetch=False` leaves entities unfetched. A fetched order is
+  inserted once (again: a duplicate), as in push mode.
 - `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply);
   `hold_sku`: the first batch (notify: the first notification) holding that SKU waits for
   `release` before it replies (after setting `held`), for in-flight tests.
@@ -69,7 +70,7 @@ class WmsState:
 class OrderFlowSimulator:
     def __init__(self, username="of-user", password="of-pass", channel="WEB",
                  organisation="ACME", context="/web/", fault_rate=0.0, seed=1, fail_skus=(),
-                 slow_seconds=1.0, tls_cert=None, tls_key=None, fetch=True):
+                 slow_seconds=1.0, tls_cert=None, tls_key=None, fetch=True, fetch_threads=4):
         self.username, self.password = username, password
         self.channel, self.organisation = channel, organisation
         self.context = context
@@ -82,7 +83,8 @@ class OrderFlowSimulator:
         self.broker = None        # (base URL, store code, bearer token): fetch_from() sets it
         self.broker_known = threading.Event()
         self.fetch_queue = queue.Queue()
-        self.fetcher = threading.Thread(target=self.fetch_loop, daemon=True)
+        self.fetchers = [threading.Thread(target=self.fetch_loop, daemon=True)
+                         for _ in range(fetch_threads)]
         self.broker_generation = 0
         self.fetch_gate = threading.Event()
         self.fetch_gate.set()
@@ -127,11 +129,13 @@ class OrderFlowSimulator:
 
     def start(self):
         self.thread.start()
-        self.fetcher.start()
+        for fetcher in self.fetchers:
+            fetcher.start()
         return self
 
     def stop(self):
-        self.fetch_queue.put(None)
+        for _ in self.fetchers:
+            self.fetch_queue.put(None)
         self.broker_known.set()
         self.fetch_gate.set()
         self.export_gate.set()
@@ -315,6 +319,7 @@ class OrderFlowSimulator:
         self.broker_known.set()
 
     def fetch_loop(self):
+        # One per thread: a zeep client and its requests.Session are not shared between threads.
         clients = {}
         generation = [0]
 
