@@ -6,8 +6,9 @@ exported and fetched (orders inserted exactly once as the WMS counts them), the 
 failed with its message, and the others went out between its attempts (not starved).
 
 - `kill -9` of the broker while notifications are in flight, then a restart: every entity ends
-  exported, none lost, every order inserted once as the WMS counts it (fetches that met the dead
-  broker leave their entities queued; the queued timeout notifies them again).
+  exported, none lost, every order inserted once as the WMS counts it (a fetch that met the dead
+  broker either left its entity queued, and the queued timeout notifies it again, or was
+  recorded by the broker with its reply lost: the WMS fetches it again once the broker is back).
 - A queued entity the WMS never fetches is notified again (`modified`) after
   queued_timeout_seconds.
 - An entity changed while its notification is in flight is notified again as `modified` and the
@@ -250,6 +251,12 @@ class NotifyTest(unittest.TestCase):
                                                   "exported", "--limit", "0")
                 return len(exported) == 100 and len(orders_exported) == 50
             wait_for(settled, timeout=120, what="100 products and 50 orders exported")
+
+            # The broker records a fetch before its reply reaches the WMS.
+            def wms_has_all():
+                with wms.state.lock:
+                    return len(wms.state.merges) == 100 and len(wms.state.inserts) == 50
+            wait_for(wms_has_all, timeout=30, what="the WMS has every entity")
         finally:
             broker.stop()
         state = wms.state

@@ -31,6 +31,9 @@ Faithful to what the notes describe:
   each fetch, `export_gate` before each Export call after a fetch; `fetched` lists what each
   fetch returned ((entity, reference, product name or order increment_id), in order).
   `fetch_from` again (a restarted broker, a new port) drops the SOAP clients of the old one.
+  A fetch that fails is tried again after `fetch_retry_seconds` (the WMS still has the
+  notification; at most 5 times for a fault, for as long as it runs when the broker cannot be
+  reached): a fetch the broker recorded but whose reply died with it is fetched again, not lost.
 """
 
 import base64
@@ -83,6 +86,8 @@ class OrderFlowSimulator:
         self.broker = None        # (base URL, store code, bearer token): fetch_from() sets it
         self.broker_known = threading.Event()
         self.fetch_queue = queue.Queue()
+        self.fetch_retry_seconds = 0.2
+        self.stopped = threading.Event()
         self.fetchers = [threading.Thread(target=self.fetch_loop, daemon=True)
                          for _ in range(fetch_threads)]
         self.broker_generation = 0
@@ -134,6 +139,7 @@ class OrderFlowSimulator:
         return self
 
     def stop(self):
+        self.stopped.set()
         for _ in self.fetchers:
             self.fetch_queue.put(None)
         self.broker_known.set()
@@ -344,7 +350,8 @@ class OrderFlowSimulator:
             job = self.fetch_queue.get()
             if job is None:
                 return
-            entity, reference, external = job
+            entity, reference, external = job[:3]
+            tries = job[3] if len(job) > 3 else 0
             self.broker_known.wait()
             self.fetch_gate.wait()
             try:
@@ -378,8 +385,17 @@ class OrderFlowSimulator:
                     key = (entity, reference)
                     self.state.fetches[key] = self.state.fetches.get(key, 0) + 1
             except Exception as e:  # the broker down (a test kills it): noted, not fatal
+                import requests
                 with self.state.lock:
                     self.state.fetch_errors.append("%s %s: %s" % (entity, reference, e))
+                unreachable = isinstance(e, requests.exceptions.ConnectionError)
+                if not self.stopped.is_set() and (unreachable or tries < 5):
+                    again = (entity, reference, external, tries + 1)
+                    timer = threading.Timer(self.fetch_retry_seconds,
+                                            lambda job=again: self.stopped.is_set()
+                                            or self.fetch_queue.put(job))
+                    timer.daemon = True
+                    timer.start()
 
     def cancel(self, h, reference):
         with self.state.lock:
