@@ -123,7 +123,7 @@ exporting::ExporterOptions exporter_options(const config::Config& config) {
         s.tls_ca_file = e.tls_ca_file;
         s.mode = e.mode;
         s.concurrency = e.concurrency;
-        s.queued_timeout = std::chrono::minutes(e.queued_timeout_minutes);
+        s.queued_timeout = e.queued_timeout;
         options.stores.push_back(std::move(s));
     }
     return options;

@@ -260,7 +260,8 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     router_options.backpressure.max_requests = config.server.max_pending_requests;
     router_options.backpressure.max_bytes = config.server.max_pending_bytes;
     router_options.backpressure.deadline = config.server.request_deadline;
-    exporting::ExportReader export_reader(config.database_path());  // notify mode's fetches
+    // Notify mode's fetches run on the handler threads, each reading a connection of its own.
+    exporting::ExportReader export_reader(config.database_path(), config.server.handler_threads);
     router_options.export_reader = &export_reader;
     endpoints::Router router(ingest, router_options);
 

@@ -291,7 +291,14 @@ void read_export(KeyReader& r, ExportConfig& e) {
     r.read_int("max_attempts", e.max_attempts, 1, 1000);
     r.read_ms("retry_base_ms", e.retry_base, 1, 3'600'000);
     r.read_ms("retry_max_ms", e.retry_max, 1, 86'400'000);
-    r.read_int("queued_timeout_minutes", e.queued_timeout_minutes, 1, 10'080);
+    // Seconds, so that a short timeout can be set; the older minutes key keeps working.
+    std::int64_t queued_minutes = 0, queued_seconds = 0;
+    r.read_int("queued_timeout_minutes", queued_minutes, 1, 10'080);
+    r.read_int("queued_timeout_seconds", queued_seconds, 1, 604'800);
+    if (queued_minutes > 0 && queued_seconds > 0)
+        r.fail("queued_timeout_seconds", "no queued_timeout_minutes beside it (one of the two)");
+    if (queued_minutes > 0) e.queued_timeout = std::chrono::minutes(queued_minutes);
+    if (queued_seconds > 0) e.queued_timeout = std::chrono::seconds(queued_seconds);
     r.read("exportable_statuses", e.exportable_statuses);
     if (e.exportable_statuses.empty()) r.fail("exportable_statuses", "at least one order status");
     r.read("min_order_datetime", e.min_order_datetime);

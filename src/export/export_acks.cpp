@@ -26,7 +26,8 @@ std::string noun(std::string_view entity) {
 ExportAcks::ExportAcks(storage::sqlite::Database& db)
     : db_(db),
       item_(db,
-            "SELECT reference, status, version FROM export_items"
+            "SELECT reference, status, version, coalesce(fetched_at, ''), coalesce(queued_at, '')"
+            " FROM export_items"
             " WHERE entity = ?1 AND reference = ?2"),
       order_by_entity_id_(db, "SELECT increment_id FROM orders WHERE entity_id = ?1"),
       exported_(db,
@@ -36,7 +37,8 @@ ExportAcks::ExportAcks(storage::sqlite::Database& db)
                 " AND status IN ('queued', 'failed')"),
       fetched_(db,
                "UPDATE export_items SET status = 'exported', exported_at = ?4, updated_at = ?4,"
-               " version = version + 1, attempts = 0, last_error = '', next_attempt_at = NULL"
+               " fetched_at = ?4, version = version + 1, attempts = 0, last_error = '',"
+               " next_attempt_at = NULL"
                " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
                " AND status IN ('pending', 'queued', 'failed')") {}
 
@@ -50,7 +52,7 @@ AckOutcome ExportAcks::acknowledge(std::string_view entity, std::string_view ref
                                    const std::string& now_text) {
     AckOutcome out;
     out.reference = std::string(reference);
-    std::string status;
+    std::string status, fetched_at, queued_at;
     std::int64_t version = 0;
     const auto find = [&](std::string_view ref) {
         ResetOnExit reset(item_);
@@ -59,6 +61,8 @@ AckOutcome ExportAcks::acknowledge(std::string_view entity, std::string_view ref
         out.reference = item_.column_text(0);
         status = item_.column_text(1);
         version = item_.column_int64(2);
+        fetched_at = item_.column_text(3);
+        queued_at = item_.column_text(4);
         return true;
     };
     bool found = find(reference);
@@ -77,6 +81,15 @@ AckOutcome ExportAcks::acknowledge(std::string_view entity, std::string_view ref
         return out;
     }
     const auto name = noun(entity) + " " + out.reference;
+    // Fetched through the broker, then changed and notified again: this call names the older
+    // fetch (it carries no version), so the newer content waits for the WMS's next fetch.
+    if (status == "queued" && !fetched_at.empty() && fetched_at < queued_at) {
+        out.result = domain::LineResult::superseded;
+        out.message = name +
+                      " changed since the WMS fetched it; it stays queued until the WMS "
+                      "fetches the new content";
+        return out;
+    }
     if (status == "queued" || status == "failed") {
         exported_.bind(1, entity).bind(2, out.reference).bind(3, version).bind(4, now_text).run();
         if (db_.changes() == 1) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <mutex>
 
 #include "ofbridge/storage/schema.h"
@@ -88,16 +89,73 @@ ProductView read_product(const Statement& s) {
 
 }  // namespace
 
+// A small pool of read-only connections: each call takes one for its duration, so up to
+// `connections` calls (the WMS's concurrent fetches in serve) read at once, each in its own
+// snapshot. A connection is opened when all are busy and fewer than that are open; beyond it a
+// call waits for one to come back. The first is opened by the constructor, so a missing or too
+// old database is reported there.
 struct ExportReader::Impl {
-    explicit Impl(const std::filesystem::path& path)
-        : db(storage::open_read_only(path, exports_schema_version, "export state",
-                                     "start the broker once")) {}
-    Database db;
+    Impl(const std::filesystem::path& p, std::size_t max)
+        : path(p), max_open(std::max<std::size_t>(1, max)) {
+        idle.push_back(open());
+        opened = 1;
+    }
+
+    std::unique_ptr<Database> open() const {
+        return std::make_unique<Database>(storage::open_read_only(
+            path, exports_schema_version, "export state", "start the broker once"));
+    }
+
+    // One connection, back to the pool when the lease ends.
+    class Lease {
+    public:
+        Lease(Impl& impl, std::unique_ptr<Database> db) : impl_(impl), db_(std::move(db)) {}
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ~Lease() {
+            {
+                std::lock_guard lock(impl_.mutex);
+                impl_.idle.push_back(std::move(db_));
+            }
+            impl_.returned.notify_one();
+        }
+        Database& operator*() const { return *db_; }
+
+    private:
+        Impl& impl_;
+        std::unique_ptr<Database> db_;
+    };
+
+    Lease acquire() {
+        std::unique_lock lock(mutex);
+        returned.wait(lock, [&] { return !idle.empty() || opened < max_open; });
+        if (!idle.empty()) {
+            auto db = std::move(idle.back());
+            idle.pop_back();
+            return Lease(*this, std::move(db));
+        }
+        ++opened;  // opened outside the lock: opening takes a while
+        lock.unlock();
+        try {
+            return Lease(*this, open());
+        } catch (...) {
+            lock.lock();
+            --opened;
+            returned.notify_one();
+            throw;
+        }
+    }
+
+    std::filesystem::path path;
+    std::size_t max_open;
     std::mutex mutex;
+    std::condition_variable returned;
+    std::vector<std::unique_ptr<Database>> idle;
+    std::size_t opened = 0;
 };
 
-ExportReader::ExportReader(const std::filesystem::path& db_path)
-    : impl_(std::make_unique<Impl>(db_path)) {}
+ExportReader::ExportReader(const std::filesystem::path& db_path, std::size_t connections)
+    : impl_(std::make_unique<Impl>(db_path, connections)) {}
 ExportReader::~ExportReader() = default;
 
 std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
@@ -113,8 +171,8 @@ std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
     }
     sql += " ORDER BY r.id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
+    auto db = impl_->acquire();
+    Statement s(*db, sql);
     if (filter.entity) s.bind(1, *filter.entity);
     if (filter.limit > 0) s.bind(2, filter.limit);
     std::vector<ExportRun> runs;
@@ -123,15 +181,15 @@ std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
 }
 
 std::optional<ExportRun> ExportReader::get_run(std::int64_t id) const {
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, "SELECT " + std::string(run_columns) +
-                               ", r.request_body, r.reply_body FROM export_runs r WHERE r.id = ?1");
+    auto db = impl_->acquire();
+    Statement s(*db, "SELECT " + std::string(run_columns) +
+                         ", r.request_body, r.reply_body FROM export_runs r WHERE r.id = ?1");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     auto run = read_run(s);
     run.request_body = s.column_text(14);
     run.reply_body = s.column_text(15);
-    Statement lines(impl_->db,
+    Statement lines(*db,
                     "SELECT reference, result, message FROM export_run_lines WHERE run_id = ?1"
                     " ORDER BY line_no");
     lines.bind(1, id);
@@ -145,8 +203,8 @@ std::vector<ExportItemState> ExportReader::list_items(const ItemFilter& filter) 
                       " FROM export_items e WHERE e.entity = ?1 AND (?2 IS NULL OR e.status = ?2)"
                       " ORDER BY e.reference";
     if (filter.limit > 0) sql += " LIMIT ?3";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
+    auto db = impl_->acquire();
+    Statement s(*db, sql);
     s.bind(1, filter.entity).bind(2, filter.status);
     if (filter.limit > 0) s.bind(3, filter.limit);
     std::vector<ExportItemState> items;
@@ -156,17 +214,17 @@ std::vector<ExportItemState> ExportReader::list_items(const ItemFilter& filter) 
 
 std::optional<ExportItemState> ExportReader::item(const std::string& entity,
                                                   const std::string& reference) const {
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, "SELECT " + std::string(item_columns) +
-                               " FROM export_items e WHERE e.entity = ?1 AND e.reference = ?2");
+    auto db = impl_->acquire();
+    Statement s(*db, "SELECT " + std::string(item_columns) +
+                         " FROM export_items e WHERE e.entity = ?1 AND e.reference = ?2");
     s.bind(1, entity).bind(2, reference);
     if (!s.step()) return std::nullopt;
     return read_item(s);
 }
 
 std::optional<ProductView> ExportReader::product(const std::string& sku) const {
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, product_sql() + " WHERE p.sku = ?1");
+    auto db = impl_->acquire();
+    Statement s(*db, product_sql() + " WHERE p.sku = ?1");
     s.bind(1, sku);
     if (!s.step()) return std::nullopt;
     return read_product(s);
@@ -174,8 +232,8 @@ std::optional<ProductView> ExportReader::product(const std::string& sku) const {
 
 std::optional<FetchedEntity> ExportReader::fetch_product(const std::string& store_code,
                                                          const std::string& sku) const {
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db,
+    auto db = impl_->acquire();
+    Statement s(*db,
                 "SELECT p.sku, p.raw_json, e.status, e.version FROM products p"
                 " JOIN export_items e ON e.entity = 'product' AND e.reference = p.sku"
                 " WHERE p.sku = ?1 AND p.store_code = ?2");
@@ -189,19 +247,19 @@ std::optional<FetchedEntity> ExportReader::fetch_order(const std::string& store_
     const bool numeric =
         !id.empty() && id.size() <= 18 &&
         std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isdigit(c); });
-    std::lock_guard lock(impl_->mutex);
+    auto db = impl_->acquire();
     const std::string select =
         "SELECT o.increment_id, o.raw_json, e.status, e.version FROM orders o"
         " JOIN export_items e ON e.entity = 'order' AND e.reference = o.increment_id"
         " WHERE o.store_code = ?2 AND ";
     if (numeric) {
-        Statement s(impl_->db, select + "o.entity_id = ?1");
+        Statement s(*db, select + "o.entity_id = ?1");
         s.bind(1, std::stoll(id)).bind(2, store_code);
         if (s.step())
             return FetchedEntity{s.column_text(0), s.column_text(1), s.column_text(2),
                                  s.column_int64(3)};
     }
-    Statement s(impl_->db, select + "o.increment_id = ?1");
+    Statement s(*db, select + "o.increment_id = ?1");
     s.bind(1, id).bind(2, store_code);
     if (!s.step()) return std::nullopt;
     return FetchedEntity{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int64(3)};
@@ -211,8 +269,8 @@ std::vector<ProductView> ExportReader::products(const std::optional<std::string>
                                                 std::size_t limit) const {
     std::string sql = product_sql() + " WHERE (?1 IS NULL OR e.status = ?1) ORDER BY p.sku";
     if (limit > 0) sql += " LIMIT ?2";
-    std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, sql);
+    auto db = impl_->acquire();
+    Statement s(*db, sql);
     s.bind(1, export_status);
     if (limit > 0) s.bind(2, limit);
     std::vector<ProductView> rows;

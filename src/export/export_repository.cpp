@@ -3,6 +3,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/time_format.h"
 
@@ -20,51 +24,77 @@ std::string log_body(std::string_view body) {
            "\n[... truncated: " + std::to_string(body.size()) + " bytes in all]";
 }
 
-// Pending and due (?2 = now), or queued before ?6 and never fetched (notify mode; ?6 NULL/"" in
-// push mode, where nothing is queued).
-constexpr std::string_view due_condition =
-    "((e.status = 'pending' AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2))"
-    " OR (e.status = 'queued' AND ?6 <> '' AND e.queued_at < ?6))";
+// Pending and due (?2 = now); in notify mode also queued before ?6 and never fetched. One query
+// per status, so that each walks the index export_items_due (store_code, entity, status,
+// pending_since, reference) in order and stops at the limit: an OR of the two would read every
+// row of the entity, and its document, for each batch. The two lists are then merged.
+constexpr std::string_view pending_condition =
+    "e.status = 'pending' AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?2)";
+constexpr std::string_view requeue_condition = "e.status = 'queued' AND e.queued_at < ?6";
+
+namespace {
+
+std::vector<std::pair<std::string, DueItem>> select_due_with(storage::sqlite::Database& db,
+                                                             const DueQuery& query,
+                                                             std::string_view condition) {
+    std::string sql;
+    if (query.entity == "product")
+        sql =
+            "SELECT e.reference, e.version, e.attempts, p.normalised_json, e.sent_count,"
+            " e.pending_since FROM export_items e JOIN products p ON p.sku = e.reference"
+            " WHERE e.store_code = ?1 AND e.entity = 'product' AND " +
+            std::string(condition) + " ORDER BY e.pending_since, e.reference LIMIT ?3";
+    else
+        // domain::order_eligible, as SQL: status listed, not virtual, created at or after the
+        // limit.
+        sql =
+            "SELECT e.reference, e.version, e.attempts, o.raw_json, e.sent_count,"
+            " e.pending_since FROM export_items e JOIN orders o ON o.increment_id = e.reference"
+            " WHERE e.store_code = ?1 AND e.entity = 'order' AND " +
+            std::string(condition) +
+            " AND o.is_virtual = 0 AND o.created_at >= ?4"
+            " AND o.status IN (SELECT value FROM json_each(?5))"
+            " ORDER BY e.pending_since, e.reference LIMIT ?3";
+    Statement s(db, sql);
+    s.bind(1, query.store_code).bind(3, query.limit);
+    if (condition == pending_condition)
+        s.bind(2, query.now);
+    else
+        s.bind(6, query.requeue_before);
+    if (query.entity != "product") {
+        boost::json::array statuses;
+        for (const auto& status : query.eligible.statuses) statuses.emplace_back(status);
+        s.bind(4, query.eligible.min_created_at).bind(5, boost::json::serialize(statuses));
+    }
+    std::vector<std::pair<std::string, DueItem>> due;
+    while (s.step())
+        due.emplace_back(s.column_text(5), DueItem{s.column_text(0), s.column_int64(1),
+                                                   static_cast<unsigned>(s.column_int64(2)),
+                                                   s.column_text(3), s.column_int64(4)});
+    return due;
+}
+
+}  // namespace
 
 std::vector<DueItem> select_due(storage::sqlite::Database& db, const DueQuery& query) {
-    std::vector<DueItem> due;
-    if (query.entity == "product") {
-        Statement s(db,
-                    "SELECT e.reference, e.version, e.attempts, p.normalised_json, e.sent_count"
-                    " FROM export_items e JOIN products p ON p.sku = e.reference"
-                    " WHERE e.store_code = ?1 AND e.entity = 'product' AND " +
-                        std::string(due_condition) +
-                        " ORDER BY e.pending_since, e.reference LIMIT ?3");
-        s.bind(1, query.store_code).bind(2, query.now).bind(3, query.limit);
-        s.bind(6, query.requeue_before);
-        while (s.step())
-            due.push_back({s.column_text(0), s.column_int64(1),
-                           static_cast<unsigned>(s.column_int64(2)), s.column_text(3),
-                           s.column_int64(4)});
-        return due;
+    auto due = select_due_with(db, query, pending_condition);
+    if (!query.requeue_before.empty()) {
+        auto requeued = select_due_with(db, query, requeue_condition);
+        std::vector<std::pair<std::string, DueItem>> merged;
+        std::merge(std::make_move_iterator(due.begin()), std::make_move_iterator(due.end()),
+                   std::make_move_iterator(requeued.begin()),
+                   std::make_move_iterator(requeued.end()), std::back_inserter(merged),
+                   [](const auto& a, const auto& b) {
+                       return std::tie(a.first, a.second.reference) <
+                              std::tie(b.first, b.second.reference);
+                   });
+        if (merged.size() > query.limit) merged.resize(query.limit);
+        due = std::move(merged);
     }
-    boost::json::array statuses;
-    for (const auto& status : query.eligible.statuses) statuses.emplace_back(status);
-    // domain::order_eligible, as SQL: status listed, not virtual, created at or after the limit.
-    Statement s(db,
-                "SELECT e.reference, e.version, e.attempts, o.raw_json, e.sent_count"
-                " FROM export_items e JOIN orders o ON o.increment_id = e.reference"
-                " WHERE e.store_code = ?1 AND e.entity = 'order' AND " +
-                    std::string(due_condition) +
-                    " AND o.is_virtual = 0 AND o.created_at >= ?4"
-                    " AND o.status IN (SELECT value FROM json_each(?5))"
-                    " ORDER BY e.pending_since, e.reference LIMIT ?3");
-    s.bind(1, query.store_code)
-        .bind(2, query.now)
-        .bind(3, query.limit)
-        .bind(4, query.eligible.min_created_at)
-        .bind(5, boost::json::serialize(statuses))
-        .bind(6, query.requeue_before);
-    while (s.step())
-        due.push_back({s.column_text(0), s.column_int64(1),
-                       static_cast<unsigned>(s.column_int64(2)), s.column_text(3),
-                       s.column_int64(4)});
-    return due;
+    std::vector<DueItem> items;
+    items.reserve(due.size());
+    for (auto& [pending_since, item] : due) items.push_back(std::move(item));
+    return items;
 }
 
 std::vector<DueItem> select_due_cancellations(storage::sqlite::Database& db,
@@ -105,6 +135,9 @@ ExportRepository::ExportRepository(storage::sqlite::Database& db)
               " sent_count = sent_count + 1, updated_at = ?4"
               " WHERE entity = ?1 AND reference = ?2 AND version = ?3"
               " AND status IN ('pending', 'queued')"),
+      told_(db,
+            "UPDATE export_items SET sent_count = sent_count + 1"
+            " WHERE entity = ?1 AND reference = ?2"),
       retry_(db,
              "UPDATE export_items SET status = ?4, version = version + 1,"
              " attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6, updated_at = ?7"
@@ -166,10 +199,14 @@ RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
                 .bind(3, o.version)
                 .bind(4, now_text)
                 .run();
-            if (db_.changes() == 1)
+            if (db_.changes() == 1) {
                 ++summary.queued;
-            else
-                ++summary.stale;
+                continue;
+            }
+            // Changed (or fetched) while the notification was in flight: the WMS was told all
+            // the same, so the next notification of it says `modified`.
+            ++summary.stale;
+            told_.bind(1, exchange.entity).bind(2, o.reference).run();
             continue;
         }
         if (next == domain::ExportNext::exported) {

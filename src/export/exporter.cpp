@@ -30,6 +30,9 @@
 //      ^                               |
 //      +---- queued_timeout over ------+  (notified again; a fetch meanwhile wins)
 //
+// An entity changed while its notification was in flight: the clean reply finds a newer version
+// and leaves it pending, but counts as told (sent_count), so it is notified again as `modified`.
+//
 // Rounds run after notify() (commits of new requests in serve), after any commit by another
 // connection (SQLite's data_version, checked every 100 ms: imports from the CLI or the orders
 // API) and at least every interval_ms. A round, per store with export on and per entity type:
@@ -55,6 +58,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "ofbridge/export/export_repository.h"
@@ -165,14 +170,19 @@ struct Exporter::Impl {
                 storage::open_writable(options.database, 0, std::chrono::seconds(10)));
             own_db->exec("PRAGMA synchronous=FULL");
             storage::sqlite::migrate(*own_db, storage::embedded_migrations());
+            write_db = std::make_unique<Database>(
+                storage::open_writable(options.database, 0, std::chrono::seconds(10)));
+            write_db->exec("PRAGMA synchronous=FULL");
         }
     }
 
     ExporterOptions options;
     std::vector<std::unique_ptr<outbound::HttpClient>> clients;
     std::vector<std::vector<std::unique_ptr<outbound::HttpClient>>> notify_clients;
-    std::unique_ptr<Database>
-        own_db;  // selection (read-only in serve); writes too without a writer
+    std::unique_ptr<Database> own_db;  // selection (read-only in serve)
+    // Without a writer (`exports run`): the writes, on a thread of their own (write_async), so
+    // the selection on own_db never waits for them.
+    std::unique_ptr<Database> write_db;
     std::mutex mutex;
     std::condition_variable wake;
     bool notified = false;
@@ -180,15 +190,18 @@ struct Exporter::Impl {
     std::thread thread;
     std::mutex round_mutex;  // one round at a time
 
-    // Runs `write` in one transaction: a job on the one writer, or on the own connection.
+    // Runs `write` in one transaction, started now, done when the future is ready: a job on the
+    // one writer, or (standalone) on write_db on a thread of its own. `write_fn` is copied: it
+    // must own what it reads.
     template <typename Result, typename Write>
-    Result write(Write&& write_fn) {
-        if (!options.writer) {
-            storage::sqlite::Transaction transaction(*own_db);
-            Result result = write_fn(*own_db);
-            transaction.commit();
-            return result;
-        }
+    std::future<Result> write_async(Write write_fn) {
+        if (!options.writer)
+            return std::async(std::launch::async, [this, write_fn]() {
+                storage::sqlite::Transaction transaction(*write_db);
+                Result result = write_fn(*write_db);
+                transaction.commit();
+                return result;
+            });
         auto promise = std::make_shared<std::promise<Result>>();
         auto result = std::make_shared<Result>();
         options.writer->run_in_transaction(
@@ -199,17 +212,32 @@ struct Exporter::Impl {
                 else
                     promise->set_value(*result);
             });
-        return promise->get_future().get();
+        return promise->get_future();
+    }
+
+    template <typename Result, typename Write>
+    Result write(Write&& write_fn) {
+        return write_async<Result>([&write_fn](Database& db) { return write_fn(db); }).get();
     }
 
     void report(const std::string& text) {
         if (options.progress) options.progress(text);
     }
 
-    // One <imports> exchange for `due`; false when the exchange failed as a whole.
-    bool push_batch(const StoreExport& store, outbound::HttpClient& client,
-                    const std::string& entity, const std::vector<DueItem>& due,
-                    RoundSummary& summary) {
+    // One <imports> exchange, sent and read; its record is written apart (record_batch).
+    struct SentBatch {
+        ExchangeRecord exchange;
+        std::vector<ItemOutcome> outcomes;
+        Clock::time_point finished;
+        std::size_t size = 0;
+    };
+
+    // The <imports> exchange for `due`; nothing when it was aborted by stop() (not the WMS's
+    // failure, so no attempt is counted: the entities stay as they were and go out again at the
+    // next start).
+    std::optional<SentBatch> send_batch(const StoreExport& store, outbound::HttpClient& client,
+                                        const std::string& entity,
+                                        const std::vector<DueItem>& due) {
         std::vector<ImportEntry> entries;
         std::vector<std::string> references;
         for (const auto& item : due) {
@@ -225,11 +253,12 @@ struct Exporter::Impl {
         const auto started = Clock::now();
         const auto result = client.send(request);
         const auto finished = Clock::now();
-        // Aborted by stop(): not the WMS's failure, so no attempt is counted; the entities stay
-        // as they were and go out again at the next start.
-        if (!result.ok() && stopping) return false;
+        if (!result.ok() && stopping) return std::nullopt;
 
-        ExchangeRecord exchange;
+        SentBatch sent;
+        sent.finished = finished;
+        sent.size = due.size();
+        ExchangeRecord& exchange = sent.exchange;
         exchange.store_code = store.store_code;
         exchange.entity = entity;
         exchange.mode = "push";
@@ -243,7 +272,7 @@ struct Exporter::Impl {
         exchange.request_body = logged_request(request);
         exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
 
-        std::vector<ItemOutcome> outcomes;
+        auto& outcomes = sent.outcomes;
         if (!result.ok()) {
             exchange.error = result.error_text;
         } else {
@@ -264,19 +293,28 @@ struct Exporter::Impl {
             spdlog::warn("export {} {} to {}: {} ({} entities retried)", store.store_code, entity,
                          store.endpoint, exchange.error, due.size());
         }
+        return sent;
+    }
+
+    // The exchange's export log and each entity's outcome, in one transaction, started now.
+    std::future<RecordSummary> record_batch(const StoreExport& store,
+                                            std::shared_ptr<const SentBatch> sent) {
         const RetryPolicy retry{store.max_attempts, store.retry_base, store.retry_max};
-        const auto recorded = write<RecordSummary>([&](Database& db) {
+        return write_async<RecordSummary>([sent, retry](Database& db) {
             ExportRepository repository(db);
-            return repository.record(exchange, outcomes, retry, finished);
+            return repository.record(sent->exchange, sent->outcomes, retry, sent->finished);
         });
+    }
+
+    static void count_batch(const SentBatch& sent, const RecordSummary& recorded,
+                            RoundSummary& summary) {
         ++summary.exchanges;
-        summary.sent += due.size();
+        summary.sent += sent.size;
         summary.exported += recorded.exported;
         summary.retried += recorded.retried;
         summary.failed += recorded.failed;
         summary.stale += recorded.stale;
-        if (!exchange.error.empty()) ++summary.errors;
-        return exchange.error.empty();
+        if (!sent.exchange.error.empty()) ++summary.errors;
     }
 
     // Notify mode: one update.xml POST per entity of `due`, up to `concurrency` at once (each
@@ -375,35 +413,91 @@ struct Exporter::Impl {
         return clean > 0 || answered > 0;
     }
 
-    void push_entity(const StoreExport& store, std::size_t index, const std::string& entity,
-                     RoundSummary& summary) {
+    void report_progress(const StoreExport& store, const std::string& entity,
+                         const RoundSummary& summary) {
+        report(store.store_code + " " + entity + "s: " + std::to_string(summary.sent) + " sent, " +
+               std::to_string(summary.exported) + " exported, " + std::to_string(summary.queued) +
+               " queued, " + std::to_string(summary.retried) + " to retry, " +
+               std::to_string(summary.failed) + " failed");
+    }
+
+    DueQuery due_query(const StoreExport& store, const std::string& entity, std::size_t limit) {
+        const auto now = Clock::now();
         const bool notify = store.mode == "notify";
-        std::size_t batches = 0;
-        while (!stopping) {
-            const auto now = Clock::now();
-            DueQuery query{
-                store.store_code,
+        return {store.store_code,
                 entity,
-                store.batch_size,
+                limit,
                 storage::format_utc_millis(now),
                 store.eligible,
                 notify ? storage::format_utc_millis(now - store.queued_timeout) : std::string{}};
-            auto due = select_due(*own_db, query);
+    }
+
+    void push_entity(const StoreExport& store, std::size_t index, const std::string& entity,
+                     RoundSummary& summary) {
+        if (store.mode == "notify") return notify_entity(store, index, entity, summary);
+        // Push mode is a pipeline of two: while the outcome of one batch is being written (its
+        // export log and a compare-and-set per entity, then the commit), the next batch is
+        // selected, built and sent. The selection cannot see the batch still being written, so
+        // it skips those references (it asks for that many more); every outcome is written in
+        // the order of the sends, and the round ends only once the last one is written.
+        std::size_t batches = 0;
+        std::future<RecordSummary> writing;
+        std::shared_ptr<const SentBatch> in_write;
+        std::set<std::string> in_write_refs;
+        // Waits for the batch being written; false when the round for this entity should end.
+        auto finish_write = [&]() {
+            if (!in_write) return true;
+            const auto before =
+                summary.exported + summary.queued + summary.retried + summary.failed;
+            count_batch(*in_write, writing.get(), summary);
+            const bool whole_failed = !in_write->exchange.error.empty();
+            in_write.reset();
+            in_write_refs.clear();
+            if (++batches % 10 == 0) report_progress(store, entity, summary);
+            // The WMS failed the exchange as a whole: the rest waits for the next round. Every
+            // entity of the batch changed while in flight: let the changes settle.
+            return !whole_failed &&
+                   summary.exported + summary.queued + summary.retried + summary.failed != before;
+        };
+        try {
+            while (!stopping) {
+                if (in_write && !in_write->exchange.error.empty()) break;  // the WMS is failing
+                auto due = select_due(
+                    *own_db, due_query(store, entity, store.batch_size + in_write_refs.size()));
+                std::erase_if(due, [&](const DueItem& item) {
+                    return in_write_refs.count(item.reference) != 0;
+                });
+                if (due.size() > store.batch_size) due.resize(store.batch_size);
+                if (due.empty()) break;
+                auto sent = send_batch(store, *clients[index], entity, due);
+                const bool go_on = finish_write();
+                if (!sent) break;
+                auto batch = std::make_shared<const SentBatch>(std::move(*sent));
+                writing = record_batch(store, batch);
+                in_write = std::move(batch);
+                for (const auto& item : due) in_write_refs.insert(item.reference);
+                if (!go_on) break;
+            }
+            finish_write();
+        } catch (...) {
+            if (in_write && writing.valid()) writing.wait();  // never left running on its own
+            throw;
+        }
+    }
+
+    void notify_entity(const StoreExport& store, std::size_t index, const std::string& entity,
+                       RoundSummary& summary) {
+        std::size_t batches = 0;
+        while (!stopping) {
+            auto due = select_due(*own_db, due_query(store, entity, store.batch_size));
             if (due.empty()) return;
             const auto before =
                 summary.exported + summary.queued + summary.retried + summary.failed;
-            if (notify ? !notify_batch(store, notify_clients[index], entity, due, summary)
-                       : !push_batch(store, *clients[index], entity, due, summary))
-                return;
+            if (!notify_batch(store, notify_clients[index], entity, due, summary)) return;
             // Every entity of the batch changed while in flight: let the changes settle.
             if (summary.exported + summary.queued + summary.retried + summary.failed == before)
                 return;
-            if (++batches % 10 == 0)
-                report(store.store_code + " " + entity + "s: " + std::to_string(summary.sent) +
-                       " sent, " + std::to_string(summary.exported) + " exported, " +
-                       std::to_string(summary.queued) + " queued, " +
-                       std::to_string(summary.retried) + " to retry, " +
-                       std::to_string(summary.failed) + " failed");
+            if (++batches % 10 == 0) report_progress(store, entity, summary);
         }
     }
 

@@ -78,15 +78,13 @@ void add_address(KeyValues& out, const std::string& prefix, const json::object* 
 
 void append_cdata(std::string& out, std::string_view text) {
     out += "<![CDATA[";
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        // "]]>" would close the section: end it after "]]" and open a new one for ">".
-        if (text.compare(i, 3, "]]>") == 0) {
-            out += "]]]]><![CDATA[>";
-            i += 2;
-        } else {
-            out += text[i];
-        }
+    // "]]>" would close the section: end it after "]]" and open a new one for ">".
+    for (auto end = text.find("]]>"); end != std::string_view::npos; end = text.find("]]>")) {
+        out += text.substr(0, end);
+        out += "]]]]><![CDATA[>";
+        text.remove_prefix(end + 3);
     }
+    out += text;
     out += "]]>";
 }
 

@@ -85,7 +85,8 @@ TEST(Config, ShippedSampleEqualsBuiltInDefaults) {
     EXPECT_EQ(e.max_attempts, d.max_attempts);
     EXPECT_EQ(e.retry_base, d.retry_base);
     EXPECT_EQ(e.retry_max, d.retry_max);
-    EXPECT_EQ(e.queued_timeout_minutes, d.queued_timeout_minutes);
+    EXPECT_EQ(e.queued_timeout, d.queued_timeout);
+    EXPECT_EQ(e.queued_timeout, std::chrono::seconds(3600));
     EXPECT_EQ(e.exportable_statuses, d.exportable_statuses);
     EXPECT_EQ(e.min_order_datetime, d.min_order_datetime);
     EXPECT_EQ(e.tls_ca_file, d.tls_ca_file);
@@ -119,6 +120,22 @@ TEST(Config, ExportKeys) {
               "HH:MM:SS\" (UTC) or \"\"");
     EXPECT_EQ(error_of(base + "batch_size = 0\n"),
               "bad value for 'stores.a.export.batch_size': expected an integer in [1, 10000]");
+    // The queued timeout in seconds (short ones for tests and impatient WMSs), or in minutes as
+    // before; not both.
+    EXPECT_EQ(parse_config(base + "queued_timeout_seconds = 2\n", "t.toml")
+                  .stores.at("a")
+                  .export_.queued_timeout,
+              std::chrono::seconds(2));
+    EXPECT_EQ(parse_config(base + "queued_timeout_minutes = 2\n", "t.toml")
+                  .stores.at("a")
+                  .export_.queued_timeout,
+              std::chrono::seconds(120));
+    EXPECT_EQ(error_of(base + "queued_timeout_seconds = 0\n"),
+              "bad value for 'stores.a.export.queued_timeout_seconds': expected an integer in "
+              "[1, 604800]");
+    EXPECT_EQ(error_of(base + "queued_timeout_seconds = 5\nqueued_timeout_minutes = 1\n"),
+              "bad value for 'stores.a.export.queued_timeout_seconds': expected no "
+              "queued_timeout_minutes beside it (one of the two)");
     // notify mode is on like push mode: it needs the same endpoint and credentials.
     EXPECT_EQ(error_of(base + "mode = \"notify\"\nendpoint = \"http://wms/\"\n"),
               "bad value for 'stores.a.export.username': expected the OrderFlow user (export is "

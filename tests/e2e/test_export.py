@@ -4,7 +4,8 @@
 - 1,000 products and 500 orders with 10 % injected faults (every error form, slow replies,
   dropped connections) and one SKU the WMS always refuses; the broker is killed with SIGKILL in
   the middle of the export and restarted: every product reaches the WMS, every order is inserted
-  exactly once, the refused SKU ends `failed` with the WMS's message, and nothing else does.
+  exactly once, the refused SKU ends `failed` with the WMS's message, and nothing else does;
+  other batches went out between its attempts (not starved).
 - A product changed while its export is in flight is exported again with the new content.
 - Cancellation: an exported order that is cancelled reaches cancel.xml; an order never sent
   becomes `cancelled` without any call.
@@ -151,12 +152,21 @@ class ExportTest(unittest.TestCase):
         # The export log: one header per exchange, a line per entity with the WMS's message, raw
         # bodies with the credentials masked.
         runs = broker.cli_json("exports", "list", "--limit", "0")
-        refused = [line for run in runs if run["failures"] and not run["error"]
-                   for line in broker.cli_json("exports", "show", str(run["id"]))["lines"]
-                   if line["result"] == "Failure"]
+        refused, refused_runs = [], []
+        for run in runs:
+            if run["failures"] and not run["error"]:
+                lines = [line for line in broker.cli_json("exports", "show",
+                                                          str(run["id"]))["lines"]
+                         if line["result"] == "Failure"]
+                refused += lines
+                refused_runs += [run["id"]] if lines else []
         self.assertTrue(refused)
         self.assertEqual({(line["reference"], line["message"]) for line in refused},
                          {("SKU-000013", "Invalid barcode: barcode must be 13 digits")})
+        # Not starved: batches of other entities went out between its first and last attempt.
+        self.assertTrue([r for r in runs if min(refused_runs) < r["id"] < max(refused_runs)
+                         and r["successes"] and r["id"] not in refused_runs],
+                        "others were exported while the refused SKU waited its backoff")
         self.assertGreater(len(runs), 15)
         self.assertTrue(any(r["error"] for r in runs), "failed exchanges are logged")
         shown = broker.cli_json("exports", "show", str(runs[-1]["id"]))

@@ -5,9 +5,11 @@
 // changed in flight stays pending).
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -155,6 +157,87 @@ TEST_F(ExportStateTest, ProductChangedInFlightStaysPending) {
     EXPECT_EQ(summary.stale, 1u);
     EXPECT_EQ(item("product", "A").status, "pending");
     EXPECT_EQ(due("product", t0).size(), 1u) << "exported again in the next round";
+}
+
+// Notify mode, an entity changed while its notification was in flight: the clean reply does not
+// queue the newer version, but the WMS was told, so the next notification says "modified". And
+// the WMS's Export call after a fetch of the older content does not make the newer one exported.
+TEST_F(ExportStateTest, NotifyChangedInFlightIsNotifiedAgainAndAnOlderExportCallWaits) {
+    import_products(product_json("A", "Bag"));
+    const auto notify = [&](const DueItem& d, std::chrono::system_clock::time_point at) {
+        Database db(db_path, SQLITE_OPEN_READWRITE);
+        ExportRepository repository(db);
+        ExchangeRecord exchange{"default", "product", "notify", "notify", "http://wms/", 200,
+                                "",        5,         "s",      "f",      "req",         "reply"};
+        return repository.record(exchange, {outcome(d, ExportResult::success)}, {3, 1s, 4s}, at);
+    };
+    auto first = due("product", t0);
+    ASSERT_EQ(first.size(), 1u);
+    import_products(product_json("A", "Bag, new name"));  // while the notification is out
+    EXPECT_EQ(notify(first[0], t0).stale, 1u);
+    auto second = due("product", t0);
+    ASSERT_EQ(second.size(), 1u) << "still pending: notified again";
+    EXPECT_EQ(second[0].sent_count, 1) << "as modified";
+
+    // Notified and fetched (exported), changed and notified again (queued); then the Export call
+    // that followed the first fetch arrives.
+    EXPECT_EQ(notify(second[0], t0 + 1s).queued, 1u);
+    {
+        Database db(db_path, SQLITE_OPEN_READWRITE);
+        ExportAcks acks(db);
+        EXPECT_TRUE(acks.mark_exported("product", "A", item("product", "A").version,
+                                       storage::format_utc_millis(t0 + 2s)));
+    }
+    import_products(product_json("A", "Bag, newest name"));
+    auto third = due("product", t0 + 3s);
+    ASSERT_EQ(third.size(), 1u);
+    EXPECT_EQ(third[0].sent_count, 2);
+    EXPECT_EQ(notify(third[0], t0 + 3s).queued, 1u);
+    {
+        Database db(db_path, SQLITE_OPEN_READWRITE);
+        ExportAcks acks(db);
+        const auto older = acks.acknowledge("product", "A", storage::format_utc_millis(t0 + 4s));
+        EXPECT_EQ(older.result, domain::LineResult::superseded) << older.message;
+        EXPECT_EQ(item("product", "A").status, "queued");
+        // The WMS fetches the newest content: exported; its Export call is then a duplicate.
+        EXPECT_TRUE(acks.mark_exported("product", "A", item("product", "A").version,
+                                       storage::format_utc_millis(t0 + 5s)));
+        EXPECT_EQ(acks.acknowledge("product", "A", storage::format_utc_millis(t0 + 6s)).result,
+                  domain::LineResult::duplicate);
+    }
+    // A WMS that never fetches through the broker: its Export call is its acknowledgement.
+    import_products(product_json("B", "Box"));
+    auto b = due("product", t0 + 7s);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(notify(b[0], t0 + 7s).queued, 1u);
+    Database db(db_path, SQLITE_OPEN_READWRITE);
+    ExportAcks acks(db);
+    EXPECT_EQ(acks.acknowledge("product", "B", storage::format_utc_millis(t0 + 8s)).result,
+              domain::LineResult::success);
+}
+
+// The reader behind the WMS's fetches: several threads read at once, each on a connection of the
+// pool (no more than it holds), and each gets its own answer.
+TEST_F(ExportStateTest, ReaderServesConcurrentFetches) {
+    std::string items;
+    for (int n = 0; n < 50; ++n)
+        items +=
+            (n ? "," : "") + product_json("P" + std::to_string(n), "Name " + std::to_string(n));
+    import_products(R"({"items":[)" + items + "]}");
+    ExportReader reader(db_path, 3);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i) {
+                const auto sku = "P" + std::to_string((t * 7 + i) % 50);
+                const auto fetched = reader.fetch_product("default", sku);
+                if (!fetched || fetched->reference != sku || fetched->status != "pending") ++wrong;
+                if (reader.fetch_product("other-store", sku)) ++wrong;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(ExportStateTest, FailuresWaitTheirBackoffOldestFirstThenFail) {

@@ -20,11 +20,20 @@ Faithful to what the notes describe:
   the WMS fetches the entity from the broker as OrderFlow does, with a real SOAP client (zeep on
   the broker's served WSDL, bearer token): catalogProductRepositoryV1Get(sku) /
   salesOrderRepositoryV1Get(id), then calls ...ProductRequestManagementV1Export /
-  ...OrderRequestManagementV1Export. Fetches run on one thread of their own, after the reply
-  (OrderFlow queues them), once `broker` is set; `fetch=False` leaves entities unfetched. A
-  fetched order is inserted once (again: a duplicate), as in push mode.
-- `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply); `hold_sku`: the first batch holding that SKU
-  waits for `release` (after setting `held`), for in-flight tests.
+  ...OrderRequestManagementV1Export. Fetches run after the reply (OrderFlow queues them), once
+  `broker` is set, on `fetch_threads` threads of their own (OrderFlow fetches in parallel too),
+  each with its own SOAP clients; `fetch=False` leaves entities unfetched. A fetched order is
+  inserted once (again: a duplicate), as in push mode.
+- `fail_skus` always fail with a failureMessage (notify: a "Result 'no_operation'" reply);
+  `hold_sku`: the first batch (notify: the first notification) holding that SKU waits for
+  `release` before it replies (after setting `held`), for in-flight tests.
+- Notify mode's fetches can be paused: `fetch_gate` (set = fetches run) is waited for before
+  each fetch, `export_gate` before each Export call after a fetch; `fetched` lists what each
+  fetch returned ((entity, reference, product name or order increment_id), in order).
+  `fetch_from` again (a restarted broker, a new port) drops the SOAP clients of the old one.
+  A fetch that fails is tried again after `fetch_retry_seconds` (the WMS still has the
+  notification; at most 5 times for a fault, for as long as it runs when the broker cannot be
+  reached): a fetch the broker recorded but whose reply died with it is fetched again, not lost.
 """
 
 import base64
@@ -54,6 +63,7 @@ class WmsState:
         self.notifications = []   # (entity, thirdPartyReference, action) in arrival order
         self.fetches = {}         # (entity, reference) -> fetches through the broker
         self.fetch_errors = []
+        self.fetched = []         # (entity, reference, name / increment_id) per fetch, in order
         self.refused_cancels = []
         self.requests = 0
         self.faults = {}          # kind -> count
@@ -63,7 +73,7 @@ class WmsState:
 class OrderFlowSimulator:
     def __init__(self, username="of-user", password="of-pass", channel="WEB",
                  organisation="ACME", context="/web/", fault_rate=0.0, seed=1, fail_skus=(),
-                 slow_seconds=1.0, tls_cert=None, tls_key=None, fetch=True):
+                 slow_seconds=1.0, tls_cert=None, tls_key=None, fetch=True, fetch_threads=4):
         self.username, self.password = username, password
         self.channel, self.organisation = channel, organisation
         self.context = context
@@ -76,7 +86,15 @@ class OrderFlowSimulator:
         self.broker = None        # (base URL, store code, bearer token): fetch_from() sets it
         self.broker_known = threading.Event()
         self.fetch_queue = queue.Queue()
-        self.fetcher = threading.Thread(target=self.fetch_loop, daemon=True)
+        self.fetch_retry_seconds = 0.2
+        self.stopped = threading.Event()
+        self.fetchers = [threading.Thread(target=self.fetch_loop, daemon=True)
+                         for _ in range(fetch_threads)]
+        self.broker_generation = 0
+        self.fetch_gate = threading.Event()
+        self.fetch_gate.set()
+        self.export_gate = threading.Event()
+        self.export_gate.set()
         self.hold_sku = None
         self.held = threading.Event()
         self.release = threading.Event()
@@ -116,12 +134,17 @@ class OrderFlowSimulator:
 
     def start(self):
         self.thread.start()
-        self.fetcher.start()
+        for fetcher in self.fetchers:
+            fetcher.start()
         return self
 
     def stop(self):
-        self.fetch_queue.put(None)
+        self.stopped.set()
+        for _ in self.fetchers:
+            self.fetch_queue.put(None)
         self.broker_known.set()
+        self.fetch_gate.set()
+        self.export_gate.set()
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
@@ -283,6 +306,9 @@ class OrderFlowSimulator:
         if reference in self.fail_skus:
             return self.reply(h, 200, "<message>Result 'no_operation' for %s %s</message>"
                               % (entity, reference))
+        if reference == self.hold_sku and not self.held.is_set():
+            self.held.set()
+            self.release.wait(30)
         with self.state.lock:
             self.state.notifications.append((entity, reference, action))
         self.reply(h, 200, "<message>Result 'update' for %s %s</message>" % (entity, reference))
@@ -293,18 +319,26 @@ class OrderFlowSimulator:
     # -- the WMS's side of notify mode: fetch, then acknowledge ---------------------------
     def fetch_from(self, base_url, store, token):
         """Where the broker is (known once it listens); queued fetches start then."""
-        self.broker = (base_url, store, token)
+        with self.state.lock:
+            self.broker = (base_url, store, token)
+            self.broker_generation += 1
         self.broker_known.set()
 
     def fetch_loop(self):
+        # One per thread: a zeep client and its requests.Session are not shared between threads.
         clients = {}
+        generation = [0]
 
         def client(service):
+            with self.state.lock:
+                base, store, token = self.broker
+                if generation[0] != self.broker_generation:  # a restarted broker
+                    clients.clear()
+                    generation[0] = self.broker_generation
             if service not in clients:
                 import requests
                 import zeep
                 from zeep.transports import Transport
-                base, store, token = self.broker
                 session = requests.Session()
                 session.headers["Authorization"] = "Bearer " + token
                 clients[service] = zeep.Client("%s/soap/%s?wsdl&services=%s"
@@ -316,8 +350,10 @@ class OrderFlowSimulator:
             job = self.fetch_queue.get()
             if job is None:
                 return
-            entity, reference, external = job
+            entity, reference, external = job[:3]
+            tries = job[3] if len(job) > 3 else 0
             self.broker_known.wait()
+            self.fetch_gate.wait()
             try:
                 if entity == "product":
                     result = client("catalogProductRepositoryV1").catalogProductRepositoryV1Get(
@@ -325,6 +361,8 @@ class OrderFlowSimulator:
                     with self.state.lock:
                         self.state.products[result.sku] = {"description": result.name}
                         self.state.merges[result.sku] = self.state.merges.get(result.sku, 0) + 1
+                        self.state.fetched.append((entity, result.sku, result.name))
+                    self.export_gate.wait()
                     client("realtimeDespatchOrderFlowProductRequestManagementV1") \
                         .realtimeDespatchOrderFlowProductRequestManagementV1Export(
                             reference=result.sku)
@@ -339,14 +377,25 @@ class OrderFlowSimulator:
                         else:
                             self.state.orders[ref] = {"items": len(result.items.item)}
                             self.state.inserts[ref] = self.state.inserts.get(ref, 0) + 1
+                        self.state.fetched.append((entity, reference, ref))
+                    self.export_gate.wait()
                     client("realtimeDespatchOrderFlowOrderRequestManagementV1") \
                         .realtimeDespatchOrderFlowOrderRequestManagementV1Export(reference=ref)
                 with self.state.lock:
                     key = (entity, reference)
                     self.state.fetches[key] = self.state.fetches.get(key, 0) + 1
             except Exception as e:  # the broker down (a test kills it): noted, not fatal
+                import requests
                 with self.state.lock:
                     self.state.fetch_errors.append("%s %s: %s" % (entity, reference, e))
+                unreachable = isinstance(e, requests.exceptions.ConnectionError)
+                if not self.stopped.is_set() and (unreachable or tries < 5):
+                    again = (entity, reference, external, tries + 1)
+                    timer = threading.Timer(self.fetch_retry_seconds,
+                                            lambda job=again: self.stopped.is_set()
+                                            or self.fetch_queue.put(job))
+                    timer.daemon = True
+                    timer.start()
 
     def cancel(self, h, reference):
         with self.state.lock:

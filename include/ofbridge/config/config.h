@@ -121,7 +121,9 @@ struct ExportConfig {
     unsigned max_attempts = 8;
     std::chrono::milliseconds retry_base{1000};
     std::chrono::milliseconds retry_max{300'000};
-    unsigned queued_timeout_minutes = 60;
+    // notify mode: a queued entity not fetched within this is notified again
+    // (queued_timeout_seconds, or the older queued_timeout_minutes).
+    std::chrono::seconds queued_timeout{3600};
     std::vector<std::string> exportable_statuses{"processing"};
     std::string min_order_datetime;  // "YYYY-MM-DD HH:MM:SS" UTC; "" = no limit
     std::string tls_ca_file;         // "" = the system's CA store

@@ -4,6 +4,9 @@
 // version read, in the caller's transaction:
 //
 //   queued or failed  -> exported (Success)        the WMS has the current content
+//   queued, fetched before it was last notified
+//                     -> unchanged (Superseded)    an Export call naming that older fetch; the
+//                                                  WMS fetches the new content (then exported)
 //   exported          -> unchanged (Duplicate)     said twice; nothing to do
 //   pending           -> unchanged (Superseded)    changed since it was notified (or never
 //                                                  notified): the next notification carries it
@@ -42,8 +45,8 @@ public:
                            const std::string& now_text);
 
     // A fetch of an entity read at `version`: the WMS now has its current content, so a pending
-    // (its notification may still be in flight), queued or failed one becomes exported. True
-    // when it did.
+    // (its notification may still be in flight), queued or failed one becomes exported, and the
+    // fetch time is kept (fetched_at, for the Export call that follows). True when it did.
     bool mark_exported(std::string_view entity, std::string_view reference, std::int64_t version,
                        const std::string& now_text);
 

@@ -1,5 +1,6 @@
-// Read model of the export (admin CLI): the export log and the export state of products and
-// orders. One read-only connection; calls from several threads take turns.
+// Read model of the export (admin CLI) and what the WMS's fetches read in serve: the export log
+// and the export state of products and orders. Read-only connections, a small pool of them:
+// calls from several threads read at once, up to `connections`.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +79,8 @@ struct FetchedEntity {
 
 class ExportReader {
 public:
-    explicit ExportReader(const std::filesystem::path& db_path);  // throws naming the path
+    // Throws naming the path. `connections`: how many calls may read at once.
+    explicit ExportReader(const std::filesystem::path& db_path, std::size_t connections = 1);
     ~ExportReader();
     ExportReader(const ExportReader&) = delete;
     ExportReader& operator=(const ExportReader&) = delete;

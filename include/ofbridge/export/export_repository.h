@@ -131,6 +131,7 @@ private:
     storage::sqlite::Statement insert_line_;
     storage::sqlite::Statement exported_;
     storage::sqlite::Statement queued_;
+    storage::sqlite::Statement told_;
     storage::sqlite::Statement retry_;
     storage::sqlite::Statement cancel_after_insert_;
 };

@@ -44,7 +44,7 @@ struct StoreExport {
     // notify mode: notifications in flight at once (one kept-alive connection each), and how
     // long a queued entity waits for the WMS to fetch it before it is notified again.
     unsigned concurrency = 4;
-    std::chrono::minutes queued_timeout{60};
+    std::chrono::seconds queued_timeout{3600};
 };
 
 struct ExporterOptions {
