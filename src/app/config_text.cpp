@@ -15,12 +15,14 @@ public:
         out_ << (first_ ? "" : "\n") << "[" << name << "]\n", first_ = false;
     }
     void text(const std::string& key, const std::string& value) {
-        out_ << key << " = \"";
-        for (const char c : value) {
-            if (c == '"' || c == '\\') out_ << '\\';
-            out_ << c;
-        }
-        out_ << "\"\n";
+        out_ << key << " = ";
+        quoted(value);
+        out_ << "\n";
+    }
+    // A key read from the operator's file (a WMS source name), quoted whatever it holds.
+    void text_under_quoted_key(const std::string& key, const std::string& value) {
+        quoted(key);
+        text("", value);
     }
     void secret(const std::string& key, const std::string& value) {
         text(key, value.empty() ? "" : "***");
@@ -35,18 +37,23 @@ public:
     void list(const std::string& key, const std::vector<std::string>& values) {
         out_ << key << " = [";
         for (std::size_t i = 0; i < values.size(); ++i) {
-            out_ << (i ? ", " : "") << "\"";
-            for (const char c : values[i]) {
-                if (c == '"' || c == '\\') out_ << '\\';
-                out_ << c;
-            }
-            out_ << "\"";
+            out_ << (i ? ", " : "");
+            quoted(values[i]);
         }
         out_ << "]\n";
     }
     std::string str() const { return out_.str(); }
 
 private:
+    void quoted(const std::string& value) {
+        out_ << '"';
+        for (const char c : value) {
+            if (c == '"' || c == '\\') out_ << '\\';
+            out_ << c;
+        }
+        out_ << '"';
+    }
+
     std::ostringstream out_;
     bool first_ = true;
 };
@@ -142,10 +149,35 @@ std::string configuration_text(const config::Config& c) {
         t.number("max_attempts", e.max_attempts);
         t.number("retry_base_ms", e.retry_base.count());
         t.number("retry_max_ms", e.retry_max.count());
-        t.number("queued_timeout_minutes", e.queued_timeout_minutes);
+        t.number("queued_timeout_seconds", e.queued_timeout.count());
         t.list("exportable_statuses", e.exportable_statuses);
         t.text("min_order_datetime", e.min_order_datetime);
         t.text("tls_ca_file", e.tls_ca_file);
+        if (store.target != "magento2") continue;
+        const auto& m = store.magento;
+        t.table("stores." + code + ".magento");
+        t.text("base_url", m.base_url);
+        t.text("store_code", m.store_code);
+        t.secret("token", m.token);
+        t.text("username", m.username);
+        t.secret("password", m.password);
+        t.secret("oauth_consumer_key", m.oauth_consumer_key);
+        t.secret("oauth_consumer_secret", m.oauth_consumer_secret);
+        t.secret("oauth_access_token", m.oauth_access_token);
+        t.secret("oauth_access_token_secret", m.oauth_access_token_secret);
+        t.text("stock_api", m.stock_api);
+        t.number("source_items_chunk", m.source_items_chunk);
+        t.number("concurrency", m.concurrency);
+        t.number("timeout_ms", m.timeout.count());
+        t.number("pull_interval_seconds", m.pull_interval.count());
+        t.number("pull_page_size", m.pull_page_size);
+        t.text("tls_ca_file", m.tls_ca_file);
+        t.number("retry_base_ms", m.retry_base.count());
+        t.number("retry_max_ms", m.retry_max.count());
+        if (m.source_map.empty()) continue;
+        t.table("stores." + code + ".magento.source_map");
+        for (const auto& [wms_source, magento_source] : m.source_map)
+            t.text_under_quoted_key(wms_source, magento_source);
     }
     return t.str();
 }
