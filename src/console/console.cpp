@@ -1,6 +1,7 @@
 // The console's routes, its security checks and its pages (see console.h for the order in
 // which a request is checked).
 #include "ofbridge/console/console.h"
+#include "ofbridge/domain/percent_encoding.h"
 
 #include <spdlog/spdlog.h>
 
@@ -205,7 +206,7 @@ mustache::data grid(const std::string& id, const std::string& heading,
             cell.set("text", text);
             const auto link = links.find(c);
             if (link != links.end() && !text.empty())
-                cell.set("link", link->second + url_encode(text));
+                cell.set("link", link->second + domain::percent_encode(text));
             else
                 cell.set("link", false);
             cells.push_back(cell);
@@ -740,7 +741,7 @@ struct Console::Impl {
         std::string link = base + "?";
         for (const auto& [key, value] : query)
             if (key != "before" && !value.empty())
-                link += url_encode(key) + "=" + url_encode(value) + "&";
+                link += domain::percent_encode(key) + "=" + domain::percent_encode(value) + "&";
         return link + "before=" + std::to_string(last_id);
     }
 
@@ -816,7 +817,7 @@ struct Console::Impl {
             mustache::data row;
             row.set("line_no", str(l.line_no));
             row.set("sku", l.sku);
-            row.set("sku_q", url_encode(l.sku));
+            row.set("sku_q", domain::percent_encode(l.sku));
             row.set("source", l.source);
             row.set("qty", str(l.qty));
             row.set("seq", str(l.seq));
@@ -914,8 +915,8 @@ struct Console::Impl {
                 mustache::data row;
                 row.set("sku", r.sku);
                 row.set("source", r.source);
-                row.set("history",
-                        "/stock?sku=" + url_encode(r.sku) + "&source=" + url_encode(r.source));
+                row.set("history", "/stock?sku=" + domain::percent_encode(r.sku) +
+                                       "&source=" + domain::percent_encode(r.source));
                 row.set("qty", str(r.qty));
                 row.set("in_stock", r.is_in_stock ? "yes" : "no");
                 row.set("last_seq", str(r.last_seq));
@@ -1071,7 +1072,7 @@ struct Console::Impl {
         if (path == "/orders") filter_form("/orders", {{"status", "Status"}});
         if (path.starts_with("/orders/")) {
             mustache::data see;
-            see.set("href", "/shipments?order=" + url_encode(path.substr(8)));
+            see.set("href", "/shipments?order=" + domain::percent_encode(path.substr(8)));
             see.set("text", "Shipments of this order");
             data.set("see_also", see);
         }

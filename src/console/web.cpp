@@ -73,23 +73,6 @@ std::optional<std::int64_t> positive(const Params& all, std::string_view name) {
     return value;
 }
 
-std::string url_encode(std::string_view text) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(digits[u >> 4]);
-            out.push_back(digits[u & 0x0f]);
-        }
-    }
-    return out;
-}
-
 std::string cookie_value(std::string_view header, std::string_view name) {
     while (!header.empty()) {
         const auto semi = header.find(';');

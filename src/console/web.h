@@ -22,9 +22,6 @@ std::vector<std::string> params(const Params& params, std::string_view name);
 // A positive integer parameter; nullopt when absent, empty or not a positive integer.
 std::optional<std::int64_t> positive(const Params& params, std::string_view name);
 
-// Percent-encodes everything but unreserved characters (for query values in links).
-std::string url_encode(std::string_view text);
-
 // The value of cookie `name` in a Cookie header, "" when absent.
 std::string cookie_value(std::string_view header, std::string_view name);
 

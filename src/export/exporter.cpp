@@ -48,6 +48,7 @@
 // already has comes back as a Duplicate, which counts as exported. Nothing pending is skipped:
 // the selection is by state, not by a cursor.
 #include "ofbridge/export/exporter.h"
+#include "ofbridge/domain/percent_encoding.h"
 
 #include <spdlog/spdlog.h>
 
@@ -78,27 +79,12 @@ namespace {
 using Clock = std::chrono::system_clock;
 using storage::sqlite::Database;
 
-std::string url_encode(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 // channel and organisation go both ways the known clients send them (notes §3.1): as query
 // parameters on every URL and as headers.
 std::string with_account(const StoreExport& store, std::string url) {
     url += url.find('?') == std::string::npos ? '?' : '&';
-    return url + "channel=" + url_encode(store.channel) +
-           "&organisation=" + url_encode(store.organisation);
+    return url + "channel=" + domain::percent_encode(store.channel) +
+           "&organisation=" + domain::percent_encode(store.organisation);
 }
 
 outbound::Request wms_request(const StoreExport& store, std::string url, std::string body) {
@@ -130,7 +116,8 @@ std::string notify_path(const std::string& entity, const DueItem& item) {
     const std::string action = item.sent_count == 0 ? "created" : "modified";
     if (entity == "product")
         return "remotewarehouse/product/update.xml?thirdPartyReference=" +
-               url_encode(item.reference) + "&event=product." + action + "&action=" + action;
+               domain::percent_encode(item.reference) + "&event=product." + action +
+               "&action=" + action;
     std::string id = item.reference;
     boost::system::error_code ec;
     const auto document = boost::json::parse(item.document, ec);
@@ -141,8 +128,9 @@ std::string notify_path(const std::string& entity, const DueItem& item) {
             else if (entity_id->is_string() && !entity_id->get_string().empty())
                 id = std::string(entity_id->get_string());
         }
-    return "remoteorder/order/update.xml?thirdPartyReference=" + url_encode(id) + "&event=order." +
-           action + "&action=" + action + "&externalReference=" + url_encode(item.reference);
+    return "remoteorder/order/update.xml?thirdPartyReference=" + domain::percent_encode(id) +
+           "&event=order." + action + "&action=" + action +
+           "&externalReference=" + domain::percent_encode(item.reference);
 }
 
 }  // namespace
@@ -508,11 +496,11 @@ struct Exporter::Impl {
                                             storage::format_utc_millis(Clock::now()));
         for (const auto& order : due) {
             if (stopping) return;
-            auto request = wms_request(
-                store,
-                store.endpoint +
-                    "remoteorder/order/cancel.xml?externalReference=" + url_encode(order.reference),
-                {});
+            auto request =
+                wms_request(store,
+                            store.endpoint + "remoteorder/order/cancel.xml?externalReference=" +
+                                domain::percent_encode(order.reference),
+                            {});
             const auto started = Clock::now();
             const auto result = client.send(request);
             const auto finished = Clock::now();

@@ -30,6 +30,7 @@
 // writing anything) is split into single items, so only the offending key fails, with Magento's
 // message on its import lines.
 #include "ofbridge/magento/delivery.h"
+#include "ofbridge/domain/percent_encoding.h"
 
 #include <spdlog/spdlog.h>
 
@@ -57,21 +58,6 @@ using Clock = std::chrono::system_clock;
 using storage::sqlite::Database;
 
 constexpr std::size_t max_outcomes_per_write = 256;
-
-std::string url_encode(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 // One stock outcome to record.
 struct StockOutcome {
@@ -349,8 +335,9 @@ struct Delivery::Impl {
             boost::json::object body{
                 {"stockItem", {{"qty", item.qty}, {"is_in_stock", item.qty > 0}}}};
             ++calls;
-            reply = client.call("PUT", "products/" + url_encode(item.sku) + "/stockItems/1",
-                                boost::json::serialize(body));
+            reply =
+                client.call("PUT", "products/" + domain::percent_encode(item.sku) + "/stockItems/1",
+                            boost::json::serialize(body));
         } else {
             ++calls;
             reply = client.call("POST", "inventory/source-items", stock_body(store, items));

@@ -2,6 +2,7 @@
 // encoded again, sorted by name and value and joined (RFC 5849 §3.4.1.3.2), so the same URL
 // signs the same whichever way its query was escaped.
 #include "ofbridge/magento/oauth.h"
+#include "ofbridge/domain/percent_encoding.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -74,22 +75,6 @@ std::string base_uri(std::string_view url, std::string_view& query) {
 
 }  // namespace
 
-std::string oauth_percent_encode(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 std::string oauth_base_string(std::string_view method, std::string_view url,
                               const OAuthCredentials& credentials,
                               std::string_view signature_method, std::string_view nonce,
@@ -103,17 +88,17 @@ std::string oauth_base_string(std::string_view method, std::string_view url,
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
-        parameters.emplace_back(oauth_percent_encode(form_decode(pair.substr(0, eq))),
+        parameters.emplace_back(domain::percent_encode(form_decode(pair.substr(0, eq))),
                                 eq == std::string_view::npos
                                     ? std::string{}
-                                    : oauth_percent_encode(form_decode(pair.substr(eq + 1))));
+                                    : domain::percent_encode(form_decode(pair.substr(eq + 1))));
     }
     const std::pair<std::string_view, std::string_view> protocol[] = {
         {"oauth_consumer_key", credentials.consumer_key}, {"oauth_nonce", nonce},
         {"oauth_signature_method", signature_method},     {"oauth_timestamp", timestamp},
         {"oauth_token", credentials.access_token},        {"oauth_version", "1.0"}};
     for (const auto& [name, value] : protocol)
-        parameters.emplace_back(oauth_percent_encode(name), oauth_percent_encode(value));
+        parameters.emplace_back(domain::percent_encode(name), domain::percent_encode(value));
     std::sort(parameters.begin(), parameters.end());
     std::string normalized;
     for (const auto& [name, value] : parameters) {
@@ -122,7 +107,7 @@ std::string oauth_base_string(std::string_view method, std::string_view url,
     }
     std::string upper(method);
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    return upper + "&" + oauth_percent_encode(uri) + "&" + oauth_percent_encode(normalized);
+    return upper + "&" + domain::percent_encode(uri) + "&" + domain::percent_encode(normalized);
 }
 
 std::string oauth_signature(std::string_view method, std::string_view url,
@@ -130,8 +115,8 @@ std::string oauth_signature(std::string_view method, std::string_view url,
                             std::string_view nonce, std::string_view timestamp) {
     const std::string base =
         oauth_base_string(method, url, credentials, signature_method, nonce, timestamp);
-    const std::string key = oauth_percent_encode(credentials.consumer_secret) + "&" +
-                            oauth_percent_encode(credentials.access_token_secret);
+    const std::string key = domain::percent_encode(credentials.consumer_secret) + "&" +
+                            domain::percent_encode(credentials.access_token_secret);
     const EVP_MD* md = signature_method == "HMAC-SHA1" ? EVP_sha1() : EVP_sha256();
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -147,7 +132,7 @@ std::string oauth_authorization(std::string_view method, std::string_view url,
     const std::string signature =
         oauth_signature(method, url, credentials, "HMAC-SHA256", nonce, timestamp);
     auto field = [](std::string_view name, std::string_view value) {
-        return std::string(name) + "=\"" + oauth_percent_encode(value) + "\"";
+        return std::string(name) + "=\"" + domain::percent_encode(value) + "\"";
     };
     return "OAuth " + field("oauth_consumer_key", credentials.consumer_key) + ", " +
            field("oauth_nonce", nonce) + ", " + field("oauth_signature_method", "HMAC-SHA256") +

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ofbridge/domain/percent_encoding.h"
+
 namespace ofbridge::console {
 namespace {
 
@@ -20,9 +22,9 @@ TEST(ConsoleWeb, FormsAreDecoded) {
 }
 
 TEST(ConsoleWeb, UrlEncodingKeepsOnlyUnreserved) {
-    EXPECT_EQ(url_encode("SKU-1_a.b~"), "SKU-1_a.b~");
-    EXPECT_EQ(url_encode("a b&\"<>'/"), "a%20b%26%22%3C%3E%27%2F");
-    EXPECT_EQ(param(parse_form("s=" + url_encode("x&y=z é")), "s"), "x&y=z é");
+    EXPECT_EQ(domain::percent_encode("SKU-1_a.b~"), "SKU-1_a.b~");
+    EXPECT_EQ(domain::percent_encode("a b&\"<>'/"), "a%20b%26%22%3C%3E%27%2F");
+    EXPECT_EQ(param(parse_form("s=" + domain::percent_encode("x&y=z é")), "s"), "x&y=z é");
 }
 
 TEST(ConsoleWeb, CookiesAreFoundByName) {

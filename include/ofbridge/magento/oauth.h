@@ -16,9 +16,6 @@ struct OAuthCredentials {
     std::string access_token_secret;
 };
 
-// RFC 3986 percent-encoding of everything but unreserved characters (RFC 5849 §3.6).
-std::string oauth_percent_encode(std::string_view text);
-
 // The signature base string (RFC 5849 §3.4.1) of `method` on `url` (absolute, its query
 // parameters included in the signature) with the oauth_* protocol parameters given.
 std::string oauth_base_string(std::string_view method, std::string_view url,
