@@ -72,7 +72,7 @@ class MagentoTest(unittest.TestCase):
             fake.inject("429", count=8)
             fake.inject("5xx", count=4)
             send_all(broker, messages[half:], threads=4)
-            wait_until(lambda: settled(broker), timeout=60, what="everything delivered")
+            wait_until(lambda: settled(broker), timeout=180, what="everything delivered")
             expected = expected_stock(records)
             actual = {key: (fake.source_item(*key) or {}).get("quantity") for key in expected}
             self.assertEqual(actual, expected)
@@ -206,7 +206,7 @@ class MagentoTest(unittest.TestCase):
                      {"sku": "SKU-B", "qty": 88, "source": "default", "seq": 2},
                      {"sku": "TEE-M", "qty": 94, "source": "default", "seq": 2}]
             broker.rest("/rest/default/V1/orderflow/inventory", rest_body(2, after))
-            wait_until(lambda: settled(broker), timeout=60, what="shipments delivered")
+            wait_until(lambda: settled(broker), timeout=180, what="shipments delivered")
             delivered = [r for r in outbox(broker) if r["kind"] == "shipment"]
             self.assertEqual(len(delivered), 9)
             self.assertTrue(all(r["state"] == "delivered" for r in delivered), delivered)

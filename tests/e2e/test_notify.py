@@ -200,7 +200,7 @@ class NotifyTest(unittest.TestCase):
                                                   "exported", "--limit", "0")
                 return (statuses.count("exported") == n_products - 1
                         and statuses.count("failed") == 1 and len(orders_exported) == n_orders)
-            wait_for(settled, timeout=120, what="%d products and %d orders exported"
+            wait_for(settled, timeout=240, what="%d products and %d orders exported"
                      % (n_products - 1, n_orders))
         finally:
             broker.stop()
@@ -250,13 +250,13 @@ class NotifyTest(unittest.TestCase):
                 orders_exported = broker.cli_json("orders", "list", "--export-status",
                                                   "exported", "--limit", "0")
                 return len(exported) == 100 and len(orders_exported) == 50
-            wait_for(settled, timeout=120, what="100 products and 50 orders exported")
+            wait_for(settled, timeout=240, what="100 products and 50 orders exported")
 
             # The broker records a fetch before its reply reaches the WMS.
             def wms_has_all():
                 with wms.state.lock:
                     return len(wms.state.merges) == 100 and len(wms.state.inserts) == 50
-            wait_for(wms_has_all, timeout=30, what="the WMS has every entity")
+            wait_for(wms_has_all, timeout=90, what="the WMS has every entity")
         finally:
             broker.stop()
         state = wms.state
@@ -278,7 +278,7 @@ class NotifyTest(unittest.TestCase):
         try:
             wait_for(lambda: self.notifications(wms, "LATE-1"), what="notified")
             self.assertEqual(self.product_status(broker, "LATE-1"), "queued")
-            wait_for(lambda: len(self.notifications(wms, "LATE-1")) >= 2, timeout=20,
+            wait_for(lambda: len(self.notifications(wms, "LATE-1")) >= 2, timeout=60,
                      what="a second notification after queued_timeout_seconds")
             self.assertEqual(self.notifications(wms, "LATE-1")[:2], ["created", "modified"])
             wms.fetch_gate.set()  # now it fetches
