@@ -1,39 +1,13 @@
 #include "web.h"
 
+#include "ofbridge/domain/percent_encoding.h"
+
 #include <pugixml.hpp>
 
 #include <charconv>
 #include <sstream>
 
 namespace ofbridge::console {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+') {
-            out.push_back(' ');
-        } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 Params parse_form(std::string_view text) {
     Params out;
@@ -44,9 +18,10 @@ Params parse_form(std::string_view text) {
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         if (eq == std::string_view::npos)
-            out.emplace_back(decode(pair), "");
+            out.emplace_back(domain::form_decode(pair), "");
         else
-            out.emplace_back(decode(pair.substr(0, eq)), decode(pair.substr(eq + 1)));
+            out.emplace_back(domain::form_decode(pair.substr(0, eq)),
+                             domain::form_decode(pair.substr(eq + 1)));
     }
     return out;
 }

@@ -15,30 +15,6 @@
 namespace ofbridge::magento {
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// application/x-www-form-urlencoded decoding ('+' is a space), as RFC 5849 §3.4.1.3.1 asks.
-std::string form_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 std::string base64(const unsigned char* data, std::size_t size) {
     std::string out(4 * ((size + 2) / 3), '\0');
     const int written =
@@ -88,10 +64,11 @@ std::string oauth_base_string(std::string_view method, std::string_view url,
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
-        parameters.emplace_back(domain::percent_encode(form_decode(pair.substr(0, eq))),
-                                eq == std::string_view::npos
-                                    ? std::string{}
-                                    : domain::percent_encode(form_decode(pair.substr(eq + 1))));
+        parameters.emplace_back(
+            domain::percent_encode(domain::form_decode(pair.substr(0, eq))),
+            eq == std::string_view::npos
+                ? std::string{}
+                : domain::percent_encode(domain::form_decode(pair.substr(eq + 1))));
     }
     const std::pair<std::string_view, std::string_view> protocol[] = {
         {"oauth_consumer_key", credentials.consumer_key}, {"oauth_nonce", nonce},

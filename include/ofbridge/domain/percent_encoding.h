@@ -10,4 +10,8 @@ namespace ofbridge::domain {
 
 std::string percent_encode(std::string_view text);
 
+// application/x-www-form-urlencoded decoding (a query string or form field; RFC 5849 §3.4.1.3.1
+// asks the same of OAuth): '+' is a space, %XX a byte; a malformed escape is kept as it is.
+std::string form_decode(std::string_view text);
+
 }  // namespace ofbridge::domain
