@@ -102,10 +102,7 @@ bool OutboxRepository::stock_delivered(std::int64_t id, std::int64_t seq,
         .bind(3, seq)
         .run();
     if (db_.changes() > 0) return true;
-    prepared(due_now_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1")
-        .bind(1, id)
-        .bind(2, now_text)
-        .run();
+    make_due_now(id, now_text);
     return false;
 }
 
@@ -128,11 +125,15 @@ bool OutboxRepository::stock_refused(std::int64_t id, std::int64_t seq, std::str
         .bind(4, seq)
         .run();
     if (db_.changes() > 0) return true;
+    make_due_now(id, now_text);
+    return false;
+}
+
+void OutboxRepository::make_due_now(std::int64_t id, const std::string& now_text) {
     prepared(due_now_, "UPDATE magento_outbox SET next_attempt_at = ?2 WHERE id = ?1")
         .bind(1, id)
         .bind(2, now_text)
         .run();
-    return false;
 }
 
 void OutboxRepository::retry_later(std::int64_t id, std::string_view message,

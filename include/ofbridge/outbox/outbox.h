@@ -98,6 +98,9 @@ private:
     // The delivery's statements, prepared on first use (the worker never needs them).
     storage::sqlite::Statement& prepared(std::optional<storage::sqlite::Statement>& slot,
                                          const char* sql);
+    // A stock outcome that lost its compare-and-set: the key moved on meanwhile, so its newer
+    // value is due now.
+    void make_due_now(std::int64_t id, const std::string& now_text);
 
     storage::sqlite::Database& db_;
     std::optional<storage::sqlite::Statement> mark_delivered_, set_delivered_, mark_refused_,
