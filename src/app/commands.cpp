@@ -503,10 +503,8 @@ int pull_magento(const CommonOptions& common, const std::optional<std::string>& 
                       << " unchanged, " << e->refused << " refused; ";
             if (e->committed)
                 std::cout << "watermark " << e->to << "\n";
-            else if (!e->error.empty())
-                std::cout << "stopped (watermark kept): " << e->error << "\n";
             else
-                std::cout << "not pulled (waits for products)\n";
+                std::cout << "stopped (watermark kept): " << e->error << "\n";
         }
     }
     if (json) std::cout << boost::json::serialize(boost::json::object{{"stores", stores}}) << "\n";

@@ -417,11 +417,10 @@ struct Puller::Impl {
             } catch (const std::exception& e) {
                 part->error = e.what();  // a storage error: the window is pulled again later
             }
-            if (!part->error.empty()) {
+            // Each entity has its own watermark: orders are pulled even when products failed.
+            if (!part->error.empty())
                 spdlog::warn("magento {}: pull of {} stopped, watermark kept: {}",
                              summary.store_code, orders_page ? "orders" : "products", part->error);
-                break;  // orders wait for their products
-            }
         }
         const auto& p = summary.products;
         const auto& o = summary.orders;

@@ -63,6 +63,7 @@ class MagentoPullTest(unittest.TestCase):
             self.assertEqual(self.fake.state.fake_errors, [])
             self.assertEqual(self.fake.state.unscripted, [])
         # Keyed pages: always page 1 of "after the last key", never a page past the end.
+        self.assertTrue(self.queries)
         for path, query in self.queries:
             pages = [v for k, v in query.items() if k.lower().endswith("[currentpage]")]
             self.assertEqual(pages, [["1"]], path)
@@ -74,7 +75,9 @@ class MagentoPullTest(unittest.TestCase):
         fired = []
 
         def change_between_pages(method, path, query):
-            if not fired and path.rstrip("/").endswith("/orders") and "entity_id" in query:
+            keyed = any(k.lower().endswith("[conditiontype]") and v == ["gt"]
+                        for k, v in urllib.parse.parse_qs(query).items())
+            if not fired and path.rstrip("/").endswith("/orders") and keyed:
                 fired.append(True)
                 fake.update_order(read["entity_id"], status="holded")
                 fake.update_order(changed["entity_id"], status="canceled")
