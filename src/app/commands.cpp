@@ -19,6 +19,7 @@
 #include "ofbridge/imports/import_reader.h"
 #include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/magento/check.h"
+#include "ofbridge/magento/pull.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
 #include "ofbridge/outbox/outbox.h"
@@ -92,6 +93,8 @@ magento::DeliveryOptions delivery_options(const config::Config& config) {
         target.source_map = m.source_map;
         target.retry_base = m.retry_base;
         target.retry_max = m.retry_max;
+        target.pull_interval = m.pull_interval;
+        target.pull_page_size = m.pull_page_size;
         options.stores.push_back(std::move(target));
     }
     return options;
@@ -440,6 +443,72 @@ int check_magento(const CommonOptions& common, const std::optional<std::string>&
         }
     }
     return all_ok ? 0 : 1;
+}
+
+// One pull now: standalone, or beside a running broker (its own connection takes turns on
+// SQLite's write lock; a document both pull is written once, the second finds it unchanged).
+// Progress lines go to stderr, the summary to stdout. Exit 0 when every window was committed,
+// 5 when one stopped (Magento's or the store's error is in the summary; its watermark is kept).
+int pull_magento(const CommonOptions& common, const std::optional<std::string>& store,
+                 const std::optional<std::string>& since, bool json) {
+    const auto config = load(common);
+    auto delivery = delivery_options(config);
+    if (store) {
+        if (!config.stores.contains(*store))
+            throw std::runtime_error("unknown store '" + *store + "' (no [stores." + *store + "])");
+        std::erase_if(delivery.stores, [&](const auto& s) { return s.store_code != *store; });
+    }
+    if (delivery.stores.empty()) {
+        std::cerr << "ofbridge: no store with target = \"magento2\""
+                  << (store ? " named " + *store : std::string{}) << "\n";
+        return 2;
+    }
+    std::optional<std::string> from;
+    if (since) {
+        const auto at = magento::parse_magento_time(*since);
+        if (!at)
+            throw std::runtime_error(
+                "--since: expected \"YYYY-MM-DD HH:MM:SS\" (UTC) or "
+                "\"YYYY-MM-DD\", got '" +
+                *since + "'");
+        from = magento::magento_time(*at);
+    }
+    spdlog::set_default_logger(spdlog::stderr_logger_st("ofbridge"));
+    spdlog::set_level(spdlog::level::warn);
+    magento::PullOptions options{config.database_path(), nullptr, delivery.stores,
+                                 [](std::string_view line) { std::cerr << line << std::endl; }};
+    magento::Puller puller(options);
+    const auto summaries = puller.run_once(from);
+    bool ok = true;
+    boost::json::array stores;
+    for (const auto& s : summaries) {
+        ok = ok && s.ok();
+        auto part = [](const magento::EntityPull& e) {
+            return boost::json::object{{"pages", e.pages},     {"new", e.created},
+                                       {"changed", e.changed}, {"unchanged", e.unchanged},
+                                       {"refused", e.refused}, {"from", e.from},
+                                       {"to", e.to},           {"committed", e.committed},
+                                       {"error", e.error}};
+        };
+        if (json) {
+            stores.push_back({{"store", s.store_code},
+                              {"products", part(s.products)},
+                              {"orders", part(s.orders)}});
+            continue;
+        }
+        for (const auto* e : {&s.products, &s.orders}) {
+            std::cout << "magento pull " << s.store_code << " "
+                      << (e == &s.orders ? "orders" : "products") << ": " << e->pages << " pages, "
+                      << e->created << " new, " << e->changed << " changed, " << e->unchanged
+                      << " unchanged, " << e->refused << " refused; ";
+            if (e->committed)
+                std::cout << "watermark " << e->to << "\n";
+            else
+                std::cout << "stopped (watermark kept): " << e->error << "\n";
+        }
+    }
+    if (json) std::cout << boost::json::serialize(boost::json::object{{"stores", stores}}) << "\n";
+    return ok ? 0 : 5;
 }
 
 int list_products(const CommonOptions& common, const std::optional<std::string>& export_status,

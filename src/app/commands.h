@@ -32,6 +32,10 @@ exporting::ExporterOptions exporter_options(const config::Config& config);
 // The delivery settings of every store with target = "magento2".
 magento::DeliveryOptions delivery_options(const config::Config& config);
 
+// `ofbridge magento pull`: one incremental pull now (commands.cpp).
+int pull_magento(const CommonOptions& common, const std::optional<std::string>& store,
+                 const std::optional<std::string>& since, bool json);
+
 struct ServeOptions {
     std::string listen;  // empty = from the config
 };

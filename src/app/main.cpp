@@ -117,6 +117,21 @@ int main(int argc, char** argv) {
     check->add_option("--store", check_store, "Only this store");
     check->callback([&] { exit_code = check_magento(common, check_store); });
 
+    auto* magento_cmd = app.add_subcommand("magento", "The magento2 target: pull from Magento");
+    magento_cmd->require_subcommand(1);
+    std::optional<std::string> pull_store, pull_since;
+    bool pull_json = false;
+    auto* magento_pull = magento_cmd->add_subcommand(
+        "pull", "Pull Magento's changed orders and products now (standalone or beside a broker)");
+    add_common(magento_pull);
+    magento_pull->add_option("--store", pull_store, "Only this store");
+    magento_pull->add_option("--since", pull_since,
+                             "Start the window here (UTC \"YYYY-MM-DD HH:MM:SS\") instead of "
+                             "the saved watermark");
+    magento_pull->add_flag("--json", pull_json, "One JSON document on stdout");
+    magento_pull->callback(
+        [&] { exit_code = pull_magento(common, pull_store, pull_since, pull_json); });
+
     auto* outbox = app.add_subcommand("outbox", "The magento2 target's deliveries to Magento");
     outbox->require_subcommand(1);
     std::optional<std::string> outbox_state;

@@ -35,6 +35,7 @@
 #include "ofbridge/export/exporter.h"
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
+#include "ofbridge/magento/pull.h"
 #include "ofbridge/storage/writer.h"
 #include "ofbridge/worker/worker_pool.h"
 #include "service_manager.h"
@@ -244,6 +245,13 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
                      store.stock_api, store.source_items_chunk, store.client.concurrency);
     delivery.start();
     delivery_hook = &delivery;
+    // The incremental pull of the magento2 stores' orders and products, every
+    // pull_interval_seconds, written through the writer (src/magento/pull.cpp).
+    magento::Puller puller({config.database_path(), &writer, magento_options.stores, {}});
+    for (const auto& store : magento_options.stores)
+        spdlog::info("store {} pulls orders and products from Magento every {} s (page {})",
+                     store.store_code, store.pull_interval.count(), store.pull_page_size);
+    puller.start();
     ingest::Ingest ingest(config, writer, unix_now);
 
     endpoints::RouterOptions router_options;
@@ -399,6 +407,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     exporter.stop();  // the exchange in flight ends within timeout_ms; its outcome is written
     delivery_hook = nullptr;
     delivery.stop();  // a ship call cut off stays marked and is checked at the next start
+    puller.stop();    // a window cut short keeps its watermark and is pulled again
     pool.stop();
     writer.close();
     spdlog::info(

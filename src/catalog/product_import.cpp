@@ -26,12 +26,59 @@ std::string normalised_of(const ProductRecord& p) {
     return boost::json::serialize(fields);
 }
 
+using storage::sqlite::Database;
+using storage::sqlite::Statement;
+
+struct ProductStatements {
+    explicit ProductStatements(Database& db)
+        : current(db, "SELECT content_hash FROM products WHERE sku = ?1"),
+          // The content columns and updated_at are written only when the hash changed, so an
+          // identical re-import leaves the export state alone (only the raw document is kept).
+          upsert(db,
+                 "INSERT INTO products (sku, name, updated_at, store_code, raw_json,"
+                 " normalised_json, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                 " ON CONFLICT (sku) DO UPDATE SET raw_json = excluded.raw_json,"
+                 " name = excluded.name, store_code = excluded.store_code,"
+                 " normalised_json = excluded.normalised_json,"
+                 " updated_at = CASE WHEN content_hash = excluded.content_hash"
+                 " THEN updated_at ELSE excluded.updated_at END,"
+                 " content_hash = excluded.content_hash") {}
+    Statement current;
+    Statement upsert;
+};
+
+ProductChange upsert(ProductStatements& st, const ProductRecord& p, const std::string& now) {
+    if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
+    const auto normalised = normalised_of(p);
+    const auto hash = content_hash(normalised);
+    st.current.reset();
+    st.current.bind(1, p.sku);
+    ProductChange change = ProductChange::created;
+    if (st.current.step())
+        change =
+            st.current.column_text(0) == hash ? ProductChange::unchanged : ProductChange::changed;
+    st.current.reset();
+    st.upsert.bind(1, p.sku)
+        .bind(2, p.name)
+        .bind(3, now)
+        .bind(4, p.store_code)
+        .bind(5, p.raw_json)
+        .bind(6, normalised)
+        .bind(7, hash)
+        .run();
+    return change;
+}
+
 }  // namespace
+
+ProductChange upsert_product(storage::sqlite::Database& db, const ProductRecord& product,
+                             const std::string& now) {
+    ProductStatements st(db);
+    return upsert(st, product, now);
+}
 
 ProductImportSummary import_products(const std::filesystem::path& db_path,
                                      const std::vector<ProductRecord>& products) {
-    using storage::sqlite::Database;
-    using storage::sqlite::Statement;
     try {
         // Creates and migrates like the broker does, so a catalog can be loaded before the first
         // start.
@@ -39,41 +86,21 @@ ProductImportSummary import_products(const std::filesystem::path& db_path,
         db.exec("PRAGMA synchronous=FULL");
         storage::sqlite::migrate(db, storage::embedded_migrations());
         storage::sqlite::Transaction transaction(db);
-        Statement current(db, "SELECT content_hash FROM products WHERE sku = ?1");
-        // The content columns and updated_at are written only when the hash changed, so an
-        // identical re-import leaves the export state alone (only the raw document is kept).
-        Statement upsert(db,
-                         "INSERT INTO products (sku, name, updated_at, store_code, raw_json,"
-                         " normalised_json, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                         " ON CONFLICT (sku) DO UPDATE SET raw_json = excluded.raw_json,"
-                         " name = excluded.name, store_code = excluded.store_code,"
-                         " normalised_json = excluded.normalised_json,"
-                         " updated_at = CASE WHEN content_hash = excluded.content_hash"
-                         " THEN updated_at ELSE excluded.updated_at END,"
-                         " content_hash = excluded.content_hash");
+        ProductStatements st(db);
         const std::string now = storage::format_utc_millis(std::chrono::system_clock::now());
         ProductImportSummary summary;
         for (const auto& p : products) {
-            if (p.sku.empty()) throw std::invalid_argument("a product has an empty SKU");
-            const auto normalised = normalised_of(p);
-            const auto hash = content_hash(normalised);
-            current.reset();
-            current.bind(1, p.sku);
-            if (!current.step())
-                ++summary.created;
-            else if (current.column_text(0) == hash)
-                ++summary.unchanged;
-            else
-                ++summary.changed;
-            current.reset();
-            upsert.bind(1, p.sku)
-                .bind(2, p.name)
-                .bind(3, now)
-                .bind(4, p.store_code)
-                .bind(5, p.raw_json)
-                .bind(6, normalised)
-                .bind(7, hash)
-                .run();
+            switch (upsert(st, p, now)) {
+                case ProductChange::created:
+                    ++summary.created;
+                    break;
+                case ProductChange::changed:
+                    ++summary.changed;
+                    break;
+                case ProductChange::unchanged:
+                    ++summary.unchanged;
+                    break;
+            }
         }
         transaction.commit();
         return summary;

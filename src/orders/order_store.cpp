@@ -213,6 +213,21 @@ ImportSummary import_orders(const std::filesystem::path& db_path,
     }
 }
 
+PulledOrder upsert_pulled_order(Database& db, const Order& order) {
+    {
+        Statement stored(db, "SELECT updated_at FROM orders WHERE increment_id = ?1");
+        stored.bind(1, order.increment_id);
+        if (stored.step() && stored.column_text(0) == order.updated_at)
+            return PulledOrder::unchanged;
+    }
+    ImportStatements st(db);
+    const std::vector<Order> one{order};
+    ImportSummary summary;
+    write_order(db, st, one, 0, storage::format_utc_millis(std::chrono::system_clock::now()),
+                summary);
+    return summary.created > 0 ? PulledOrder::created : PulledOrder::changed;
+}
+
 void import_orders(storage::Writer& writer, std::vector<Order> orders,
                    std::function<void(ImportResult)> done) {
     check_increment_ids(orders);

@@ -153,6 +153,25 @@ TEST_F(OrderStoreTest, ReimportUpdatesHeaderAndKeepsWhatTheBrokerRecorded) {
     EXPECT_EQ(stored->items[2].qty_canceled, 1);
 }
 
+TEST_F(OrderStoreTest, PulledOrderIsWrittenOnceForEachUpdatedAt) {
+    import_orders(db_path, {});  // creates the database
+    Database db(db_path, SQLITE_OPEN_READWRITE);
+    auto order = sample("order_three_lines.json").front();
+    EXPECT_EQ(upsert_pulled_order(db, order), PulledOrder::created);
+    db.exec("UPDATE order_items SET qty_shipped = 1 WHERE item_id = 301");
+    order.status = "holded";  // same updated_at: the same document read again, not written
+    EXPECT_EQ(upsert_pulled_order(db, order), PulledOrder::unchanged);
+    EXPECT_EQ(OrderReader(db_path).get("000000101")->status, "processing");
+    order.updated_at = "2026-03-05 10:00:00";
+    order.state = "canceled";
+    order.status = "canceled";
+    EXPECT_EQ(upsert_pulled_order(db, order), PulledOrder::changed);
+    const auto stored = OrderReader(db_path).get("000000101");
+    EXPECT_EQ(stored->state, "canceled");
+    EXPECT_EQ(stored->export_status, "cancelled") << "a cancellation reaches the export";
+    EXPECT_EQ(stored->items[0].qty_shipped, 1) << "what the broker shipped is kept";
+}
+
 TEST_F(OrderStoreTest, ReimportRemovesUnshippedItemsTheDocumentDropped) {
     import_orders(db_path, sample("order_three_lines.json"));
     auto fewer = sample("order_three_lines.json");

@@ -12,6 +12,10 @@
 #include <string_view>
 #include <vector>
 
+namespace ofbridge::storage::sqlite {
+class Database;
+}
+
 namespace ofbridge::catalog {
 
 struct ProductRecord {
@@ -56,5 +60,13 @@ struct ProductImportSummary {
 // write lock). Nothing is written when a product has an empty SKU (std::runtime_error).
 ProductImportSummary import_products(const std::filesystem::path& db_path,
                                      const std::vector<ProductRecord>& products);
+
+enum class ProductChange { created, changed, unchanged };
+
+// One product written inside the caller's transaction (the Magento pull, on the writer's
+// connection), by the same rules as import_products; `now` is the products.updated_at of a new or
+// changed one.
+ProductChange upsert_product(storage::sqlite::Database& db, const ProductRecord& product,
+                             const std::string& now);
 
 }  // namespace ofbridge::catalog

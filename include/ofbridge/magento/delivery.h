@@ -29,6 +29,8 @@ struct StoreTarget {
     std::map<std::string, std::string> source_map;  // WMS source -> Magento source code
     std::chrono::milliseconds retry_base{1000};
     std::chrono::milliseconds retry_max{300'000};
+    std::chrono::seconds pull_interval{60};  // the incremental pull (pull.h)
+    std::size_t pull_page_size = 100;
 };
 
 struct DeliveryOptions {

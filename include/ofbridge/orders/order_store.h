@@ -20,7 +20,10 @@
 
 namespace ofbridge::storage {
 class Writer;
+namespace sqlite {
+class Database;
 }
+}  // namespace ofbridge::storage
 
 namespace ofbridge::orders {
 
@@ -112,6 +115,16 @@ using ImportResult = std::variant<ImportSummary, OrderImportError, std::error_co
 // order is durable. Throws OrderImportError at once for a missing or duplicated increment_id.
 void import_orders(storage::Writer& writer, std::vector<Order> orders,
                    std::function<void(ImportResult)> done);
+
+// What upsert_pulled_order did with one order.
+enum class PulledOrder { created, changed, unchanged };
+
+// The Magento pull's way (src/magento/pull.cpp): one order written inside the caller's
+// transaction (on the writer's connection), by the same rules as an import. An order whose stored
+// updated_at equals the document's is unchanged and not written (the pull's overlapping windows
+// read it again). Throws OrderImportError when the stored rows refuse it (items dropped that have
+// units shipped); the caller rolls its savepoint back.
+PulledOrder upsert_pulled_order(storage::sqlite::Database& db, const Order& order);
 
 struct OrderFilter {
     std::optional<std::string> status;
