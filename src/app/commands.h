@@ -77,6 +77,14 @@ int get_order(const CommonOptions& common, const std::string& increment_id, bool
 int list_orders(const CommonOptions& common, const std::optional<std::string>& status,
                 std::size_t limit, bool json);
 
+// Retention on demand (prune.cpp).
+struct PruneOptions {
+    bool dry_run = false;
+    bool json = false;
+    bool convert = false;  // turn incremental vacuum on in an older store (VACUUM, broker stopped)
+};
+int prune(const CommonOptions& common, const PruneOptions& options);
+
 // The console's users (admin_users.cpp).
 int admin_user_add(const CommonOptions& common, const std::string& name);
 int admin_user_passwd(const CommonOptions& common, const std::string& name);

@@ -123,6 +123,11 @@ std::string configuration_text(const config::Config& c) {
     t.text("tls_min_version", c.admin.tls_min_version);
     t.number("quiet_minutes", c.admin.quiet_minutes);
     t.number("session_minutes", c.admin.session_minutes);
+    t.table("retention");
+    t.number("bodies_days", c.retention.bodies_days);
+    t.number("reports_days", c.retention.reports_days);
+    t.number("interval_minutes", c.retention.interval_minutes);
+    t.number("vacuum_pages", c.retention.vacuum_pages);
     for (const auto& [code, store] : c.stores) {
         t.table("stores." + code);
         t.text("target", store.target);

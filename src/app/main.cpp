@@ -327,6 +327,17 @@ int main(int argc, char** argv) {
     user_list->add_flag("--json", users_json, "One JSON document on stdout");
     user_list->callback([&] { exit_code = admin_user_list(common, users_json); });
 
+    PruneOptions prune_options;
+    auto* prune_command = app.add_subcommand(
+        "prune", "Delete old bodies, import reports and export logs ([retention]), in slices");
+    add_common(prune_command);
+    prune_command->add_flag("--dry-run", prune_options.dry_run, "Only count what would be deleted");
+    prune_command->add_flag("--json", prune_options.json, "One JSON document on stdout");
+    prune_command->add_flag("--convert", prune_options.convert,
+                            "Turn on incremental vacuum in a store created without it (rewrites "
+                            "the file; stop the broker first)");
+    prune_command->callback([&] { exit_code = prune(common, prune_options); });
+
     std::filesystem::path backup_file;
     auto* backup_command = app.add_subcommand(
         "backup", "Copy the store to FILE (consistent while the broker runs; mode 0600)");

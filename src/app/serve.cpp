@@ -36,6 +36,8 @@
 #include "ofbridge/http/server.h"
 #include "ofbridge/ingest/ingest.h"
 #include "ofbridge/magento/pull.h"
+#include "ofbridge/metrics/registry.h"
+#include "ofbridge/retention/retention_loop.h"
 #include "ofbridge/storage/writer.h"
 #include "ofbridge/worker/worker_pool.h"
 #include "service_manager.h"
@@ -141,6 +143,8 @@ std::string process_metrics_text(const worker::Metrics& m, const storage::Writer
             {{"", w.failed_commits}});
     counter("ofbridge_writer_checkpoints_total", "WAL checkpoints completed.",
             {{"", w.checkpoints}});
+    // What the layers count where it happens (ingest, WAL fsync, export, Magento, retention).
+    out += metrics::registry().render();
     return out;
 }
 
@@ -252,6 +256,17 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
         spdlog::info("store {} pulls orders and products from Magento every {} s (page {})",
                      store.store_code, store.pull_interval.count(), store.pull_page_size);
     puller.start();
+    // Retention ([retention]): hourly passes in slices on the writer (src/retention).
+    std::optional<retention::RetentionLoop> retention_loop;
+    if (config.retention.interval_minutes > 0 &&
+        (config.retention.bodies_days > 0 || config.retention.reports_days > 0)) {
+        retention::RetentionLoopOptions retention_options;
+        retention_options.policy.bodies_days = config.retention.bodies_days;
+        retention_options.policy.reports_days = config.retention.reports_days;
+        retention_options.policy.vacuum_pages_per_slice = config.retention.vacuum_pages;
+        retention_options.interval = std::chrono::minutes(config.retention.interval_minutes);
+        retention_loop.emplace(writer, std::move(retention_options));
+    }
     ingest::Ingest ingest(config, writer, unix_now);
 
     endpoints::RouterOptions router_options;
@@ -409,6 +424,7 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
     delivery.stop();  // a ship call cut off stays marked and is checked at the next start
     puller.stop();    // a window cut short keeps its watermark and is pulled again
     pool.stop();
+    if (retention_loop) retention_loop->stop();  // a pass ends after its current slice
     writer.close();
     spdlog::info(
         "stopped: {} requests done, {} lines applied, {} duplicate, {} superseded, "

@@ -254,6 +254,14 @@ void read_admin(KeyReader& r, AdminConfig& a) {
     r.finish();
 }
 
+void read_retention(KeyReader& r, RetentionConfig& c) {
+    r.read_int("bodies_days", c.bodies_days, 0, 100 * 365);
+    r.read_int("reports_days", c.reports_days, 0, 100 * 365);
+    r.read_int("interval_minutes", c.interval_minutes, 0, 7 * 24 * 60);
+    r.read_int("vacuum_pages", c.vacuum_pages, 0, 1'000'000);
+    r.finish();
+}
+
 bool is_datetime(const std::string& text) {
     // "YYYY-MM-DD HH:MM:SS", Magento's created_at form (compared as text).
     if (text.size() != 19) return false;
@@ -487,6 +495,10 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     if (const auto* t = r.table("admin")) {
         KeyReader s(*t, "admin");
         read_admin(s, config.admin);
+    }
+    if (const auto* t = r.table("retention")) {
+        KeyReader s(*t, "retention");
+        read_retention(s, config.retention);
     }
     if (const auto* t = r.table("stores")) {
         for (const auto& [code, node] : *t) {

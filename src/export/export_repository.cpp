@@ -4,9 +4,11 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <tuple>
 
+#include "ofbridge/metrics/registry.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/time_format.h"
 
@@ -150,6 +152,47 @@ ExportRepository::ExportRepository(storage::sqlite::Database& db)
                            " WHERE entity = 'order' AND reference = ?1 AND status = 'cancelled'"
                            " AND cancel_state = ''") {}
 
+namespace {
+
+// /metrics: every exchange with the WMS and every entity in it, counted as it is logged (the
+// export log and these counters say the same thing).
+void count_exchange(const ExchangeRecord& exchange) {
+    metrics::registry()
+        .counter("ofbridge_export_exchanges_total",
+                 "Exchanges with the WMS (export log rows), by store, entity, operation and "
+                 "result (ok, or failed as a whole).",
+                 {{"store", exchange.store_code},
+                  {"entity", exchange.entity},
+                  {"mode", exchange.mode},
+                  {"operation", exchange.operation},
+                  {"result", exchange.error.empty() ? "ok" : "failed"}})
+        .add();
+}
+
+void count_entity(const std::string& entity, domain::ExportResult result) {
+    using domain::ExportResult;
+    static constexpr ExportResult results[] = {ExportResult::success, ExportResult::duplicate,
+                                               ExportResult::failure, ExportResult::missing,
+                                               ExportResult::error};
+    // Looked up once: one relaxed add per entity afterwards.
+    static const auto counters = [] {
+        std::array<std::array<metrics::Counter*, 5>, 2> c{};
+        for (std::size_t e = 0; e < 2; ++e)
+            for (std::size_t r = 0; r < 5; ++r)
+                c[e][r] = &metrics::registry().counter(
+                    "ofbridge_export_entities_total",
+                    "Entities carried by exchanges with the WMS, by entity and result.",
+                    {{"entity", e == 0 ? "product" : "order"},
+                     {"result", std::string(domain::to_string(results[r]))}});
+        return c;
+    }();
+    const std::size_t e = entity == "product" ? 0 : 1;
+    for (std::size_t r = 0; r < 5; ++r)
+        if (results[r] == result) counters[e][r]->add();
+}
+
+}  // namespace
+
 RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
                                        const std::vector<ItemOutcome>& outcomes,
                                        const RetryPolicy& retry,
@@ -181,9 +224,11 @@ RecordSummary ExportRepository::record(const ExchangeRecord& exchange,
         .bind(15, exchange.reply_body)
         .run();
     summary.run_id = db_.last_insert_rowid();
+    count_exchange(exchange);
     const auto now_text = storage::format_utc_millis(now);
     std::int64_t line_no = 0;
     for (const auto& o : outcomes) {
+        count_entity(exchange.entity, o.result);
         insert_line_.bind(1, summary.run_id)
             .bind(2, ++line_no)
             .bind(3, o.reference)

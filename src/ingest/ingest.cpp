@@ -2,12 +2,97 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <chrono>
+
 #include "ofbridge/domain/log_text.h"
 #include "ofbridge/domain/overloaded.h"
 #include "ofbridge/ingest/secrets.h"
+#include "ofbridge/metrics/registry.h"
 
 namespace ofbridge::ingest {
 namespace {
+
+// /metrics: every message that reached ingest (decoded, of a known kind), by entity: received,
+// then acked (stored durably, or a re-delivery answered from the store) or rejected with the
+// reason; and the time from the decoded message to its durable ack. Series are looked up once.
+class IngestMetrics {
+public:
+    static IngestMetrics& get() {
+        static IngestMetrics instance;
+        return instance;
+    }
+    void received(domain::Entity e) { received_[index(e)]->add(); }
+    void acked(domain::Entity e, bool redelivery, std::chrono::steady_clock::time_point started) {
+        acked_[index(e)][redelivery ? 1 : 0]->add();
+        ack_seconds_[index(e)]->observe_seconds(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    void rejected(domain::Entity e, Outcome::Kind reason) {
+        std::string_view name = "invalid";
+        switch (reason) {
+            case Outcome::Kind::accepted:
+                return;
+            case Outcome::Kind::invalid:
+                name = "invalid";
+                break;
+            case Outcome::Kind::access_denied:
+                name = "access_denied";
+                break;
+            case Outcome::Kind::session_expired:
+                name = "session_expired";
+                break;
+            case Outcome::Kind::unauthorized:
+                name = "unauthorized";
+                break;
+            case Outcome::Kind::unknown_store:
+                name = "unknown_store";
+                break;
+            case Outcome::Kind::storage_failed:
+                name = "storage_failed";
+                break;
+        }
+        metrics::registry()
+            .counter("ofbridge_requests_rejected_total",
+                     "WMS messages refused with a fault (nothing stored), by entity and reason.",
+                     {{"entity", std::string(domain::to_string(e))}, {"reason", std::string(name)}})
+            .add();
+    }
+
+private:
+    static constexpr std::size_t kEntities = 4;
+    static std::size_t index(domain::Entity e) { return static_cast<std::size_t>(e) % kEntities; }
+    IngestMetrics() {
+        auto& r = metrics::registry();
+        for (std::size_t i = 0; i < kEntities; ++i) {
+            const std::string entity(domain::to_string(static_cast<domain::Entity>(i)));
+            received_[i] =
+                &r.counter("ofbridge_requests_received_total",
+                           "WMS messages that reached ingest, by entity.", {{"entity", entity}});
+            for (std::size_t redelivery = 0; redelivery < 2; ++redelivery)
+                acked_[i][redelivery] = &r.counter(
+                    "ofbridge_requests_acked_total",
+                    "WMS messages acknowledged once durable, by entity (redelivery = \"true\": "
+                    "an identical message answered from the store, nothing new stored).",
+                    {{"entity", entity}, {"redelivery", redelivery ? "true" : "false"}});
+            ack_seconds_[i] = &r.histogram(
+                "ofbridge_ack_latency_seconds",
+                "From a decoded WMS message to its acknowledgement (commit and WAL fsync).",
+                {{"entity", entity}});
+        }
+    }
+    std::array<metrics::Counter*, kEntities> received_{};
+    std::array<std::array<metrics::Counter*, 2>, kEntities> acked_{};
+    std::array<metrics::Histogram*, kEntities> ack_seconds_{};
+};
+
+domain::Entity wire_entity(const IngestMessage& message) {
+    if (std::holds_alternative<domain::WireInventoryUpdate>(message))
+        return domain::Entity::inventory;
+    if (std::holds_alternative<domain::WireShipmentCreate>(message))
+        return domain::Entity::shipment;
+    return std::get<domain::WireExportAck>(message).entity;
+}
 
 Outcome failure(Outcome::Kind kind, std::string text) {
     return Outcome{kind, std::move(text), 0, false};
@@ -129,7 +214,19 @@ void Ingest::create_token(const Channel& channel, const domain::WireCreateToken&
 }
 
 void Ingest::submit(const Channel& channel, const IngestMessage& message, std::string masked_body,
-                    OutcomeCallback done) {
+                    OutcomeCallback done_outcome) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto message_entity = wire_entity(message);
+    auto& counters = IngestMetrics::get();
+    counters.received(message_entity);
+    auto done = [&counters, message_entity, started,
+                 reply = std::move(done_outcome)](Outcome outcome) {
+        if (outcome.kind == Outcome::Kind::accepted)
+            counters.acked(message_entity, outcome.redelivery, started);
+        else
+            counters.rejected(message_entity, outcome.kind);
+        reply(std::move(outcome));
+    };
     std::string store_code = channel.store_code;
     if (channel.wire == "m1_soap") {
         auto session_store = auth_.store_for_session(session_of(message).value_or(""), now_());

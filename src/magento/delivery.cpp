@@ -42,6 +42,7 @@
 #include <thread>
 
 #include "ofbridge/domain/export_rules.h"
+#include "ofbridge/metrics/registry.h"
 #include "ofbridge/outbox/outbox.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
@@ -483,9 +484,38 @@ struct Delivery::Impl {
         return wait;
     }
 
+    // /metrics: what each round delivered, by kind and outcome.
+    static void count_round(const DeliverySummary& summary) {
+        auto& r = metrics::registry();
+        static auto& calls = r.counter("ofbridge_magento_calls_total",
+                                       "REST calls made to Magento by the delivery loop.");
+        static auto& retried =
+            r.counter("ofbridge_magento_retries_total",
+                      "Outbox rows put back to wait after a transient error (any kind).");
+        const auto delivery = [&r](const char* kind, const char* outcome) -> metrics::Counter& {
+            return r.counter("ofbridge_magento_deliveries_total",
+                             "Outbox rows settled with Magento, by kind and outcome (found = a "
+                             "shipment found by its marker after an unknown outcome).",
+                             {{"kind", kind}, {"outcome", outcome}});
+        };
+        static auto& stock_delivered = delivery("stock", "delivered");
+        static auto& stock_failed = delivery("stock", "failed");
+        static auto& shipments_delivered = delivery("shipment", "delivered");
+        static auto& shipments_found = delivery("shipment", "found");
+        static auto& shipments_failed = delivery("shipment", "failed");
+        calls.add(summary.calls);
+        retried.add(summary.retried);
+        stock_delivered.add(summary.stock_delivered);
+        stock_failed.add(summary.stock_failed);
+        shipments_delivered.add(summary.shipments_delivered);
+        shipments_found.add(summary.shipments_found);
+        shipments_failed.add(summary.shipments_failed);
+    }
+
     void loop() {
         while (!stopping) {
             const auto summary = round();
+            count_round(summary);
             if (summary.calls > 0)
                 spdlog::info(
                     "magento round: {} calls, stock {} delivered {} failed, shipments {} "

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
+#include "ofbridge/metrics/registry.h"
 #include "ofbridge/storage/sqlite/error.h"
 
 namespace ofbridge::storage {
@@ -82,6 +84,9 @@ void WalSyncer::run() {
 }
 
 void WalSyncer::sync_and_complete(std::deque<Pending>& batch) {
+    static auto& fsync_seconds = metrics::registry().histogram(
+        "ofbridge_wal_fsync_seconds",
+        "Time of each fdatasync of the WAL that made commits durable.");
     std::error_code error = failure();
     if (!error) {
         // Usually one file; a second one only right after the writer reopened its connection.
@@ -89,7 +94,11 @@ void WalSyncer::sync_and_complete(std::deque<Pending>& batch) {
         for (const auto& p : batch) {
             if (std::find(synced.begin(), synced.end(), p.wal.get()) != synced.end()) continue;
             synced.push_back(p.wal.get());
-            if (sync_(p.wal->fd()) == 0) continue;
+            const auto started = std::chrono::steady_clock::now();
+            const int rc = sync_(p.wal->fd());
+            fsync_seconds.observe_seconds(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            if (rc == 0) continue;
             const int e = errno;
             spdlog::critical(
                 "storage: fdatasync of {} failed ({}): nothing more can be acknowledged; restart "

@@ -114,6 +114,10 @@ sqlite::Database open_writable(const std::filesystem::path& path, int extra_flag
     prepare_files(path);
     sqlite::Database db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | extra_flags,
                         busy_timeout);
+    // Freed pages go back to the file system through `PRAGMA incremental_vacuum` (retention,
+    // src/retention). SQLite takes this only before the first table exists, so it holds for
+    // stores created from this version on; on an older store it is a no-op (README "Retention").
+    db.exec("PRAGMA auto_vacuum=INCREMENTAL");
     const std::string mode = db.query_text("PRAGMA journal_mode=WAL");
     if (mode != "wal")
         throw std::runtime_error(path.string() + ": cannot use WAL journal mode (got '" + mode +

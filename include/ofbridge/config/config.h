@@ -96,6 +96,14 @@ struct AdminConfig {
     unsigned session_minutes = 480;  // a login lasts this long
 };
 
+// [retention]: what ages out of the store (src/retention, README "Retention").
+struct RetentionConfig {
+    unsigned bodies_days = 30;       // raw bodies of done requests; 0 = keep forever
+    unsigned reports_days = 90;      // import reports and export logs; 0 = keep forever
+    unsigned interval_minutes = 60;  // a pass in `serve` this often; 0 = only `ofbridge prune`
+    unsigned vacuum_pages = 256;     // freed pages returned to the file system per slice
+};
+
 struct WmsAuthConfig {
     std::string username = "wms";
     std::string api_key;  // M1 login(username, apiKey) and M2 CreateAdminAccessToken password
@@ -172,6 +180,7 @@ struct Config {
     ShipmentsConfig shipments;
     ApiConfig api;
     AdminConfig admin;
+    RetentionConfig retention;
     std::map<std::string, StoreConfig> stores;  // by store code
 
     std::filesystem::path database_path() const { return server.data_dir / "ofbridge.db"; }
