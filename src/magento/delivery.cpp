@@ -229,7 +229,9 @@ struct Delivery::Impl {
                     }
                 }
             }
-        return std::optional<std::optional<std::int64_t>>(std::nullopt);
+        // Looked and not there: an engaged outer optional holding "no shipment" (constructing it
+        // from std::nullopt would disengage the outer one and read as a failed lookup).
+        return std::optional<std::optional<std::int64_t>>(std::in_place, std::nullopt);
     }
 
     // False when Magento did not answer usefully (the round for this store stops).

@@ -83,12 +83,20 @@ struct Connection {
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
 
-// A reused connection that fails before any byte of the reply was closed by the server while
-// idle: the request never reached it and is safe to send again.
+// A reused connection that fails before any byte of the reply was most likely closed by the
+// server while idle, but the server may also have read the request, acted on it and dropped the
+// connection before answering: nothing on the client tells the two apart.
 bool stale_connection(const error_code& ec) {
     return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
            ec == asio::ssl::error::stream_truncated;
+}
+
+// So only a request whose method is idempotent (RFC 9110 §9.2.2) is sent again by itself; a POST
+// (a shipment, an export) comes back as an error and its caller decides, knowing what it meant.
+bool idempotent(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+           method == "OPTIONS";
 }
 
 }  // namespace
@@ -255,7 +263,9 @@ struct HttpClient::Impl {
             result.response = {};
             auto ec =
                 co_await exchange(*c, *target, request, result.response, got_reply_bytes, what);
-            if (ec && reused && !got_reply_bytes && stale_connection(ec)) continue;
+            if (ec && reused && !got_reply_bytes && stale_connection(ec) &&
+                idempotent(request.method))
+                continue;
             if (ec) {
                 result.error = ec;
                 result.error_text = what + ": " + ec.message();

@@ -238,6 +238,44 @@ class MagentoTest(unittest.TestCase):
             broker.stop()
         self.assert_fake_clean()
 
+    def test_a_ship_call_lost_before_magento_saw_it_is_sent_again_after_the_check(self):
+        fake = self.fake
+        fake.add_source("default")
+        fake.add_product("SKU-A")
+        fake.create_admin_user("ofbridge", "admin-secret")
+        order = fake.add_order([{"sku": "SKU-A", "qty": 2}])
+        workdir = tempfile.mkdtemp(prefix="ofbridge-magento-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        orders_file = os.path.join(workdir, "orders.json")
+        with open(orders_file, "w") as f:
+            json.dump({"items": [order]}, f)
+        broker = Broker(workdir=workdir, stores_extra=magento_store(
+            fake, "username = \"ofbridge\"\npassword = \"admin-secret\"")).start()
+        try:
+            broker.cli("orders", "import", orders_file)
+            broker.rest("/rest/default/V1/orderflow/inventory", rest_body(
+                1, [{"sku": "SKU-A", "qty": 10, "source": "default", "seq": 1}]))
+            wait_until(lambda: settled(broker), what="stock delivered")
+            # The connection drops before Magento reads the call: the outcome is unknown, the
+            # marker search finds nothing, so the call goes out again, once.
+            fake.inject("drop_before", count=1, match=r"/ship$")
+            body = {"orderIncrementId": order["increment_id"], "skuQty": [{"sku": "SKU-A", "qty": 2}],
+                    "trackingNumber": "TRK-1", "messageSeqId": 1}
+            status, reply = broker.rest("/rest/default/V1/orderflow/shipment", body)
+            self.assertEqual(status, 200, reply)
+            wait_until(lambda: settled(broker), what="shipment delivered")
+            with fake.state.lock:
+                calls = [(m, p.rsplit("/", 1)[-1]) for m, p, _ in fake.state.requests
+                         if p.endswith("/ship") or p.endswith("/shipments")]
+                created = dict(fake.state.shipments_created)
+            self.assertEqual(calls, [("POST", "ship"), ("GET", "shipments"), ("POST", "ship")])
+            self.assertEqual(created, {order["entity_id"]: 1})
+            self.assertEqual([r["state"] for r in outbox(broker) if r["kind"] == "shipment"],
+                             ["delivered"])
+        finally:
+            broker.stop()
+        self.assert_fake_clean()
+
 
 if __name__ == "__main__":
     unittest.main()

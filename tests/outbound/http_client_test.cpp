@@ -129,13 +129,28 @@ TEST(HttpClient, PooledConnectionClosedByServerIsNotAnEchoOfItsEof) {
     auto server = std::make_unique<Running>(handler);
     const auto url = server->url("/a");
     HttpClient client;
-    ASSERT_TRUE(client.send({"POST", url, {}, "1"}).ok());
+    ASSERT_TRUE(client.send({"GET", url, {}, ""}).ok());
     ASSERT_EQ(client.idle_connections(), 1u);
     server->stop();  // closes the idle connection; nothing listens on the port any more
-    auto result = client.send({"POST", url, {}, "2"});
+    auto result = client.send({"GET", url, {}, ""});
     ASSERT_FALSE(result.ok());
     EXPECT_NE(result.error_text.find("connect to 127.0.0.1"), std::string::npos)
         << "the stale connection was dropped and a new one tried: " << result.error_text;
+}
+
+TEST(HttpClient, APostOnAPooledConnectionThatFailsIsNotSentAgain) {
+    EchoHandler handler;
+    auto server = std::make_unique<Running>(handler);
+    const auto url = server->url("/a");
+    HttpClient client;
+    ASSERT_TRUE(client.send({"POST", url, {}, "1"}).ok());
+    ASSERT_EQ(client.idle_connections(), 1u);
+    server->stop();
+    // The server might have acted on it before the connection broke: the caller decides.
+    auto result = client.send({"POST", url, {}, "2"});
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error_text.find("connect to"), std::string::npos)
+        << "a POST was sent again on a new connection: " << result.error_text;
 }
 
 TEST(HttpClient, ErrorsAreValues) {

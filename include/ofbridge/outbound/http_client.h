@@ -4,8 +4,11 @@
 //
 // - Keep-alive pool: a connection whose reply allows it goes back to the pool of its
 //   scheme://host:port (at most `max_idle_per_origin`); the next request to that origin reuses
-//   it. A pooled connection the server has closed meanwhile fails before any reply byte; the
-//   request is then sent once more on a new connection (the server never saw it).
+//   it. A pooled connection the server has closed meanwhile fails before any reply byte; a
+//   request with an idempotent method (GET, PUT, ...) is then sent once more on a new
+//   connection. A POST is not: the server may have acted on it and dropped the connection before
+//   answering, so the error goes back to the caller (a shipment is checked by its marker, an
+//   export is retried by the exporter's own rules).
 // - Timeouts: `connect_timeout` covers name resolution, TCP connect and the TLS handshake;
 //   `read_timeout` covers writing the request and reading the whole reply, so a server that
 //   trickles bytes cannot hold a request longer.
