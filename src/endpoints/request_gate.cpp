@@ -176,6 +176,7 @@ void RequestGate::run_deadlines() {
         for (auto& p : due) {
             if (p->answered.exchange(true)) continue;
             ++answered;
+            ++s.deadline_passed;  // before the answer: whoever sees the 503 sees it counted
             try {
                 p->respond(with_retry_after(p->timeout_reply()));
             } catch (const std::exception& e) {
@@ -183,7 +184,6 @@ void RequestGate::run_deadlines() {
             }
         }
         if (answered > 0) {
-            s.deadline_passed += answered;
             if (const auto suppressed = s.deadline_log.admit())
                 spdlog::warn(
                     "deadline: {} request(s) not durable within {} ms answered 503 ({} similar "
