@@ -8,6 +8,16 @@ namespace ofbridge::imports {
 
 using storage::sqlite::ResetOnExit;
 
+std::string standard_message(std::string_view entity, std::string_view result,
+                             std::optional<std::int64_t> final_qty) {
+    if (entity != "inventory") return {};
+    if (result == domain::to_string(domain::LineResult::success) && final_qty)
+        return domain::sequence_message(domain::LineResult::success, *final_qty, 0);
+    if (result == domain::to_string(domain::LineResult::duplicate))
+        return domain::sequence_message(domain::LineResult::duplicate, 0, 0);
+    return {};
+}
+
 ImportLog::ImportLog(storage::sqlite::Database& db)
     : db_(db),
       insert_report_(db,
@@ -53,13 +63,16 @@ ReportCounts ImportLog::write(std::int64_t request_id, std::string_view entity,
     auto& s = insert_line_;
     ResetOnExit reset(s);
     for (const auto& line : lines) {
+        const auto result = domain::to_string(line.result);
+        const bool standard = !line.message.empty() &&
+                              line.message == standard_message(entity, result, line.final_qty);
         s.bind(1, counts.report_id)
             .bind(2, line.line_no)
             .bind(3, line.sequence_id)
             .bind_no_copy(4, line.reference)
             .bind_no_copy(5, line.source)
-            .bind_no_copy(6, domain::to_string(line.result))
-            .bind_no_copy(7, line.message)
+            .bind_no_copy(6, result)
+            .bind_no_copy(7, standard ? std::string_view{""} : line.message)
             .bind(8, line.units_received)
             .bind(9, line.unsent_orders_adjustment)
             .bind(10, line.final_qty)

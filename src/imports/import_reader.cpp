@@ -1,12 +1,14 @@
 // ImportReader: read-only queries over import_reports / import_lines (see import_reader.h).
 // A summary names its request's messageSeqId, read from `requests` in the same query: the one
-// column of the queue this read model shows.
+// column of the queue this read model shows. A line stored without its message (the standard
+// text of its result, see import_log.h) gets it back here, so every document reads as written.
 #include "ofbridge/imports/import_reader.h"
 
 #include <limits>
 #include <mutex>
 #include <stdexcept>
 
+#include "ofbridge/imports/import_log.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/statement.h"
@@ -113,6 +115,8 @@ std::optional<ImportReport> ImportReader::get_import(std::int64_t id) const {
         line.units_received = s.column_optional_int64(6);
         line.unsent_orders_adjustment = s.column_optional_int64(7);
         line.final_qty = s.column_optional_int64(8);
+        if (line.message.empty())
+            line.message = standard_message(report.summary.entity, line.result, line.final_qty);
         report.lines.push_back(std::move(line));
     }
     return report;
@@ -161,6 +165,8 @@ std::vector<StockHistoryLine> ImportReader::stock_history(const std::string& sku
         h.line.units_received = s.column_optional_int64(10);
         h.line.unsent_orders_adjustment = s.column_optional_int64(11);
         h.line.final_qty = s.column_optional_int64(12);
+        if (h.line.message.empty())  // inventory lines only (the WHERE above)
+            h.line.message = standard_message("inventory", h.line.result, h.line.final_qty);
         out.push_back(std::move(h));
     }
     return out;

@@ -1,4 +1,5 @@
-// StockReader: read-only queries over stock_levels (see stock_reader.h).
+// StockReader: read-only queries over stock_marks (see stock_reader.h). A key with a mark but
+// no local stock (qty NULL) is not a stock level and is left out.
 #include "ofbridge/inventory/stock_reader.h"
 
 #include <mutex>
@@ -13,10 +14,12 @@ namespace {
 using storage::sqlite::Database;
 using storage::sqlite::Statement;
 
-// The migration that creates stock_levels (schemas/sqlite/002_inventory.sql).
-constexpr int stock_schema_version = 2;
+// The migration that creates stock_marks (schemas/sqlite/012_stock_marks.sql).
+constexpr int stock_schema_version = 12;
 
-constexpr std::string_view stock_columns = "sku, source, qty, is_in_stock, last_seq, updated_at";
+// A row's stock is that of its mark (both written by one statement), so last_seq is the mark.
+constexpr std::string_view stock_columns =
+    "sku, source, qty, is_in_stock, high_water_seq, updated_at";
 
 StockRow read_stock(const Statement& s) {
     return StockRow{s.column_text(0),       s.column_text(1),  s.column_int64(2),
@@ -40,7 +43,8 @@ StockReader::~StockReader() = default;
 
 std::vector<StockRow> StockReader::stock(const std::string& sku,
                                          const std::optional<std::string>& source) const {
-    std::string sql = "SELECT " + std::string{stock_columns} + " FROM stock_levels WHERE sku = ?1";
+    std::string sql = "SELECT " + std::string{stock_columns} +
+                      " FROM stock_marks WHERE sku = ?1 AND qty IS NOT NULL";
     if (source) sql += " AND source = ?2";
     sql += " ORDER BY source";
     std::lock_guard lock(impl_->mutex);
@@ -53,8 +57,8 @@ std::vector<StockRow> StockReader::stock(const std::string& sku,
 }
 
 std::vector<StockRow> StockReader::stock_list(std::size_t limit) const {
-    std::string sql =
-        "SELECT " + std::string{stock_columns} + " FROM stock_levels ORDER BY sku, source";
+    std::string sql = "SELECT " + std::string{stock_columns} +
+                      " FROM stock_marks WHERE qty IS NOT NULL ORDER BY sku, source";
     if (limit > 0) sql += " LIMIT ?1";
     std::lock_guard lock(impl_->mutex);
     Statement s(impl_->db, sql);

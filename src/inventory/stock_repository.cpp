@@ -1,5 +1,5 @@
-// StockRepository: the stock_levels / sequence_marks reads and writes of an inventory apply
-// (see stock_repository.h).
+// StockRepository: the stock_marks reads and writes of an inventory apply (see
+// stock_repository.h).
 #include "ofbridge/inventory/stock_repository.h"
 
 #include "ofbridge/storage/sqlite/database.h"
@@ -14,30 +14,21 @@ StockRepository::StockRepository(storage::sqlite::Database& db)
       // lines are the queue's (inventory_lines); this is the one read that joins them.
       lines_(db,
              "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, l.last_order_exported,"
-             " l.failure, m.high_water_seq FROM inventory_lines l LEFT JOIN sequence_marks m"
+             " l.failure, m.high_water_seq FROM inventory_lines l LEFT JOIN stock_marks m"
              " ON m.sku = l.sku AND m.source = l.source"
              " WHERE l.request_id = ?1 ORDER BY l.line_no"),
-      // The common case, a key seen before, is one seek: UPDATE. The upserts below handle a
-      // key's first record (and keep the guard if two ever raced).
-      update_stock_(db,
-                    "UPDATE stock_levels SET qty = ?3, is_in_stock = ?4, last_seq = ?5,"
-                    " updated_at = ?6 WHERE sku = ?1 AND source = ?2 AND last_seq < ?5"),
-      update_mark_(db,
-                   "UPDATE sequence_marks SET high_water_seq = ?3, updated_at = ?4"
-                   " WHERE sku = ?1 AND source = ?2 AND high_water_seq < ?3"),
-      upsert_stock_(db,
-                    "INSERT INTO stock_levels (sku, source, qty, is_in_stock, last_seq,"
-                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                    " ON CONFLICT (sku, source) DO UPDATE SET qty = excluded.qty,"
-                    " is_in_stock = excluded.is_in_stock, last_seq = excluded.last_seq,"
-                    " updated_at = excluded.updated_at"
-                    " WHERE excluded.last_seq > stock_levels.last_seq"),
-      upsert_mark_(db,
-                   "INSERT INTO sequence_marks (sku, source, high_water_seq, updated_at)"
-                   " VALUES (?1, ?2, ?3, ?4)"
-                   " ON CONFLICT (sku, source) DO UPDATE SET"
-                   " high_water_seq = excluded.high_water_seq, updated_at = excluded.updated_at"
-                   " WHERE excluded.high_water_seq > sequence_marks.high_water_seq") {}
+      // The common case, a key seen before, is one seek: UPDATE. The upsert handles a key's
+      // first record (and keeps the guard if two ever raced).
+      update_(db,
+              "UPDATE stock_marks SET high_water_seq = ?5, qty = ?3, is_in_stock = ?4,"
+              " updated_at = ?6 WHERE sku = ?1 AND source = ?2 AND high_water_seq < ?5"),
+      upsert_(db,
+              "INSERT INTO stock_marks (sku, source, qty, is_in_stock, high_water_seq,"
+              " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+              " ON CONFLICT (sku, source) DO UPDATE SET qty = excluded.qty,"
+              " is_in_stock = excluded.is_in_stock, high_water_seq = excluded.high_water_seq,"
+              " updated_at = excluded.updated_at"
+              " WHERE excluded.high_water_seq > stock_marks.high_water_seq") {}
 
 std::vector<StoredLine> StockRepository::lines_with_marks(std::int64_t request_id) {
     std::vector<StoredLine> stored;
@@ -60,29 +51,16 @@ std::vector<StoredLine> StockRepository::lines_with_marks(std::int64_t request_i
 
 void StockRepository::record(const domain::InventoryLine& line, const domain::StockLevel& level,
                              bool had_mark, const std::string& now_text) {
-    const auto write = [&](storage::sqlite::Statement& s) {
-        ResetOnExit reset(s);
-        s.bind_no_copy(1, line.sku)
-            .bind_no_copy(2, line.source)
-            .bind(3, level.final_qty)
-            .bind(4, level.is_in_stock)
-            .bind(5, line.seq)
-            .bind_no_copy(6, now_text)
-            .run();
-    };
-    bool stock_written = false;
-    if (had_mark) {
-        write(update_stock_);
-        stock_written = db_.changes() > 0;
-    }
-    if (!stock_written) write(upsert_stock_);
-
-    auto& mark = had_mark ? update_mark_ : upsert_mark_;
-    ResetOnExit reset(mark);
-    mark.bind_no_copy(1, line.sku)
+    // A key with a mark has its row: the update either raises it or (an equal or higher mark
+    // already there) is refused by the guard, as the upsert would be.
+    auto& s = had_mark ? update_ : upsert_;
+    ResetOnExit reset(s);
+    s.bind_no_copy(1, line.sku)
         .bind_no_copy(2, line.source)
-        .bind(3, line.seq)
-        .bind_no_copy(4, now_text)
+        .bind(3, level.final_qty)
+        .bind(4, level.is_in_stock)
+        .bind(5, line.seq)
+        .bind_no_copy(6, now_text)
         .run();
 }
 

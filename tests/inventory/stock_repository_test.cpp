@@ -70,11 +70,53 @@ TEST_F(StockRepositoryTest, NeitherStockNorMarkGoesBackToALowerSeq) {
 TEST_F(StockRepositoryTest, AMarkWithoutAStockRowStillGetsOne) {
     StockRepository stock(db);
     db.exec(
-        "INSERT INTO sequence_marks (sku, source, high_water_seq, updated_at)"
+        "INSERT INTO stock_marks (sku, source, high_water_seq, updated_at)"
         " VALUES ('A', 'north', 5, 'x')");
     stock.record(line(6), level(4), true, "2027-01-01T00:00:00.000Z");
     EXPECT_EQ(stock_qty(), 4);
     EXPECT_EQ(mark(), 6);
+}
+
+// Schema 012 folds 002's stock_levels and sequence_marks into one row per key, carrying every
+// key over: a mark without stock stays a mark (no local stock), and the old names still read.
+TEST(StockMarksMigration, CarriesStockAndMarksOverIntoOneRowPerKey) {
+    TempDir dir;
+    auto db = storage::open_writable(dir.file("old.db"), 0, std::chrono::seconds(1));
+    const auto all = storage::embedded_migrations();
+    std::size_t before = 0;
+    while (before < all.size() && all[before].version < 12) ++before;
+    ASSERT_EQ(storage::sqlite::migrate(db, all.first(before)), 11);
+    db.exec(
+        "INSERT INTO stock_levels VALUES ('A', 'default', 7, 1, 10, 't1'), ('B', 'north', 0, 0, 4,"
+        " 't2');"
+        "INSERT INTO sequence_marks VALUES ('A', 'default', 10, 't1'), ('B', 'north', 4, 't2'),"
+        " ('C', 'default', 3, 't3')");
+    storage::sqlite::migrate(db, all);
+
+    EXPECT_EQ(db.query_int64("SELECT count(*) FROM stock_marks"), 3);
+    EXPECT_EQ(db.query_int64("SELECT qty FROM stock_marks WHERE sku = 'A'"), 7);
+    EXPECT_EQ(db.query_int64("SELECT high_water_seq FROM stock_marks WHERE sku = 'B'"), 4);
+    EXPECT_EQ(db.query_int64("SELECT is_in_stock FROM stock_marks WHERE sku = 'B'"), 0);
+    EXPECT_EQ(db.query_int64("SELECT high_water_seq FROM stock_marks WHERE sku = 'C'"), 3);
+    EXPECT_EQ(db.query_int64("SELECT qty IS NULL FROM stock_marks WHERE sku = 'C'"), 1);
+    // Read-only views under 002's names: a mark-only key has a mark and no stock level.
+    EXPECT_EQ(db.query_int64("SELECT count(*) FROM sequence_marks"), 3);
+    EXPECT_EQ(db.query_int64("SELECT count(*) FROM stock_levels"), 2);
+    EXPECT_EQ(db.query_int64("SELECT last_seq FROM stock_levels WHERE sku = 'A'"), 10);
+
+    // The carried-over rows are the ones an apply continues from.
+    StockRepository stock(db);
+    domain::InventoryLine line;
+    line.sku = "C";
+    line.source = "default";
+    line.qty = 2;
+    line.seq = 2;
+    stock.record(line, domain::StockLevel{2, 0, 2, true}, true, "t4");
+    EXPECT_EQ(db.query_int64("SELECT qty IS NULL FROM stock_marks WHERE sku = 'C'"), 1);
+    line.seq = 5;
+    stock.record(line, domain::StockLevel{2, 0, 2, true}, true, "t5");
+    EXPECT_EQ(db.query_int64("SELECT qty FROM stock_marks WHERE sku = 'C'"), 2);
+    EXPECT_EQ(db.query_int64("SELECT high_water_seq FROM stock_marks WHERE sku = 'C'"), 5);
 }
 
 }  // namespace

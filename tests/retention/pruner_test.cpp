@@ -38,12 +38,15 @@ protected:
         add_request(db, "done", kMid, 4);  // body goes (> 30 days), report stays (< 90)
         add_request(db, "done", kNew, 1);
         for (const auto& when : {kOld, kOld, kNew}) add_export_run(db, when, 3);
-        db.exec("INSERT INTO sequence_marks VALUES ('SKU-1', 'default', 7, '" + kOld +
-                "');"
-                "INSERT INTO magento_outbox (store_code, kind, state, next_attempt_at, created_at,"
-                " updated_at) VALUES ('default', 'stock', 'waiting', '" +
-                kOld + "', '" + kOld + "', '" + kOld + "'), ('default', 'stock', 'delivered', '" +
-                kOld + "', '" + kOld + "', '" + kOld + "')");
+        db.exec(
+            "INSERT INTO stock_marks (sku, source, high_water_seq, updated_at) VALUES"
+            " ('SKU-1', 'default', 7, '" +
+            kOld +
+            "');"
+            "INSERT INTO magento_outbox (store_code, kind, state, next_attempt_at, created_at,"
+            " updated_at) VALUES ('default', 'stock', 'waiting', '" +
+            kOld + "', '" + kOld + "', '" + kOld + "'), ('default', 'stock', 'delivered', '" +
+            kOld + "', '" + kOld + "', '" + kOld + "')");
     }
 
     Database open() {

@@ -142,5 +142,48 @@ TEST_F(ReadModelsTest, ImportProductsUpdatesExistingProducts) {
     EXPECT_EQ(testing::query_int(path(), "SELECT count(*) FROM products"), 3);  // one transaction
 }
 
+// Import lines keep only what is theirs: a message that is the standard text of its result is
+// stored as '' and read back in full, in a report and in a SKU's stock history alike.
+TEST_F(ReadModelsTest, StandardLineMessagesAreStoredEmptyAndReadInFull) {
+    const auto stored_empty = [&](const std::string& result) {
+        return testing::query_int(path(), "SELECT count(*) FROM import_lines WHERE result = '" +
+                                              result + "' AND message = ''");
+    };
+    EXPECT_EQ(stored_empty("Success"), 3);
+    EXPECT_EQ(stored_empty("Superseded"), 0);  // names the mark, which the line does not keep
+    EXPECT_EQ(stored_empty("Failure"), 0);
+
+    imports::ImportReader reader(path());
+    const auto reports = reader.list_imports({});
+    const auto oldest = reader.get_import(reports.back().id);
+    ASSERT_TRUE(oldest);
+    ASSERT_EQ(oldest->lines.size(), 2u);
+    EXPECT_EQ(oldest->lines[0].message, "Product quantity updated to 5.");
+    EXPECT_EQ(oldest->lines[1].message, "Product quantity updated to 2.");
+    const auto superseded = reader.get_import(reports[1].id);
+    ASSERT_TRUE(superseded);
+    EXPECT_EQ(
+        superseded->lines[0].message,
+        "Product quantity update to 3 discarded as already superseded by inventory record 10");
+
+    const auto history = reader.stock_history("A", "default", 0, 10);
+    ASSERT_EQ(history.size(), 3u);
+    EXPECT_EQ(history[0].line.message, "Product quantity updated to 6.");
+    EXPECT_EQ(history[2].line.message, "Product quantity updated to 5.");
+}
+
+// A key with a mark and no local stock (qty NULL: a target that keeps none) is no stock level.
+TEST_F(ReadModelsTest, AMarkWithoutLocalStockIsNotAStockLevel) {
+    {
+        storage::sqlite::Database db(path(), SQLITE_OPEN_READWRITE);
+        db.exec(
+            "INSERT INTO stock_marks (sku, source, high_water_seq, updated_at)"
+            " VALUES ('M', 'default', 9, 'x')");
+    }
+    inventory::StockReader reader(path());
+    EXPECT_TRUE(reader.stock("M", std::nullopt).empty());
+    EXPECT_EQ(reader.stock_list(0).size(), 2u);
+}
+
 }  // namespace
 }  // namespace ofbridge::worker

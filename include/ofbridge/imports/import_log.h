@@ -3,6 +3,11 @@
 // (schemas/sqlite/002). The worker's appliers write through it inside the request's savepoint,
 // so the report commits or rolls back with everything else. Its statements are prepared once,
 // on the connection it is given, and used by that connection's one thread.
+//
+// Lines are kept compact: a message that is the standard text of its result (standard_message
+// below, e.g. "Product quantity updated to 12." of a Success line, rebuilt from its final_qty)
+// is stored as '' and rendered by the reader, so the commonest line carries no text of its own.
+// Lines written before schema 012 keep their full text, which reads the same.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,12 @@ struct ReportCounts {
     std::int64_t report_id = 0;
     std::int64_t successes = 0, duplicates = 0, superseded = 0, failures = 0;
 };
+
+// The message a line of `entity` with `result` has when nothing more is to be said, or "" when
+// there is no such text (it depends on more than the line keeps, or the result has none). The
+// writer stores '' for a line whose message is exactly this; the reader renders '' back with it.
+std::string standard_message(std::string_view entity, std::string_view result,
+                             std::optional<std::int64_t> final_qty);
 
 class ImportLog {
 public:

@@ -1,11 +1,12 @@
-// Stock levels and high-water marks (stock_levels, sequence_marks; schemas/sqlite/002): the
-// write side the worker's inventory applier uses inside the request's savepoint. The decisions
-// (staleness, the stock figure) are the domain's; this only reads and writes rows. Statements are
-// prepared once, on the connection it is given, and used by that connection's one thread.
+// Stock levels and high-water marks (stock_marks: one row per (sku, source); schemas/sqlite/012):
+// the write side the worker's inventory applier uses inside the request's savepoint. The
+// decisions (staleness, the stock figure) are the domain's; this only reads and writes rows.
+// Statements are prepared once, on the connection it is given, and used by that connection's
+// one thread.
 //
-// Per (sku, source) key, a first record inserts the stock row and the mark; later ones update
-// both in one seek each. Every write is conditional (a stock level's seq and a mark only ever
-// rise), a second guard behind the apply transaction that serialises the writers.
+// Per (sku, source) key, a first record inserts its row (stock and mark); later ones update it
+// in one seek. Every write is conditional (a mark only ever rises, and the stock moves with it),
+// a second guard behind the apply transaction that serialises the writers.
 #pragma once
 
 #include <cstdint>
@@ -39,14 +40,14 @@ public:
     // committed ones.
     std::vector<StoredLine> lines_with_marks(std::int64_t request_id);
 
-    // Stores `level` as the stock of the line's key and raises its mark to the line's seq.
-    // `had_mark`: the key had a mark when its lines were read (so it has a stock row too).
+    // Stores `level` as the stock of the line's key and raises its mark to the line's seq, in
+    // one row write. `had_mark`: the key had a mark when its lines were read (so it has a row).
     void record(const domain::InventoryLine& line, const domain::StockLevel& level, bool had_mark,
                 const std::string& now_text);
 
 private:
     storage::sqlite::Database& db_;
-    storage::sqlite::Statement lines_, update_stock_, update_mark_, upsert_stock_, upsert_mark_;
+    storage::sqlite::Statement lines_, update_, upsert_;
 };
 
 }  // namespace ofbridge::inventory
