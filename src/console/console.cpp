@@ -25,6 +25,7 @@
 #include "ofbridge/inventory/stock_reader.h"
 #include "ofbridge/orders/order_store.h"
 #include "ofbridge/orders/shipment_reader.h"
+#include "ofbridge/outbox/outbox_reader.h"
 #include "ofbridge/queue/request_reader.h"
 #include "ofbridge/storage/sha256.h"
 #include "ofbridge/storage/sqlite/database.h"
@@ -235,6 +236,8 @@ mustache::data document_data(const std::string& json, const Links& links) {
     mustache::data tables{mustache::data::type::list};
     mustache::data texts{mustache::data::type::list};
     bool has_scalars = false;
+    // A document that is a bare array (export runs) is one grid.
+    if (document.is_array()) tables.push_back(grid("rows", "", document.get_array(), links));
     if (document.is_object()) {
         for (const auto& [key, value] : document.get_object()) {
             const std::string name(key);
@@ -275,7 +278,8 @@ struct Console::Impl {
           stock(options.database),
           orders(options.database),
           shipments(options.database),
-          exports(options.database) {
+          exports(options.database),
+          outbox(options.database) {
         if (!options.writer) throw std::invalid_argument("the console needs the store's writer");
     }
 
@@ -287,6 +291,7 @@ struct Console::Impl {
     orders::OrderReader orders;
     orders::ShipmentReader shipments;
     exporting::ExportReader exports;
+    outbox::OutboxReader outbox;
     LoginThrottle throttle;
     // Verified against for unknown users, so the time a refusal takes tells nothing; made on
     // first use, which keeps the broker's start-up quick.
@@ -705,6 +710,54 @@ struct Console::Impl {
             chart.set("svg", activity_svg(rows));
             charts.push_back(chart);
         }
+        // Export queue: shown once anything was ever queued for export.
+        mustache::data export_rows{mustache::data::type::list};
+        std::int64_t failed_exports = 0;
+        for (const auto& c : exports.queue_counts()) {
+            if (c.pending + c.queued + c.exported + c.failed + c.cancelled == 0) continue;
+            mustache::data row;
+            row.set("entity", c.entity);
+            row.set("pending", str(c.pending));
+            row.set("queued", str(c.queued));
+            row.set("exported", str(c.exported));
+            row.set("failed", str(c.failed));
+            row.set("cancelled", str(c.cancelled));
+            export_rows.push_back(row);
+            failed_exports += c.failed;
+        }
+        if (!export_rows.is_empty_list()) {
+            mustache::data section;
+            section.set("rows", export_rows);
+            d.set("export_queue", section);
+        }
+        if (failed_exports > 0)
+            alerts.push_back(
+                mustache::data(std::to_string(failed_exports) + " failed export(s): see Exports."));
+        // Magento delivery: shown once a magento2 store staged its first delivery.
+        mustache::data delivery_rows{mustache::data::type::list};
+        for (const auto& s : outbox.delivery_state()) {
+            mustache::data row;
+            row.set("store", s.store_code);
+            row.set("waiting", str(s.waiting));
+            row.set("failed", str(s.failed));
+            row.set("max_attempts", str(s.max_attempts));
+            std::string due = "-";
+            if (!s.oldest_due_at.empty()) {
+                const auto age = seconds_since(s.oldest_due_at, now_tp);
+                due = !age ? s.oldest_due_at : *age >= 0 ? age_text(*age) : "not yet due";
+            }
+            row.set("oldest_due", due);
+            delivery_rows.push_back(row);
+            if (s.failed > 0)
+                alerts.push_back(mustache::data(
+                    std::to_string(s.failed) + " Magento deliver" + (s.failed == 1 ? "y" : "ies") +
+                    " of store " + s.store_code + " refused: see `ofbridge outbox list`."));
+        }
+        if (!delivery_rows.is_empty_list()) {
+            mustache::data section;
+            section.set("rows", delivery_rows);
+            d.set("magento", section);
+        }
         d.set("alerts", alerts);
         d.set("last", last);
         d.set("activity", activity);
@@ -719,6 +772,9 @@ struct Console::Impl {
         page.before_id = positive(query, "before").value_or(0);
         if (const auto from = param(query, "from"); !from.empty()) page.received_from = from;
         if (const auto to = param(query, "to"); !to.empty()) page.received_before = to;
+        if (const auto sku = param(query, "sku"); !sku.empty()) page.sku = sku;
+        page.oldest_first = param(query, "sort") == "oldest";
+        page.after_id = positive(query, "after").value_or(0);
         return page;
     }
 
@@ -736,13 +792,19 @@ struct Console::Impl {
         return f;
     }
 
-    static std::string next_link(const std::string& base, const Params& query,
-                                 std::int64_t last_id) {
+    // The next keyset page: the same query with the cursor (`before`, or `after` when the grid
+    // runs oldest first) set to the last id shown.
+    static std::string next_link(const std::string& base, const Params& query, std::int64_t last_id,
+                                 std::string_view cursor = "before") {
+        return next_cursor_link(base, query, cursor, std::to_string(last_id));
+    }
+    static std::string next_cursor_link(const std::string& base, const Params& query,
+                                        std::string_view cursor, const std::string& encoded) {
         std::string link = base + "?";
         for (const auto& [key, value] : query)
-            if (key != "before" && !value.empty())
+            if (key != "before" && key != "after" && !value.empty())
                 link += domain::percent_encode(key) + "=" + domain::percent_encode(value) + "&";
-        return link + "before=" + std::to_string(last_id);
+        return link + std::string(cursor) + "=" + encoded;
     }
 
     http::Response requests_page(const AdminSession& session, const Params& query, bool dead) {
@@ -755,6 +817,8 @@ struct Console::Impl {
         d.set("message", page_of.message_key.value_or(""));
         d.set("from", page_of.received_from.value_or(""));
         d.set("to", page_of.received_before.value_or(""));
+        d.set("sku", page_of.sku.value_or(""));
+        d.set("sorts", options_list({"newest", "oldest"}, page_of.oldest_first ? "oldest" : ""));
         d.set("csrf", session.csrf_token);
         mustache::data list{mustache::data::type::list};
         for (const auto& r : rows) {
@@ -774,7 +838,9 @@ struct Console::Impl {
         d.set("rows", list);
         d.set("any", !rows.empty());
         if (rows.size() == kPageSize)
-            d.set("next", next_link(dead ? "/dead" : "/requests", query, rows.back().id));
+            d.set("next", next_link(dead ? "/dead" : "/requests", query, rows.back().id,
+                                    page_of.oldest_first ? "after" : "before"));
+        d.set("next_text", page_of.oldest_first ? "Newer requests" : "Older requests");
         std::string notice;
         if (dead && !param(query, "reprocessed").empty())
             notice = "Reprocessed " + param(query, "reprocessed") + " request(s)" +
@@ -997,33 +1063,52 @@ struct Console::Impl {
         return page(200, "Configuration", render("config", d), &session);
     }
 
-    // Orders, shipments and export runs: (title, the admin JSON document), or nullopt when the
-    // path names nothing. The pages render the same document the API returns.
-    std::optional<std::pair<std::string, std::string>> documents(const std::string& path,
-                                                                 const Params& query) {
+    // Orders, shipments and export runs: the title, the admin JSON document and, for a grid
+    // with a full page, the link to the next keyset page; nullopt when the path names nothing.
+    // The pages render the same document the API returns.
+    struct Document {
+        std::string title;
+        std::string json;
+        std::string next;  // "" when this is the last page or not a grid
+    };
+
+    std::optional<Document> documents(const std::string& path, const Params& query) {
         if (path == "/orders") {
             orders::OrderFilter filter;
+            orders::OrderPage page;
             if (const auto status = param(query, "status"); !status.empty()) filter.status = status;
+            if (const auto exported = param(query, "export"); !exported.empty())
+                page.export_status = exported;
+            // The keyset cursor of orders is the last increment_id shown (they sort by created_at).
+            if (const auto before = param(query, "before"); !before.empty())
+                page.after_order = before;
             filter.limit = kPageSize;
-            return std::make_pair("Orders", admin::orders_json(orders.list(filter)));
+            const auto rows = orders.list(filter, page);
+            return Document{"Orders", admin::orders_json(rows),
+                            rows.size() == kPageSize
+                                ? next_cursor_link("/orders", query, "before",
+                                                   domain::percent_encode(rows.back().increment_id))
+                                : ""};
         }
         if (path.starts_with("/orders/")) {
             const auto id = std::string(path.substr(8));
             const auto order = orders.get(id);
             if (!order) return std::nullopt;
-            return std::make_pair("Order " + id, admin::order_json(*order));
+            return Document{"Order " + id, admin::order_json(*order), ""};
         }
         if (path == "/shipments") {
             const auto order = param(query, "order");
-            return std::make_pair(
-                "Shipments",
-                admin::shipments_json(shipments.list_shipments(
-                    order.empty() ? std::nullopt : std::optional<std::string>(order), kPageSize)));
+            const auto rows = shipments.list_shipments(
+                order.empty() ? std::nullopt : std::optional<std::string>(order), kPageSize,
+                positive(query, "before").value_or(0));
+            return Document{
+                "Shipments", admin::shipments_json(rows),
+                rows.size() == kPageSize ? next_link("/shipments", query, rows.back().id) : ""};
         }
         if (path.starts_with("/shipments/"))
             if (const auto id = id_in(path.substr(11)))
                 if (const auto shipment = shipments.get_shipment(*id))
-                    return std::make_pair("Shipment " + str(*id), admin::shipment_json(*shipment));
+                    return Document{"Shipment " + str(*id), admin::shipment_json(*shipment), ""};
         if (path == "/exports") {
             exporting::RunFilter filter;
             const auto entity = param(query, "entity");
@@ -1032,12 +1117,15 @@ struct Console::Impl {
             if (result == "Success" || result == "Duplicate" || result == "Failure")
                 filter.result = result;
             filter.limit = kPageSize;
-            return std::make_pair("Exports", admin::export_runs_json(exports.list_runs(filter)));
+            const auto rows = exports.list_runs(filter, positive(query, "before").value_or(0));
+            return Document{
+                "Exports", admin::export_runs_json(rows),
+                rows.size() == kPageSize ? next_link("/exports", query, rows.back().id) : ""};
         }
         if (path.starts_with("/exports/"))
             if (const auto id = id_in(path.substr(9)))
                 if (const auto run = exports.get_run(*id))
-                    return std::make_pair("Export " + str(*id), admin::export_run_json(*run));
+                    return Document{"Export " + str(*id), admin::export_run_json(*run), ""};
         return std::nullopt;
     }
 
@@ -1053,7 +1141,8 @@ struct Console::Impl {
         Links grid_links = links;
         if (path == "/shipments") grid_links["id"] = "/shipments/";
         if (path == "/exports") grid_links["id"] = "/exports/";
-        auto data = document_data(document->second, grid_links);
+        auto data = document_data(document->json, grid_links);
+        if (!document->next.empty()) data.set("next", document->next);
         const auto filter_form = [&](const std::string& action,
                                      std::vector<std::pair<std::string, std::string>> fields) {
             mustache::data list{mustache::data::type::list};
@@ -1069,7 +1158,11 @@ struct Console::Impl {
             form.set("fields", list);
             data.set("filters", form);
         };
-        if (path == "/orders") filter_form("/orders", {{"status", "Status"}});
+        if (path == "/orders")
+            filter_form("/orders", {{"status", "Status"},
+                                    {"export",
+                                     "Export status (pending, queued, exported, failed, "
+                                     "cancelled)"}});
         if (path.starts_with("/orders/")) {
             mustache::data see;
             see.set("href", "/shipments?order=" + domain::percent_encode(path.substr(8)));
@@ -1080,7 +1173,7 @@ struct Console::Impl {
         if (path == "/exports")
             filter_form("/exports", {{"entity", "Entity (product, order)"},
                                      {"result", "Having (Success, Duplicate, Failure)"}});
-        return std::make_pair(document->first, std::move(data));
+        return std::make_pair(document->title, std::move(data));
     }
 
     // The same documents as the CLI's --json for the same view (src/admin).
@@ -1124,7 +1217,7 @@ struct Console::Impl {
                 200, admin::stock_json(stock.stock(
                          sku, source.empty() ? std::nullopt : std::optional<std::string>(source))));
         }
-        if (auto document = documents(path, query)) return json_response(200, document->second);
+        if (auto document = documents(path, query)) return json_response(200, document->json);
         return json_error(404, "no such document");
     }
 };
