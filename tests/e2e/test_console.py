@@ -118,10 +118,10 @@ class ConsoleTest(unittest.TestCase):
             db.execute("UPDATE orders SET export_status = 'failed' WHERE increment_id = 'ORD-007'")
             db.execute("INSERT INTO magento_outbox (store_code, kind, state, attempts,"
                        " next_attempt_at, created_at, updated_at) VALUES"
-                       " ('default', 'stock', 'waiting', 2, '2026-11-01T10:00:00.000Z',"
-                       " '2026-11-01T09:00:00.000Z', '2026-11-01T10:00:00.000Z'),"
-                       " ('default', 'stock', 'failed', 1, '2026-11-01T10:00:00.000Z',"
-                       " '2026-11-01T09:00:00.000Z', '2026-11-01T10:00:00.000Z')")
+                       " ('default', 'stock', 'waiting', 2, '2020-01-01T10:00:00.000Z',"
+                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z'),"
+                       " ('default', 'stock', 'failed', 1, '2020-01-01T10:00:00.000Z',"
+                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z')")
         cls.start_broker()
 
         options = Options()
@@ -221,7 +221,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("1 Magento delivery of store default refused", alerts)
         delivery = self.browser.find_element(By.ID, "magento-delivery").text
         self.assertIn("default 1 1", delivery)
-        self.assertIn("days", delivery)  # due since 2026-11-01
+        self.assertIn("days", delivery)  # due since 2020-01-01
 
         self.open("/requests", "Import requests")
         self.screenshot("requests")
