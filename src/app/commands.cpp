@@ -135,7 +135,10 @@ exporting::ExporterOptions exporter_options(const config::Config& config) {
 int list_requests(const CommonOptions& common, const ListRequestsOptions& options) {
     const auto config = load(common);
     queue::RequestReader reader(config.database_path());
-    auto rows = reader.list({options.entity, options.state, options.limit});
+    queue::RequestPage page;  // the console's filters, so both list the same requests
+    page.sku = options.sku;
+    page.oldest_first = options.oldest_first;
+    auto rows = reader.list({options.entity, options.state, options.limit}, page);
     std::cout << (options.json ? admin::requests_json(rows) : admin::requests_table(rows));
     return 0;
 }

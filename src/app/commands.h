@@ -44,6 +44,8 @@ int serve(const CommonOptions& common, const ServeOptions& options);
 struct ListRequestsOptions {
     std::optional<std::string> entity;
     std::optional<std::string> state;
+    std::optional<std::string> sku;  // requests whose (applied) import lines carry it
+    bool oldest_first = false;
     std::size_t limit = 50;
     bool json = false;
 };

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"inventory", "shipment", "product_export", "order_export"}));
     list->add_option("--state", list_options.state, "pending, processing, done, failed or dead")
         ->check(CLI::IsMember({"pending", "processing", "done", "failed", "dead"}));
+    list->add_option("--sku", list_options.sku,
+                     "Only requests whose import lines carry this SKU (applied requests)");
+    list->add_flag("--oldest-first", list_options.oldest_first, "Oldest first");
     list->add_option("--limit", list_options.limit, "At most this many rows (0 = all)")
         ->check(CLI::NonNegativeNumber);
     list->add_flag("--json", list_options.json, "One JSON document on stdout");

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
+#include <vector>
 
 #include "commands.h"
 #include "ofbridge/retention/pruner.h"
@@ -18,6 +19,12 @@
 #include "ofbridge/storage/sqlite/transaction.h"
 
 namespace ofbridge::app {
+
+namespace {
+// A slice writes a few hundred pages at most: 8 of them keep the WAL to a few MB between the
+// checkpoints `prune` runs itself.
+constexpr std::uint64_t kSlicesPerCheckpoint = 8;
+}  // namespace
 
 int prune(const CommonOptions& common, const PruneOptions& options) {
     const auto config = load(common);
@@ -49,6 +56,11 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
         // Deletes acknowledge nothing: a slice lost with the power is deleted again by the next
         // pass. NORMAL keeps the fsync out of the write lock, which a running broker waits for.
         db.exec("PRAGMA synchronous=NORMAL");
+        // SQLite's automatic checkpoint would run inside the COMMIT that crosses 1000 frames,
+        // on this connection, and land a checkpoint (with its fsync) in that slice. Instead the
+        // WAL is checkpointed between slices, PASSIVE: no write lock held, a broker's writer
+        // never waits for it.
+        db.exec("PRAGMA wal_autocheckpoint=0");
         storage::sqlite::migrate(db, storage::embedded_migrations());
     }
     const bool vacuum_on = retention::incremental_vacuum_on(db);
@@ -57,6 +69,8 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
     auto next_progress = started + std::chrono::seconds(1);
     std::uint64_t slices = 0;
     std::chrono::microseconds longest_slice{0};  // how long the write lock was held at most
+    std::vector<std::int64_t> slice_us;          // each slice's time: the tail is what a broker
+                                                 // beside it may wait for the write lock
     while (!pruner.finished()) {
         const auto slice_started = std::chrono::steady_clock::now();
         storage::SliceBudget budget{config.storage.slice_rows,
@@ -70,10 +84,13 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
             pruner.slice(db, budget);
             transaction.commit();
         }
+        const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - slice_started);
+        if (!options.dry_run && (slices + 1) % kSlicesPerCheckpoint == 0)
+            db.exec("PRAGMA wal_checkpoint(PASSIVE)");
         ++slices;
-        longest_slice =
-            std::max(longest_slice, std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now() - slice_started));
+        longest_slice = std::max(longest_slice, took);
+        slice_us.push_back(took.count());
         if (const auto now = std::chrono::steady_clock::now(); now >= next_progress) {
             const auto& c = pruner.counts();
             std::cerr << "prune: " << pruner.phase_name() << ": " << c.bodies << " bodies, "
@@ -82,6 +99,11 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
             next_progress = now + std::chrono::seconds(1);
         }
     }
+    std::sort(slice_us.begin(), slice_us.end());
+    const auto percentile = [&slice_us](double p) -> std::int64_t {
+        if (slice_us.empty()) return 0;
+        return slice_us[static_cast<std::size_t>(p * static_cast<double>(slice_us.size() - 1))];
+    };
     const auto& c = pruner.counts();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
@@ -99,6 +121,9 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
                                 {"incremental_vacuum", vacuum_on},
                                 {"slices", slices},
                                 {"longest_slice_us", longest_slice.count()},
+                                {"slice_us_p50", percentile(0.50)},
+                                {"slice_us_p90", percentile(0.90)},
+                                {"slice_us_p99", percentile(0.99)},
                                 {"duration_ms", ms}};
         std::cout << boost::json::serialize(out) << "\n";
         return 0;
@@ -110,7 +135,9 @@ int prune(const CommonOptions& common, const PruneOptions& options) {
               << c.export_runs << " export exchanges (" << c.export_lines << " lines) (before "
               << (pruner.reports_cutoff().empty() ? "never" : pruner.reports_cutoff()) << "); "
               << c.vacuumed_pages << " pages returned; " << ms << " ms in " << slices
-              << " slices (longest " << longest_slice.count() << " us)\n";
+              << " slices (median " << percentile(0.50) << " us, 90% " << percentile(0.90)
+              << " us, 99% " << percentile(0.99) << " us, longest " << longest_slice.count()
+              << " us)\n";
     if (!vacuum_on)
         std::cout << "note: this store was created without incremental vacuum: freed pages are "
                      "reused but the file does not shrink (ofbridge prune --convert, with the "

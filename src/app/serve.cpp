@@ -331,10 +331,10 @@ int serve(const CommonOptions& common, const ServeOptions& options) {
             console_options.quiet_minutes = config.admin.quiet_minutes;
             console_options.configuration_text = configuration_text(config);
             // `requests reprocess`'s own path, its claims and applies on the one writer.
-            console_options.reprocess = [&config, &writer](std::int64_t id) {
+            console_options.reprocess = [&config, &writer, &metrics](std::int64_t id) {
                 auto reprocess_options = worker_options(config);
                 reprocess_options.writer = &writer;
-                const auto result = worker::reprocess_request(reprocess_options, id);
+                const auto result = worker::reprocess_request(reprocess_options, id, &metrics);
                 return console::ReprocessOutcome{result.report_id, result.state};
             };
             console_options.process_metrics = [&metrics, &writer] {

@@ -159,6 +159,11 @@ ExportReader::ExportReader(const std::filesystem::path& db_path, std::size_t con
 ExportReader::~ExportReader() = default;
 
 std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
+    return list_runs(filter, 0);
+}
+
+std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter,
+                                               std::int64_t before_id) const {
     std::string sql = "SELECT " + std::string(run_columns) + " FROM export_runs r WHERE 1";
     if (filter.entity) sql += " AND r.entity = ?1";
     if (filter.result) {
@@ -169,12 +174,14 @@ std::vector<ExportRun> ExportReader::list_runs(const RunFilter& filter) const {
         else
             sql += " AND (r.failures > 0 OR r.error <> '')";
     }
+    if (before_id > 0) sql += " AND r.id < ?3";
     sql += " ORDER BY r.id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
     auto db = impl_->acquire();
     Statement s(*db, sql);
     if (filter.entity) s.bind(1, *filter.entity);
     if (filter.limit > 0) s.bind(2, filter.limit);
+    if (before_id > 0) s.bind(3, before_id);
     std::vector<ExportRun> runs;
     while (s.step()) runs.push_back(read_run(s));
     return runs;
@@ -276,6 +283,47 @@ std::vector<ProductView> ExportReader::products(const std::optional<std::string>
     std::vector<ProductView> rows;
     while (s.step()) rows.push_back(read_product(s));
     return rows;
+}
+
+std::vector<ExportQueueCount> ExportReader::queue_counts() const {
+    auto db = impl_->acquire();
+    // The stores by a skip scan over the index's first column: one seek per store code.
+    std::vector<std::string> stores;
+    {
+        Statement next(*db, "SELECT min(store_code) FROM export_items WHERE store_code > ?1");
+        std::string after;
+        for (;;) {
+            next.bind(1, after);
+            if (!next.step() || next.is_null(0)) break;
+            after = next.column_text(0);
+            next.reset();
+            stores.push_back(after);
+        }
+    }
+    Statement count(*db,
+                    "SELECT count(*) FROM export_items"
+                    " WHERE store_code = ?1 AND entity = ?2 AND status = ?3");
+    std::vector<ExportQueueCount> out;
+    for (const auto* entity : {"product", "order"}) {
+        ExportQueueCount c;
+        c.entity = entity;
+        const std::pair<const char*, std::int64_t*> states[] = {{"pending", &c.pending},
+                                                                {"queued", &c.queued},
+                                                                {"exported", &c.exported},
+                                                                {"failed", &c.failed},
+                                                                {"cancelled", &c.cancelled}};
+        for (const auto& store : stores)
+            for (const auto& [state, total] : states) {
+                count.bind(1, store)
+                    .bind(2, std::string_view{entity})
+                    .bind(3, std::string_view{state});
+                count.step();
+                *total += count.column_int64(0);
+                count.reset();
+            }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace ofbridge::exporting

@@ -373,8 +373,19 @@ std::optional<Order> OrderReader::get(const std::string& increment_id) const {
 }
 
 std::vector<Order> OrderReader::list(const OrderFilter& filter) const {
+    return list(filter, OrderPage{});
+}
+
+std::vector<Order> OrderReader::list(const OrderFilter& filter, const OrderPage& page) const {
     std::string sql{order_columns};
-    if (filter.status) sql += " WHERE status = ?1";
+    sql += " WHERE 1";
+    if (filter.status) sql += " AND status = ?1";
+    if (page.export_status) sql += " AND export_status = ?3";
+    // Keyset: a row-value comparison on (created_at, id), the order of orders_created,
+    // orders_status and orders_export (whose rowid ends each entry).
+    if (page.after_order)
+        sql +=
+            " AND (created_at, id) < (SELECT created_at, id FROM orders WHERE increment_id = ?4)";
     sql += " ORDER BY created_at DESC, id DESC";
     if (filter.limit > 0) sql += " LIMIT ?2";
     std::lock_guard lock(impl_->mutex);
@@ -382,6 +393,8 @@ std::vector<Order> OrderReader::list(const OrderFilter& filter) const {
     Statement s(impl_->db, sql);
     if (filter.status) s.bind(1, *filter.status);
     if (filter.limit > 0) s.bind(2, filter.limit);
+    if (page.export_status) s.bind(3, *page.export_status);
+    if (page.after_order) s.bind(4, *page.after_order);
     return read_orders(impl_->db, s);
 }
 

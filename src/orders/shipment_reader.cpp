@@ -53,14 +53,23 @@ ShipmentReader::~ShipmentReader() = default;
 
 std::vector<ShipmentSummary> ShipmentReader::list_shipments(
     const std::optional<std::string>& order_increment_id, std::size_t limit) const {
+    return list_shipments(order_increment_id, limit, 0);
+}
+
+std::vector<ShipmentSummary> ShipmentReader::list_shipments(
+    const std::optional<std::string>& order_increment_id, std::size_t limit,
+    std::int64_t before_id) const {
     std::string sql{shipment_sql};
-    if (order_increment_id) sql += " WHERE o.increment_id = ?1";
+    sql += " WHERE 1";
+    if (order_increment_id) sql += " AND o.increment_id = ?1";
+    if (before_id > 0) sql += " AND s.id < ?3";
     sql += " ORDER BY s.id DESC";
     if (limit > 0) sql += " LIMIT ?2";
     std::lock_guard lock(impl_->mutex);
     Statement s(impl_->db, sql);
     if (order_increment_id) s.bind(1, *order_increment_id);
     if (limit > 0) s.bind(2, limit);
+    if (before_id > 0) s.bind(3, before_id);
     std::vector<ShipmentSummary> out;
     while (s.step()) out.push_back(read_shipment(s));
     return out;

@@ -282,13 +282,15 @@ bool local_holder_gone(std::string_view claimed_by) {
     });
 }
 
-ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id) {
+ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id,
+                                  Metrics* metrics) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.database, ec))
         throw std::runtime_error("database " + options.database.string() + " does not exist");
     RequestProcessor processor(options, options.instance_id + "/reprocess");
     const auto claimed = processor.claim_for_reprocess(request_id);
     const auto outcomes = processor.apply({claimed});
+    if (metrics) record(*metrics, outcomes);
     const auto& outcome = outcomes.front();
     if (outcome.lease_lost)
         throw std::runtime_error("request " + std::to_string(request_id) +

@@ -7,7 +7,8 @@ in <= 50 ms server time on a store with 10M import lines, the dashboard <= 100 m
 Builds a store the way a long-running broker leaves it, directly in SQL for speed: requests of
 LINES_PER_REQUEST inventory lines (default 100) each, with their bodies, lines, one import
 report each and its import lines, stock levels and marks, one request in 1,000 dead, received
-one second apart up to now. Then runs `serve` on it with the console, logs in and times each page
+one second apart up to now; 100,000 orders (each in the export queue, exported) with one
+shipment and one export exchange each. Then runs `serve` on it with the console, logs in and times each page
 (the median of 9 loads over loopback, each a new connection: an upper bound of the server's
 time). Prints one line per page. The store is made in a temporary directory and removed."""
 
@@ -23,6 +24,8 @@ import tempfile
 import time
 
 PASSWORD = "bench password"
+# Orders, each with one shipment, and as many export exchanges (one in 100 with a failure).
+ORDERS = 100_000
 
 
 def build_store(binary, workdir, config, lines, per_request):
@@ -71,6 +74,20 @@ def build_store(binary, workdir, config, lines, per_request):
     db.execute("""
         INSERT OR REPLACE INTO sequence_marks (sku, source, high_water_seq, updated_at)
         SELECT sku, source, last_seq, updated_at FROM stock_levels""")
+    db.execute("""
+        WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
+        INSERT INTO orders (id, increment_id, store_code, state, status, created_at, updated_at,
+                            raw_json, imported_at, export_status)
+        SELECT n, printf('ORD-%06d', n), 'default', 'processing', 'processing', {t}, {t}, '{{}}',
+               {t}, 'exported' FROM seq""".format(t=t), (ORDERS,))
+    db.execute("""
+        INSERT INTO shipments (id, order_id, source, created_at)
+        SELECT id, id, 'default', created_at FROM orders""")
+    db.execute("""
+        INSERT INTO export_runs (id, store_code, entity, mode, operation, url, http_status,
+                                 successes, failures, started_at, finished_at)
+        SELECT id, 'default', 'order', 'push', 'insert', 'http://wms.invalid/import', 200,
+               1, id % 100 = 0, created_at, created_at FROM orders""")
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     count = db.execute("SELECT count(*) FROM import_lines").fetchone()[0]
@@ -116,6 +133,7 @@ def main():
                                  "Content-Type": "application/x-www-form-urlencoded"})
         cookie = headers["Set-Cookie"].split(";")[0]
         requests = lines // per_request
+        orders = ORDERS
         pages = [
             ("dashboard", "/"),
             ("requests, first page", "/requests"),
@@ -126,6 +144,9 @@ def main():
             ("requests, received in a date range", "/requests?from=%s&to=%s" % (
                 time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - requests // 2)),
                 time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - requests // 2 + 3600)))),
+            ("requests, SKU", "/requests?sku=SKU-4242"),
+            ("requests, SKU + state=done, oldest first", "/requests?sku=SKU-4242&state=done&sort=oldest"),
+            ("requests, oldest first, deep page", "/requests?sort=oldest&after=%d" % (requests // 2)),
             ("request detail (100 lines, raw XML)", "/requests/%d" % (requests // 2)),
             ("dead letters", "/dead"),
             ("import reports, first page", "/imports"),
@@ -134,6 +155,13 @@ def main():
             ("stock of a SKU", "/stock?sku=SKU-4242"),
             ("stock history of a SKU and source", "/stock?sku=SKU-4242&source=default"),
             ("audit log", "/audit"),
+            ("orders, first page", "/orders"),
+            ("orders, a page further, export=exported", "/orders?export=exported&before=ORD-%06d" % (orders // 2)),
+            ("shipments, first page", "/shipments"),
+            ("shipments, a page further", "/shipments?before=%d" % (orders // 2)),
+            ("exports, first page", "/exports"),
+            ("exports, result=Failure", "/exports?entity=order&result=Failure"),
+            ("exports, a page further", "/exports?before=%d" % (orders // 2)),
             ("API: requests, first page", "/admin/api/requests"),
             ("API: import reports, first page", "/admin/api/imports"),
         ]

@@ -92,6 +92,36 @@ class ConsoleTest(unittest.TestCase):
         with sqlite3.connect(os.path.join(cls.broker.data_dir, "ofbridge.db")) as db:
             db.execute("UPDATE requests SET state = 'dead', attempts = 5,"
                        " last_error = 'disk I/O error' WHERE id = ?", (cls.dead_id,))
+            # Orders, shipments, export runs and Magento deliveries as the importer, the
+            # shipment applier, the exporter and the delivery loop leave them: more than a page
+            # of each, so every grid pages.
+            def at(n):
+                return "2026-11-01T10:%02d:00.000Z" % n if n < 60 else "2026-11-01T11:00:00.000Z"
+            for n in range(1, 61):
+                db.execute("INSERT INTO orders (increment_id, store_code, state, status,"
+                           " created_at, updated_at, raw_json, imported_at)"
+                           " VALUES (?, 'default', 'processing', ?, ?, ?, '{}', ?)",
+                           ("ORD-%03d" % n, "holded" if n % 10 == 0 else "processing",
+                            at(n), at(n), at(n)))
+            for n in range(1, 61):
+                db.execute("INSERT INTO shipments (order_id, source, created_at)"
+                           " VALUES ((SELECT id FROM orders WHERE increment_id = ?),"
+                           " 'default', ?)", ("ORD-%03d" % (1 + n % 3), at(n)))
+                db.execute("INSERT INTO export_runs (store_code, entity, mode, operation, url,"
+                           " http_status, successes, failures, started_at, finished_at)"
+                           " VALUES ('default', 'order', 'push', 'insert',"
+                           " 'http://wms.invalid/import', 200, 1, ?, ?, ?)",
+                           (1 if n == 42 else 0, at(n), at(n)))
+            db.execute("UPDATE export_items SET status = 'exported' WHERE entity = 'order'")
+            db.execute("UPDATE export_items SET status = 'failed', last_error = 'refused'"
+                       " WHERE reference = 'ORD-007'")
+            db.execute("UPDATE orders SET export_status = 'failed' WHERE increment_id = 'ORD-007'")
+            db.execute("INSERT INTO magento_outbox (store_code, kind, state, attempts,"
+                       " next_attempt_at, created_at, updated_at) VALUES"
+                       " ('default', 'stock', 'waiting', 2, '2020-01-01T10:00:00.000Z',"
+                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z'),"
+                       " ('default', 'stock', 'failed', 1, '2020-01-01T10:00:00.000Z',"
+                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z')")
         cls.start_broker()
 
         options = Options()
@@ -183,6 +213,15 @@ class ConsoleTest(unittest.TestCase):
         self.screenshot("dashboard")
         self.assertIn("Backlog", self.browser.page_source)
         self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
+        # Export queue counts, the failed export's alert, the Magento delivery state.
+        queue = self.browser.find_element(By.ID, "export-queue").text
+        self.assertIn("order 0 0 59 1 0", queue)
+        alerts = self.browser.find_element(By.CSS_SELECTOR, "section.alerts").text
+        self.assertIn("1 failed export(s)", alerts)
+        self.assertIn("1 Magento delivery of store default refused", alerts)
+        delivery = self.browser.find_element(By.ID, "magento-delivery").text
+        self.assertIn("default 1 1", delivery)
+        self.assertIn("days", delivery)  # due since 2020-01-01
 
         self.open("/requests", "Import requests")
         self.screenshot("requests")
@@ -204,6 +243,41 @@ class ConsoleTest(unittest.TestCase):
         self.open("/requests?message=1007")
         ids = [r.text for r in self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
         self.assertEqual(ids, ["7"])
+
+        # The SKU filter (requests whose applied lines carry it), through the form, in the page,
+        # the JSON API and the CLI alike.
+        self.open("/requests")
+        self.browser.find_element(By.NAME, "sku").send_keys("SKU-12")
+        self.browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("sku=SKU-12"))
+        ids = [r.text for r in self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
+        self.assertEqual(ids, ["12"])
+        self.screenshot("requests-sku")
+        status, document = self.get_json("/admin/api/requests?sku=SKU-12")
+        self.assertEqual([r["id"] for r in document["requests"]], [12])
+        self.assertEqual([r["id"] for r in self.broker.cli_json(
+            "requests", "list", "--sku", "SKU-12")["requests"]], [12])
+        self.open("/requests?sku=NO-SUCH-SKU")
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "#requests td"))
+        # Oldest first, chosen in the form; its keyset pages go on upwards.
+        self.open("/requests")
+        self.browser.find_element(By.CSS_SELECTOR, "select[name=sort] option[value=oldest]").click()
+        self.browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("sort=oldest"))
+        ids = [int(r.text) for r in
+               self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
+        self.assertEqual(ids, list(range(1, 51)))
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("after=50"))
+        ids = [int(r.text) for r in
+               self.browser.find_elements(By.CSS_SELECTOR, "#requests td:first-child")]
+        self.assertEqual(ids, list(range(51, 63)))
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "a.next"))
+        self.screenshot("requests-oldest-page-2")
+        status, document = self.get_json("/admin/api/requests?sort=oldest&after=60")
+        self.assertEqual([r["id"] for r in document["requests"]], [61, 62])
+        self.assertEqual([r["id"] for r in self.broker.cli_json(
+            "requests", "list", "--oldest-first", "--limit", "3")["requests"]], [1, 2, 3])
 
         self.open("/requests/7", "Request 7")
         self.assertIn("SKU-7", self.browser.find_element(By.ID, "lines").text)
@@ -242,9 +316,68 @@ class ConsoleTest(unittest.TestCase):
         self.open("/requests?to=" + today)
         self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "#requests td"))
 
+        # Orders, shipments and exports: keyset pages and their filters, page and API alike.
+        def first_cells(table):
+            return [r.text for r in self.browser.find_elements(
+                By.CSS_SELECTOR, "table#%s tr td:first-child" % table)]
+
+        def column(table, name):
+            headers = [h.text for h in self.browser.find_elements(
+                By.CSS_SELECTOR, "table#%s th" % table)]
+            index = headers.index(name) + 1
+            return [c.text for c in self.browser.find_elements(
+                By.CSS_SELECTOR, "table#%s tr td:nth-child(%d)" % (table, index))]
+
+        self.open("/orders", "Orders")
+        self.screenshot("orders")
+        newest = column("orders", "increment_id")
+        self.assertEqual(newest, ["ORD-%03d" % n for n in range(60, 10, -1)])
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("before=ORD-011"))
+        self.assertEqual(column("orders", "increment_id"),
+                         ["ORD-%03d" % n for n in range(10, 0, -1)])
+        self.assertFalse(self.browser.find_elements(By.CSS_SELECTOR, "a.next"))
+        self.open("/orders")
+        self.browser.find_element(By.CSS_SELECTOR, "form.filters input[name=status]").send_keys(
+            "holded")
+        self.browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("status=holded"))
+        self.assertEqual(column("orders", "increment_id"),
+                         ["ORD-%03d" % n for n in (60, 50, 40, 30, 20, 10)])
+        self.open("/orders?export=failed")
+        self.assertEqual(column("orders", "increment_id"), ["ORD-007"])
+        status, document = self.get_json("/admin/api/orders?before=ORD-011")
+        self.assertEqual([o["increment_id"] for o in document["orders"]],
+                         ["ORD-%03d" % n for n in range(10, 0, -1)])
+
+        self.open("/shipments", "Shipments")
+        self.screenshot("shipments")
+        self.assertEqual(len(first_cells("shipments")), 50)
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("before="))
+        self.assertEqual(first_cells("shipments"), [str(n) for n in range(10, 0, -1)])
+        self.open("/shipments?order=ORD-002")
+        ids = [int(i) for i in first_cells("shipments")]
+        self.assertEqual(ids, [n for n in range(60, 0, -1) if n % 3 == 1])
+        status, document = self.get_json("/admin/api/shipments?order=ORD-002&before=20")
+        self.assertEqual([s["id"] for s in document["shipments"]],
+                         [n for n in range(19, 0, -1) if n % 3 == 1])
+
+        self.open("/exports", "Exports")
+        self.screenshot("exports")
+        self.assertEqual(len(first_cells("rows")), 50)
+        self.browser.find_element(By.CSS_SELECTOR, "a.next").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("before=11"))
+        self.assertEqual(first_cells("rows"), [str(n) for n in range(10, 0, -1)])
+        self.open("/exports?entity=order&result=Failure")
+        self.assertEqual(first_cells("rows"), ["42"])
+        self.browser.find_element(By.LINK_TEXT, "42").click()
+        WebDriverWait(self.browser, 15).until(EC.url_contains("/exports/42"))
+        status, document = self.get_json("/admin/api/exports?before=3")
+        self.assertEqual([r["id"] for r in document], [2, 1])
+
         for path, name in (("/dead", "dead"), ("/audit", "audit"), ("/users", "users"),
-                           ("/config", "config"), ("/orders", "orders"),
-                           ("/shipments", "shipments"), ("/exports", "exports")):
+                           ("/config", "config")):
             self.open(path)
             self.screenshot(name)
         self.open("/config", "Configuration")
@@ -361,8 +494,11 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(states["dead"], 0)  # reprocessed in test_4
         self.assertGreater(samples[("ofbridge_writer_commits_total", ())], 0)
         self.assertIn(("ofbridge_wal_bytes", ()), samples)
-        # This run of the broker (restarted after the requests were applied) applied nothing.
-        self.assertEqual(samples[("ofbridge_worker_requests_total", (("outcome", "done"),))], 0)
+        # This run of the broker (restarted after the requests were applied) applied only the
+        # console's two reprocesses of test_4, counted as the workers' applies are; the dead
+        # request's one line came out Duplicate both times.
+        self.assertEqual(samples[("ofbridge_worker_requests_total", (("outcome", "done"),))], 2)
+        self.assertEqual(samples[("ofbridge_worker_lines_total", (("result", "Duplicate"),))], 2)
         self.assertEqual(stored, 62)
 
 

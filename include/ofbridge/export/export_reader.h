@@ -77,6 +77,12 @@ struct FetchedEntity {
     std::int64_t version = 0;
 };
 
+// How many entities of a kind are in each export state (the console's dashboard).
+struct ExportQueueCount {
+    std::string entity;  // product, order
+    std::int64_t pending = 0, queued = 0, exported = 0, failed = 0, cancelled = 0;
+};
+
 class ExportReader {
 public:
     // Throws naming the path. `connections`: how many calls may read at once.
@@ -86,6 +92,8 @@ public:
     ExportReader& operator=(const ExportReader&) = delete;
 
     std::vector<ExportRun> list_runs(const RunFilter& filter) const;  // newest first
+    // A keyset page: only runs with an id below `before_id` (0 = from the newest).
+    std::vector<ExportRun> list_runs(const RunFilter& filter, std::int64_t before_id) const;
     std::optional<ExportRun> get_run(std::int64_t id) const;
     std::vector<ExportItemState> list_items(const ItemFilter& filter) const;  // by reference
     std::optional<ExportItemState> item(const std::string& entity,
@@ -99,6 +107,9 @@ public:
                                                const std::string& sku) const;
     std::optional<FetchedEntity> fetch_order(const std::string& store_code,
                                              const std::string& id) const;
+    // Per entity (product, order; summed over stores), entities by export state. Range counts
+    // on export_items_due (store, entity, status, ...): the index entries, never the rows.
+    std::vector<ExportQueueCount> queue_counts() const;
 
 private:
     struct Impl;

@@ -131,6 +131,13 @@ struct OrderFilter {
     std::size_t limit = 50;  // 0 = all
 };
 
+// The console's narrowing of a list: an export status, and a keyset page: only orders listed
+// after this increment_id (newest first by created_at, then id); an unknown one lists nothing.
+struct OrderPage {
+    std::optional<std::string> export_status;
+    std::optional<std::string> after_order;
+};
+
 // Read-only view of the orders (admin CLI / API). One connection; calls from several threads
 // take turns.
 class OrderReader {
@@ -143,6 +150,7 @@ public:
 
     std::optional<Order> get(const std::string& increment_id) const;
     std::vector<Order> list(const OrderFilter& filter) const;  // newest first, items included
+    std::vector<Order> list(const OrderFilter& filter, const OrderPage& page) const;
 
 private:
     struct Impl;

@@ -54,6 +54,10 @@ public:
     // Newest first; only the order's when `order_increment_id` is given; limit 0 = all.
     std::vector<ShipmentSummary> list_shipments(
         const std::optional<std::string>& order_increment_id, std::size_t limit) const;
+    // The same, a keyset page: only shipments with an id below `before_id` (0 = from the newest).
+    std::vector<ShipmentSummary> list_shipments(
+        const std::optional<std::string>& order_increment_id, std::size_t limit,
+        std::int64_t before_id) const;
     std::optional<Shipment> get_shipment(std::int64_t id) const;
 
 private:

@@ -27,6 +27,13 @@ struct RequestPage {
     // receipt order), so a date range costs no scan.
     std::optional<std::string> received_from;
     std::optional<std::string> received_before;
+    // Requests whose import lines carry this SKU (any source), through the index
+    // import_lines_reference: a request is matched once it has been applied. Costs what that
+    // SKU's import lines cost, not the size of the store.
+    std::optional<std::string> sku;
+    // Oldest first (ascending ids) instead of newest first; its keyset is `after_id`.
+    bool oldest_first = false;
+    std::int64_t after_id = 0;  // only ids above it; 0 = from the oldest
 };
 
 struct RequestSummary {

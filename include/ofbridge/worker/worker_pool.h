@@ -186,6 +186,9 @@ struct ReprocessResult {
 // the same claim and apply path, now, in this process. Applying an already-applied request
 // yields Duplicate lines, never a second application. Throws std::runtime_error with a clear
 // message when the request does not exist, is held by a live worker, or cannot be processed.
-ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id);
+// `metrics`: the process's counters, so a reprocess from `serve`'s console counts as the
+// workers' applies do (the CLI's, in a process of its own, passes none).
+ReprocessResult reprocess_request(const WorkerOptions& options, std::int64_t request_id,
+                                  Metrics* metrics = nullptr);
 
 }  // namespace ofbridge::worker
