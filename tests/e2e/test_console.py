@@ -16,7 +16,9 @@ import time
 import unittest
 import urllib.parse
 
+from admin_http import console_address, scrape
 from broker import BINARY, Broker, m1_inventory
+from test_worker import wait_until
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -34,15 +36,6 @@ PASSWORD = "correct horse battery"
 # Screenshots: CTest names a directory under the build tree; run by hand, a temporary one (never
 # the source tree).
 OUTPUT = os.environ.get("OFBRIDGE_TEST_OUTPUT") or tempfile.mkdtemp(prefix="ofbridge-console-")
-
-
-def wait_until(predicate, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def xml_escape(text):
@@ -137,13 +130,8 @@ class ConsoleTest(unittest.TestCase):
     @classmethod
     def start_broker(cls):
         cls.broker.start()
-        # The console's address is in the log (stdout has only the WMS listener's line). The
-        # log of an earlier start in the same directory comes first: take the last one.
-        found = []
-        wait_until(lambda: found.extend(re.findall(r"admin console on (\S+)", cls.broker.logs()))
-                   or len(found) >= cls.starts + 1, what="the console's address in the log")
+        cls.admin = console_address(cls.broker, cls.starts)
         cls.starts += 1
-        cls.admin = found[-1]
         cls.origin = "http://" + cls.admin
 
     @classmethod
@@ -471,22 +459,14 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.browser.find_element(By.TAG_NAME, "h1").text, "Log in")
 
     def test_5_probes_and_metrics(self):
-        from prometheus_client.parser import text_string_to_metric_families
         conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
         try:
             conn.request("GET", "/readyz")
             response = conn.getresponse()
             self.assertEqual((response.status, json.loads(response.read())), (200, {"status": "ready"}))
-            conn.request("GET", "/metrics")
-            response = conn.getresponse()
-            self.assertEqual(response.status, 200)
-            text = response.read().decode()
         finally:
             conn.close()
-        samples = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        samples = scrape(self.admin)
         stored = len(self.broker.cli_json("requests", "list", "--limit", "0")["requests"])
         states = {state: samples[("ofbridge_queue_requests", (("state", state),))]
                   for state in ("pending", "processing", "failed", "dead")}

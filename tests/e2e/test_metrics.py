@@ -15,51 +15,18 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import unittest
 import urllib.parse
 
-from prometheus_client.parser import text_string_to_metric_families
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
 
+from admin_http import console_address, scrape  # noqa: E402
 from broker import BINARY, Broker, m1_inventory  # noqa: E402
 from fake_magento import FakeMagento  # noqa: E402
 from orderflow_wms import OrderFlowSimulator  # noqa: E402
+from test_worker import wait_until  # noqa: E402
 
 PASSWORD = "metrics test password"
-
-
-def wait_until(predicate, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def console_address(broker, starts=0):
-    found = []
-    wait_until(lambda: found.extend(re.findall(r"admin console on (\S+)", broker.logs()))
-               or len(found) > starts, what="the console's address in the log")
-    return found[-1]
-
-
-def scrape(admin):
-    conn = http.client.HTTPConnection(*admin.rsplit(":", 1), timeout=10)
-    try:
-        conn.request("GET", "/metrics")
-        response = conn.getresponse()
-        assert response.status == 200, response.status
-        text = response.read().decode()
-    finally:
-        conn.close()
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return out
 
 
 def total(samples, name, **labels):
@@ -121,25 +88,10 @@ class MetricsTest(unittest.TestCase):
         starts = len(re.findall(r"admin console on (\S+)", self.broker.logs())) \
             if os.path.exists(self.broker.log_path) else 0
         self.broker.start()
-        found = []
-        wait_until(lambda: found.extend(re.findall(r"admin console on (\S+)", self.broker.logs()))
-                   or len(found) > starts, what="the console's address in the log")
-        self.admin = found[-1]
+        self.admin = console_address(self.broker, starts)
 
     def samples(self):
-        conn = http.client.HTTPConnection(*self.admin.rsplit(":", 1), timeout=10)
-        try:
-            conn.request("GET", "/metrics")
-            response = conn.getresponse()
-            self.assertEqual(response.status, 200)
-            text = response.read().decode()
-        finally:
-            conn.close()
-        out = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-        return out
+        return scrape(self.admin)
 
     def test_counters_match_what_was_sent_then_prune(self):
         session = self.broker.login()
