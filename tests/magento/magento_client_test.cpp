@@ -179,5 +179,42 @@ TEST_F(OutboxTest, RefusalIsFinalUntilRetried) {
     EXPECT_EQ(rows[0].message, "HTTP 503");
 }
 
+TEST_F(OutboxTest, ShipmentNotFoundOnceWaitsAndSurvivesReopening) {
+    const auto ship = [&] {
+        outbox::OutboxRepository r(db);
+        outbox::ShipmentIntent intent;
+        intent.store_code = "s";
+        intent.request_id = 1;
+        intent.order_increment_id = "100";
+        intent.order_entity_id = 7;
+        intent.source = "default";
+        intent.marker = "ofbridge:1";
+        intent.body = "{}";
+        const auto id = r.stage_shipment(intent, "2026-01-01T00:00:00.000Z");
+        r.shipment_call_started(id, "2026-01-01T00:00:00.000Z");
+        r.retry_later(id, "timed out", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:00.000Z");
+        // The first search misses: searched again no earlier than the timeout later.
+        r.shipment_not_found_yet(id, "2026-01-01T00:00:16.000Z", "2026-01-01T00:00:01.000Z");
+        return id;
+    }();
+    // What a restarted broker reads from the file.
+    storage::sqlite::Database reopened{
+        storage::open_writable(dir.file("ofbridge.db"), 0, std::chrono::seconds(1))};
+    EXPECT_TRUE(
+        outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:15.999Z", 10).empty());
+    auto due = outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:16.000Z", 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].id, ship);
+    EXPECT_TRUE(due[0].unknown_outcome);
+    EXPECT_EQ(due[0].resend_after, "2026-01-01T00:00:16.000Z");
+    EXPECT_EQ(state(ship), "waiting");
+    // A new call starts a new unknown outcome: its first miss waits again.
+    outbox::OutboxRepository r(reopened);
+    r.shipment_call_started(ship, "2026-01-01T00:00:16.000Z");
+    due = outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:16.000Z", 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].resend_after, "");
+}
+
 }  // namespace
 }  // namespace ofbridge::magento

@@ -5,7 +5,9 @@
 // - Keep-alive pool: a connection whose reply allows it goes back to the pool of its
 //   scheme://host:port (at most `max_idle_per_origin`); the next request to that origin reuses
 //   it. A pooled connection the server has closed meanwhile fails before any reply byte; the
-//   request is then sent once more on a new connection (the server never saw it).
+//   request is then sent once more on a new connection (the server never saw it). Not a
+//   request marked `once`: a server may also have applied a request and closed without
+//   answering, so such a request goes out on a new connection and is never sent twice.
 // - Timeouts: `connect_timeout` covers name resolution, TCP connect and the TLS handshake;
 //   `read_timeout` covers writing the request and reading the whole reply, so a server that
 //   trickles bytes cannot hold a request longer.
@@ -46,6 +48,9 @@ struct Request {
     std::string url;  // http:// or https://, with path and query
     Headers headers;  // Host, Content-Length and User-Agent are added
     std::string body;
+    // Never sent twice (a Magento ship call): a new connection, not a pooled one, so a failure
+    // is reported rather than retried.
+    bool once = false;
 };
 
 struct Response {

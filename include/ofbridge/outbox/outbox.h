@@ -12,6 +12,12 @@
 //                 |
 //                 +--Magento 400/404--> failed (message recorded) --outbox retry--> waiting
 //                                          (stock: a newer value also makes it waiting)
+//
+// A shipment's ship call, inside `waiting` (magento_shipments.unknown_outcome, resend_after):
+//   sent --answer--> delivered / failed / waiting (unknown: no answer, 5xx, ...)
+//   unknown --search finds the marker--> delivered
+//   unknown --search misses--> resend_after = now + timeout_ms: searched again then
+//           --misses again--> sent again (the call ran into nothing in Magento)
 #pragma once
 
 #include <cstdint>
@@ -58,6 +64,7 @@ struct ShipmentDue {
     std::string marker;
     std::string body;
     bool unknown_outcome = false;
+    std::string resend_after;  // a search missed it: searched again then ("" = none)
     unsigned attempts = 0;
 };
 
@@ -89,8 +96,11 @@ public:
     void shipment_delivered(std::int64_t id, std::optional<std::int64_t> magento_shipment_id,
                             const std::string& now_text);
     void shipment_refused(std::int64_t id, std::string_view message, const std::string& now_text);
-    // The check after an unknown outcome found no shipment with the marker: send it again.
-    void shipment_not_found(std::int64_t id);
+    // A search after an unknown outcome found no shipment with the marker: the call may still
+    // be running in Magento, so the row is searched again at `resend_after_text` (the first
+    // miss plus the call timeout) before it is sent again.
+    void shipment_not_found_yet(std::int64_t id, const std::string& resend_after_text,
+                                const std::string& now_text);
     // `outbox retry ID`: a failed (or waiting) row due now; false when there is no such row.
     bool retry(std::int64_t id, const std::string& now_text);
 
