@@ -259,9 +259,12 @@ std::vector<ShipmentDue> select_due_shipments(storage::sqlite::Database& db,
 }
 
 std::string next_due(storage::sqlite::Database& db, std::string_view store_code) {
+    // One min() per kind, each the first entry of its part of magento_outbox_waiting.
     Statement s(db,
-                "SELECT min(next_attempt_at) FROM magento_outbox"
-                " WHERE store_code = ?1 AND state = 'waiting'");
+                "SELECT coalesce(min(due), '') FROM (SELECT min(next_attempt_at) AS due"
+                " FROM magento_outbox WHERE store_code = ?1 AND kind = 'stock'"
+                " AND state = 'waiting' UNION ALL SELECT min(next_attempt_at) FROM magento_outbox"
+                " WHERE store_code = ?1 AND kind = 'shipment' AND state = 'waiting')");
     s.bind(1, store_code);
     s.step();
     return s.column_text(0);
