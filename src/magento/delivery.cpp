@@ -427,10 +427,11 @@ struct Delivery::Impl {
             written.push_back(write_async(
                 [&, from, to](outbox::OutboxRepository& r) {
                     const auto now = storage::format_utc_millis(Clock::now());
+                    std::vector<std::pair<std::int64_t, std::int64_t>> sent;
                     for (std::size_t i = from; i < to; ++i) {
                         const auto& o = *outcomes[i];
                         if (o.outcome == Outcome::ok) {
-                            r.stock_delivered(o.item.id, o.item.seq, now);
+                            sent.emplace_back(o.item.id, o.item.seq);
                             ++delivered;
                         } else if (o.outcome == Outcome::rejected) {
                             r.stock_refused(o.item.id, o.item.seq, o.message, now);
@@ -442,6 +443,7 @@ struct Delivery::Impl {
                             last_error = o.message;
                         }
                     }
+                    r.stock_delivered(sent, now);
                 },
                 false));
         }

@@ -106,6 +106,48 @@ bool OutboxRepository::stock_delivered(std::int64_t id, std::int64_t seq,
     return false;
 }
 
+std::size_t OutboxRepository::stock_delivered(
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& sent, const std::string& now_text) {
+    if (sent.empty()) return 0;
+    std::string json = "[";
+    for (const auto& [id, seq] : sent) {
+        if (json.size() > 1) json += ',';
+        json += '[' + std::to_string(id) + ',' + std::to_string(seq) + ']';
+    }
+    json += ']';
+    // v: the (id, seq) pairs sent. Same outcome per row as the single-row form above.
+    constexpr const char* sent_rows =
+        " (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS seq"
+        " FROM json_each(?1)) AS v";
+    prepared(batch_mark_delivered_,
+             (std::string("UPDATE magento_stock SET delivered_seq = v.seq FROM") + sent_rows +
+              " WHERE magento_stock.outbox_id = v.id AND (magento_stock.delivered_seq IS NULL"
+              " OR magento_stock.delivered_seq < v.seq)")
+                 .c_str())
+        .bind(1, json)
+        .run();
+    // Lost the compare-and-set (the key moved on meanwhile): its newer value is due now.
+    prepared(batch_due_now_,
+             (std::string("UPDATE magento_outbox SET next_attempt_at = ?2 FROM") + sent_rows +
+              " JOIN magento_stock st ON st.outbox_id = v.id WHERE magento_outbox.id = v.id"
+              " AND (magento_outbox.state <> 'waiting' OR st.seq <> v.seq)")
+                 .c_str())
+        .bind(1, json)
+        .bind(2, now_text)
+        .run();
+    prepared(batch_set_delivered_,
+             (std::string("UPDATE magento_outbox SET state = 'delivered', attempts = 0,"
+                          " message = '', delivered_at = ?2, updated_at = ?2 FROM") +
+              sent_rows +
+              " JOIN magento_stock st ON st.outbox_id = v.id WHERE magento_outbox.id = v.id"
+              " AND magento_outbox.state = 'waiting' AND st.seq = v.seq")
+                 .c_str())
+        .bind(1, json)
+        .bind(2, now_text)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
 bool OutboxRepository::stock_refused(std::int64_t id, std::int64_t seq, std::string_view message,
                                      const std::string& now_text) {
     prepared(mark_refused_,

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ofbridge/storage/sqlite/statement.h"
@@ -84,6 +85,10 @@ public:
     // Outcomes. Stock ones are compare-and-set on the seq sent: false when the key moved on
     // meanwhile (it stays waiting, due now, for the newer value).
     bool stock_delivered(std::int64_t id, std::int64_t seq, const std::string& now_text);
+    // The same for many (id, seq sent) at once, in three set-based statements: the delivery
+    // loop's common case, so its cost per line stays small. Returns the compare-and-set wins.
+    std::size_t stock_delivered(const std::vector<std::pair<std::int64_t, std::int64_t>>& sent,
+                                const std::string& now_text);
     bool stock_refused(std::int64_t id, std::int64_t seq, std::string_view message,
                        const std::string& now_text);
     // One more failed attempt; due again at `next_attempt_text`.
@@ -114,7 +119,8 @@ private:
 
     storage::sqlite::Database& db_;
     std::optional<storage::sqlite::Statement> mark_delivered_, set_delivered_, mark_refused_,
-        set_refused_, due_now_, retry_later_;
+        set_refused_, due_now_, retry_later_, batch_mark_delivered_, batch_due_now_,
+        batch_set_delivered_;
     storage::sqlite::Statement store_of_request_, find_stock_, update_stock_, wake_stock_,
         insert_outbox_, insert_stock_;
 };
