@@ -21,9 +21,16 @@
 // in a write that is durable (fsynced) before the call goes out; the mark is cleared only by a
 // recorded answer. A row found marked (a timeout, a reset, a 5xx, or a crash or kill -9 of the
 // broker mid-call) is first looked up in Magento, GET V1/shipments for its order, searching the
-// comments for its marker (ofbridge:<request id>): found, it is delivered; not found, it is sent
-// again. The durable mark also covers the apply that staged the row (the fsync covers every
-// earlier commit), so an apply lost in a power cut is never delivered.
+// comments for its marker (ofbridge:<request id>): found, it is delivered. Not found is not yet
+// proof: Magento may still be running a call we gave up on (our timeout ended, the backoff
+// passed) and commit it later. So the first miss records durably in the row the time of that
+// miss plus `timeout_ms` (resend_after), and the row is due again then; only when that second
+// search misses too is it sent again. The wait is a due time in the outbox, not a sleeping
+// thread: other shipments and stock go on meanwhile, and a restart in between waits just the
+// same. A ship call Magento is still running more than twice `timeout_ms` (plus the backoff)
+// after it was sent could still be sent twice. The durable mark also covers the apply that
+// staged the row (the fsync covers every earlier commit), so an apply lost in a power cut is
+// never delivered.
 //
 // Stock is absolute and coalesced: sending a value twice is harmless, so its outcomes are written
 // without waiting for an fsync. A chunk Magento refuses (400: MSI validates the whole call before
@@ -229,9 +236,7 @@ struct Delivery::Impl {
                     }
                 }
             }
-        // Looked and not there: an engaged outer optional holding "no shipment" (constructing it
-        // from std::nullopt would disengage the outer one and read as a failed lookup).
-        return std::optional<std::optional<std::int64_t>>(std::in_place, std::nullopt);
+        return std::optional<std::optional<std::int64_t>>(std::in_place);  // not found
     }
 
     // False when Magento did not answer usefully (the round for this store stops).
@@ -260,6 +265,9 @@ struct Delivery::Impl {
                     },
                     false);
                 ++summary.retried;
+                spdlog::warn("magento {}: looking for the shipment of order {} (request {}): {}",
+                             store.store_code, row.order_increment_id, row.request_id,
+                             failure.message);
                 return false;
             }
             if (*found) {
@@ -273,6 +281,31 @@ struct Delivery::Impl {
                              store.store_code, row.order_increment_id, row.request_id);
                 return true;
             }
+            // Not there (yet): a call Magento was still running when we gave up may commit
+            // later. Sent again only when a second search, at least the call timeout after
+            // the first miss, misses too (see the top).
+            const auto at = Clock::now();
+            const auto at_text = storage::format_utc_millis(at);
+            if (row.resend_after.empty() || at_text < row.resend_after) {
+                const auto resend_after =
+                    row.resend_after.empty() ? storage::format_utc_millis(at + store.client.timeout)
+                                             : row.resend_after;
+                write(
+                    [&](outbox::OutboxRepository& r) {
+                        r.shipment_not_found_yet(row.id, resend_after, at_text);
+                    },
+                    true);
+                ++summary.shipments_not_found_yet;
+                spdlog::info(
+                    "magento {}: shipment of order {} (request {}) not in Magento yet; looked "
+                    "for again at {} before it is sent again",
+                    store.store_code, row.order_increment_id, row.request_id, resend_after);
+                return true;
+            }
+            spdlog::info(
+                "magento {}: shipment of order {} (request {}) not in Magento after two "
+                "searches; sending it again",
+                store.store_code, row.order_increment_id, row.request_id);
         }
         // The mark is durable before the call goes out (see the top).
         write([&](outbox::OutboxRepository& r) { r.shipment_call_started(row.id, now()); }, true);
@@ -284,7 +317,7 @@ struct Delivery::Impl {
         ++summary.calls;
         const auto reply =
             client.call("POST", "order/" + std::to_string(*row.order_entity_id) + "/ship",
-                        boost::json::serialize(body));
+                        boost::json::serialize(body), true);
         if (stopping && reply.status == 0) return false;  // stays marked: checked at next start
         if (reply.outcome == Outcome::ok) {
             write(
@@ -394,10 +427,11 @@ struct Delivery::Impl {
             written.push_back(write_async(
                 [&, from, to](outbox::OutboxRepository& r) {
                     const auto now = storage::format_utc_millis(Clock::now());
+                    std::vector<std::pair<std::int64_t, std::int64_t>> sent;
                     for (std::size_t i = from; i < to; ++i) {
                         const auto& o = *outcomes[i];
                         if (o.outcome == Outcome::ok) {
-                            r.stock_delivered(o.item.id, o.item.seq, now);
+                            sent.emplace_back(o.item.id, o.item.seq);
                             ++delivered;
                         } else if (o.outcome == Outcome::rejected) {
                             r.stock_refused(o.item.id, o.item.seq, o.message, now);
@@ -409,6 +443,7 @@ struct Delivery::Impl {
                             last_error = o.message;
                         }
                     }
+                    r.stock_delivered(sent, now);
                 },
                 false));
         }

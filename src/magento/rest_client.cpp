@@ -213,8 +213,9 @@ struct RestClient::Impl {
 
     outbound::Result send_once(outbound::HttpClient& client, std::string_view method,
                                const std::string& url, std::string_view body,
-                               const std::string& bearer) {
+                               const std::string& bearer, bool once) {
         outbound::Request request;
+        request.once = once;
         request.method = std::string(method);
         request.url = url;
         request.headers = {{"Accept", "application/json"}};
@@ -229,7 +230,7 @@ struct RestClient::Impl {
         return client.send(request);
     }
 
-    Reply call(std::string_view method, std::string_view path, std::string_view body) {
+    Reply call(std::string_view method, std::string_view path, std::string_view body, bool once) {
         const std::string url = prefix() + std::string(path);
         auto client = take();
         struct Return {
@@ -252,11 +253,11 @@ struct RestClient::Impl {
             }
             bearer = current_token();
         }
-        auto result = send_once(*client, method, url, body, bearer);
+        auto result = send_once(*client, method, url, body, bearer, once);
         if (result.ok() && result.response.status == 401 && can_refresh()) {
             std::string why;
             if (refresh(*client, bearer, why))
-                result = send_once(*client, method, url, body, current_token());
+                result = send_once(*client, method, url, body, current_token(), once);
             else
                 spdlog::warn("magento {}: {}", settings.base_url, why);
         }
@@ -302,8 +303,9 @@ RestClient::RestClient(ClientSettings settings)
 
 RestClient::~RestClient() = default;
 
-Reply RestClient::call(std::string_view method, std::string_view path, std::string_view body) {
-    return impl_->call(method, path, body);
+Reply RestClient::call(std::string_view method, std::string_view path, std::string_view body,
+                       bool once) {
+    return impl_->call(method, path, body, once);
 }
 
 std::string RestClient::url(std::string_view path) const {

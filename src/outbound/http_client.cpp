@@ -237,7 +237,7 @@ struct HttpClient::Impl {
             }
             std::unique_ptr<Connection> c;
             auto& pool = idle[origin];
-            const bool reused = attempt == 0 && !pool.empty();
+            const bool reused = attempt == 0 && !pool.empty() && !request.once;
             if (reused) {
                 c = std::move(pool.back());
                 pool.pop_back();

@@ -106,6 +106,48 @@ bool OutboxRepository::stock_delivered(std::int64_t id, std::int64_t seq,
     return false;
 }
 
+std::size_t OutboxRepository::stock_delivered(
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& sent, const std::string& now_text) {
+    if (sent.empty()) return 0;
+    std::string json = "[";
+    for (const auto& [id, seq] : sent) {
+        if (json.size() > 1) json += ',';
+        json += '[' + std::to_string(id) + ',' + std::to_string(seq) + ']';
+    }
+    json += ']';
+    // v: the (id, seq) pairs sent. Same outcome per row as the single-row form above.
+    constexpr const char* sent_rows =
+        " (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS seq"
+        " FROM json_each(?1)) AS v";
+    prepared(batch_mark_delivered_,
+             (std::string("UPDATE magento_stock SET delivered_seq = v.seq FROM") + sent_rows +
+              " WHERE magento_stock.outbox_id = v.id AND (magento_stock.delivered_seq IS NULL"
+              " OR magento_stock.delivered_seq < v.seq)")
+                 .c_str())
+        .bind(1, json)
+        .run();
+    // Lost the compare-and-set (the key moved on meanwhile): its newer value is due now.
+    prepared(batch_due_now_,
+             (std::string("UPDATE magento_outbox SET next_attempt_at = ?2 FROM") + sent_rows +
+              " JOIN magento_stock st ON st.outbox_id = v.id WHERE magento_outbox.id = v.id"
+              " AND (magento_outbox.state <> 'waiting' OR st.seq <> v.seq)")
+                 .c_str())
+        .bind(1, json)
+        .bind(2, now_text)
+        .run();
+    prepared(batch_set_delivered_,
+             (std::string("UPDATE magento_outbox SET state = 'delivered', attempts = 0,"
+                          " message = '', delivered_at = ?2, updated_at = ?2 FROM") +
+              sent_rows +
+              " JOIN magento_stock st ON st.outbox_id = v.id WHERE magento_outbox.id = v.id"
+              " AND magento_outbox.state = 'waiting' AND st.seq = v.seq")
+                 .c_str())
+        .bind(1, json)
+        .bind(2, now_text)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
 bool OutboxRepository::stock_refused(std::int64_t id, std::int64_t seq, std::string_view message,
                                      const std::string& now_text) {
     prepared(mark_refused_,
@@ -150,7 +192,9 @@ void OutboxRepository::retry_later(std::int64_t id, std::string_view message,
 }
 
 void OutboxRepository::shipment_call_started(std::int64_t id, const std::string& now_text) {
-    Statement s(db_, "UPDATE magento_shipments SET unknown_outcome = 1 WHERE outbox_id = ?1");
+    Statement s(db_,
+                "UPDATE magento_shipments SET unknown_outcome = 1, resend_after = NULL"
+                " WHERE outbox_id = ?1");
     s.bind(1, id).run();
     Statement touch(db_, "UPDATE magento_outbox SET updated_at = ?2 WHERE id = ?1");
     touch.bind(1, id).bind(2, now_text).run();
@@ -160,8 +204,8 @@ void OutboxRepository::shipment_delivered(std::int64_t id,
                                           std::optional<std::int64_t> magento_shipment_id,
                                           const std::string& now_text) {
     Statement s(db_,
-                "UPDATE magento_shipments SET unknown_outcome = 0, magento_shipment_id = ?2"
-                " WHERE outbox_id = ?1");
+                "UPDATE magento_shipments SET unknown_outcome = 0, resend_after = NULL,"
+                " magento_shipment_id = ?2 WHERE outbox_id = ?1");
     s.bind(1, id).bind(2, magento_shipment_id).run();
     Statement done(db_,
                    "UPDATE magento_outbox SET state = 'delivered', attempts = 0, message = '',"
@@ -180,7 +224,9 @@ void OutboxRepository::shipment_delivered(std::int64_t id,
 
 void OutboxRepository::shipment_refused(std::int64_t id, std::string_view message,
                                         const std::string& now_text) {
-    Statement s(db_, "UPDATE magento_shipments SET unknown_outcome = 0 WHERE outbox_id = ?1");
+    Statement s(db_,
+                "UPDATE magento_shipments SET unknown_outcome = 0, resend_after = NULL"
+                " WHERE outbox_id = ?1");
     s.bind(1, id).run();
     Statement failed(db_,
                      "UPDATE magento_outbox SET state = 'failed', message = ?3, updated_at = ?2"
@@ -188,9 +234,15 @@ void OutboxRepository::shipment_refused(std::int64_t id, std::string_view messag
     failed.bind(1, id).bind(2, now_text).bind(3, message).run();
 }
 
-void OutboxRepository::shipment_not_found(std::int64_t id) {
-    Statement s(db_, "UPDATE magento_shipments SET unknown_outcome = 0 WHERE outbox_id = ?1");
-    s.bind(1, id).run();
+void OutboxRepository::shipment_not_found_yet(std::int64_t id, const std::string& resend_after_text,
+                                              const std::string& now_text) {
+    Statement s(db_, "UPDATE magento_shipments SET resend_after = ?2 WHERE outbox_id = ?1");
+    s.bind(1, id).bind(2, resend_after_text).run();
+    Statement later(db_,
+                    "UPDATE magento_outbox SET next_attempt_at = ?2, updated_at = ?3,"
+                    " message = 'not found in Magento yet; looked for again before any re-send'"
+                    " WHERE id = ?1 AND state = 'waiting'");
+    later.bind(1, id).bind(2, resend_after_text).bind(3, now_text).run();
 }
 
 bool OutboxRepository::retry(std::int64_t id, const std::string& now_text) {
@@ -224,7 +276,8 @@ std::vector<ShipmentDue> select_due_shipments(storage::sqlite::Database& db,
                                               const std::string& now_text, std::size_t limit) {
     Statement s(db,
                 "SELECT o.id, sh.request_id, sh.order_increment_id, sh.order_entity_id,"
-                " sh.source, sh.marker, sh.body, sh.unknown_outcome, o.attempts"
+                " sh.source, sh.marker, sh.body, sh.unknown_outcome, o.attempts,"
+                " coalesce(sh.resend_after, '')"
                 " FROM magento_outbox o JOIN magento_shipments sh ON sh.outbox_id = o.id"
                 " WHERE o.store_code = ?1 AND o.kind = 'shipment' AND o.state = 'waiting'"
                 " AND o.next_attempt_at <= ?2 ORDER BY o.id LIMIT ?3");
@@ -241,15 +294,19 @@ std::vector<ShipmentDue> select_due_shipments(storage::sqlite::Database& db,
         d.body = s.column_text(6);
         d.unknown_outcome = s.column_int64(7) != 0;
         d.attempts = static_cast<unsigned>(s.column_int64(8));
+        d.resend_after = s.column_text(9);
         due.push_back(std::move(d));
     }
     return due;
 }
 
 std::string next_due(storage::sqlite::Database& db, std::string_view store_code) {
+    // One min() per kind, each the first entry of its part of magento_outbox_waiting.
     Statement s(db,
-                "SELECT min(next_attempt_at) FROM magento_outbox"
-                " WHERE store_code = ?1 AND state = 'waiting'");
+                "SELECT coalesce(min(due), '') FROM (SELECT min(next_attempt_at) AS due"
+                " FROM magento_outbox WHERE store_code = ?1 AND kind = 'stock'"
+                " AND state = 'waiting' UNION ALL SELECT min(next_attempt_at) FROM magento_outbox"
+                " WHERE store_code = ?1 AND kind = 'shipment' AND state = 'waiting')");
     s.bind(1, store_code);
     s.step();
     return s.column_text(0);

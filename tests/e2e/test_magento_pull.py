@@ -4,7 +4,8 @@ request against Magento's REST schema). Seeded orders and simple products arrive
 again while the broker is paging through them are neither lost nor duplicated; a cancelled
 order is seen (and its export cancelled); a pulled order gets its shipment delivered to Magento;
 `ofbridge magento pull` pages by key (never a page past the end), keeps a watermark and re-reads
-from --since without writing anything twice."""
+from --since without writing anything twice; reject_unknown_skus checks stock lines against the
+pulled catalog."""
 
 import os
 import sys
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 
 from broker import Broker  # noqa: E402
 from fake_magento import FakeMagento  # noqa: E402
+from inventory_history import rest_body  # noqa: E402
 from test_worker import wait_until  # noqa: E402
 
 
@@ -151,6 +153,64 @@ class MagentoPullTest(unittest.TestCase):
         self.assertNotEqual(text.returncode, 0)
         self.assertIn("--since", text.stderr.decode())
         self.assert_fake_clean()
+
+    def test_reject_unknown_skus_checks_the_pulled_catalog(self):
+        """[inventory] reject_unknown_skus with a magento2 store: the catalog is Magento's,
+        pulled (first by `ofbridge magento pull`, then by serve's loop). A stock line for a SKU
+        Magento does not have (or has only as a configurable, which is not pulled) fails on its
+        import line with a clear message and never reaches Magento; the others are delivered."""
+        fake = self.fake
+        self.seed_past(0)
+        broker = Broker(server_extra="\n[inventory]\nreject_unknown_skus = true\n",
+                        stores_extra=magento_store(fake, "pull_interval_seconds = 1\n"))
+        self.addCleanup(broker.cleanup)
+        pulled = broker.cli_json("magento", "pull")["stores"][0]
+        self.assertEqual(pulled["products"]["new"], 3)
+        lines = [{"sku": "SKU-A", "qty": 5, "source": "default", "seq": 1},
+                 {"sku": "SKU-X", "qty": 9, "source": "default", "seq": 1},
+                 {"sku": "SKU-B", "qty": 7, "source": "default", "seq": 1},
+                 {"sku": "TEE", "qty": 3, "source": "default", "seq": 1}]
+
+        def last_import():
+            report = broker.cli_json("imports", "list", "--limit", "1")["imports"][0]
+            shown = broker.cli_json("imports", "show", str(report["id"]))
+            return report["id"], {l["reference"]: l for l in shown["lines"]}
+
+        def settled():
+            rows = broker.cli_json("requests", "list", "--limit", "0")["requests"]
+            waiting = broker.cli_json("outbox", "list", "--state", "waiting")["outbox"]
+            return all(r["state"] == "done" for r in rows) and not waiting
+
+        with broker:
+            status, _ = broker.rest("/rest/default/V1/orderflow/inventory", rest_body(1, lines))
+            self.assertEqual(status, 200)
+            wait_until(settled, what="stock applied and delivered")
+            report_id, by_sku = last_import()
+            for sku in ("SKU-X", "TEE"):
+                self.assertEqual(by_sku[sku]["result"], "Failure")
+                self.assertEqual(by_sku[sku]["message"], "Unknown SKU '%s'." % sku)
+                self.assertNotIn("delivery", by_sku[sku])  # nothing to deliver
+                self.assertIsNone(fake.source_item(sku, "default"))
+            for sku, qty in (("SKU-A", 5), ("SKU-B", 7)):
+                self.assertEqual(by_sku[sku]["result"], "Success")
+                self.assertEqual(by_sku[sku]["delivery"], {"state": "delivered", "message": ""})
+                self.assertEqual(fake.source_item(sku, "default")["quantity"], qty)
+            text = broker.cli("imports", "show", str(report_id)).stdout.decode()
+            self.assertIn("Unknown SKU 'SKU-X'.", text)
+            # A product created in Magento reaches the catalog through serve's pull loop; then
+            # its stock is accepted.
+            fake.add_product("SKU-X")
+            wait_until(lambda: "SKU-X" in [p["sku"] for p in broker.cli_json(
+                "products", "list", "--limit", "0")], timeout=60, what="SKU-X pulled")
+            later = [{"sku": "SKU-X", "qty": 4, "source": "default", "seq": 2}]
+            status, _ = broker.rest("/rest/default/V1/orderflow/inventory", rest_body(2, later))
+            self.assertEqual(status, 200)
+            wait_until(settled, what="SKU-X delivered")
+            self.assertEqual(last_import()[1]["SKU-X"]["result"], "Success")
+            self.assertEqual(fake.source_item("SKU-X", "default")["quantity"], 4)
+        with fake.state.lock:
+            self.assertEqual(fake.state.schema_violations, [])
+            self.assertEqual(fake.state.fake_errors, [])
 
 
 if __name__ == "__main__":

@@ -93,8 +93,9 @@ What it does (every error text is Magento's, shape {"message", "parameters"?, "e
 - Faults (seeded `random.Random(seed)`: one sequence of requests meets the same faults; `match`
   limits them to paths matching a regex): per request latency; 429 with Retry-After; 5xx (500
   JSON "Internal Error...", 502/503 HTML) before the change; 5xx after it committed; connection
-  dropped before or after the commit; slow reply after the commit. Rates via set_faults(),
-  exact counts via inject(kind, count).
+  dropped before or after the commit; slow reply after the commit; a late commit (the change
+  held until the client has searched GET /V1/shipments once, as a call Magento is still running
+  after the client gave up). Rates via set_faults(), exact counts via inject(kind, count).
 - Magento behaviour deliberately NOT modelled: 2FA on the admin token route, async/bulk routes,
   reservations and salable quantity, invoices (orders are taken as invoiced unless
   `invoiced=False` is given to add_order, which keeps them `processing` after a full shipment).
@@ -161,7 +162,9 @@ ORDER_STATES = {"pending": "new", "processing": "processing", "complete": "compl
                 "payment_review": "payment_review", "pending_payment": "pending_payment"}
 
 SHIP_PATH = re.compile(r"/V1/order/(\d+)/ship/?$")
-FAULT_KINDS = ("429", "5xx", "5xx_after_commit", "drop_before", "drop_after_commit", "slow")
+FAULT_KINDS = ("429", "5xx", "5xx_after_commit", "drop_before", "drop_after_commit", "slow",
+               "late_commit")
+SHIPMENTS_SEARCH = re.compile(r"/V1/shipments/?$")
 
 
 class MagentoState:
@@ -193,12 +196,14 @@ class MagentoState:
         self.oauth_requests = 0
         self.faults = {}                # kind -> times injected
         self.committed_then_dropped = 0
+        self.shipment_lookups = 0       # GET /V1/shipments answered
+        self.late_commits = 0           # late_commit changes let through (then committed)
         self.cut_short = 0              # requests whose client vanished mid-body (not handled)
 
 
 class Fault:
-    def __init__(self, kind, count, match):
-        self.kind, self.count = kind, count
+    def __init__(self, kind, count, match, seconds=None):
+        self.kind, self.count, self.seconds = kind, count, seconds
         self.match = re.compile(match) if match else None
 
 
@@ -231,6 +236,7 @@ class FakeMagento:
         self.injected = []       # [Fault]
         self.hooks = []          # before_request() callbacks
         self.ships_in_flight = {}  # order entity_id -> ship requests being handled
+        self.lookups_changed = threading.Condition(self.state.lock)  # late_commit waits on it
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -498,13 +504,20 @@ class FakeMagento:
                            "slow_seconds": slow_seconds, "retry_after": retry_after,
                            "match": re.compile(match) if match else None}
 
-    def inject(self, kind, count=1, match=None):
+    def inject(self, kind, count=1, match=None, seconds=None):
         """The next `count` REST requests (matching `match`) get fault `kind`: one of
-        429, 5xx, 5xx_after_commit, drop_before, drop_after_commit, slow."""
+        429, 5xx, 5xx_after_commit, drop_before, drop_after_commit, slow, late_commit.
+        `seconds`: how long `slow` sleeps, or the most `late_commit` holds the change (else
+        set_faults' slow_seconds).
+
+        late_commit is a call Magento is still running when the client has given up: the
+        change is held until the client has searched for it once (the next GET /V1/shipments
+        has been answered, so that search misses it), or `seconds` at most, then committed and
+        answered (usually to a connection the client closed long ago)."""
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault " + kind)
         with self.state.lock:
-            self.injected.append(Fault(kind, count, match))
+            self.injected.append(Fault(kind, count, match, seconds))
 
     def before_request(self, callback):
         """callback(method, path, query) runs in the server thread before each routed REST request
@@ -522,14 +535,15 @@ class FakeMagento:
     def pick_faults(self, path):
         """(before, after, latency, retry_after, slow_seconds) for one request."""
         with self.state.lock:
-            before = after = None
+            before = after = seconds = None
             for fault in self.injected:
                 if fault.count > 0 and (fault.match is None or fault.match.search(path)):
                     fault.count -= 1
-                    if fault.kind in ("429", "5xx", "drop_before"):
+                    if fault.kind in ("429", "5xx", "drop_before", "late_commit"):
                         before = fault.kind
                     else:
                         after = fault.kind
+                    seconds = fault.seconds
                     break
             self.injected = [f for f in self.injected if f.count > 0]
             f = self.faults
@@ -553,8 +567,9 @@ class FakeMagento:
             for kind in (before, after):
                 if kind:
                     self.state.faults[kind] = self.state.faults.get(kind, 0) + 1
-            return (before, after, latency, (f or {}).get("retry_after", 1),
-                    (f or {}).get("slow_seconds", 2.0))
+            if seconds is None:
+                seconds = (f or {}).get("slow_seconds", 2.0)
+            return before, after, latency, (f or {}).get("retry_after", 1), seconds
 
     # -- HTTP -------------------------------------------------------------------------------
     def reply(self, h, status, payload, headers=None,
@@ -644,6 +659,12 @@ class FakeMagento:
                 h.close_connection = True
                 status = -1
                 return
+            if before == "late_commit":
+                with self.lookups_changed:
+                    seen = self.state.shipment_lookups
+                    self.lookups_changed.wait_for(
+                        lambda: self.state.shipment_lookups > seen, timeout=slow_seconds)
+                    self.state.late_commits += 1
             try:
                 status, payload = self.dispatch(h, method, path, url.query, raw)
             except Rejection as rejection:
@@ -671,6 +692,10 @@ class FakeMagento:
                 self.state.requests.append((method, path, status))
                 if ship:
                     self.ships_in_flight[order_id] -= 1
+            if method == "GET" and SHIPMENTS_SEARCH.search(path):
+                with self.lookups_changed:  # answered: a late commit may go ahead
+                    self.state.shipment_lookups += 1
+                    self.lookups_changed.notify_all()
 
     def server_error(self, h):
         with self.state.lock:
@@ -909,6 +934,7 @@ class FakeMagento:
                    "tokens_issued": s.tokens_issued, "auth_failures": s.auth_failures,
                    "oauth_requests": s.oauth_requests, "faults": dict(s.faults),
                    "committed_then_dropped": s.committed_then_dropped,
+                   "late_commits": s.late_commits,
                    "orders": len(s.orders), "products": len(s.products)}
             for _, _, status in s.requests:
                 out["statuses"][str(status)] = out["statuses"].get(str(status), 0) + 1

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 import urllib.parse
 
@@ -641,6 +642,27 @@ class FaultTest(FakeMagentoCase):
             {"sku": "SKU-9", "source_code": "eu-1", "quantity": 1, "status": 1}]})
         self.assertIn(r.status_code, (500, 502, 503))
         self.assertIsNone(self.fake.source_item("SKU-9", "eu-1"))
+        self.assert_clean()
+
+    def test_late_commit_commits_after_the_first_search(self):
+        self.fake.add_product("SKU-1", qty=5)
+        order = self.fake.add_order([{"sku": "SKU-1", "qty": 2}])
+        self.fake.inject("late_commit", count=1, match="/ship$", seconds=30)
+        search = criteria((0, "order_id", str(order["entity_id"]), "eq"))
+        with self.assertRaises(requests.Timeout):  # the client gives up first
+            requests.post(self.url("order/%d/ship" % order["entity_id"]),
+                          headers=dict(self.http.headers), timeout=0.3,
+                          json=ship_body(order["items"][0]["item_id"], 1, source="default"))
+        self.assertEqual(self.fake.state.shipments_created, {})
+        r = self.http.get(self.url("shipments"), params=search)  # misses it...
+        self.assertEqual(r.json()["total_count"], 0)
+        deadline = time.monotonic() + 10  # ...and lets it commit
+        while not self.fake.state.shipments_created and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.fake.state.shipments_created, {order["entity_id"]: 1})
+        self.assertEqual(self.fake.state.late_commits, 1)
+        r = self.http.get(self.url("shipments"), params=search)
+        self.assertEqual(r.json()["total_count"], 1)
         self.assert_clean()
 
     def test_concurrent_ship_calls_for_one_order_are_listed(self):

@@ -129,6 +129,34 @@ TEST_F(OutboxTest, StockCoalescesAndIsRecordedOnTheSeqSent) {
     EXPECT_TRUE(outbox::select_due_stock(db, "s", "2026-01-01T00:00:04.000Z", 10).empty());
 }
 
+TEST_F(OutboxTest, StockDeliveredInOneBatchKeepsTheCompareAndSet) {
+    outbox::OutboxRepository r(db);
+    r.stage_stock("s", "A", "default", 5, 10, "2026-01-01T00:00:00.000Z");
+    r.stage_stock("s", "B", "default", 3, 1, "2026-01-01T00:00:00.000Z");
+    r.stage_stock("s", "C", "wh-2", 8, 4, "2026-01-01T00:00:00.000Z");
+    const auto due = outbox::select_due_stock(db, "s", "2026-01-01T00:00:01.000Z", 10);
+    ASSERT_EQ(due.size(), 3u);
+    // B moved on while in flight: A and C are delivered, B is due now with its newer value.
+    r.stage_stock("s", "B", "default", 4, 2, "2026-01-01T00:00:01.000Z");
+    std::vector<std::pair<std::int64_t, std::int64_t>> sent;
+    for (const auto& d : due) sent.emplace_back(d.id, d.seq);
+    EXPECT_EQ(r.stock_delivered(sent, "2026-01-01T00:00:02.000Z"), 2u);
+    for (const auto& d : due) EXPECT_EQ(state(d.id), d.sku == "B" ? "waiting" : "delivered");
+    const auto again = outbox::select_due_stock(db, "s", "2026-01-01T00:00:02.000Z", 10);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].sku, "B");
+    EXPECT_EQ(again[0].seq, 4);
+    EXPECT_EQ(r.stock_delivered({{again[0].id, 4}}, "2026-01-01T00:00:03.000Z"), 1u);
+    EXPECT_TRUE(outbox::select_due_stock(db, "s", "2026-01-01T00:00:04.000Z", 10).empty());
+    // The import lines see the delivered seq (delivered_seq moved with the batch).
+    storage::sqlite::Statement seqs(db,
+                                    "SELECT sku, delivered_seq FROM magento_stock ORDER BY sku");
+    std::vector<std::pair<std::string, std::int64_t>> got;
+    while (seqs.step()) got.emplace_back(seqs.column_text(0), seqs.column_int64(1));
+    EXPECT_EQ(got,
+              (std::vector<std::pair<std::string, std::int64_t>>{{"A", 5}, {"B", 4}, {"C", 8}}));
+}
+
 TEST_F(OutboxTest, WaitingShipmentHoldsItsSkusStockBack) {
     outbox::OutboxRepository r(db);
     r.stage_stock("s", "A", "default", 1, 10, "2026-01-01T00:00:00.000Z");
@@ -177,6 +205,43 @@ TEST_F(OutboxTest, RefusalIsFinalUntilRetried) {
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].attempts, 1u);
     EXPECT_EQ(rows[0].message, "HTTP 503");
+}
+
+TEST_F(OutboxTest, ShipmentNotFoundOnceWaitsAndSurvivesReopening) {
+    const auto ship = [&] {
+        outbox::OutboxRepository r(db);
+        outbox::ShipmentIntent intent;
+        intent.store_code = "s";
+        intent.request_id = 1;
+        intent.order_increment_id = "100";
+        intent.order_entity_id = 7;
+        intent.source = "default";
+        intent.marker = "ofbridge:1";
+        intent.body = "{}";
+        const auto id = r.stage_shipment(intent, "2026-01-01T00:00:00.000Z");
+        r.shipment_call_started(id, "2026-01-01T00:00:00.000Z");
+        r.retry_later(id, "timed out", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:00.000Z");
+        // The first search misses: searched again no earlier than the timeout later.
+        r.shipment_not_found_yet(id, "2026-01-01T00:00:16.000Z", "2026-01-01T00:00:01.000Z");
+        return id;
+    }();
+    // What a restarted broker reads from the file.
+    storage::sqlite::Database reopened{
+        storage::open_writable(dir.file("ofbridge.db"), 0, std::chrono::seconds(1))};
+    EXPECT_TRUE(
+        outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:15.999Z", 10).empty());
+    auto due = outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:16.000Z", 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].id, ship);
+    EXPECT_TRUE(due[0].unknown_outcome);
+    EXPECT_EQ(due[0].resend_after, "2026-01-01T00:00:16.000Z");
+    EXPECT_EQ(state(ship), "waiting");
+    // A new call starts a new unknown outcome: its first miss waits again.
+    outbox::OutboxRepository r(reopened);
+    r.shipment_call_started(ship, "2026-01-01T00:00:16.000Z");
+    due = outbox::select_due_shipments(reopened, "s", "2026-01-01T00:00:16.000Z", 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].resend_after, "");
 }
 
 }  // namespace

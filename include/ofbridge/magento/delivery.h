@@ -45,7 +45,8 @@ struct DeliverySummary {
     std::size_t stock_delivered = 0;
     std::size_t stock_failed = 0;
     std::size_t shipments_delivered = 0;
-    std::size_t shipments_found = 0;  // found by their marker after an unknown outcome
+    std::size_t shipments_found = 0;          // found by their marker after an unknown outcome
+    std::size_t shipments_not_found_yet = 0;  // a first search missed: searched again later
     std::size_t shipments_failed = 0;
     std::size_t retried = 0;  // rows put back to wait (transient errors)
 };

@@ -70,8 +70,12 @@ public:
     RestClient& operator=(const RestClient&) = delete;
 
     // `path` is relative to .../V1/ and may carry a query ("inventory/source-items",
-    // "shipments?searchCriteria..."); `body` JSON or empty.
-    Reply call(std::string_view method, std::string_view path, std::string_view body = {});
+    // "shipments?searchCriteria..."); `body` JSON or empty. `once`: a call that must never be
+    // sent twice (a ship call) goes out on a new connection, so the HTTP client never re-sends
+    // it after a dropped kept-alive one (a 401 is still retried once with a new token: Magento
+    // refused it before doing anything).
+    Reply call(std::string_view method, std::string_view path, std::string_view body = {},
+               bool once = false);
 
     // The URL `path` would be sent to.
     std::string url(std::string_view path) const;

@@ -7,8 +7,9 @@
 //   it. A pooled connection the server has closed meanwhile fails before any reply byte; a
 //   request with an idempotent method (GET, PUT, ...) is then sent once more on a new
 //   connection. A POST is not: the server may have acted on it and dropped the connection before
-//   answering, so the error goes back to the caller (a shipment is checked by its marker, an
-//   export is retried by the exporter's own rules).
+//   answering, so the error goes back to the caller (an export is retried by the exporter's own
+//   rules). A request marked `once` (a Magento ship call) never takes a pooled connection, so an
+//   idle connection closed by the server cannot turn it into an unknown outcome.
 // - Timeouts: `connect_timeout` covers name resolution, TCP connect and the TLS handshake;
 //   `read_timeout` covers writing the request and reading the whole reply, so a server that
 //   trickles bytes cannot hold a request longer.
@@ -49,6 +50,9 @@ struct Request {
     std::string url;  // http:// or https://, with path and query
     Headers headers;  // Host, Content-Length and User-Agent are added
     std::string body;
+    // A call whose unknown outcome is costly to resolve (a Magento ship call): always a new
+    // connection, never a pooled one that may have been closed while idle.
+    bool once = false;
 };
 
 struct Response {

@@ -12,6 +12,12 @@
 //                 |
 //                 +--Magento 400/404--> failed (message recorded) --outbox retry--> waiting
 //                                          (stock: a newer value also makes it waiting)
+//
+// A shipment's ship call, inside `waiting` (magento_shipments.unknown_outcome, resend_after):
+//   sent --answer--> delivered / failed / waiting (unknown: no answer, 5xx, ...)
+//   unknown --search finds the marker--> delivered
+//   unknown --search misses--> resend_after = now + timeout_ms: searched again then
+//           --misses again--> sent again (the call ran into nothing in Magento)
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ofbridge/storage/sqlite/statement.h"
@@ -58,6 +65,7 @@ struct ShipmentDue {
     std::string marker;
     std::string body;
     bool unknown_outcome = false;
+    std::string resend_after;  // a search missed it: searched again then ("" = none)
     unsigned attempts = 0;
 };
 
@@ -77,6 +85,10 @@ public:
     // Outcomes. Stock ones are compare-and-set on the seq sent: false when the key moved on
     // meanwhile (it stays waiting, due now, for the newer value).
     bool stock_delivered(std::int64_t id, std::int64_t seq, const std::string& now_text);
+    // The same for many (id, seq sent) at once, in three set-based statements: the delivery
+    // loop's common case, so its cost per line stays small. Returns the compare-and-set wins.
+    std::size_t stock_delivered(const std::vector<std::pair<std::int64_t, std::int64_t>>& sent,
+                                const std::string& now_text);
     bool stock_refused(std::int64_t id, std::int64_t seq, std::string_view message,
                        const std::string& now_text);
     // One more failed attempt; due again at `next_attempt_text`.
@@ -89,8 +101,11 @@ public:
     void shipment_delivered(std::int64_t id, std::optional<std::int64_t> magento_shipment_id,
                             const std::string& now_text);
     void shipment_refused(std::int64_t id, std::string_view message, const std::string& now_text);
-    // The check after an unknown outcome found no shipment with the marker: send it again.
-    void shipment_not_found(std::int64_t id);
+    // A search after an unknown outcome found no shipment with the marker: the call may still
+    // be running in Magento, so the row is searched again at `resend_after_text` (the first
+    // miss plus the call timeout) before it is sent again.
+    void shipment_not_found_yet(std::int64_t id, const std::string& resend_after_text,
+                                const std::string& now_text);
     // `outbox retry ID`: a failed (or waiting) row due now; false when there is no such row.
     bool retry(std::int64_t id, const std::string& now_text);
 
@@ -104,7 +119,8 @@ private:
 
     storage::sqlite::Database& db_;
     std::optional<storage::sqlite::Statement> mark_delivered_, set_delivered_, mark_refused_,
-        set_refused_, due_now_, retry_later_;
+        set_refused_, due_now_, retry_later_, batch_mark_delivered_, batch_due_now_,
+        batch_set_delivered_;
     storage::sqlite::Statement store_of_request_, find_stock_, update_stock_, wake_stock_,
         insert_outbox_, insert_stock_;
 };
