@@ -28,13 +28,19 @@ OutboxReader::~OutboxReader() = default;
 std::vector<StoreDelivery> OutboxReader::delivery_state() const {
     std::lock_guard lock(impl_->mutex);
     auto& db = impl_->db;
-    Statement next(db, "SELECT min(store_code) FROM magento_outbox WHERE store_code > ?1");
-    // Both kinds at once: (store, kind, state) is the index's prefix, so each kind's range of
-    // a state is one seek; waiting and failed rows are the work still to do, few in a healthy
-    // store.
-    Statement count(db,
-                    "SELECT count(*), min(next_attempt_at), max(attempts) FROM magento_outbox"
-                    " WHERE store_code = ?1 AND kind IN ('stock', 'shipment') AND state = ?2");
+    // Each a seek: the stores off the keys' unique indexes, then the waiting rows through 013's
+    // partial index and the failed ones through 014's. The states are literals, not parameters:
+    // SQLite uses a partial index only when the query's WHERE implies the index's.
+    Statement next(db,
+                   "SELECT min(s) FROM (SELECT min(store_code) AS s FROM magento_stock"
+                   " WHERE store_code > ?1 UNION ALL SELECT min(store_code) FROM"
+                   " magento_shipment_skus WHERE store_code > ?1)");
+    Statement waiting(db,
+                      "SELECT count(*), min(next_attempt_at), max(attempts) FROM magento_outbox"
+                      " WHERE store_code = ?1 AND state = 'waiting'");
+    Statement failed(db,
+                     "SELECT count(*) FROM magento_outbox WHERE store_code = ?1 AND"
+                     " state = 'failed'");
     std::vector<StoreDelivery> out;
     std::string after;
     for (;;) {
@@ -44,16 +50,16 @@ std::vector<StoreDelivery> OutboxReader::delivery_state() const {
         next.reset();
         StoreDelivery d;
         d.store_code = after;
-        count.bind(1, after).bind(2, std::string_view{"waiting"});
-        if (count.step()) {
-            d.waiting = count.column_int64(0);
-            if (!count.is_null(1)) d.oldest_due_at = count.column_text(1);
-            if (!count.is_null(2)) d.max_attempts = count.column_int64(2);
+        waiting.bind(1, after);
+        if (waiting.step()) {
+            d.waiting = waiting.column_int64(0);
+            if (!waiting.is_null(1)) d.oldest_due_at = waiting.column_text(1);
+            if (!waiting.is_null(2)) d.max_attempts = waiting.column_int64(2);
         }
-        count.reset();
-        count.bind(1, after).bind(2, std::string_view{"failed"});
-        if (count.step()) d.failed = count.column_int64(0);
-        count.reset();
+        waiting.reset();
+        failed.bind(1, after);
+        if (failed.step()) d.failed = failed.column_int64(0);
+        failed.reset();
         out.push_back(std::move(d));
     }
     return out;

@@ -10,6 +10,7 @@
 #include "ofbridge/magento/oauth.h"
 #include "ofbridge/magento/rest_client.h"
 #include "ofbridge/outbox/outbox.h"
+#include "ofbridge/outbox/outbox_reader.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/migrations.h"
@@ -107,6 +108,45 @@ protected:
         return s.step() ? s.column_text(0) : "";
     }
 };
+
+TEST_F(OutboxTest, ReaderCountsWaitingAndFailedPerStoreWithoutReadingTheHistory) {
+    outbox::OutboxRepository r(db);
+    for (int i = 0; i < 5; ++i)
+        r.stage_stock("eu", "A" + std::to_string(i), "default", 1, 1, "2026-01-01T00:00:00.000Z");
+    r.stage_stock("us", "B", "default", 1, 1, "2026-01-01T00:00:00.000Z");
+    const auto due = outbox::select_due_stock(db, "eu", "2026-01-01T00:00:01.000Z", 10);
+    ASSERT_EQ(due.size(), 5u);
+    EXPECT_TRUE(r.stock_delivered(due[0].id, 1, "2026-01-01T00:00:02.000Z"));
+    EXPECT_TRUE(
+        r.stock_refused(due[1].id, 1, "Could not save Source Item", "2026-01-01T00:00:02.000Z"));
+    r.retry_later(due[2].id, "HTTP 503", "2026-01-01T00:00:09.000Z", "2026-01-01T00:00:02.000Z");
+    const outbox::OutboxReader reader(dir.file("ofbridge.db"));
+    const auto stores = reader.delivery_state();
+    ASSERT_EQ(stores.size(), 2u);
+    EXPECT_EQ(stores[0].store_code, "eu");
+    EXPECT_EQ(stores[0].waiting, 3);
+    EXPECT_EQ(stores[0].failed, 1);
+    EXPECT_EQ(stores[0].max_attempts, 1);
+    EXPECT_EQ(stores[0].oldest_due_at, "2026-01-01T00:00:00.000Z");
+    EXPECT_EQ(stores[1].store_code, "us");
+    EXPECT_EQ(stores[1].waiting, 1);
+    EXPECT_EQ(stores[1].failed, 0);
+    // Seeks only (the reader's statements): the delivered history, which only grows, is never
+    // scanned.
+    for (const char* sql :
+         {"SELECT min(s) FROM (SELECT min(store_code) AS s FROM magento_stock WHERE store_code >"
+          " 'eu' UNION ALL SELECT min(store_code) FROM magento_shipment_skus WHERE store_code >"
+          " 'eu')",
+          "SELECT count(*), min(next_attempt_at), max(attempts) FROM magento_outbox WHERE"
+          " store_code = 'eu' AND state = 'waiting'",
+          "SELECT count(*) FROM magento_outbox WHERE store_code = 'eu' AND state = 'failed'"}) {
+        storage::sqlite::Statement plan(db, std::string("EXPLAIN QUERY PLAN ") + sql);
+        while (plan.step()) {
+            const auto detail = plan.column_text(3);
+            EXPECT_EQ(detail.find("SCAN"), std::string::npos) << sql << ": " << detail;
+        }
+    }
+}
 
 TEST_F(OutboxTest, StockCoalescesAndIsRecordedOnTheSeqSent) {
     outbox::OutboxRepository r(db);

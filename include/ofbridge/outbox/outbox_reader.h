@@ -31,8 +31,8 @@ public:
     OutboxReader& operator=(const OutboxReader&) = delete;
 
     // One entry per store with outbox rows (none when no magento2 store ever staged anything).
-    // Reads the index magento_outbox_due: a seek per store code, then only the waiting and
-    // failed rows; the delivered history (Magento's receipts, never deleted) is not counted.
+    // Index seeks only (schema 014): the delivered history (Magento's receipts, never deleted)
+    // is not read, so the cost does not grow with it.
     std::vector<StoreDelivery> delivery_state() const;
 
 private:
