@@ -109,12 +109,16 @@ class ConsoleTest(unittest.TestCase):
             db.execute("UPDATE export_items SET status = 'failed', last_error = 'refused'"
                        " WHERE reference = 'ORD-007'")
             db.execute("UPDATE orders SET export_status = 'failed' WHERE increment_id = 'ORD-007'")
-            db.execute("INSERT INTO magento_outbox (store_code, kind, state, attempts,"
-                       " next_attempt_at, created_at, updated_at) VALUES"
-                       " ('default', 'stock', 'waiting', 2, '2020-01-01T10:00:00.000Z',"
-                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z'),"
-                       " ('default', 'stock', 'failed', 1, '2020-01-01T10:00:00.000Z',"
-                       " '2020-01-01T09:00:00.000Z', '2020-01-01T10:00:00.000Z')")
+            # Two stock keys of a magento2 store, as the worker stages them: one waiting after
+            # two failed attempts, one Magento refused.
+            for sku, state, attempts in (("MAG-1", "waiting", 2), ("MAG-2", "failed", 1)):
+                outbox_id = db.execute(
+                    "INSERT INTO magento_outbox (store_code, kind, state, attempts,"
+                    " next_attempt_at, created_at, updated_at) VALUES ('default', 'stock', ?, ?,"
+                    " '2020-01-01T10:00:00.000Z', '2020-01-01T09:00:00.000Z',"
+                    " '2020-01-01T10:00:00.000Z')", (state, attempts)).lastrowid
+                db.execute("INSERT INTO magento_stock (outbox_id, store_code, sku, source, seq, qty)"
+                           " VALUES (?, 'default', ?, 'default', 1, 5)", (outbox_id, sku))
         cls.start_broker()
 
         options = Options()
