@@ -53,7 +53,7 @@ batch_size = 20
 interval_ms = 50
 timeout_ms = {timeout_ms}
 concurrency = 4
-max_attempts = 4
+max_attempts = {max_attempts}
 retry_base_ms = 20
 retry_max_ms = 100
 queued_timeout_seconds = {queued_timeout}
@@ -155,12 +155,13 @@ def point_wms_at(wms, broker):
 
 
 class NotifyTest(unittest.TestCase):
-    def start(self, queued_timeout=3600, timeout_ms=500, **simulator):
+    def start(self, queued_timeout=3600, timeout_ms=500, max_attempts=8, **simulator):
         wms = OrderFlowSimulator(**simulator).start()
         self.addCleanup(wms.stop)
         broker = Broker(stores_extra=NOTIFY_CONFIG.format(endpoint=wms.endpoint,
                                                           queued_timeout=queued_timeout,
-                                                          timeout_ms=timeout_ms))
+                                                          timeout_ms=timeout_ms,
+                                                          max_attempts=max_attempts))
         self.addCleanup(broker.cleanup)
         os.makedirs(broker.data_dir, mode=0o700)
         return wms, broker
@@ -173,6 +174,9 @@ class NotifyTest(unittest.TestCase):
             return [action for _, ref, action in wms.state.notifications if ref == reference]
 
     def test_notify_with_faults_every_entity_exported_once(self):
+        # Every injected fault is a failed attempt (a dropped connection too: a POST is never
+        # re-sent by the HTTP client), so with 4 attempts one of the 1,500 entities would end
+        # failed about one run in seven (1,500 x 0.1^4); start() allows 8 (1,500 x 0.1^8).
         wms, broker = self.start(fault_rate=0.1, seed=11, fail_skus=["SKU-000013"],
                                  slow_seconds=0.8)
         # The scale. The simulator fetches on several threads, as OrderFlow does, and the
@@ -221,7 +225,7 @@ class NotifyTest(unittest.TestCase):
         runs = broker.cli_json("exports", "list", "--entity", "product", "--limit", "0")
         self.assertTrue(all(r["mode"] == "notify" for r in runs))
         refused = [r for r in runs if "SKU-000013" in r["url"]]
-        self.assertEqual(len(refused), 4, "max_attempts notifications of the refused SKU")
+        self.assertEqual(len(refused), 8, "max_attempts notifications of the refused SKU")
         self.assertTrue(any("no_operation" in r["error"] for r in refused), refused)
         # Not starved: other products were notified between its first and its last attempt.
         first_id, last_id = min(r["id"] for r in refused), max(r["id"] for r in refused)
