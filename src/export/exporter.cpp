@@ -109,6 +109,28 @@ std::string logged_request(const outbound::Request& request) {
     return log_body(text + "\n" + request.body);
 }
 
+// The export log's record of one HTTP exchange; whether it failed (`error`) is the caller's to
+// judge.
+ExchangeRecord exchange_record(const StoreExport& store, std::string_view entity,
+                               std::string_view mode, std::string_view operation,
+                               const outbound::Request& request, const outbound::Result& result,
+                               Clock::time_point started, Clock::time_point finished) {
+    ExchangeRecord exchange;
+    exchange.store_code = store.store_code;
+    exchange.entity = entity;
+    exchange.mode = mode;
+    exchange.operation = operation;
+    exchange.url = request.url;
+    exchange.http_status = result.ok() ? result.response.status : 0;
+    exchange.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+    exchange.started_at = storage::format_utc_millis(started);
+    exchange.finished_at = storage::format_utc_millis(finished);
+    exchange.request_body = logged_request(request);
+    exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+    return exchange;
+}
+
 // The query of one notification (DESIGN §5). An order is named to the WMS by Magento's
 // entity_id (what it fetches with salesOrderRepositoryV1Get), or by its increment_id when it was
 // imported without one (the fetch accepts both).
@@ -249,19 +271,9 @@ struct Exporter::Impl {
         SentBatch sent;
         sent.finished = finished;
         sent.size = due.size();
+        sent.exchange =
+            exchange_record(store, entity, "push", operation, request, result, started, finished);
         ExchangeRecord& exchange = sent.exchange;
-        exchange.store_code = store.store_code;
-        exchange.entity = entity;
-        exchange.mode = "push";
-        exchange.operation = operation;
-        exchange.url = request.url;
-        exchange.http_status = result.ok() ? result.response.status : 0;
-        exchange.duration_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-        exchange.started_at = storage::format_utc_millis(started);
-        exchange.finished_at = storage::format_utc_millis(finished);
-        exchange.request_body = logged_request(request);
-        exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
 
         auto& outcomes = sent.outcomes;
         if (!result.ok()) {
@@ -346,20 +358,8 @@ struct Exporter::Impl {
             const auto& s = sent[i];
             // Not sent, or aborted by stop(): no attempt is counted; it goes out again later.
             if (s.started == Clock::time_point{} || (!s.result.ok() && stopping)) continue;
-            ExchangeRecord exchange;
-            exchange.store_code = store.store_code;
-            exchange.entity = entity;
-            exchange.mode = "notify";
-            exchange.operation = "notify";
-            exchange.url = s.request.url;
-            exchange.http_status = s.result.ok() ? s.result.response.status : 0;
-            exchange.duration_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(s.finished - s.started)
-                    .count();
-            exchange.started_at = storage::format_utc_millis(s.started);
-            exchange.finished_at = storage::format_utc_millis(s.finished);
-            exchange.request_body = logged_request(s.request);
-            exchange.reply_body = s.result.ok() ? log_body(s.result.response.body) : std::string{};
+            auto exchange = exchange_record(store, entity, "notify", "notify", s.request, s.result,
+                                            s.started, s.finished);
             exchange.error = s.result.ok() ? reply_error(s.result.response.status,
                                                          s.result.response.body, "no_operation")
                                            : s.result.error_text;
@@ -508,19 +508,8 @@ struct Exporter::Impl {
             const auto result = client.send(request);
             const auto finished = Clock::now();
             if (!result.ok() && stopping) return;
-            ExchangeRecord exchange;
-            exchange.store_code = store.store_code;
-            exchange.entity = "order";
-            exchange.mode = "push";
-            exchange.operation = "cancel";
-            exchange.url = request.url;
-            exchange.http_status = result.ok() ? result.response.status : 0;
-            exchange.duration_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-            exchange.started_at = storage::format_utc_millis(started);
-            exchange.finished_at = storage::format_utc_millis(finished);
-            exchange.request_body = logged_request(request);
-            exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+            auto exchange = exchange_record(store, "order", "push", "cancel", request, result,
+                                            started, finished);
             exchange.error = result.ok() ? reply_error(result.response.status, result.response.body,
                                                        "No cancel operation performed")
                                          : result.error_text;
