@@ -101,6 +101,16 @@ class ExportTest(unittest.TestCase):
         os.makedirs(self.broker.data_dir, mode=0o700)  # the catalog is loaded before the start
         return self.broker
 
+    def self_signed_certificate(self):
+        """A certificate for localhost and its key (PEM files, removed after the test)."""
+        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
+        self.addCleanup(shutil.rmtree, work, True)
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        return cert, key
+
     def statuses(self, entity):
         rows = self.broker.cli_json(*(("products", "list") if entity == "product"
                                       else ("orders", "list", "--export-status", "pending")),
@@ -225,12 +235,7 @@ class ExportTest(unittest.TestCase):
                          "an aborted exchange is no failed attempt; sent again at the next start")
 
     def test_https_endpoint_is_verified(self):
-        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
-        self.addCleanup(shutil.rmtree, work, True)
-        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cert, key = self.self_signed_certificate()
         # Trusted through tls_ca_file: exported.
         broker = self.start(tls_ca_file=cert, tls_cert=cert, tls_key=key)
         broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
@@ -238,12 +243,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(self.wms.state.merges, {"TLS-1": 1})
 
     def test_https_endpoint_with_an_untrusted_certificate_is_refused(self):
-        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
-        self.addCleanup(shutil.rmtree, work, True)
-        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cert, key = self.self_signed_certificate()
         broker = self.start(tls_cert=cert, tls_key=key)  # system CA store: not trusted
         broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
         result = broker.cli("exports", "run", "--json", check=False)
