@@ -3,7 +3,6 @@
 
 namespace ofbridge::console {
 
-// The same documents as the CLI's --json for the same view (src/admin).
 http::Response Console::Impl::api_route(const std::string& path, const Params& query) {
     if (path == "/requests")
         return json_response(200, admin::requests_json(requests.list(request_filter(query, false),

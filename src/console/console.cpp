@@ -4,8 +4,6 @@
 
 namespace ofbridge::console {
 
-// Every reply: nothing inline may run, nothing may frame the console, no sniffing, no caching
-// of pages that show customer data.
 void add_security_headers(http::Response& response) {
     auto& h = response.headers;
     h.emplace_back(
@@ -86,7 +84,6 @@ Clock::time_point Console::Impl::now() const {
     return options.clock ? options.clock() : Clock::now();
 }
 
-// Runs `task` on the one writer and waits for it to be durable; throws on failure.
 void Console::Impl::write(std::function<void(AdminRepository&)> task) {
     std::promise<std::error_code> done;
     auto result = done.get_future();
@@ -151,8 +148,6 @@ std::optional<AdminSession> Console::Impl::session_of(const http::Request& reque
     return admin.session(storage::sha256_hex(token), storage::unix_seconds(now()));
 }
 
-// A state-changing request must come from a page of this console: its Origin (or, when a
-// browser sends none, its Referer) names this console's scheme and host.
 bool Console::Impl::same_origin(const http::Request& request) const {
     const std::string own = std::string(options.tls ? "https://" : "http://") + request.host;
     if (request.host.empty()) return false;
@@ -265,8 +260,6 @@ http::Response Console::Impl::asset(const std::string& name) {
     return r;
 }
 
-// The next keyset page: the same query with the cursor (`before`, or `after` when the grid
-// runs oldest first) set to the last id shown.
 std::string Console::Impl::next_link(const std::string& base, const Params& query,
                                      std::int64_t last_id, std::string_view cursor) {
     return next_cursor_link(base, query, cursor, std::to_string(last_id));

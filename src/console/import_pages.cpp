@@ -2,6 +2,31 @@
 #include "console_impl.h"
 
 namespace ofbridge::console {
+namespace {
+
+// What the grid's row and the report's page both show of a report.
+void set_summary(mustache::data& d, const imports::ImportReportSummary& s) {
+    d.set("request_id", str(s.request_id));
+    d.set("entity", s.entity);
+    d.set("message_key", s.message_key);
+    d.set("successes", str(s.successes));
+    d.set("duplicates", str(s.duplicates));
+    d.set("superseded", str(s.superseded));
+    d.set("failures", str(s.failures));
+    d.set("created_at", s.created_at);
+}
+
+// What the report's lines and the stock history both show of an import line.
+void set_line(mustache::data& row, const imports::ImportLine& l) {
+    row.set("seq", str(l.sequence_id));
+    row.set("units", str(l.units_received));
+    row.set("adjustment", str(l.unsent_orders_adjustment));
+    row.set("final_qty", str(l.final_qty));
+    row.set("result", l.result);
+    row.set("message", l.message);
+}
+
+}  // namespace
 
 http::Response Console::Impl::imports_page(const AdminSession& session, const Params& query) {
     imports::ImportFilter filter;
@@ -19,14 +44,7 @@ http::Response Console::Impl::imports_page(const AdminSession& session, const Pa
     for (const auto& r : rows) {
         mustache::data row;
         row.set("id", str(r.id));
-        row.set("request_id", str(r.request_id));
-        row.set("entity", r.entity);
-        row.set("message_key", r.message_key);
-        row.set("successes", str(r.successes));
-        row.set("duplicates", str(r.duplicates));
-        row.set("superseded", str(r.superseded));
-        row.set("failures", str(r.failures));
-        row.set("created_at", r.created_at);
+        set_summary(row, r);
         list.push_back(row);
     }
     d.set("rows", list);
@@ -38,28 +56,15 @@ http::Response Console::Impl::import_page(const AdminSession& session, std::int6
     const auto report = imports.get_import(id);
     if (!report)
         return message_page(404, "Not found", "No import report " + str(id) + ".", &session);
-    const auto& s = report->summary;
     mustache::data d;
-    d.set("request_id", str(s.request_id));
-    d.set("entity", s.entity);
-    d.set("message_key", s.message_key);
-    d.set("created_at", s.created_at);
-    d.set("successes", str(s.successes));
-    d.set("duplicates", str(s.duplicates));
-    d.set("superseded", str(s.superseded));
-    d.set("failures", str(s.failures));
+    set_summary(d, report->summary);
     mustache::data lines{mustache::data::type::list};
     for (const auto& l : report->lines) {
         mustache::data row;
         row.set("line_no", str(l.line_no));
         row.set("reference", l.reference);
         row.set("source", l.source);
-        row.set("seq", str(l.sequence_id));
-        row.set("units", str(l.units_received));
-        row.set("adjustment", str(l.unsent_orders_adjustment));
-        row.set("final_qty", str(l.final_qty));
-        row.set("result", l.result);
-        row.set("message", l.message);
+        set_line(row, l);
         lines.push_back(row);
     }
     d.set("lines", lines);
@@ -99,12 +104,7 @@ http::Response Console::Impl::stock_page(const AdminSession& session, const Para
             row.set("request_id", str(h.request_id));
             row.set("message_key", h.message_key);
             row.set("created_at", h.created_at);
-            row.set("seq", str(h.line.sequence_id));
-            row.set("units", str(h.line.units_received));
-            row.set("adjustment", str(h.line.unsent_orders_adjustment));
-            row.set("final_qty", str(h.line.final_qty));
-            row.set("result", h.line.result);
-            row.set("message", h.line.message);
+            set_line(row, h.line);
             list.push_back(row);
         }
         mustache::data history;

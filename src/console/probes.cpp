@@ -3,8 +3,6 @@
 
 namespace ofbridge::console {
 
-// Ready: the store answers a read and the writer commits (and syncs) a job that writes
-// nothing, both within 2 s.
 http::Response Console::Impl::readiness() {
     try {
         (void)requests.queue_stats();

@@ -4,7 +4,6 @@
 
 namespace ofbridge::console {
 
-// Through the app's callback: the same claim and apply path as `requests reprocess`.
 std::string Console::Impl::reprocess(const http::Request& request, const AdminSession& session,
                                      std::int64_t id, bool& ok) {
     std::string outcome;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/skip_scan.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/statement.h"
 
@@ -289,17 +290,9 @@ std::vector<ExportQueueCount> ExportReader::queue_counts() const {
     auto db = impl_->acquire();
     // The stores by a skip scan over the index's first column: one seek per store code.
     std::vector<std::string> stores;
-    {
-        Statement next(*db, "SELECT min(store_code) FROM export_items WHERE store_code > ?1");
-        std::string after;
-        for (;;) {
-            next.bind(1, after);
-            if (!next.step() || next.is_null(0)) break;
-            after = next.column_text(0);
-            next.reset();
-            stores.push_back(after);
-        }
-    }
+    storage::for_each_skip_scanned(
+        *db, "SELECT min(store_code) FROM export_items WHERE store_code > ?1",
+        [&stores](const std::string& store) { stores.push_back(store); });
     Statement count(*db,
                     "SELECT count(*) FROM export_items"
                     " WHERE store_code = ?1 AND entity = ?2 AND status = ?3");

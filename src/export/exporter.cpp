@@ -56,7 +56,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -72,6 +71,7 @@
 #include "ofbridge/storage/sqlite/transaction.h"
 #include "ofbridge/storage/time_format.h"
 #include "ofbridge/storage/writer.h"
+#include "ofbridge/util/background_worker.h"
 
 namespace ofbridge::exporting {
 namespace {
@@ -107,6 +107,28 @@ std::string logged_request(const outbound::Request& request) {
     for (const auto& [name, value] : request.headers)
         text += name + ": " + (name == "Authorization" ? "Basic ***" : value) + "\n";
     return log_body(text + "\n" + request.body);
+}
+
+// The export log's record of one HTTP exchange; whether it failed (`error`) is the caller's to
+// judge.
+ExchangeRecord exchange_record(const StoreExport& store, std::string_view entity,
+                               std::string_view mode, std::string_view operation,
+                               const outbound::Request& request, const outbound::Result& result,
+                               Clock::time_point started, Clock::time_point finished) {
+    ExchangeRecord exchange;
+    exchange.store_code = store.store_code;
+    exchange.entity = entity;
+    exchange.mode = mode;
+    exchange.operation = operation;
+    exchange.url = request.url;
+    exchange.http_status = result.ok() ? result.response.status : 0;
+    exchange.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+    exchange.started_at = storage::format_utc_millis(started);
+    exchange.finished_at = storage::format_utc_millis(finished);
+    exchange.request_body = logged_request(request);
+    exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+    return exchange;
 }
 
 // The query of one notification (DESIGN §5). An order is named to the WMS by Magento's
@@ -171,12 +193,15 @@ struct Exporter::Impl {
     // Without a writer (`exports run`): the writes, on a thread of their own (write_async), so
     // the selection on own_db never waits for them.
     std::unique_ptr<Database> write_db;
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool notified = false;
+    std::atomic<bool> notified{false};
     std::atomic<bool> stopping{false};
-    std::thread thread;
     std::mutex round_mutex;  // one round at a time
+    // serve: rounds on a thread of their own (round_when_due), with what it last saw.
+    std::chrono::milliseconds interval{};
+    std::chrono::milliseconds tick{};
+    std::optional<std::chrono::steady_clock::time_point> last_round;
+    std::int64_t seen_data_version = 0;
+    std::optional<util::BackgroundWorker> worker;
 
     // Runs `write` in one transaction, started now, done when the future is ready: a job on the
     // one writer, or (standalone) on write_db on a thread of its own. `write_fn` is copied: it
@@ -246,19 +271,9 @@ struct Exporter::Impl {
         SentBatch sent;
         sent.finished = finished;
         sent.size = due.size();
+        sent.exchange =
+            exchange_record(store, entity, "push", operation, request, result, started, finished);
         ExchangeRecord& exchange = sent.exchange;
-        exchange.store_code = store.store_code;
-        exchange.entity = entity;
-        exchange.mode = "push";
-        exchange.operation = operation;
-        exchange.url = request.url;
-        exchange.http_status = result.ok() ? result.response.status : 0;
-        exchange.duration_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-        exchange.started_at = storage::format_utc_millis(started);
-        exchange.finished_at = storage::format_utc_millis(finished);
-        exchange.request_body = logged_request(request);
-        exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
 
         auto& outcomes = sent.outcomes;
         if (!result.ok()) {
@@ -343,20 +358,8 @@ struct Exporter::Impl {
             const auto& s = sent[i];
             // Not sent, or aborted by stop(): no attempt is counted; it goes out again later.
             if (s.started == Clock::time_point{} || (!s.result.ok() && stopping)) continue;
-            ExchangeRecord exchange;
-            exchange.store_code = store.store_code;
-            exchange.entity = entity;
-            exchange.mode = "notify";
-            exchange.operation = "notify";
-            exchange.url = s.request.url;
-            exchange.http_status = s.result.ok() ? s.result.response.status : 0;
-            exchange.duration_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(s.finished - s.started)
-                    .count();
-            exchange.started_at = storage::format_utc_millis(s.started);
-            exchange.finished_at = storage::format_utc_millis(s.finished);
-            exchange.request_body = logged_request(s.request);
-            exchange.reply_body = s.result.ok() ? log_body(s.result.response.body) : std::string{};
+            auto exchange = exchange_record(store, entity, "notify", "notify", s.request, s.result,
+                                            s.started, s.finished);
             exchange.error = s.result.ok() ? reply_error(s.result.response.status,
                                                          s.result.response.body, "no_operation")
                                            : s.result.error_text;
@@ -505,19 +508,8 @@ struct Exporter::Impl {
             const auto result = client.send(request);
             const auto finished = Clock::now();
             if (!result.ok() && stopping) return;
-            ExchangeRecord exchange;
-            exchange.store_code = store.store_code;
-            exchange.entity = "order";
-            exchange.mode = "push";
-            exchange.operation = "cancel";
-            exchange.url = request.url;
-            exchange.http_status = result.ok() ? result.response.status : 0;
-            exchange.duration_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-            exchange.started_at = storage::format_utc_millis(started);
-            exchange.finished_at = storage::format_utc_millis(finished);
-            exchange.request_body = logged_request(request);
-            exchange.reply_body = result.ok() ? log_body(result.response.body) : std::string{};
+            auto exchange = exchange_record(store, "order", "push", "cancel", request, result,
+                                            started, finished);
             exchange.error = result.ok() ? reply_error(result.response.status, result.response.body,
                                                        "No cancel operation performed")
                                          : result.error_text;
@@ -582,13 +574,13 @@ struct Exporter::Impl {
         return s.column_int64(0);
     }
 
-    // A round after notify(), after any commit by another connection (checked every tick, a
-    // cheap PRAGMA), and at least every interval_ms (retries that came due).
-    void loop() {
-        auto interval = std::chrono::milliseconds::max();
-        for (const auto& store : options.stores) interval = std::min(interval, store.interval);
-        const auto tick = std::min(interval, std::chrono::milliseconds{100});
-        while (!stopping) {
+    // A round at start, after notify(), after any commit by another connection (checked every
+    // tick, a cheap PRAGMA), and at least every interval_ms (retries that came due). Returns the
+    // wait until the next check.
+    util::BackgroundWorker::Clock::duration round_when_due() {
+        if (!last_round || notified.exchange(false) ||
+            std::chrono::steady_clock::now() - *last_round >= interval ||
+            data_version() != seen_data_version) {
             auto summary = round();
             if (summary.exchanges > 0)
                 spdlog::info(
@@ -596,20 +588,10 @@ struct Exporter::Impl {
                     "{} failed, {} changed in flight, {} cancelled",
                     summary.exchanges, summary.sent, summary.exported, summary.queued,
                     summary.retried, summary.failed, summary.stale, summary.cancelled);
-            const auto seen = data_version();  // includes the round's own writes
-            const auto last_round = std::chrono::steady_clock::now();
-            std::unique_lock lock(mutex);
-            while (!stopping && !notified &&
-                   std::chrono::steady_clock::now() - last_round < interval) {
-                wake.wait_for(lock, tick, [&] { return notified || stopping.load(); });
-                if (notified || stopping) break;
-                lock.unlock();
-                const bool changed = data_version() != seen;
-                lock.lock();
-                if (changed) break;
-            }
-            notified = false;
+            seen_data_version = data_version();  // includes the round's own writes
+            last_round = std::chrono::steady_clock::now();
         }
+        return tick;
     }
 };
 
@@ -620,28 +602,26 @@ Exporter::~Exporter() {
 }
 
 void Exporter::start() {
-    if (impl_->thread.joinable() || impl_->options.stores.empty()) return;
-    impl_->thread = std::thread([this] { impl_->loop(); });
+    if (impl_->worker || impl_->options.stores.empty()) return;
+    impl_->interval = std::chrono::milliseconds::max();
+    for (const auto& store : impl_->options.stores)
+        impl_->interval = std::min(impl_->interval, store.interval);
+    impl_->tick = std::min(impl_->interval, std::chrono::milliseconds{100});
+    impl_->worker.emplace(util::BackgroundWorker::Options{"export"},
+                          [this] { return impl_->round_when_due(); });
 }
 
 void Exporter::notify() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->notified = true;
-    }
-    impl_->wake.notify_one();
+    impl_->notified = true;
+    if (impl_->worker) impl_->worker->notify();
 }
 
 void Exporter::stop() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stopping = true;
-    }
-    impl_->wake.notify_one();
+    impl_->stopping = true;
     for (auto& client : impl_->clients) client->cancel();  // a stalled WMS cannot hold it up
     for (auto& pool : impl_->notify_clients)
         for (auto& client : pool) client->cancel();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    if (impl_->worker) impl_->worker->stop();
 }
 
 RoundSummary Exporter::run_round() {

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "ofbridge/soap/xml_escape.h"
+
 namespace ofbridge::exporting {
 namespace {
 
@@ -86,36 +88,6 @@ void append_cdata(std::string& out, std::string_view text) {
     }
     out += text;
     out += "]]>";
-}
-
-void append_attribute(std::string& out, std::string_view value) {
-    for (char c : value) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\n':
-                out += "&#10;";
-                break;
-            case '\r':
-                out += "&#13;";
-                break;
-            case '\t':
-                out += "&#9;";
-                break;
-            default:
-                out += c;
-        }
-    }
 }
 
 std::string contains_no_case(std::string_view haystack, std::string_view needle) {
@@ -257,11 +229,11 @@ std::string imports_document(std::string_view type, std::string_view operation,
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<imports>\n";
     for (const auto& entry : entries) {
         out += "  <import type=\"";
-        append_attribute(out, type);
+        soap::append_escaped_attribute(out, type);
         out += "\" operation=\"";
-        append_attribute(out, operation);
+        soap::append_escaped_attribute(out, operation);
         out += "\" externalReference=\"";
-        append_attribute(out, entry.reference);
+        soap::append_escaped_attribute(out, entry.reference);
         out += "\">";
         std::string content;
         for (const auto& [key, value] : entry.fields) {

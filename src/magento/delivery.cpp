@@ -43,9 +43,9 @@
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ofbridge/domain/export_rules.h"
@@ -58,6 +58,7 @@
 #include "ofbridge/storage/sqlite/transaction.h"
 #include "ofbridge/storage/time_format.h"
 #include "ofbridge/storage/writer.h"
+#include "ofbridge/util/background_worker.h"
 
 namespace ofbridge::magento {
 namespace {
@@ -136,12 +137,9 @@ struct Delivery::Impl {
     DeliveryOptions options;
     std::vector<std::unique_ptr<RestClient>> clients;
     std::unique_ptr<Database> db;
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool notified = false;
     std::atomic<bool> stopping{false};
-    std::thread thread;
     std::mutex round_mutex;
+    std::optional<util::BackgroundWorker> worker;  // serve: rounds on a thread of their own
 
     // `write_fn(OutboxRepository&)` in one transaction; `durable`: returns once fsynced.
     template <typename Write>
@@ -549,27 +547,24 @@ struct Delivery::Impl {
         shipments_failed.add(summary.shipments_failed);
     }
 
-    void loop() {
-        while (!stopping) {
-            const auto summary = round();
-            count_round(summary);
-            if (summary.calls > 0)
-                spdlog::info(
-                    "magento round: {} calls, stock {} delivered {} failed, shipments {} "
-                    "delivered {} found by marker {} failed, {} to retry",
-                    summary.calls, summary.stock_delivered, summary.stock_failed,
-                    summary.shipments_delivered, summary.shipments_found, summary.shipments_failed,
-                    summary.retried);
-            std::chrono::milliseconds wait{1000};
-            try {
-                wait = idle_wait();
-            } catch (const std::exception& e) {
-                spdlog::error("magento delivery: {}", e.what());
-            }
-            std::unique_lock lock(mutex);
-            wake.wait_for(lock, wait, [&] { return notified || stopping.load(); });
-            notified = false;
+    // One round, then the wait until the next: notify() ends it early.
+    util::BackgroundWorker::Clock::duration round_and_wait() {
+        const auto summary = round();
+        count_round(summary);
+        if (summary.calls > 0)
+            spdlog::info(
+                "magento round: {} calls, stock {} delivered {} failed, shipments {} "
+                "delivered {} found by marker {} failed, {} to retry",
+                summary.calls, summary.stock_delivered, summary.stock_failed,
+                summary.shipments_delivered, summary.shipments_found, summary.shipments_failed,
+                summary.retried);
+        std::chrono::milliseconds wait{1000};
+        try {
+            wait = idle_wait();
+        } catch (const std::exception& e) {
+            spdlog::error("magento delivery: {}", e.what());
         }
+        return wait;
     }
 };
 
@@ -580,26 +575,19 @@ Delivery::~Delivery() {
 }
 
 void Delivery::start() {
-    if (impl_->thread.joinable() || impl_->options.stores.empty()) return;
-    impl_->thread = std::thread([this] { impl_->loop(); });
+    if (impl_->worker || impl_->options.stores.empty()) return;
+    impl_->worker.emplace(util::BackgroundWorker::Options{"magento delivery"},
+                          [this] { return impl_->round_and_wait(); });
 }
 
 void Delivery::notify() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->notified = true;
-    }
-    impl_->wake.notify_one();
+    if (impl_->worker) impl_->worker->notify();
 }
 
 void Delivery::stop() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stopping = true;
-    }
-    impl_->wake.notify_one();
+    impl_->stopping = true;
     for (auto& client : impl_->clients) client->cancel();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    if (impl_->worker) impl_->worker->stop();
 }
 
 DeliverySummary Delivery::run_round() {

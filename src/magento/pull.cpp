@@ -35,12 +35,11 @@
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
 #include <ctime>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include "ofbridge/catalog/product_import.h"
 #include "ofbridge/domain/percent_encoding.h"
@@ -52,6 +51,7 @@
 #include "ofbridge/storage/sqlite/transaction.h"
 #include "ofbridge/storage/time_format.h"
 #include "ofbridge/storage/writer.h"
+#include "ofbridge/util/background_worker.h"
 
 namespace ofbridge::magento {
 
@@ -150,11 +150,10 @@ struct Puller::Impl {
     PullOptions options;
     std::vector<std::unique_ptr<RestClient>> clients;
     std::unique_ptr<Database> db;  // standalone only
-    std::mutex mutex;
-    std::condition_variable wake;
     std::atomic<bool> stopping{false};
-    std::thread thread;
-    std::mutex run_mutex;  // one pull at a time
+    std::mutex run_mutex;                          // one pull at a time
+    std::vector<Clock::time_point> due;            // serve: when each store is pulled next
+    std::optional<util::BackgroundWorker> worker;  // serve: pulls on a thread of their own
 
     using Slice = std::function<bool(Database&, const storage::SliceBudget&)>;
 
@@ -433,24 +432,20 @@ struct Puller::Impl {
         return summary;
     }
 
-    void loop() {
+    // Pulls the stores that are due; returns the wait until the next one is.
+    util::BackgroundWorker::Clock::duration pull_due_stores() {
         // Named, not a temporary per call: GCC 12 at -O3 warns (falsely) that a temporary empty
         // optional<string> may be destroyed uninitialised.
         const std::optional<std::string> from_watermark;
-        std::vector<Clock::time_point> due(options.stores.size(), Clock::now());
-        while (!stopping) {
-            for (std::size_t i = 0; i < options.stores.size() && !stopping; ++i) {
-                if (Clock::now() < due[i]) continue;
-                {
-                    std::lock_guard lock(run_mutex);
-                    pull_store(i, from_watermark);
-                }
-                due[i] = Clock::now() + options.stores[i].pull_interval;
+        for (std::size_t i = 0; i < options.stores.size() && !stopping; ++i) {
+            if (Clock::now() < due[i]) continue;
+            {
+                std::lock_guard lock(run_mutex);
+                pull_store(i, from_watermark);
             }
-            const auto next = *std::min_element(due.begin(), due.end());
-            std::unique_lock lock(mutex);
-            wake.wait_until(lock, next, [&] { return stopping.load(); });
+            due[i] = Clock::now() + options.stores[i].pull_interval;
         }
+        return *std::min_element(due.begin(), due.end()) - Clock::now();
     }
 };
 
@@ -461,18 +456,16 @@ Puller::~Puller() {
 }
 
 void Puller::start() {
-    if (impl_->thread.joinable() || impl_->options.stores.empty()) return;
-    impl_->thread = std::thread([this] { impl_->loop(); });
+    if (impl_->worker || impl_->options.stores.empty()) return;
+    impl_->due.assign(impl_->options.stores.size(), Clock::now());
+    impl_->worker.emplace(util::BackgroundWorker::Options{"magento pull"},
+                          [this] { return impl_->pull_due_stores(); });
 }
 
 void Puller::stop() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stopping = true;
-    }
-    impl_->wake.notify_one();
+    impl_->stopping = true;
     for (auto& client : impl_->clients) client->cancel();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    if (impl_->worker) impl_->worker->stop();
 }
 
 std::vector<PullSummary> Puller::run_once(const std::optional<std::string>& since) {

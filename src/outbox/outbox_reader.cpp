@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "ofbridge/storage/schema.h"
+#include "ofbridge/storage/skip_scan.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/statement.h"
 
@@ -31,10 +32,6 @@ std::vector<StoreDelivery> OutboxReader::delivery_state() const {
     // Each a seek: the stores off the keys' unique indexes, then the waiting rows through 013's
     // partial index and the failed ones through 014's. The states are literals, not parameters:
     // SQLite uses a partial index only when the query's WHERE implies the index's.
-    Statement next(db,
-                   "SELECT min(s) FROM (SELECT min(store_code) AS s FROM magento_stock"
-                   " WHERE store_code > ?1 UNION ALL SELECT min(store_code) FROM"
-                   " magento_shipment_skus WHERE store_code > ?1)");
     Statement waiting(db,
                       "SELECT count(*), min(next_attempt_at), max(attempts) FROM magento_outbox"
                       " WHERE store_code = ?1 AND state = 'waiting'");
@@ -42,26 +39,26 @@ std::vector<StoreDelivery> OutboxReader::delivery_state() const {
                      "SELECT count(*) FROM magento_outbox WHERE store_code = ?1 AND"
                      " state = 'failed'");
     std::vector<StoreDelivery> out;
-    std::string after;
-    for (;;) {
-        next.bind(1, after);
-        if (!next.step() || next.is_null(0)) break;
-        after = next.column_text(0);
-        next.reset();
-        StoreDelivery d;
-        d.store_code = after;
-        waiting.bind(1, after);
-        if (waiting.step()) {
-            d.waiting = waiting.column_int64(0);
-            if (!waiting.is_null(1)) d.oldest_due_at = waiting.column_text(1);
-            if (!waiting.is_null(2)) d.max_attempts = waiting.column_int64(2);
-        }
-        waiting.reset();
-        failed.bind(1, after);
-        if (failed.step()) d.failed = failed.column_int64(0);
-        failed.reset();
-        out.push_back(std::move(d));
-    }
+    storage::for_each_skip_scanned(
+        db,
+        "SELECT min(s) FROM (SELECT min(store_code) AS s FROM magento_stock"
+        " WHERE store_code > ?1 UNION ALL SELECT min(store_code) FROM"
+        " magento_shipment_skus WHERE store_code > ?1)",
+        [&](const std::string& store) {
+            StoreDelivery d;
+            d.store_code = store;
+            waiting.bind(1, store);
+            if (waiting.step()) {
+                d.waiting = waiting.column_int64(0);
+                if (!waiting.is_null(1)) d.oldest_due_at = waiting.column_text(1);
+                if (!waiting.is_null(2)) d.max_attempts = waiting.column_int64(2);
+            }
+            waiting.reset();
+            failed.bind(1, store);
+            if (failed.step()) d.failed = failed.column_int64(0);
+            failed.reset();
+            out.push_back(std::move(d));
+        });
     return out;
 }
 

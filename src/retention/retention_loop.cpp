@@ -47,9 +47,10 @@ struct RetentionCounters {
 }  // namespace
 
 RetentionLoop::RetentionLoop(storage::Writer& writer, RetentionLoopOptions options)
-    : writer_(writer), options_(std::move(options)) {
+    : writer_(writer),
+      options_(std::move(options)),
+      worker_({"retention", options_.first_delay}, [this] { return run(); }) {
     RetentionCounters::get();
-    thread_ = std::thread([this] { run(); });
 }
 
 RetentionLoop::~RetentionLoop() {
@@ -57,35 +58,22 @@ RetentionLoop::~RetentionLoop() {
 }
 
 void RetentionLoop::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    worker_.stop();
 }
 
-void RetentionLoop::run() {
-    auto delay =
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.first_delay);
-    for (;;) {
-        {
-            std::unique_lock lock(mutex_);
-            if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
-        }
-        try {
-            if (!run_pass()) return;
-        } catch (const std::exception& e) {
-            spdlog::error("retention: pass failed: {}; trying again in {} min", e.what(),
-                          options_.interval.count());
-        }
-        delay = options_.interval;
+util::BackgroundWorker::Clock::duration RetentionLoop::run() {
+    try {
+        run_pass();
+    } catch (const std::exception& e) {
+        spdlog::error("retention: pass failed: {}; trying again in {} min", e.what(),
+                      options_.interval.count());
     }
+    return options_.interval;
 }
 
 // One pass: a sliced job whose every slice asks whether the loop is stopping, so shutdown never
 // waits for a long pass.
-bool RetentionLoop::run_pass() {
+void RetentionLoop::run_pass() {
     const auto started = std::chrono::steady_clock::now();
     auto pruner =
         std::make_shared<Pruner>(options_.policy, std::chrono::system_clock::now(), false);
@@ -95,13 +83,8 @@ bool RetentionLoop::run_pass() {
     job.completion = storage::Completion::committed;  // nothing is acknowledged on it
     job.run_slice = [this, pruner](storage::sqlite::Database& db, std::uint64_t,
                                    const storage::SliceBudget& budget) {
-        bool stop = false;
-        {
-            std::lock_guard lock(mutex_);
-            stop = stopping_;
-        }
         storage::SliceResult result;
-        result.finished = stop || pruner->slice(db, budget);
+        result.finished = worker_.stopping() || pruner->slice(db, budget);
         return result;
     };
     job.done = [outcome](std::error_code ec) { outcome->set_value(ec); };
@@ -127,8 +110,6 @@ bool RetentionLoop::run_pass() {
     }
     RetentionCounters::get().count(c);
     if (options_.on_pass) options_.on_pass(c);
-    std::lock_guard lock(mutex_);
-    return !stopping_;
 }
 
 }  // namespace ofbridge::retention

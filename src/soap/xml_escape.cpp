@@ -1,13 +1,12 @@
-// Escaping of text written into replies and served WSDLs (internal to the soap layer).
-#include "xml_escape.h"
+// Escaping of text written into replies, served WSDLs and the export's documents.
+#include "ofbridge/soap/xml_escape.h"
 
 #include "gate.h"
 
 namespace ofbridge::soap {
+namespace {
 
-// Appends `text` escaped for element content or a double-quoted attribute. Characters XML 1.0
-// cannot carry (C0 controls, invalid UTF-8) become U+FFFD so a reply is always well-formed.
-void append_escaped(std::string& out, std::string_view text) {
+void escape_into(std::string& out, std::string_view text, bool attribute) {
     constexpr std::string_view replacement = "\xEF\xBF\xBD";
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     std::size_t i = 0;
@@ -31,8 +30,16 @@ void append_escaped(std::string& out, std::string_view text) {
                     out += "&#13;";
                     break;
                 case '\t':
+                    if (attribute)
+                        out += "&#9;";
+                    else
+                        out += '\t';
+                    break;
                 case '\n':
-                    out += static_cast<char>(c);
+                    if (attribute)
+                        out += "&#10;";
+                    else
+                        out += '\n';
                     break;
                 default:
                     if (c < 0x20)
@@ -53,6 +60,16 @@ void append_escaped(std::string& out, std::string_view text) {
             ++i;
         }
     }
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view text) {
+    escape_into(out, text, false);
+}
+
+void append_escaped_attribute(std::string& out, std::string_view text) {
+    escape_into(out, text, true);
 }
 
 }  // namespace ofbridge::soap

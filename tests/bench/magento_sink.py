@@ -6,8 +6,7 @@ shared VM, about what the broker was asked to reach; see the README's Magento de
 The schema-validating fake stays the judge of what the broker sends (tests/e2e/test_magento.py);
 this sink only has to be fast and count right.
 
-What it does, per request, on raw asyncio streams (keep-alive HTTP/1.1, Content-Length bodies;
-a test fixture for the broker's client, not a general HTTP server):
+What it does, per request (the request loop and the worker processes are sink_server.py's):
 - checks the bearer token (401 with Magento's message otherwise);
 - POST /rest/<store>/V1/inventory/source-items: parses the JSON body, checks each item's four
   fields and their types as Magento's schema does (sku and source_code strings, quantity a
@@ -24,13 +23,11 @@ them (the latest write of a key wins, as in Magento): the benchmark then checks 
 against its oracle and counts every item.
 """
 
-import asyncio
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import time
+
+from sink_server import WorkerProcesses, reply, serve_until_sigterm
 
 NO_ROUTE = b'{"message":"Request does not match any route."}'
 EMPTY_SEARCH = b'{"items":[],"search_criteria":{},"total_count":0}'
@@ -47,8 +44,7 @@ class _Counts:
 
 
 def _reply(status, body, reason=b"OK"):
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-            b"Content-Length: %d\r\n\r\n" % (status, reason, len(body))) + body
+    return reply(status, body, reason, b"application/json; charset=utf-8")
 
 
 def _item_error(item):
@@ -103,50 +99,24 @@ def _handle(counts, shared, auth, head, body):
     return _reply(200, b"[]")
 
 
-async def _serve_connection(reader, writer, handle, latency):
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            body = await reader.readexactly(length) if length else b""
-            if latency:
-                await asyncio.sleep(latency)
-            writer.write(handle(head[:-4], body))
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
-
-
 def _worker(sock, auth, latency, shared, results):
     counts = _Counts()
     handle = lambda head, body: _handle(counts, shared, auth, head, body)  # noqa: E731
-    loop = asyncio.new_event_loop()
-    stop = loop.create_future()
-    loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
-
-    async def main():
-        server = await asyncio.start_server(
-            lambda r, w: _serve_connection(r, w, handle, latency), sock=sock, limit=1 << 22)
-        async with server:
-            await stop
-    loop.run_until_complete(main())
+    serve_until_sigterm(sock, handle, latency=latency, limit=1 << 22)
     results.put((counts.items, counts.calls, counts.saved, counts.errors))
 
 
 class MagentoSink:
     def __init__(self, workers=2, token="bench-token", latency=0.0):
-        self.workers = workers
         self.token = token
         self.auth = b"Bearer " + token.encode()
         self.latency = latency
-        self.port = None
-        self.processes = []
-        self.results = multiprocessing.Queue()
+        self.processes = WorkerProcesses(workers)
         self.shared_saved = multiprocessing.Value("q", 0)
+
+    @property
+    def port(self):
+        return self.processes.port
 
     @property
     def saved(self):
@@ -158,35 +128,18 @@ class MagentoSink:
         return "http://127.0.0.1:%d/" % self.port
 
     def start(self):
-        for _ in range(self.workers):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(("127.0.0.1", self.port or 0))
-            sock.listen(1024)
-            self.port = sock.getsockname()[1]
-            process = multiprocessing.Process(
-                target=_worker, args=(sock, self.auth, self.latency, self.shared_saved, self.results),
-                daemon=True)
-            process.start()
-            sock.close()
-            self.processes.append(process)
+        self.processes.start(_worker, self.auth, self.latency, self.shared_saved)
         return self
 
     def stop(self):
         """Stops the workers; returns (items, calls, saved, errors) merged: items maps
         (sku, source_code) to (quantity, status, time of its last write)."""
         items, calls, saved, errors = {}, 0, 0, []
-        for process in self.processes:
-            os.kill(process.pid, signal.SIGTERM)
-        for _ in self.processes:
-            i, c, s, e = self.results.get(timeout=60)
+        for i, c, s, e in self.processes.stop(timeout=60):
             for key, value in i.items():
                 if key not in items or value[2] > items[key][2]:
                     items[key] = value
             calls += c
             saved += s
             errors += e
-        for process in self.processes:
-            process.join(10)
         return items, calls, saved, errors

@@ -4,8 +4,7 @@ fake WMS (tests/fakes/orderflow_wms.py parses each <imports> document whole with
 one interpreter, and serves notifications through http.server: 4,000 entities/s at best; see
 the README's export benchmark section).
 
-What it does, per request, on raw asyncio streams (keep-alive HTTP/1.1, Content-Length bodies;
-this is a test fixture for the broker's client, not a general HTTP server):
+What it does, per request (the request loop and the worker processes are sink_server.py's):
 - checks HTTP Basic auth and the channel/organisation query parameters (401 / an <error> root);
 - POST .../imports/importitems.xml: finds each `<import type= operation= externalReference=>`
   start tag with one regular expression (no DOM), counts the reference and answers an
@@ -17,15 +16,12 @@ over them). At stop() each worker hands its counts to the parent, which merges t
 benchmark then checks that every entity arrived exactly once (push) or was notified (notify).
 """
 
-import asyncio
 import base64
 import collections
-import multiprocessing
-import os
 import re
-import signal
-import socket
 import urllib.parse
+
+from sink_server import WorkerProcesses, reply as _reply, serve_until_sigterm
 
 IMPORT_TAG = re.compile(
     rb'<import type="([^"]*)" operation="([^"]*)" externalReference="([^"]*)"')
@@ -42,11 +38,6 @@ class _Counts:
         self.notifications = collections.Counter()  # (entity, reference, action) -> times
         self.requests = 0
         self.errors = []
-
-
-def _reply(status, body, reason=b"OK"):
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n"
-            % (status, reason, len(body))) + body
 
 
 def _handle(counts, auth, channel, organisation, head, body):
@@ -84,35 +75,10 @@ def _handle(counts, auth, channel, organisation, head, body):
     return _reply(404, b"<html><body>HTTP ERROR 404</body></html>", b"Not Found")
 
 
-async def _serve_connection(reader, writer, handle):
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            body = await reader.readexactly(length) if length else b""
-            writer.write(handle(head[:-4], body))
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
-
-
 def _worker(sock, auth, channel, organisation, results):
     counts = _Counts()
     handle = lambda head, body: _handle(counts, auth, channel, organisation, head, body)  # noqa
-    loop = asyncio.new_event_loop()
-    stop = loop.create_future()
-    loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
-
-    async def main():
-        server = await asyncio.start_server(
-            lambda r, w: _serve_connection(r, w, handle), sock=sock, limit=1 << 20)
-        async with server:
-            await stop
-    loop.run_until_complete(main())
+    serve_until_sigterm(sock, handle, limit=1 << 20)
     results.put((dict(counts.imports), dict(counts.notifications), counts.requests,
                  counts.errors))
 
@@ -120,45 +86,29 @@ def _worker(sock, auth, channel, organisation, results):
 class OrderFlowSink:
     def __init__(self, workers=2, username="of-user", password="of-pass", channel="WEB",
                  organisation="ACME", context="/web/"):
-        self.workers = workers
         self.auth = b"Basic " + base64.b64encode(("%s:%s" % (username, password)).encode())
         self.channel, self.organisation, self.context = channel, organisation, context
-        self.port = None
-        self.processes = []
-        self.results = multiprocessing.Queue()
+        self.processes = WorkerProcesses(workers)
+
+    @property
+    def port(self):
+        return self.processes.port
 
     @property
     def endpoint(self):
         return "http://127.0.0.1:%d%s" % (self.port, self.context)
 
     def start(self):
-        for _ in range(self.workers):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(("127.0.0.1", self.port or 0))
-            sock.listen(1024)
-            self.port = sock.getsockname()[1]
-            process = multiprocessing.Process(
-                target=_worker, args=(sock, self.auth, self.channel, self.organisation,
-                                      self.results), daemon=True)
-            process.start()
-            sock.close()
-            self.processes.append(process)
+        self.processes.start(_worker, self.auth, self.channel, self.organisation)
         return self
 
     def stop(self):
         """Stops the workers; returns (imports, notifications, requests, errors), merged."""
         imports, notifications = collections.Counter(), collections.Counter()
         requests, errors = 0, []
-        for process in self.processes:
-            os.kill(process.pid, signal.SIGTERM)
-        for _ in self.processes:
-            i, n, r, e = self.results.get(timeout=30)
+        for i, n, r, e in self.processes.stop(timeout=30):
             imports.update(i)
             notifications.update(n)
             requests += r
             errors += e
-        for process in self.processes:
-            process.join(10)
         return imports, notifications, requests, errors

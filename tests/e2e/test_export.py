@@ -43,7 +43,7 @@ batch_size = {batch_size}
 interval_ms = {interval_ms}
 timeout_ms = {timeout_ms}
 tls_ca_file = "{tls_ca_file}"
-max_attempts = 4
+max_attempts = {max_attempts}
 retry_base_ms = 20
 retry_max_ms = 100
 """
@@ -88,17 +88,28 @@ def wait_for(condition, timeout=60, what="condition"):
 
 class ExportTest(unittest.TestCase):
     def start(self, timeout_ms=2000, batch_size=100, tls_ca_file="", interval_ms=50,
-              **simulator):
+              max_attempts=8, **simulator):
         self.wms = OrderFlowSimulator(**simulator).start()
         self.addCleanup(self.wms.stop)
         self.broker = Broker(stores_extra=EXPORT_CONFIG.format(endpoint=self.wms.endpoint,
                                                                timeout_ms=timeout_ms,
                                                                batch_size=batch_size,
                                                                tls_ca_file=tls_ca_file,
-                                                               interval_ms=interval_ms))
+                                                               interval_ms=interval_ms,
+                                                               max_attempts=max_attempts))
         self.addCleanup(self.broker.cleanup)
         os.makedirs(self.broker.data_dir, mode=0o700)  # the catalog is loaded before the start
         return self.broker
+
+    def self_signed_certificate(self):
+        """A certificate for localhost and its key (PEM files, removed after the test)."""
+        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
+        self.addCleanup(shutil.rmtree, work, True)
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        return cert, key
 
     def statuses(self, entity):
         rows = self.broker.cli_json(*(("products", "list") if entity == "product"
@@ -116,6 +127,10 @@ class ExportTest(unittest.TestCase):
         return len(rows)
 
     def test_push_with_faults_and_a_crash_loses_nothing_and_doubles_nothing(self):
+        # Faults roll per exchange and a failed exchange is a failed attempt for each of its 20
+        # entities, so with 4 attempts some batch of the 75 would end failed about one run in a
+        # hundred (75 x 0.1^4); start() allows 8 (75 x 0.1^8). The refused SKU still shows that
+        # failures are retried, each attempt counted, until max_attempts.
         broker = self.start(timeout_ms=500, batch_size=20, fault_rate=0.1, seed=7, fail_skus=["SKU-000013"],
                             slow_seconds=0.8)
         products = {"items": [product("SKU-%06d" % n, "Product %d" % n) for n in range(1000)]}
@@ -147,7 +162,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(self.count("order", "exported"), 500)
         failed = broker.cli_json("products", "get", "SKU-000013")
         self.assertEqual(failed["export"]["export_status"], "failed")
-        self.assertEqual(failed["export"]["attempts"], 4)
+        self.assertEqual(failed["export"]["attempts"], 8, "max_attempts attempts")
         self.assertNotEqual(failed["export"]["last_error"], "")
         # The export log: one header per exchange, a line per entity with the WMS's message, raw
         # bodies with the credentials masked.
@@ -220,12 +235,7 @@ class ExportTest(unittest.TestCase):
                          "an aborted exchange is no failed attempt; sent again at the next start")
 
     def test_https_endpoint_is_verified(self):
-        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
-        self.addCleanup(shutil.rmtree, work, True)
-        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cert, key = self.self_signed_certificate()
         # Trusted through tls_ca_file: exported.
         broker = self.start(tls_ca_file=cert, tls_cert=cert, tls_key=key)
         broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
@@ -233,12 +243,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(self.wms.state.merges, {"TLS-1": 1})
 
     def test_https_endpoint_with_an_untrusted_certificate_is_refused(self):
-        work = tempfile.mkdtemp(prefix="ofbridge-tls-")
-        self.addCleanup(shutil.rmtree, work, True)
-        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cert, key = self.self_signed_certificate()
         broker = self.start(tls_cert=cert, tls_key=key)  # system CA store: not trusted
         broker.cli("products", "import", write_json(broker.workdir, "p.json", product("TLS-1", "x")))
         result = broker.cli("exports", "run", "--json", check=False)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pugixml.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -57,6 +59,17 @@ TEST(WmsDocuments, ImportsDocumentSplitsCdataEnd) {
     EXPECT_NE(doc.find("<![CDATA[externalReference=A&B\ndescription=x]]]]><![CDATA[>y]]>"),
               std::string::npos)
         << doc;
+}
+
+// A reference is an attribute value: tab and line breaks are character references, so a parser
+// (the WMS's) reads back the reference that was sent, not one with spaces in their place.
+TEST(WmsDocuments, ImportsDocumentReferenceSurvivesAttributeNormalisation) {
+    auto doc = imports_document("order", "insert", {{"A\tB\nC\rD", {{"externalReference", "x"}}}});
+    EXPECT_NE(doc.find(R"(externalReference="A&#9;B&#10;C&#13;D")"), std::string::npos) << doc;
+    pugi::xml_document parsed;
+    ASSERT_TRUE(parsed.load_string(doc.c_str())) << doc;
+    EXPECT_STREQ(parsed.child("imports").child("import").attribute("externalReference").value(),
+                 "A\tB\nC\rD");
 }
 
 TEST(WmsDocuments, ImportResultSuccessesDuplicatesFailuresAndMissing) {

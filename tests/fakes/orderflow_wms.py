@@ -159,6 +159,24 @@ class OrderFlowSimulator:
         handler.end_headers()
         handler.wfile.write(data)
 
+    # The replies of the faults that are whole-exchange failures (notes §3.2), by fault.
+    FAULT_REPLIES = {
+        "http500": (500, "<html><body><h2>HTTP ERROR 500</h2></body></html>", "text/html"),
+        "html200": (200, '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                    "<h2>HTTP ERROR 500</h2><p>Problem accessing</p></body></html>", "text/html"),
+        "exception200": (200, "<exception><message>Lock wait timeout</message></exception>",
+                         "application/xml"),
+        "error200": (200, "<error>Service temporarily unavailable</error>", "application/xml"),
+        "notxml200": (200, "Service Temporarily Unavailable", "text/plain"),
+    }
+
+    def fault_reply(self, h, fault):
+        """Answers `fault` when it is one of FAULT_REPLIES; True when it did."""
+        if fault not in self.FAULT_REPLIES:
+            return False
+        self.reply(h, *self.FAULT_REPLIES[fault])
+        return True
+
     def pick_fault(self):
         with self.state.lock:
             if self.fault_rate and self.random.random() < self.fault_rate:
@@ -201,19 +219,8 @@ class OrderFlowSimulator:
 
     def imports(self, h, body, expected_type):
         fault = self.pick_fault()
-        if fault == "http500":
-            return self.reply(h, 500, "<html><body><h2>HTTP ERROR 500</h2></body></html>",
-                              "text/html")
-        if fault == "html200":
-            return self.reply(h, 200, '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
-                              "<h2>HTTP ERROR 500</h2><p>Problem accessing</p></body></html>",
-                              "text/html")
-        if fault == "exception200":
-            return self.reply(h, 200, "<exception><message>Lock wait timeout</message></exception>")
-        if fault == "error200":
-            return self.reply(h, 200, "<error>Service temporarily unavailable</error>")
-        if fault == "notxml200":
-            return self.reply(h, 200, "Service Temporarily Unavailable", "text/plain")
+        if self.fault_reply(h, fault):
+            return
         if fault == "drop_before":
             h.close_connection = True
             return
@@ -286,18 +293,8 @@ class OrderFlowSimulator:
         if entity == "order":
             assert (query.get("externalReference") or [""])[0], query
         fault = self.pick_fault()
-        if fault == "http500":
-            return self.reply(h, 500, "<html><body><h2>HTTP ERROR 500</h2></body></html>",
-                              "text/html")
-        if fault == "html200":
-            return self.reply(h, 200, '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
-                              "<h2>HTTP ERROR 500</h2></body></html>", "text/html")
-        if fault == "exception200":
-            return self.reply(h, 200, "<exception><message>Lock wait timeout</message></exception>")
-        if fault == "error200":
-            return self.reply(h, 200, "<error>Service temporarily unavailable</error>")
-        if fault == "notxml200":
-            return self.reply(h, 200, "Service Temporarily Unavailable", "text/plain")
+        if self.fault_reply(h, fault):
+            return
         if fault in ("drop_before", "drop_after"):
             h.close_connection = True
             return

@@ -7,12 +7,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "ofbridge/retention/pruner.h"
+#include "ofbridge/util/background_worker.h"
 
 namespace ofbridge::storage {
 class Writer;
@@ -39,15 +37,12 @@ public:
     RetentionLoop& operator=(const RetentionLoop&) = delete;
 
 private:
-    void run();
-    bool run_pass();  // false when stopped meanwhile
+    util::BackgroundWorker::Clock::duration run();
+    void run_pass();
 
     storage::Writer& writer_;
     RetentionLoopOptions options_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread thread_;
+    util::BackgroundWorker worker_;  // last: started once the options are set
 };
 
 }  // namespace ofbridge::retention
