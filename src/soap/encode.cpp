@@ -59,7 +59,7 @@ std::string encode_result(const DecodedRequest& request, std::string_view value,
     out += R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV=")";
     out += v12 ? soap12_envelope_ns : soap11_envelope_ns;
     out += R"(" xmlns:ns1=")";
-    append_escaped(out, request.namespace_uri);
+    append_escaped_attribute(out, request.namespace_uri);
     out += R"("><SOAP-ENV:Body><ns1:)";
     out += request.operation;
     out += "Response><result>";

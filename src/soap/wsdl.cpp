@@ -23,7 +23,7 @@ constexpr std::string_view endpoint_placeholder = "@ENDPOINT@";
 
 std::string replace_placeholder(std::string_view document, std::string_view endpoint) {
     std::string replacement;
-    append_escaped(replacement, endpoint);
+    append_escaped_attribute(replacement, endpoint);
     std::string out;
     out.reserve(document.size() + 8 * replacement.size());
     std::size_t copied = 0;

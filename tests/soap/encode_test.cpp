@@ -69,6 +69,16 @@ TEST(EncodeMagento1, ReplyFollowsSoap12) {
     EXPECT_EQ(content_type(request.version), "application/soap+xml; charset=utf-8");
 }
 
+// The echoed namespace is an attribute value: a tab or line break in it (sent as a character
+// reference) must come back as one, not as the space attribute-value normalisation would make.
+TEST(EncodeMagento2, EchoedNamespaceKeepsWhitespaceCharacters) {
+    auto request = expect_decoded(read_data("m2_inventory.xml"));
+    request.namespace_uri = "urn:a\tb\nc\rd";
+    const auto parsed = parse(encode_string_result(request, "Success - Message 4 Received"));
+    EXPECT_EQ(std::string(parsed->document.document_element().attribute("xmlns:ns1").value()),
+              request.namespace_uri);
+}
+
 TEST(EncodeMagento2, EchoesTheCallersNamespace) {
     auto body = replace_all(read_data("m2_inventory.xml"), "https://shop.example.com/soap/default",
                             "http://h:1/soap/x?a=1&amp;b=&quot;2&quot;&amp;c");
