@@ -33,24 +33,26 @@ std::string outbox_table(const std::vector<outbox::OutboxRow>& rows) {
 std::string outbox_json(const std::vector<outbox::OutboxRow>& rows) {
     json::array out;
     for (const auto& r : rows)
-        out.push_back(
-            json::object{{"id", r.id},
-                         {"store", r.store_code},
-                         {"kind", r.kind},
-                         {"state", r.state},
-                         {"reference", r.reference},
-                         {"source", r.source},
-                         {"seq", optional_json(r.seq)},
-                         {"qty", optional_json(r.qty)},
-                         {"request_id", optional_json(r.request_id)},
-                         {"magento_shipment_id", optional_json(r.magento_shipment_id)},
-                         {"attempts", r.attempts},
-                         {"next_attempt_at", r.next_attempt_at},
-                         {"message", r.message},
-                         {"created_at", r.created_at},
-                         {"updated_at", r.updated_at},
-                         {"delivered_at", r.delivered_at.empty() ? json::value(nullptr)
-                                                                 : json::value(r.delivered_at)}});
+        out.push_back(json::object{
+            {"id", r.id},
+            {"store", r.store_code},
+            {"kind", r.kind},
+            {"state", r.state},
+            {"reference", r.reference},
+            {"source", r.source},
+            {"seq", optional_json(r.seq)},
+            {"qty", optional_json(r.qty)},
+            {"request_id", optional_json(r.request_id)},
+            {"magento_shipment_id", optional_json(r.magento_shipment_id)},
+            {"resend_after",
+             r.resend_after.empty() ? json::value(nullptr) : json::value(r.resend_after)},
+            {"attempts", r.attempts},
+            {"next_attempt_at", r.next_attempt_at},
+            {"message", r.message},
+            {"created_at", r.created_at},
+            {"updated_at", r.updated_at},
+            {"delivered_at",
+             r.delivered_at.empty() ? json::value(nullptr) : json::value(r.delivered_at)}});
     return json::serialize(json::object{{"outbox", std::move(out)}}) + "\n";
 }
 

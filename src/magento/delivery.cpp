@@ -527,6 +527,10 @@ struct Delivery::Impl {
         static auto& retried =
             r.counter("ofbridge_magento_retries_total",
                       "Outbox rows put back to wait after a transient error (any kind).");
+        static auto& search_misses = r.counter(
+            "ofbridge_magento_shipment_search_misses_total",
+            "Ship calls with an unknown outcome that a marker search did not find yet: "
+            "searched for again timeout_ms later, and sent again only if that misses too.");
         const auto delivery = [&r](const char* kind, const char* outcome) -> metrics::Counter& {
             return r.counter("ofbridge_magento_deliveries_total",
                              "Outbox rows settled with Magento, by kind and outcome (found = a "
@@ -540,6 +544,7 @@ struct Delivery::Impl {
         static auto& shipments_failed = delivery("shipment", "failed");
         calls.add(summary.calls);
         retried.add(summary.retried);
+        search_misses.add(summary.shipments_not_found_yet);
         stock_delivered.add(summary.stock_delivered);
         stock_failed.add(summary.stock_failed);
         shipments_delivered.add(summary.shipments_delivered);

@@ -314,14 +314,15 @@ std::string next_due(storage::sqlite::Database& db, std::string_view store_code)
 
 std::vector<OutboxRow> list_outbox(storage::sqlite::Database& db, std::string_view state,
                                    std::size_t limit) {
-    Statement s(db,
-                "SELECT o.id, o.store_code, o.kind, o.state, o.attempts, o.next_attempt_at,"
-                " o.message, o.created_at, o.updated_at, o.delivered_at,"
-                " coalesce(st.sku, sh.order_increment_id), coalesce(st.source, sh.source),"
-                " st.seq, st.qty, sh.request_id, sh.magento_shipment_id"
-                " FROM magento_outbox o LEFT JOIN magento_stock st ON st.outbox_id = o.id"
-                " LEFT JOIN magento_shipments sh ON sh.outbox_id = o.id"
-                " WHERE (?1 = '' OR o.state = ?1) ORDER BY o.id DESC LIMIT ?2");
+    Statement s(
+        db,
+        "SELECT o.id, o.store_code, o.kind, o.state, o.attempts, o.next_attempt_at,"
+        " o.message, o.created_at, o.updated_at, o.delivered_at,"
+        " coalesce(st.sku, sh.order_increment_id), coalesce(st.source, sh.source),"
+        " st.seq, st.qty, sh.request_id, sh.magento_shipment_id, coalesce(sh.resend_after, '')"
+        " FROM magento_outbox o LEFT JOIN magento_stock st ON st.outbox_id = o.id"
+        " LEFT JOIN magento_shipments sh ON sh.outbox_id = o.id"
+        " WHERE (?1 = '' OR o.state = ?1) ORDER BY o.id DESC LIMIT ?2");
     s.bind(1, state).bind(2, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
     std::vector<OutboxRow> rows;
     while (s.step()) {
@@ -342,6 +343,7 @@ std::vector<OutboxRow> list_outbox(storage::sqlite::Database& db, std::string_vi
         r.qty = s.column_optional_int64(13);
         r.request_id = s.column_optional_int64(14);
         r.magento_shipment_id = s.column_optional_int64(15);
+        r.resend_after = s.column_text(16);
         rows.push_back(std::move(r));
     }
     return rows;

@@ -20,6 +20,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 
+from admin_http import console_address, scrape  # noqa: E402
 from broker import Broker  # noqa: E402
 from fake_magento import FakeMagento  # noqa: E402
 from inventory_history import expected_stock, group_into_messages, make_history, rest_body  # noqa: E402
@@ -287,7 +288,8 @@ class MagentoTest(unittest.TestCase):
         store = magento_store(fake, integration_auth(keys), timeout_ms=1000)
 
         def start():
-            return Broker(workdir=workdir, stores_extra=store).start()
+            return Broker(workdir=workdir, stores_extra=store,
+                          admin='listen = "127.0.0.1:0"').start()
 
         def shipments(broker):
             return [r for r in outbox(broker) if r["kind"] == "shipment"]
@@ -316,6 +318,13 @@ class MagentoTest(unittest.TestCase):
             wait_until(lambda: broker.logs().count("not in Magento yet") >= 2,
                        what="the first search missed")
             self.assertEqual(fake.state.shipment_lookups, lookups + 1)
+            # Visible while it waits: the row's resend_after and the miss counter.
+            waiting = [r for r in shipments(broker) if r["state"] == "waiting"]
+            self.assertEqual(len(waiting), 1, waiting)
+            self.assertIsNotNone(waiting[0]["resend_after"])
+            self.assertIn("not found in Magento yet", waiting[0]["message"])
+            self.assertEqual(scrape(console_address(broker)).get(
+                ("ofbridge_magento_shipment_search_misses_total", ()), 0), 2)
             broker.kill()
             broker = start()
             wait_until(lambda: [r["state"] for r in shipments(broker)] == ["delivered"] * 2,

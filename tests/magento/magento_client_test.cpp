@@ -276,6 +276,9 @@ TEST_F(OutboxTest, ShipmentNotFoundOnceWaitsAndSurvivesReopening) {
     EXPECT_TRUE(due[0].unknown_outcome);
     EXPECT_EQ(due[0].resend_after, "2026-01-01T00:00:16.000Z");
     EXPECT_EQ(state(ship), "waiting");
+    const auto listed = outbox::list_outbox(reopened, "waiting", 0);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].resend_after, "2026-01-01T00:00:16.000Z");
     // A new call starts a new unknown outcome: its first miss waits again.
     outbox::OutboxRepository r(reopened);
     r.shipment_call_started(ship, "2026-01-01T00:00:16.000Z");

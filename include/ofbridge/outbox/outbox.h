@@ -151,6 +151,9 @@ struct OutboxRow {
     std::string source;
     std::optional<std::int64_t> seq, qty;                         // stock
     std::optional<std::int64_t> request_id, magento_shipment_id;  // shipment
+    // A shipment whose ship call had an unknown outcome and whose marker search missed: when
+    // it is searched for again, and sent again only if that search misses too ("" = none).
+    std::string resend_after;
 };
 std::vector<OutboxRow> list_outbox(storage::sqlite::Database& db, std::string_view state,
                                    std::size_t limit);
