@@ -181,7 +181,9 @@ struct RequestProcessor::Impl {
         using Result = decltype(work(std::declval<Connection&>()));
         if (options.writer) {
             std::optional<Result> result;
-            run_hosted(1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); });
+            run_hosted(
+                1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); },
+                [](std::size_t) {});
             return std::move(*result);
         }
         if (!connection) connect();
@@ -196,12 +198,23 @@ struct RequestProcessor::Impl {
     // and returns once all of them committed. The statements are prepared on the writer's
     // connection, again whenever it was reopened. The first exception a task threw is rethrown
     // as it was; a batch that failed as a whole throws its error.
-    template <class Work>
-    void run_hosted(std::size_t count, Work&& work) {
+    // prepare(i) runs on the calling thread right before task i is submitted, so the caller's
+    // work for the next task overlaps the writer running the previous ones. Should it throw, the
+    // tasks not yet submitted are not run, those submitted are waited for, and it is rethrown.
+    template <class Work, class Prepare>
+    void run_hosted(std::size_t count, Work&& work, Prepare&& prepare) {
         std::latch finished(static_cast<std::ptrdiff_t>(count));
         std::vector<std::exception_ptr> thrown(count);
         std::vector<std::error_code> errors(count);
+        std::exception_ptr not_prepared;
         for (std::size_t i = 0; i < count; ++i) {
+            try {
+                prepare(i);
+            } catch (...) {
+                not_prepared = std::current_exception();
+                finished.count_down(static_cast<std::ptrdiff_t>(count - i));
+                break;
+            }
             options.writer->run_in_transaction(
                 [&, i](Database& db, std::uint64_t connection_id) {
                     try {
@@ -222,6 +235,7 @@ struct RequestProcessor::Impl {
                 });
         }
         finished.wait();
+        if (not_prepared) std::rethrow_exception(not_prepared);
         for (const auto& e : thrown)
             if (e) std::rethrow_exception(e);
         for (const auto& e : errors)
@@ -276,18 +290,23 @@ struct RequestProcessor::Impl {
     // faster than one task per batch. The requests may land in different group commits; each
     // is atomic on its own, as before.
     //
-    // Before any write task, on this worker's thread, each inventory request's lines are
-    // expanded from its stored body (parse, decode, validate: expand()), so the writer's thread
-    // runs only the apply's reads of marks, its decisions and its SQL.
+    // Before its write task, on this worker's thread, each inventory request's lines are
+    // expanded from its stored body (parse, decode, validate: expand_one()), so the writer's
+    // thread runs only the apply's reads of marks, its decisions and its SQL. Hosted, a request
+    // is expanded while the writer applies the ones before it.
     std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed) {
-        const std::vector<Expanded> expanded = expand(claimed);
+        std::vector<Expanded> expanded(claimed.size());
         const BatchTime at{now()};
         std::vector<RequestOutcome> outcomes(claimed.size());
         if (options.writer) {
-            run_hosted(claimed.size(), [&](Connection& conn, std::size_t i) {
-                outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
-            });
+            run_hosted(
+                claimed.size(),
+                [&](Connection& conn, std::size_t i) {
+                    outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
+                },
+                [&](std::size_t i) { expanded[i] = expand_one(claimed[i]); });
         } else {
+            for (std::size_t i = 0; i < claimed.size(); ++i) expanded[i] = expand_one(claimed[i]);
             in_write_transaction([&](Connection& conn) {
                 for (std::size_t i = 0; i < claimed.size(); ++i)
                     outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
@@ -298,24 +317,20 @@ struct RequestProcessor::Impl {
         return outcomes;
     }
 
-    // The claimed inventory requests' lines, read from their stored bodies on a connection that
-    // is not the writer's (hosted: a read-only one of this processor; standalone: its own,
-    // between transactions) and expanded through codec::expand_inventory. The claim committed,
-    // so the body is there to read (bodies of requests not done are never pruned). A body that
-    // cannot be expanded is that request's error; a storage error fails the batch as a whole.
-    std::vector<Expanded> expand(const std::vector<ClaimedRequest>& claimed) {
-        std::vector<Expanded> out(claimed.size());
-        for (std::size_t i = 0; i < claimed.size(); ++i) {
-            if (claimed[i].entity != inventory_entity) continue;
-            try {
-                out[i] = body_reader().inventory(claimed[i].id);
-            } catch (const SqliteError&) {
-                throw;
-            } catch (const std::exception& e) {
-                out[i] = std::string{e.what()};
-            }
+    // A claimed inventory request's lines, read from its stored body on a connection that is not
+    // the writer's (hosted: a read-only one of this processor; standalone: its own, between
+    // transactions) and expanded through codec::expand_inventory. The claim committed, so the
+    // body is there to read (bodies of requests not done are never pruned). A body that cannot
+    // be expanded is that request's error; a storage error fails the batch as a whole.
+    Expanded expand_one(const ClaimedRequest& claimed) {
+        if (claimed.entity != inventory_entity) return {};
+        try {
+            return body_reader().inventory(claimed.id);
+        } catch (const SqliteError&) {
+            throw;
+        } catch (const std::exception& e) {
+            return std::string{e.what()};
         }
-        return out;
     }
 
     queue::RequestPayloads& body_reader() {
