@@ -65,6 +65,8 @@ std::string request_text(const queue::RequestDetail& request) {
         lines.add_row({std::to_string(l.line_no), l.sku, l.source, std::to_string(l.qty),
                        l.seq ? std::to_string(*l.seq) : "", l.last_order_exported});
     if (!request.lines.empty()) out += lines.render() + "\n";
+    // Lines not expanded from the stored body (it was pruned): one line saying where from.
+    if (!request.lines_from.empty()) out += "note: " + terminal_safe(request.lines_from) + "\n";
     // The raw body may hold anything the sender put there; show it inert.
     out += "raw body (secrets masked):\n" + terminal_safe(request.raw_body) + "\n";
     return out;

@@ -9,9 +9,9 @@
 #include <cctype>
 #include <set>
 
+#include "ofbridge/codec/json_messages.h"
 #include "ofbridge/domain/log_text.h"
 #include "ofbridge/domain/overloaded.h"
-#include "ofbridge/endpoints/json_messages.h"
 #include "ofbridge/export/export_acks.h"
 #include "ofbridge/export/export_reader.h"
 #include "ofbridge/ingest/secrets.h"
@@ -24,6 +24,14 @@ namespace ofbridge::endpoints {
 namespace {
 
 using Kind = ingest::Outcome::Kind;
+using codec::decode_export_json;
+using codec::decode_inventory_json;
+using codec::decode_shipment_json;
+using codec::decode_token_json;
+using codec::json_error;
+using codec::json_string;
+using codec::JsonError;
+using codec::mask_json_secrets;
 
 http::Response text_response(unsigned status, std::string body) {
     http::Response r;

@@ -33,24 +33,6 @@ std::string sha256_hex(std::string_view data) {
     return storage::sha256_hex(data);
 }
 
-bool is_secret_field(std::string_view local_name) {
-    // sessionId/apiKey/password/token: the OrderFlow and Magento fields; the rest are the
-    // credential-bearing names of WS-Security and OAuth-style clients.
-    static constexpr std::array<std::string_view, 9> names{
-        "sessionId", "apiKey", "password",           "token", "accessToken", "api_key",
-        "secret",    "Nonce",  "BinarySecurityToken"};
-    const auto equals_ignoring_case = [local_name](std::string_view name) {
-        return name.size() == local_name.size() &&
-               std::equal(name.begin(), name.end(), local_name.begin(), [](char a, char b) {
-                   const auto lower = [](char c) {
-                       return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-                   };
-                   return lower(a) == lower(b);
-               });
-    };
-    return std::any_of(names.begin(), names.end(), equals_ignoring_case);
-}
-
 bool constant_time_equals(std::string_view a, std::string_view b) {
     // Compare digests so the time depends on neither the contents nor the length of `b`.
     const auto da = sha256_hex(a);

@@ -10,13 +10,7 @@ using storage::sqlite::ResetOnExit;
 
 StockRepository::StockRepository(storage::sqlite::Database& db)
     : db_(db),
-      // Each line with its key's current mark: one statement instead of a lookup per key. The
-      // lines are the queue's (inventory_lines); this is the one read that joins them.
-      lines_(db,
-             "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, l.last_order_exported,"
-             " l.failure, m.high_water_seq FROM inventory_lines l LEFT JOIN stock_marks m"
-             " ON m.sku = l.sku AND m.source = l.source"
-             " WHERE l.request_id = ?1 ORDER BY l.line_no"),
+      mark_(db, "SELECT high_water_seq FROM stock_marks WHERE sku = ?1 AND source = ?2"),
       // The common case, a key seen before, is one seek: UPDATE. The upsert handles a key's
       // first record (and keeps the guard if two ever raced).
       update_(db,
@@ -30,23 +24,12 @@ StockRepository::StockRepository(storage::sqlite::Database& db)
               " updated_at = excluded.updated_at"
               " WHERE excluded.high_water_seq > stock_marks.high_water_seq") {}
 
-std::vector<StoredLine> StockRepository::lines_with_marks(std::int64_t request_id) {
-    std::vector<StoredLine> stored;
-    ResetOnExit reset(lines_);
-    lines_.bind(1, request_id);
-    while (lines_.step()) {
-        StoredLine s;
-        s.line_no = lines_.column_int64(0);
-        s.line.sku = lines_.column_text(1);
-        s.line.source = lines_.column_text(2);
-        s.line.qty = lines_.column_int64(3);
-        s.line.seq = lines_.column_int64(4);
-        s.line.last_order_exported = lines_.column_text(5);
-        s.line.failure = lines_.column_text(6);
-        if (!lines_.is_null(7)) s.mark = lines_.column_int64(7);
-        stored.push_back(std::move(s));
-    }
-    return stored;
+std::optional<std::int64_t> StockRepository::mark(const std::string& sku,
+                                                  const std::string& source) {
+    ResetOnExit reset(mark_);
+    mark_.bind_no_copy(1, sku).bind_no_copy(2, source);
+    if (!mark_.step()) return std::nullopt;
+    return mark_.column_int64(0);
 }
 
 void StockRepository::record(const domain::InventoryLine& line, const domain::StockLevel& level,

@@ -86,7 +86,8 @@ struct RequestClaims::Statements {
                          "UPDATE requests SET lease_expires_at = ?2"
                          " WHERE state = 'processing' AND claimed_by = ?1"),
           request_state(db,
-                        "SELECT entity, state, claimed_by, lease_expires_at, attempts"
+                        "SELECT entity, state, claimed_by, lease_expires_at, attempts,"
+                        " EXISTS (SELECT 1 FROM request_bodies WHERE request_id = requests.id)"
                         " FROM requests WHERE id = ?1"),
           next_event(db,
                      "SELECT min(t) FROM ("
@@ -203,6 +204,14 @@ ClaimedRequest RequestClaims::claim_for_reprocess(std::int64_t request_id, std::
             throw std::runtime_error("request " + std::to_string(request_id) +
                                      " is being processed by " + holder + " until " +
                                      iso_of_unix(*lease));
+        // An inventory request's lines are expanded from its stored body; a done request's body
+        // is removed by log retention after [retention] bodies_days, and then it cannot be
+        // applied again (its shipment and export-ack rows are kept, so those can).
+        if (claimed.entity == "inventory" && st.request_state.column_int64(5) == 0)
+            throw std::runtime_error(
+                "request " + std::to_string(request_id) +
+                " cannot be reprocessed: its raw body was removed by log retention"
+                " ([retention] bodies_days), and an inventory request's lines are read from it");
     }
     // A dead request has used up its attempts; an operator's reprocess gives it a fresh count
     // (attempt 1), so a failure now is retried again with the normal backoff.

@@ -1,9 +1,11 @@
-// RequestPayloads: the shipment_requests / shipment_items / shipment_tracks reads of an apply
-// (see request_payloads.h).
+// RequestPayloads: the shipment_requests / shipment_items / shipment_tracks reads of an apply and
+// the expansion of an inventory request's stored body (see request_payloads.h).
 #include "ofbridge/queue/request_payloads.h"
 
 #include <stdexcept>
 #include <string>
+
+#include "ofbridge/codec/stored_inventory.h"
 
 namespace ofbridge::queue {
 
@@ -20,7 +22,25 @@ RequestPayloads::RequestPayloads(storage::sqlite::Database& db)
       tracks_(db,
               "SELECT tracking_number FROM shipment_tracks WHERE request_id = ?1"
               " ORDER BY line_no"),
-      ack_(db, "SELECT entity, reference FROM export_acks WHERE request_id = ?1") {}
+      ack_(db, "SELECT entity, reference FROM export_acks WHERE request_id = ?1"),
+      body_(db,
+            "SELECT r.wire, b.raw_body FROM requests r"
+            " LEFT JOIN request_bodies b ON b.request_id = r.id WHERE r.id = ?1") {}
+
+domain::InventoryUpdate RequestPayloads::inventory(std::int64_t request_id) {
+    ResetOnExit reset(body_);
+    body_.bind(1, request_id);
+    const auto name = "inventory request " + std::to_string(request_id);
+    if (!body_.step()) throw std::runtime_error(name + " does not exist");
+    if (body_.is_null(1))
+        throw std::runtime_error(name +
+                                 " has no stored body (log retention removed it): its lines"
+                                 " cannot be expanded");
+    auto expanded = codec::expand_inventory(body_.column_text_view(0), body_.column_text_view(1));
+    if (auto* error = std::get_if<codec::ExpandError>(&expanded))
+        throw std::runtime_error(name + ": " + error->message);
+    return std::get<domain::InventoryUpdate>(std::move(expanded));
+}
 
 domain::ShipmentCreate RequestPayloads::shipment(std::int64_t request_id) {
     domain::ShipmentCreate s;

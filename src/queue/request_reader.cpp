@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "ofbridge/codec/stored_inventory.h"
 #include "ofbridge/domain/entity.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
@@ -54,6 +55,59 @@ std::int64_t first_id_received_from(Database& db, const std::string& since) {
             low = mid + 1;
     }
     return low;
+}
+
+// An inventory request's lines, in the shape `requests show` always had: expanded from its stored
+// body, as the worker expands them. A done request whose body log retention removed shows the
+// lines of its newest import report instead (line, SKU, source, seq, units received; the
+// lastOrderExported value is not in a report), or, for a request stored before receipt stopped
+// writing a row per line, those rows; `lines_from` says which.
+void inventory_lines(Database& db, RequestDetail& detail, bool has_body) {
+    std::string why;
+    if (has_body) {
+        auto expanded = codec::expand_inventory(detail.summary.wire, detail.raw_body);
+        if (auto* update = std::get_if<domain::InventoryUpdate>(&expanded)) {
+            std::int64_t line_no = 0;
+            for (auto& l : update->lines)
+                detail.lines.push_back(RequestLine{++line_no, std::move(l.sku), std::move(l.source),
+                                                   l.qty, l.seq, std::move(l.last_order_exported)});
+            return;
+        }
+        why = std::get<codec::ExpandError>(expanded).message;
+    } else {
+        why = "the raw body was removed by log retention";
+    }
+    {
+        Statement s(db,
+                    "SELECT l.line_no, l.reference, l.source, l.units_received, l.sequence_id,"
+                    " l.report_id FROM import_lines l WHERE l.report_id = (SELECT max(id) FROM"
+                    " import_reports WHERE request_id = ?1) ORDER BY l.line_no");
+        s.bind(1, detail.summary.id);
+        std::int64_t report = 0;
+        while (s.step()) {
+            detail.lines.push_back(RequestLine{
+                s.column_int64(0), s.column_text(1), s.column_text(2),
+                s.column_optional_int64(3).value_or(0), s.column_optional_int64(4), ""});
+            report = s.column_int64(5);
+        }
+        if (report != 0) {
+            detail.lines_from = why + "; lines from import report " + std::to_string(report) +
+                                " (units received; lastOrderExported not kept there)";
+            return;
+        }
+    }
+    // Stored before receipt stopped writing a row per line (schemas/sqlite/001).
+    Statement s(db,
+                "SELECT line_no, sku, source, qty, seq, last_order_exported FROM inventory_lines"
+                " WHERE request_id = ?1 ORDER BY line_no");
+    s.bind(1, detail.summary.id);
+    while (s.step()) {
+        detail.lines.push_back(RequestLine{s.column_int64(0), s.column_text(1), s.column_text(2),
+                                           s.column_int64(3), s.column_optional_int64(4),
+                                           s.column_text(5)});
+    }
+    detail.lines_from = why + (detail.lines.empty() ? "; no import report or stored lines left"
+                                                    : "; lines from the rows stored at receipt");
 }
 
 }  // namespace
@@ -135,6 +189,7 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
     } end_read{db};
 
     RequestDetail detail;
+    bool has_body = false;
     {
         Statement s(db, "SELECT " + std::string{summary_columns} +
                             ", reply, remote_address, last_delivered_at,"
@@ -147,21 +202,13 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
         detail.remote_address = s.column_text(11);
         detail.last_delivered_at = s.column_text(12);
         detail.raw_body = s.column_text(13);
+        has_body = !s.is_null(13);
         detail.last_error = s.column_text(14);
     }
 
     const auto entity = domain::entity_from_string(detail.summary.entity);
     if (entity == domain::Entity::inventory) {
-        Statement s(
-            db,
-            "SELECT line_no, sku, source, qty, seq, last_order_exported FROM inventory_lines"
-            " WHERE request_id = ?1 ORDER BY line_no");
-        s.bind(1, id);
-        while (s.step()) {
-            detail.lines.push_back(RequestLine{s.column_int64(0), s.column_text(1),
-                                               s.column_text(2), s.column_int64(3),
-                                               s.column_optional_int64(4), s.column_text(5)});
-        }
+        inventory_lines(db, detail, has_body);
     } else if (entity == domain::Entity::shipment) {
         {
             Statement s(db,

@@ -9,6 +9,7 @@
 #include "inventory_applier.h"
 
 #include <algorithm>
+#include <set>
 
 #include "ofbridge/orders/unsent_orders.h"
 #include "printable.h"
@@ -37,10 +38,11 @@ InventoryApplier::InventoryApplier(storage::sqlite::Database& db, const WorkerOp
       outbox_(db) {}
 
 imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
+                                              const domain::InventoryUpdate& update,
                                               std::chrono::system_clock::time_point now,
                                               const std::string& now_text,
                                               imports::ImportLog& log) {
-    const std::vector<inventory::StoredLine> stored = stock_.lines_with_marks(request_id);
+    const std::vector<domain::InventoryLine>& stored = update.lines;
     std::vector<ReportLine> report(stored.size());
 
     // Lines that cannot take part in the sequence decision become Failure lines here: those the
@@ -52,8 +54,9 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
     valid.reserve(stored.size());
     valid_index.reserve(stored.size());
     std::map<std::string, bool, std::less<>> known_skus;
+    std::set<domain::StockKey> read_keys;
     for (std::size_t i = 0; i < stored.size(); ++i) {
-        const auto& line = stored[i].line;
+        const auto& line = stored[i];
         if (!line.failure.empty()) {
             report[i].message = printable(line.failure);
             continue;
@@ -69,7 +72,11 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
         }
         valid.push_back(line);
         valid_index.push_back(i);
-        if (stored[i].mark) marks.emplace(domain::StockKey{line.sku, line.source}, *stored[i].mark);
+        // One indexed seek per distinct key, inside the write transaction: the staleness rule
+        // needs the latest committed mark.
+        domain::StockKey key{line.sku, line.source};
+        if (!read_keys.insert(key).second) continue;
+        if (const auto mark = stock_.mark(line.sku, line.source)) marks.emplace(key, *mark);
     }
 
     const auto decided = domain::decide_sequences(valid, marks);
@@ -110,10 +117,10 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
     std::vector<imports::ImportLineRecord> records;
     records.reserve(stored.size());
     for (std::size_t i = 0; i < stored.size(); ++i) {
-        const auto& line = stored[i].line;
+        const auto& line = stored[i];
         const auto& out = report[i];
         imports::ImportLineRecord r;
-        r.line_no = stored[i].line_no;
+        r.line_no = static_cast<std::int64_t>(i) + 1;  // message order, from 1
         if (line.seq > 0) r.sequence_id = line.seq;
         r.reference = line.sku;
         r.source = line.source;

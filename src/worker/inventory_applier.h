@@ -1,7 +1,9 @@
 // Applies one claimed inventory request (DESIGN §3.1, §3.2): the staleness rule per (sku,
 // source) and the stock figure (src/domain) decide; the inventory feature's StockRepository
-// stores stock levels and high-water marks, the import log one line per SKU line. Runs inside
-// the request's savepoint opened by RequestProcessor. Private to src/worker.
+// reads each key's mark and stores stock levels and high-water marks, the import log one line
+// per SKU line. Runs inside the request's savepoint opened by RequestProcessor, on the lines the
+// processor expanded from the stored body beforehand (off the writer's thread when hosted).
+// Private to src/worker.
 #pragma once
 
 #include <chrono>
@@ -27,7 +29,9 @@ public:
     // Prepares its repositories' statements on `db`; `options` must outlive the applier.
     InventoryApplier(storage::sqlite::Database& db, const WorkerOptions& options);
 
-    imports::ReportCounts apply(std::int64_t request_id, std::chrono::system_clock::time_point now,
+    // `update`: the request's lines as expanded from its stored body, in message order.
+    imports::ReportCounts apply(std::int64_t request_id, const domain::InventoryUpdate& update,
+                                std::chrono::system_clock::time_point now,
                                 const std::string& now_text, imports::ImportLog& log);
 
 private:

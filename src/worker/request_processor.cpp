@@ -12,11 +12,13 @@
 #include <latch>
 #include <stdexcept>
 #include <system_error>
+#include <variant>
 
 #include "export_ack_applier.h"
 #include "inventory_applier.h"
 #include "ofbridge/imports/import_log.h"
 #include "ofbridge/queue/request_claims.h"
+#include "ofbridge/queue/request_payloads.h"
 #include "ofbridge/storage/schema.h"
 #include "ofbridge/storage/sqlite/database.h"
 #include "ofbridge/storage/sqlite/migrations.h"
@@ -49,6 +51,11 @@ constexpr std::string_view order_export_entity = "order_export";
 
 // Thrown inside a request's savepoint when its claim now belongs to another worker.
 struct LeaseLost {};
+
+// What a claimed request's apply needs that is worked out before its write task: an inventory
+// request's lines expanded from its stored body, or why they could not be (the attempt's error,
+// raised inside its savepoint: failed, retried, then dead). Nothing for the other entities.
+using Expanded = std::variant<std::monostate, domain::InventoryUpdate, std::string>;
 
 // One batch's "now", in the three forms the statements need.
 struct BatchTime {
@@ -141,6 +148,8 @@ struct RequestProcessor::Impl {
     // may touch: they are finalized in a task. A closed store runs no task, but its writer
     // thread is gone by then (close() joins it).
     void disconnect() noexcept {
+        bodies.reset();  // on own_database or read_database
+        read_database.reset();
         if (connection && options.writer) {
             std::latch finalized(1);
             options.writer->run_in_transaction(
@@ -172,7 +181,9 @@ struct RequestProcessor::Impl {
         using Result = decltype(work(std::declval<Connection&>()));
         if (options.writer) {
             std::optional<Result> result;
-            run_hosted(1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); });
+            run_hosted(
+                1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); },
+                [](std::size_t) {});
             return std::move(*result);
         }
         if (!connection) connect();
@@ -187,12 +198,23 @@ struct RequestProcessor::Impl {
     // and returns once all of them committed. The statements are prepared on the writer's
     // connection, again whenever it was reopened. The first exception a task threw is rethrown
     // as it was; a batch that failed as a whole throws its error.
-    template <class Work>
-    void run_hosted(std::size_t count, Work&& work) {
+    // prepare(i) runs on the calling thread right before task i is submitted, so the caller's
+    // work for the next task overlaps the writer running the previous ones. Should it throw, the
+    // tasks not yet submitted are not run, those submitted are waited for, and it is rethrown.
+    template <class Work, class Prepare>
+    void run_hosted(std::size_t count, Work&& work, Prepare&& prepare) {
         std::latch finished(static_cast<std::ptrdiff_t>(count));
         std::vector<std::exception_ptr> thrown(count);
         std::vector<std::error_code> errors(count);
+        std::exception_ptr not_prepared;
         for (std::size_t i = 0; i < count; ++i) {
+            try {
+                prepare(i);
+            } catch (...) {
+                not_prepared = std::current_exception();
+                finished.count_down(static_cast<std::ptrdiff_t>(count - i));
+                break;
+            }
             options.writer->run_in_transaction(
                 [&, i](Database& db, std::uint64_t connection_id) {
                     try {
@@ -213,6 +235,7 @@ struct RequestProcessor::Impl {
                 });
         }
         finished.wait();
+        if (not_prepared) std::rethrow_exception(not_prepared);
         for (const auto& e : thrown)
             if (e) std::rethrow_exception(e);
         for (const auto& e : errors)
@@ -266,17 +289,27 @@ struct RequestProcessor::Impl {
     // request instead of growing with the whole batch. That made draining a backlog about 15%
     // faster than one task per batch. The requests may land in different group commits; each
     // is atomic on its own, as before.
+    //
+    // Before its write task, on this worker's thread, each inventory request's lines are
+    // expanded from its stored body (parse, decode, validate: expand_one()), so the writer's
+    // thread runs only the apply's reads of marks, its decisions and its SQL. Hosted, a request
+    // is expanded while the writer applies the ones before it.
     std::vector<RequestOutcome> apply(const std::vector<ClaimedRequest>& claimed) {
+        std::vector<Expanded> expanded(claimed.size());
         const BatchTime at{now()};
         std::vector<RequestOutcome> outcomes(claimed.size());
         if (options.writer) {
-            run_hosted(claimed.size(), [&](Connection& conn, std::size_t i) {
-                outcomes[i] = apply_request_on(conn, claimed[i], at);
-            });
+            run_hosted(
+                claimed.size(),
+                [&](Connection& conn, std::size_t i) {
+                    outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
+                },
+                [&](std::size_t i) { expanded[i] = expand_one(claimed[i]); });
         } else {
+            for (std::size_t i = 0; i < claimed.size(); ++i) expanded[i] = expand_one(claimed[i]);
             in_write_transaction([&](Connection& conn) {
                 for (std::size_t i = 0; i < claimed.size(); ++i)
-                    outcomes[i] = apply_request_on(conn, claimed[i], at);
+                    outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
                 return true;
             });
         }
@@ -284,16 +317,47 @@ struct RequestProcessor::Impl {
         return outcomes;
     }
 
+    // A claimed inventory request's lines, read from its stored body on a connection that is not
+    // the writer's (hosted: a read-only one of this processor; standalone: its own, between
+    // transactions) and expanded through codec::expand_inventory. The claim committed, so the
+    // body is there to read (bodies of requests not done are never pruned). A body that cannot
+    // be expanded is that request's error; a storage error fails the batch as a whole.
+    Expanded expand_one(const ClaimedRequest& claimed) {
+        if (claimed.entity != inventory_entity) return {};
+        try {
+            return body_reader().inventory(claimed.id);
+        } catch (const SqliteError&) {
+            throw;
+        } catch (const std::exception& e) {
+            return std::string{e.what()};
+        }
+    }
+
+    queue::RequestPayloads& body_reader() {
+        if (!bodies) {
+            if (options.writer) {
+                read_database.emplace(storage::open_read_only(
+                    options.database, storage::latest_schema_version(), "request queue",
+                    "start the broker once to upgrade it"));
+            } else if (!connection) {
+                connect();
+            }
+            bodies = std::make_unique<queue::RequestPayloads>(options.writer ? *read_database
+                                                                             : *own_database);
+        }
+        return *bodies;
+    }
+
     // One request in its own savepoint: done, failed/dead (its effects undone), or untouched
     // when the lease was lost.
     RequestOutcome apply_request_on(Connection& conn, const ClaimedRequest& request,
-                                    const BatchTime& at) {
+                                    const Expanded& expanded, const BatchTime& at) {
         RequestOutcome outcome;
         outcome.request_id = request.id;
         outcome.entity = request.entity;
         conn.savepoint.run();
         try {
-            apply_one(conn, request, at.now, at.text, outcome);
+            apply_one(conn, request, expanded, at.now, at.text, outcome);
             conn.release.run();
         } catch (const LeaseLost&) {
             undo_request(conn);
@@ -320,8 +384,9 @@ struct RequestProcessor::Impl {
         conn.release.run();
     }
 
-    void apply_one(Connection& conn, const ClaimedRequest& request, SystemClock::time_point now_tp,
-                   const std::string& now_text, RequestOutcome& outcome) {
+    void apply_one(Connection& conn, const ClaimedRequest& request, const Expanded& expanded,
+                   SystemClock::time_point now_tp, const std::string& now_text,
+                   RequestOutcome& outcome) {
         // State first: if the claim is no longer ours nothing else is worth doing.
         if (!conn.claims.mark_done(request.id)) throw LeaseLost{};
         if (options.test_hooks.before_apply) options.test_hooks.before_apply(request.id);
@@ -329,7 +394,8 @@ struct RequestProcessor::Impl {
         if (request.entity == shipment_entity)
             report = conn.shipments.apply(request.id, now_text, conn.import_log);
         else if (request.entity == inventory_entity)
-            report = conn.inventory.apply(request.id, now_tp, now_text, conn.import_log);
+            report = conn.inventory.apply(request.id, inventory_lines(request, expanded), now_tp,
+                                          now_text, conn.import_log);
         else if (request.entity == product_export_entity || request.entity == order_export_entity)
             report = conn.export_acks.apply(request.id, now_text, conn.import_log);
         else  // claim() never takes another entity; a reprocess refuses it
@@ -341,6 +407,15 @@ struct RequestProcessor::Impl {
         outcome.superseded = report.superseded;
         outcome.failures = report.failures;
         outcome.state = "done";
+    }
+
+    static const domain::InventoryUpdate& inventory_lines(const ClaimedRequest& request,
+                                                          const Expanded& expanded) {
+        if (const auto* update = std::get_if<domain::InventoryUpdate>(&expanded)) return *update;
+        if (const auto* error = std::get_if<std::string>(&expanded))
+            throw std::runtime_error(*error);
+        throw std::logic_error("inventory request " + std::to_string(request.id) +
+                               " was not expanded before its apply");
     }
 
     RequestOutcome record_failure(Connection& conn, const ClaimedRequest& request,
@@ -387,6 +462,10 @@ struct RequestProcessor::Impl {
     std::string worker_id;
     std::optional<Database> own_database;    // standalone only; outlives the statements below
     std::unique_ptr<Connection> connection;  // on own_database, or on the store writer's
+    // Where stored bodies are read before an apply: hosted, a read-only connection of this
+    // processor's (never the writer's); standalone, own_database.
+    std::optional<Database> read_database;
+    std::unique_ptr<queue::RequestPayloads> bodies;
     std::uint64_t hosted_connection_id = 0;  // the writer connection `connection` was made on
 };
 

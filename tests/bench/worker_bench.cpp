@@ -3,16 +3,21 @@
 // request_processor.cpp) and the WAL checkpointed in the background.
 //
 // Setup (not timed): 20,000 inventory requests x 100 lines are enqueued once through
-// queue::RequestStore, exactly as ingest stores them, into a template database. Every line is a
-// new record for its key (10,000 SKUs x 2 sources, seq rising per message), so every line is a
-// Success: the most expensive case (a write of the key's stock-and-mark row + an import line).
+// queue::RequestStore, exactly as ingest stores them (the request row and its body, no row per
+// line), into a template database. The bodies are what the WMS sends: the Magento-1 SOAP of
+// tests/bench/inventory.lua for the requests on the default source, the Magento-2 SOAP
+// (productQtys with a source) for those on the second one, so a run includes the worker expanding
+// each body (parse, decode, validate) as it does in `serve`. Every line is a new record for its
+// key (10,000 SKUs x 2 sources, seq rising per message), so every line is a Success: the most
+// expensive case (a write of the key's stock-and-mark row + an import line).
 // Each run copies the template and times a WorkerPool from start until all requests are done:
 // hosted:1 as in `serve` (the workers' claims and applies run on the storage writer's thread),
 // hosted:0 with each worker on a write connection of its own (the CLI's reprocess path); with 1
 // or 2 workers. Sizes can be changed with WORKER_BENCH_REQUESTS / WORKER_BENCH_LINES.
 // BM_SqliteFloor drains the same backlog with only the SQL a worker runs for it (the same
-// statements, one transaction per 100 requests, no decisions, no report text, no threads): how
-// fast SQLite alone goes on this machine, so what is left for the worker's own code.
+// statements, one transaction per 100 requests, no decisions, no report text, no threads, no
+// body expansion: its lines are generated again): how fast SQLite alone goes on this machine, so
+// what is left for the worker's own code.
 //
 //   cmake -G Ninja -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel worker_bench
 //   build-rel/tests/worker/worker_bench
@@ -25,7 +30,9 @@
 #include <filesystem>
 #include <optional>
 #include <semaphore>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "ofbridge/queue/request_store.h"
 #include "ofbridge/storage/schema.h"
@@ -54,6 +61,72 @@ std::filesystem::path bench_dir() {
 }
 
 // Builds the template database once per process.
+// One request's lines: SKU-n with n running on over the requests, one source per request.
+domain::InventoryUpdate backlog_request(std::int64_t r) {
+    domain::InventoryUpdate update;
+    update.message_seq_id = r + 1;
+    for (std::int64_t i = 0; i < lines_per_request; ++i) {
+        const std::int64_t line_no = r * lines_per_request + i;
+        domain::InventoryLine line;
+        line.sku = "SKU-" + std::to_string(line_no % sku_count);
+        line.source = (line_no / sku_count) % 2 == 0 ? "default" : "north";
+        line.qty = (r * 31 + i) % 1000;
+        line.seq = r + 1;
+        update.lines.push_back(std::move(line));
+    }
+    return update;
+}
+
+// The body as the WMS sends it (secrets already masked, as stored): Magento-1 rpc/encoded when
+// every line is on the default source (inventory.lua's message), else Magento-2 document/literal.
+std::pair<std::string, std::string> wire_body(const domain::InventoryUpdate& update) {
+    const bool m1 = update.lines.empty() || update.lines.front().source == "default";
+    std::string body;
+    const auto n = std::to_string(update.lines.size());
+    if (m1) {
+        body =
+            "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\""
+            " xmlns:ns1=\"urn:Magento\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\""
+            " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+            " xmlns:SOAP-ENC=\"http://schemas.xmlsoap.org/soap/encoding/\""
+            " SOAP-ENV:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><SOAP-ENV:Body>"
+            "<ns1:orderflowInventoryMultiUpdate><sessionId xsi:type=\"xsd:string\">***</sessionId>"
+            "<skuQty SOAP-ENC:arrayType=\"ns1:skuQty[" +
+            n + "]\" xsi:type=\"ns1:skuQtyArray\">";
+        for (const auto& l : update.lines)
+            body += "<item xsi:type=\"ns1:skuQty\"><key xsi:type=\"xsd:string\">" + l.sku +
+                    "</key><value xsi:type=\"xsd:int\">" + std::to_string(l.qty) +
+                    "</value></item>";
+        body += "</skuQty><skuSeqId SOAP-ENC:arrayType=\"ns1:skuSeq[" + n +
+                "]\" xsi:type=\"ns1:skuSeqArray\">";
+        for (const auto& l : update.lines)
+            body += "<item xsi:type=\"ns1:skuSeq\"><key xsi:type=\"xsd:string\">" + l.sku +
+                    "</key><value xsi:type=\"xsd:int\">" + std::to_string(l.seq) +
+                    "</value></item>";
+        body += "</skuSeqId><messageSeqId xsi:type=\"xsd:int\">" +
+                std::to_string(update.message_seq_id) +
+                "</messageSeqId></ns1:orderflowInventoryMultiUpdate></SOAP-ENV:Body>"
+                "</SOAP-ENV:Envelope>";
+        return {"m1_soap", body};
+    }
+    body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope"
+        " xmlns:SOAP-ENV=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:ns1=\"https://shop."
+        "example.com/soap/default?services=realtimeDespatchOrderFlowInventoryRequestManagementV1\">"
+        "<SOAP-ENV:Body><ns1:realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest>"
+        "<productQtys>";
+    for (const auto& l : update.lines)
+        body += "<item><sku>" + l.sku + "</sku><qty>" + std::to_string(l.qty) + "</qty><source>" +
+                l.source + "</source></item>";
+    body += "</productQtys><productSeqs>";
+    for (const auto& l : update.lines)
+        body += "<item><sku>" + l.sku + "</sku><seq>" + std::to_string(l.seq) + "</seq></item>";
+    body += "</productSeqs><messageSeqId>" + std::to_string(update.message_seq_id) +
+            "</messageSeqId></ns1:realtimeDespatchOrderFlowInventoryRequestManagementV1Update"
+            "Request></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    return {"m2_soap", body};
+}
+
 const std::filesystem::path& template_database() {
     static const std::filesystem::path path = [] {
         const auto p = bench_dir() / "template.db";
@@ -67,23 +140,14 @@ const std::filesystem::path& template_database() {
         std::atomic<std::int64_t> failures{0};
         // Bounds the requests waiting for the writer, so setup memory stays small.
         std::counting_semaphore<> in_flight(1024);
-        std::int64_t line_no = 0;
         for (std::int64_t r = 0; r < request_count; ++r) {
-            domain::InventoryUpdate update;
-            update.message_seq_id = r + 1;
-            for (std::int64_t i = 0; i < lines_per_request; ++i, ++line_no) {
-                domain::InventoryLine line;
-                line.sku = "SKU-" + std::to_string(line_no % sku_count);
-                line.source = (line_no / sku_count) % 2 == 0 ? "default" : "north";
-                line.qty = (r * 31 + i) % 1000;
-                line.seq = r + 1;
-                update.lines.push_back(std::move(line));
-            }
+            auto update = backlog_request(r);
+            auto [wire, body] = wire_body(update);
             queue::NewRequest request;
             request.message = std::move(update);
             request.store_code = "default";
-            request.wire = "m2_soap";
-            request.masked_body = "<bench n=\"" + std::to_string(r) + "\"/>";
+            request.wire = std::move(wire);
+            request.masked_body = std::move(body);
             in_flight.acquire();
             store.enqueue(std::move(request), [&](queue::StoreResult<queue::EnqueueResult> result) {
                 if (std::holds_alternative<std::error_code>(result)) ++failures;
@@ -180,11 +244,8 @@ void BM_SqliteFloor(benchmark::State& state) {
             Statement claim(db,
                             "UPDATE requests SET state = 'processing', claimed_by = 'floor',"
                             " lease_expires_at = 0, attempts = 1 WHERE id = ?1");
-            Statement lines(db,
-                            "SELECT l.line_no, l.sku, l.source, l.qty, l.seq, m.high_water_seq"
-                            " FROM inventory_lines l LEFT JOIN stock_marks m"
-                            " ON m.sku = l.sku AND m.source = l.source"
-                            " WHERE l.request_id = ?1 ORDER BY l.line_no");
+            Statement mark(db,
+                           "SELECT high_water_seq FROM stock_marks WHERE sku = ?1 AND source = ?2");
             Statement upsert_stock(
                 db,
                 "INSERT INTO stock_marks (sku, source, qty, is_in_stock, high_water_seq,"
@@ -216,21 +277,20 @@ void BM_SqliteFloor(benchmark::State& state) {
                     claim.bind(1, id).run();
                     report.bind(1, id).bind(2, lines_per_request).bind(3, now).run();
                     const auto report_id = db.last_insert_rowid();
-                    lines.bind(1, id);
-                    while (lines.step()) {
-                        const auto sku = lines.column_text_view(1);
-                        const auto source = lines.column_text_view(2);
-                        const auto qty = lines.column_int64(3);
-                        const auto seq = lines.column_int64(4);
-                        auto& stock = lines.is_null(5) ? upsert_stock : update_stock;
-                        stock.bind_no_copy(1, sku).bind_no_copy(2, source).bind(3, qty);
-                        stock.bind(4, seq).bind_no_copy(5, now).run();
-                        line_out.bind(1, report_id).bind(2, lines.column_int64(0)).bind(3, seq);
-                        line_out.bind_no_copy(4, sku).bind_no_copy(5, source);
-                        line_out.bind_no_copy(6, message).bind(7, qty).run();
+                    const auto update = backlog_request(id - 1);
+                    std::int64_t line_no = 0;
+                    for (const auto& l : update.lines) {
+                        mark.bind_no_copy(1, l.sku).bind_no_copy(2, l.source);
+                        const bool had_mark = mark.step();
+                        mark.reset();
+                        auto& stock = had_mark ? update_stock : upsert_stock;
+                        stock.bind_no_copy(1, l.sku).bind_no_copy(2, l.source).bind(3, l.qty);
+                        stock.bind(4, l.seq).bind_no_copy(5, now).run();
+                        line_out.bind(1, report_id).bind(2, ++line_no).bind(3, l.seq);
+                        line_out.bind_no_copy(4, l.sku).bind_no_copy(5, l.source);
+                        line_out.bind_no_copy(6, message).bind(7, l.qty).run();
                         ++applied;
                     }
-                    lines.reset();
                     done.bind(1, id).run();
                     release.run();
                 }

@@ -130,6 +130,44 @@ class WorkerStoryTest(unittest.TestCase):
             self.assertNotEqual(missing.returncode, 0)
 
 
+class PrunedBodyTest(unittest.TestCase):
+    """An inventory request stores no line rows: its lines come from its body. Once log retention
+    removed a done request's body (here by hand, as its pass does), `requests show` lists the
+    lines of its import report with a note, and a reprocess is refused, changing nothing."""
+
+    def test_show_and_reprocess_without_a_body(self):
+        with Broker() as broker:
+            session = broker.login()
+            status, _, reply = broker.soap(m1_inventory(session, 7, [("P", 5, 3), ("Q", 6, 4)]))
+            self.assertEqual(status, 200, reply)
+            wait_until(lambda: drained(broker), what="message applied")
+            request_id = str(broker.cli_json("requests", "list", "--limit", "1")["requests"][0]["id"])
+            before = broker.cli_json("requests", "show", request_id)
+            self.assertEqual([(l["sku"], l["qty"], l["seq"]) for l in before["lines"]],
+                             [("P", 5, 3), ("Q", 6, 4)])
+            self.assertNotIn("note:", broker.cli("requests", "show", request_id).stdout.decode())
+            db = sqlite3.connect(os.path.join(broker.data_dir, "ofbridge.db"), timeout=10)
+            with db:
+                db.execute("DELETE FROM request_bodies WHERE request_id = ?", (int(request_id),))
+            db.close()
+
+            after = broker.cli_json("requests", "show", request_id)
+            self.assertEqual(after["raw_body"], "")
+            self.assertEqual([(l["line"], l["sku"], l["source"], l["qty"], l["seq"])
+                              for l in after["lines"]],
+                             [(1, "P", "default", 5, 3), (2, "Q", "default", 6, 4)])
+            text = broker.cli("requests", "show", request_id).stdout.decode()
+            self.assertIn("note: the raw body was removed by log retention; lines from import"
+                          " report", text)
+
+            refused = broker.cli("requests", "reprocess", request_id, check=False)
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("log retention", refused.stderr.decode())
+            again = broker.cli_json("requests", "show", request_id)
+            self.assertEqual((again["state"], again["attempts"]), ("done", before["attempts"]))
+            self.assertEqual(len(broker.cli_json("imports", "list", "--limit", "0")["imports"]), 1)
+
+
 class RandomizedWorkerTest(unittest.TestCase):
     """Thousands of shuffled, partly re-delivered messages over many SKUs and two sources."""
 

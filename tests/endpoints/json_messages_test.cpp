@@ -1,10 +1,10 @@
 // REST bodies are stored as received: mask_json_secrets() changes only the values of the keys in
 // the shared secret list (any depth, any case), and nothing else, byte for byte.
-#include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/codec/json_messages.h"
 
 #include <gtest/gtest.h>
 
-namespace ofbridge::endpoints {
+namespace ofbridge::codec {
 namespace {
 
 TEST(MaskJsonSecrets, KeepsTheBodyAsReceived) {
@@ -33,4 +33,4 @@ TEST(MaskJsonSecrets, InvalidJsonIsReturnedAsIs) {
 }
 
 }  // namespace
-}  // namespace ofbridge::endpoints
+}  // namespace ofbridge::codec

@@ -6,19 +6,19 @@
 #include <string_view>
 #include <variant>
 
-#include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/codec/json_messages.h"
 
 namespace {
 
 template <typename T>
-bool accepted(const ofbridge::endpoints::JsonResult<T>& result) {
+bool accepted(const ofbridge::codec::JsonResult<T>& result) {
     return std::holds_alternative<T>(result);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace ofbridge::endpoints;
+    using namespace ofbridge::codec;
     const std::string_view body(reinterpret_cast<const char*>(data), size);
     // Every decoder runs on every input (no short-circuit), so each is fuzzed on all of them.
     int accepted_by = 0;

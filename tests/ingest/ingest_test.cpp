@@ -140,7 +140,7 @@ TEST_F(IngestTest, InvalidMessagesAreRejectedBeforeStorage) {
     EXPECT_EQ(store_->stats().failed_jobs, 0u);
     EXPECT_EQ(stored("SELECT count(*) FROM requests"), 1);
     EXPECT_EQ(stored("SELECT count(*) FROM requests WHERE message_key = '2'"), 1);
-    EXPECT_EQ(stored("SELECT count(*) FROM inventory_lines"), 1);
+    EXPECT_EQ(stored("SELECT sum(line_count) FROM requests"), 1);
 }
 
 // DESIGN §2.3: a qty without a seq is a line the rules refuse, not a malformed message: stored

@@ -41,15 +41,19 @@ protected:
 };
 
 TEST_F(RequestReaderTest, InventoryRequestWithEveryLine) {
-    auto body = std::string{"<SOAP-ENV:Envelope><sessionId>***</sessionId>...</SOAP-ENV:Envelope>"};
-    const auto id = stored_id(enqueue_and_wait(store, request(inventory(4, 3), body)));
+    // The lines are expanded from the stored body, as the worker expands them.
+    auto rendered = testing::inventory_body(inventory(4, 3), "***");
+    const auto body = rendered.body;
+    auto r = request(inventory(4, 3), body);
+    r.wire = rendered.wire;
+    const auto id = stored_id(enqueue_and_wait(store, std::move(r)));
     RequestReader reader(path);
     const auto d = reader.get(id);
     ASSERT_TRUE(d);
     EXPECT_EQ(d->summary.id, id);
     EXPECT_EQ(d->summary.entity, "inventory");
     EXPECT_EQ(d->summary.store_code, "default");
-    EXPECT_EQ(d->summary.wire, "m2_soap");
+    EXPECT_EQ(d->summary.wire, "m2_json");
     EXPECT_EQ(d->summary.message_key, "4");
     EXPECT_EQ(d->summary.state, "pending");
     EXPECT_EQ(d->summary.line_count, 3);
@@ -73,6 +77,69 @@ TEST_F(RequestReaderTest, InventoryRequestWithEveryLine) {
     }
     EXPECT_TRUE(d->fields.empty());
     EXPECT_TRUE(d->tracking_numbers.empty());
+}
+
+// Log retention removes a done request's raw body: its lines then come from its newest import
+// report, and lines_from says so.
+TEST_F(RequestReaderTest, APrunedBodyShowsTheLinesOfTheNewestImportReport) {
+    const auto id = stored_id(enqueue_and_wait(store, request(inventory(4, 2))));
+    store.close();
+    {
+        sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+        const auto req = std::to_string(id);
+        db.exec("UPDATE requests SET state = 'done' WHERE id = " + req);
+        db.exec("DELETE FROM request_bodies WHERE request_id = " + req);
+        for (int report = 1; report <= 2; ++report) {
+            db.exec("INSERT INTO import_reports (request_id, entity, created_at) VALUES (" + req +
+                    ", 'inventory', '2027-01-15T00:00:00.000Z')");
+            const auto rid = std::to_string(db.last_insert_rowid());
+            db.exec(
+                "INSERT INTO import_lines (report_id, line_no, sequence_id, reference, source,"
+                " result, message, units_received) VALUES (" +
+                rid +
+                ", 1, 1000, 'sku-0',"
+                " 'default', 'Success', '', 10), (" +
+                rid +
+                ", 2, NULL, 'sku-1',"
+                " 'warehouse-1', 'Failure', 'refused " +
+                std::to_string(report) + "', NULL)");
+        }
+    }
+    const auto d = RequestReader(path).get(id);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->raw_body, "");
+    ASSERT_EQ(d->lines.size(), 2u);
+    EXPECT_EQ(d->lines[0].sku, "sku-0");
+    EXPECT_EQ(d->lines[0].qty, 10);
+    EXPECT_EQ(d->lines[0].seq, 1000);
+    EXPECT_EQ(d->lines[1].source, "warehouse-1");
+    EXPECT_EQ(d->lines[1].qty, 0);
+    EXPECT_EQ(d->lines[1].seq, std::nullopt);
+    EXPECT_NE(d->lines_from.find("removed by log retention"), std::string::npos) << d->lines_from;
+    EXPECT_NE(d->lines_from.find("import report 2"), std::string::npos) << d->lines_from;
+}
+
+// A request stored before receipt stopped writing a row per line, body and report both gone:
+// those rows are still shown.
+TEST_F(RequestReaderTest, APrunedBodyWithoutAReportShowsLegacyLineRows) {
+    const auto id = stored_id(enqueue_and_wait(store, request(inventory(4, 1))));
+    store.close();
+    {
+        sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+        const auto req = std::to_string(id);
+        db.exec("DELETE FROM request_bodies WHERE request_id = " + req);
+        db.exec(
+            "INSERT INTO inventory_lines (request_id, line_no, sku, source, qty, seq,"
+            " last_order_exported) VALUES (" +
+            req + ", 1, 'OLD', 'default', 3, 7, 'x')");
+    }
+    const auto d = RequestReader(path).get(id);
+    ASSERT_TRUE(d);
+    ASSERT_EQ(d->lines.size(), 1u);
+    EXPECT_EQ(d->lines[0].sku, "OLD");
+    EXPECT_EQ(d->lines[0].seq, 7);
+    EXPECT_EQ(d->lines[0].last_order_exported, "x");
+    EXPECT_NE(d->lines_from.find("rows stored at receipt"), std::string::npos) << d->lines_from;
 }
 
 TEST_F(RequestReaderTest, ShipmentWithHeaderItemsAndTracks) {

@@ -1,5 +1,6 @@
-// RequestStore: what is acknowledged is stored (with all its lines), re-deliveries create no new
-// work, concurrent producers are group-committed, and a failed commit never acknowledges.
+// RequestStore: what is acknowledged is stored (the request, its body, and the rows of a
+// shipment; an inventory request's lines are in its body), re-deliveries create no new work,
+// concurrent producers are group-committed, and a failed commit never acknowledges.
 #include "ofbridge/queue/request_store.h"
 
 #include <gtest/gtest.h>
@@ -121,6 +122,26 @@ TEST(RequestStore, OpensWithDurablePragmas) {
     EXPECT_TRUE(std::filesystem::exists(options.path));
 }
 
+// Receipt proves an inventory request by its row (with line_count), its masked body and its
+// dedupe key: no row per line. The lines are expanded from the body where they are needed.
+TEST(RequestStore, InventoryReceiptStoresTheBodyAndNoLineRows) {
+    TempDir dir;
+    TestStore store(options_for(dir));
+    auto r = request(inventory(4, 3));
+    const std::string body = r.masked_body;
+    const auto result = ok(enqueue_and_wait(store, std::move(r)));
+    const auto id = std::to_string(result.request_id);
+    const auto path = options_for(dir).path;
+    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), 0);
+    EXPECT_EQ(count(path, "SELECT line_count FROM requests WHERE id = " + id), 3);
+    sqlite::Database db(path, SQLITE_OPEN_READONLY);
+    EXPECT_EQ(db.query_text("SELECT raw_body FROM request_bodies WHERE request_id = " + id), body);
+    // A shipment keeps its header and items (a few rows its applier reads).
+    ok(enqueue_and_wait(store, request(shipment(7))));
+    EXPECT_EQ(count(path, "SELECT count(*) FROM shipment_items"), 2);
+    EXPECT_EQ(count(path, "SELECT count(*) FROM shipment_requests"), 1);
+}
+
 TEST(RequestStore, EnqueuesInventoryWithAllLines) {
     TempDir dir;
     TestStore store(options_for(dir));
@@ -147,7 +168,7 @@ TEST(RequestStore, RedeliveryReturnsTheSameReplyAndStoresNothingNew) {
     EXPECT_EQ(third.reply, first.reply);
     const auto path = options_for(dir).path;
     EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), 1);
-    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), 2);
+    EXPECT_EQ(count(path, "SELECT coalesce(sum(line_count), 0) FROM requests"), 2);
     EXPECT_EQ(count(path, "SELECT deliveries FROM requests"), 3);
     EXPECT_EQ(store.stats().redeliveries, 2u);
 }
@@ -231,7 +252,8 @@ TEST(RequestStore, ConcurrentProducersAreGroupCommittedAndAllAcknowledged) {
 
     const auto path = options_for(dir).path;
     EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), threads * per_thread);
-    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), threads * per_thread);
+    EXPECT_EQ(count(path, "SELECT coalesce(sum(line_count), 0) FROM requests"),
+              threads * per_thread);
     EXPECT_EQ(count(path, "SELECT count(DISTINCT message_key) FROM requests"),
               threads * per_thread);
 
@@ -285,7 +307,7 @@ TEST(RequestStore, FailedCommitAcknowledgesNothingAndTheStoreRecovers) {
     EXPECT_GE(opens.load(), 2) << "the connection was not reopened";
     EXPECT_GE(store.stats().reopens, 1u);
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM requests"), 2);
-    EXPECT_EQ(count(options.path, "SELECT count(*) FROM inventory_lines"), 3);
+    EXPECT_EQ(count(options.path, "SELECT coalesce(sum(line_count), 0) FROM requests"), 3);
 }
 
 TEST(RequestStore, AcknowledgesOnlyOnceTheWalIsSynced) {
@@ -439,7 +461,7 @@ TEST(RequestStore, ThrowingTaskIsRolledBackAloneWhileTheBatchIsStored) {
     EXPECT_TRUE(task_done.get_future().get());
     ok(stored.get_future().get());
     EXPECT_EQ(count(options.path, "SELECT count(*) FROM products"), 0);
-    EXPECT_EQ(count(options.path, "SELECT count(*) FROM inventory_lines"), 2);
+    EXPECT_EQ(count(options.path, "SELECT coalesce(sum(line_count), 0) FROM requests"), 2);
 
     store.close();
     EXPECT_EQ(
@@ -542,7 +564,7 @@ TEST(RequestStore, DiskFullAcknowledgesNothingAndKeepsTheDatabaseIntact) {
     sqlite::Database check(options.path, SQLITE_OPEN_READONLY);
     EXPECT_EQ(check.query_text("PRAGMA integrity_check"), "ok");
     EXPECT_EQ(check.query_int64("SELECT count(*) FROM requests"), 2);
-    EXPECT_EQ(check.query_int64("SELECT count(*) FROM inventory_lines"), 51);
+    EXPECT_EQ(check.query_int64("SELECT coalesce(sum(line_count), 0) FROM requests"), 51);
 }
 
 TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
@@ -584,7 +606,7 @@ TEST(RequestStore, AFailingRequestFailsAloneInItsBatch) {
     const auto path = options.path;
     EXPECT_EQ(count(path, "SELECT count(*) FROM requests"), 3);
     EXPECT_EQ(count(path, "SELECT count(*) FROM requests WHERE message_key = '3'"), 0);
-    EXPECT_EQ(count(path, "SELECT count(*) FROM inventory_lines"), 1 + 2 + 2);
+    EXPECT_EQ(count(path, "SELECT coalesce(sum(line_count), 0) FROM requests"), 1 + 2 + 2);
     EXPECT_EQ(store.stats().failed_jobs, 1u);
 }
 

@@ -1,10 +1,13 @@
 // Messages and helpers shared by the queue's store and reader tests (and the worker's).
 #pragma once
 
+#include <atomic>
 #include <future>
+#include <stdexcept>
 #include <string>
 
 #include "ofbridge/domain/messages.h"
+#include "ofbridge/domain/wire.h"
 #include "ofbridge/queue/request_store.h"
 #include "ofbridge/storage/writer.h"
 
@@ -42,12 +45,127 @@ inline domain::ShipmentCreate shipment(std::optional<std::int64_t> message_seq_i
     return s;
 }
 
+// A stored body and its wire, as the WMS sends them: receipt stores an inventory request's body
+// and no row per line, and the worker expands the lines from it, so tests store real bodies.
+struct WireBody {
+    std::string wire;
+    std::string body;
+};
+
+inline std::string xml_escaped(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+inline std::string json_escaped(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// A Magento-1 SOAP inventory multi-update (items paired by position; no sources). `session`
+// makes otherwise equal bodies distinct (receipt takes an identical body for a re-delivery).
+inline std::string m1_inventory_body(const domain::WireInventoryUpdate& wire,
+                                     const std::string& session) {
+    const auto leaf = [](const char* name, const domain::WireText& value) {
+        if (!value) return std::string{};
+        return std::string{"<"} + name + ">" + xml_escaped(*value) + "</" + name + ">";
+    };
+    std::string body =
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\""
+        " xmlns:ns1=\"urn:Magento\"><SOAP-ENV:Body><ns1:orderflowInventoryMultiUpdate>"
+        "<sessionId>" +
+        xml_escaped(session) + "</sessionId><skuQty>";
+    for (const auto& q : wire.qtys)
+        body += "<item>" + leaf("key", q.sku) + leaf("value", q.qty) + "</item>";
+    body += "</skuQty><skuSeqId>";
+    for (const auto& s : wire.seqs)
+        body += "<item>" + leaf("key", s.sku) + leaf("value", s.seq) +
+                leaf("lastOrderExported", s.last_order_exported) + "</item>";
+    body += "</skuSeqId>" + leaf("messageSeqId", wire.message_seq_id) +
+            "</ns1:orderflowInventoryMultiUpdate></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    return body;
+}
+
+// The body of a validated inventory update: M1 SOAP when every line is on the default source,
+// else the Magento-2 REST JSON with one seq item per qty item in the same order (the k-th qty
+// item of a SKU pairs with its k-th seq item). Lines the rules refused (InventoryLine::failure)
+// cannot be rendered back: build the wire message for those.
+inline WireBody inventory_body(const domain::InventoryUpdate& update, const std::string& session) {
+    bool all_default = true;
+    for (const auto& l : update.lines) {
+        if (!l.failure.empty())
+            throw std::logic_error("a refused line cannot be rendered; store a wire message");
+        all_default = all_default && l.source == domain::default_source;
+    }
+    if (all_default) {
+        domain::WireInventoryUpdate wire;
+        for (const auto& l : update.lines) {
+            wire.qtys.push_back({l.sku, std::to_string(l.qty), std::nullopt, std::nullopt});
+            domain::WireText exported;
+            if (!l.last_order_exported.empty()) exported = l.last_order_exported;
+            wire.seqs.push_back({l.sku, std::to_string(l.seq), exported});
+        }
+        wire.message_seq_id = std::to_string(update.message_seq_id);
+        return {"m1_soap", m1_inventory_body(wire, session)};
+    }
+    std::string body = "{\"sessionId\":" + json_escaped(session) + ",\"productQtys\":[";
+    for (std::size_t i = 0; i < update.lines.size(); ++i) {
+        const auto& l = update.lines[i];
+        body += (i ? "," : "") + std::string{"{\"sku\":"} + json_escaped(l.sku) +
+                ",\"qty\":" + std::to_string(l.qty) + ",\"source\":" + json_escaped(l.source);
+        if (!l.last_order_exported.empty())
+            body += ",\"lastOrderExported\":" + json_escaped(l.last_order_exported);
+        body += "}";
+    }
+    body += "],\"productSeqs\":[";
+    for (std::size_t i = 0; i < update.lines.size(); ++i)
+        body += (i ? "," : "") + std::string{"{\"sku\":"} + json_escaped(update.lines[i].sku) +
+                ",\"seq\":" + std::to_string(update.lines[i].seq) + "}";
+    body += "],\"messageSeqId\":" + std::to_string(update.message_seq_id) + "}";
+    return {"m2_json", body};
+}
+
+inline std::string unique_session() {
+    static std::atomic<long> next{0};
+    return "session-" + std::to_string(++next);
+}
+
 inline NewRequest request(domain::Message message, std::string body = {}) {
     NewRequest r;
-    if (body.empty()) body = "<body key=\"" + domain::message_key(message) + "\"/>";
+    r.wire = "m2_soap";
+    if (body.empty()) {
+        if (const auto* update = std::get_if<domain::InventoryUpdate>(&message)) {
+            auto rendered = inventory_body(*update, unique_session());
+            r.wire = std::move(rendered.wire);
+            body = std::move(rendered.body);
+        } else {
+            body = "<body key=\"" + domain::message_key(message) + "\"/>";
+        }
+    }
     r.message = std::move(message);
     r.store_code = "default";
-    r.wire = "m2_soap";
     r.masked_body = std::move(body);
     r.remote_address = "127.0.0.1";
     return r;

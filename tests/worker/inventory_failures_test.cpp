@@ -32,7 +32,7 @@ protected:
         auto validated = domain::validate(wire, domain::Limits{});
         if (auto* e = std::get_if<domain::ValidationError>(&validated))
             throw std::runtime_error("faulted: " + e->message);
-        queue.add(std::get<domain::InventoryUpdate>(std::move(validated)));
+        queue.add_m1(wire, std::get<domain::InventoryUpdate>(std::move(validated)));
         RequestProcessor p(testing::options_for(path(), &clock), "test/1");
         const auto outcomes = p.apply(p.claim(10).requests);
         EXPECT_EQ(outcomes.at(0).state, "done");
@@ -91,7 +91,7 @@ TEST_F(InventoryFailuresTest, ASeqItemWithoutAQtyItemIsAFailureLine) {
     wire.qtys = {{"A", "3", std::nullopt, std::nullopt}};
     wire.seqs = {{"A", "1", std::nullopt}, {"Z", "9", std::nullopt}};
     wire.message_seq_id = "1";
-    queue.add(std::get<domain::InventoryUpdate>(domain::validate(wire, domain::Limits{})));
+    queue.add_m1(wire, std::get<domain::InventoryUpdate>(domain::validate(wire, domain::Limits{})));
     RequestProcessor p(testing::options_for(path(), &clock), "test/1");
     const auto outcomes = p.apply(p.claim(10).requests);
     const auto r = *imports::ImportReader(path()).get_import(outcomes.at(0).report_id);

@@ -69,14 +69,32 @@ public:
         store_ = std::make_unique<queue::testing::TestStore>(std::move(options));
     }
 
-    // Stores a new request (a unique body, so never taken for a re-delivery); returns its id.
+    // Stores a new request with a real body the worker expands its lines from (a unique session
+    // id in it, so never taken for a re-delivery); returns its id.
     std::int64_t add(domain::InventoryUpdate update) {
-        const std::string body = "<inventory n=\"" + std::to_string(++bodies_) + "\"/>";
-        return add_with_body(std::move(update), body);
+        return add(std::move(update), "inventory-" + std::to_string(++bodies_));
+    }
+    // The same body for the same update and `session`: a second call is a re-delivery.
+    std::int64_t add(domain::InventoryUpdate update, const std::string& session) {
+        auto rendered = queue::testing::inventory_body(update, session);
+        auto r = queue::testing::request(std::move(update), std::move(rendered.body));
+        r.wire = std::move(rendered.wire);
+        return add_request(std::move(r));
+    }
+    // A validated message stored with the M1 SOAP body of the wire message it came from (for
+    // lines the rules refused, which cannot be rendered back from the validated form).
+    std::int64_t add_m1(const domain::WireInventoryUpdate& wire, domain::InventoryUpdate update) {
+        auto r = queue::testing::request(
+            std::move(update),
+            queue::testing::m1_inventory_body(wire, "inventory-" + std::to_string(++bodies_)));
+        r.wire = "m1_soap";
+        return add_request(std::move(r));
     }
     std::int64_t add_with_body(domain::Message m, const std::string& body) {
-        const auto result =
-            queue::testing::enqueue_and_wait(*store_, queue::testing::request(std::move(m), body));
+        return add_request(queue::testing::request(std::move(m), body));
+    }
+    std::int64_t add_request(queue::NewRequest r) {
+        const auto result = queue::testing::enqueue_and_wait(*store_, std::move(r));
         if (const auto* ec = std::get_if<std::error_code>(&result))
             throw std::runtime_error("enqueue failed: " + ec->message());
         return std::get<queue::EnqueueResult>(result).request_id;

@@ -6,15 +6,16 @@
 #include <string>
 #include <string_view>
 
+#include "ofbridge/codec/secret_fields.h"
+
 namespace ofbridge::ingest {
 
 std::string random_secret();  // 32 random bytes as 64 hex characters
 std::string sha256_hex(std::string_view data);
 bool constant_time_equals(std::string_view a, std::string_view b);
 
-// The one list of credential field names, compared case-insensitively with an XML element's
-// local name (the SOAP routes, headers included: WS-Security's <wsse:Password>) or a JSON key
-// at any depth (the REST routes). Their values are masked before a body is stored or shown.
-bool is_secret_field(std::string_view local_name);
+// The one list of credential field names (codec/secret_fields.h, next to the decoders that mask
+// with it).
+using codec::is_secret_field;
 
 }  // namespace ofbridge::ingest

@@ -24,21 +24,13 @@ class Database;
 
 namespace ofbridge::inventory {
 
-// One line of a stored inventory request with its key's high-water mark.
-struct StoredLine {
-    std::int64_t line_no = 0;
-    domain::InventoryLine line;
-    std::optional<std::int64_t> mark;  // none: the key has no record yet
-};
-
 class StockRepository {
 public:
     explicit StockRepository(storage::sqlite::Database& db);
 
-    // The request's lines (as the queue stored them) in line order, each with its key's mark,
-    // in one statement. Read inside the apply transaction, so the marks are the latest
-    // committed ones.
-    std::vector<StoredLine> lines_with_marks(std::int64_t request_id);
+    // The key's high-water mark (none: the key has no record yet), one seek on the primary key.
+    // Read inside the apply transaction, so it is the latest committed one.
+    std::optional<std::int64_t> mark(const std::string& sku, const std::string& source);
 
     // Stores `level` as the stock of the line's key and raises its mark to the line's seq, in
     // one row write. `had_mark`: the key had a mark when its lines were read (so it has a row).
@@ -47,7 +39,7 @@ public:
 
 private:
     storage::sqlite::Database& db_;
-    storage::sqlite::Statement lines_, update_, upsert_;
+    storage::sqlite::Statement mark_, update_, upsert_;
 };
 
 }  // namespace ofbridge::inventory

@@ -81,7 +81,7 @@ public:
 
     // Claims one request whatever its state, unless another holder has a live lease on it.
     // Throws std::runtime_error with a message for the operator (missing, held, not an
-    // inventory or shipment request).
+    // inventory or shipment request, an inventory request whose body retention removed).
     ClaimedRequest claim_for_reprocess(std::int64_t request_id, std::int64_t now_s);
 
     // processing -> done; false when the claim is no longer this holder's (nothing written).

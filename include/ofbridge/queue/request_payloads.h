@@ -1,8 +1,9 @@
-// What a stored request carries, read back for the worker inside its apply transaction: the
-// payload tables RequestStore wrote at receipt (schemas/sqlite/001). Statements are prepared
-// once, on the connection it is given, and used by that connection's one thread.
-// (An inventory request's lines are read by inventory::StockRepository, together with each
-// key's high-water mark in one statement.)
+// What a stored request carries, read back for the worker: the payload tables RequestStore wrote
+// at receipt (schemas/sqlite/001), and an inventory request's lines, expanded from its stored
+// body (receipt stores no row per inventory line: codec/stored_inventory.h). Statements are
+// prepared once, on the connection it is given, and used by that connection's one thread. The
+// worker reads bodies on a read-only connection of its own, off the writer's thread; shipments
+// and export acks inside the apply transaction.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +30,14 @@ public:
     // Throws std::runtime_error when its export_acks row is missing (corrupt data, as above).
     domain::ExportAck export_ack(std::int64_t request_id);
 
+    // An inventory request's lines, expanded from its stored body with the widest limits
+    // (codec::expand_inventory). Throws std::runtime_error saying why when the request is
+    // missing, its body is gone (retention prunes the bodies of done requests only) or the body
+    // no longer decodes (corrupt data: the attempt fails and is retried, never applied empty).
+    domain::InventoryUpdate inventory(std::int64_t request_id);
+
 private:
-    storage::sqlite::Statement header_, items_, tracks_, ack_;
+    storage::sqlite::Statement header_, items_, tracks_, ack_, body_;
 };
 
 }  // namespace ofbridge::queue

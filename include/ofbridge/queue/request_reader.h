@@ -66,6 +66,10 @@ struct RequestDetail {
     std::string raw_body;    // already masked when stored
     std::string last_error;  // of the last failed attempt; "" when none
     std::vector<RequestLine> lines;
+    // Inventory: "" when the lines were expanded from the stored body (as the worker expands
+    // them); otherwise where they came from and why (the body was removed by log retention:
+    // the newest import report's lines, or the rows a request stored before this version kept).
+    std::string lines_from;
     // Shipment header fields (order_increment_id, comment, email, ...); for export acks
     // entity and reference; empty for inventory.
     std::vector<std::pair<std::string, std::string>> fields;

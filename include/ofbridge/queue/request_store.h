@@ -1,8 +1,11 @@
 // The durable request queue's way in: enqueue, with re-delivery dedupe. A request is stored by
-// a job on the one writer (storage::Writer): its row, its masked body and one row per line in the
-// group commit that takes it, in a savepoint of its own. The callback runs only once that
-// transaction is committed and the WAL holding it is fsynced (synchronous=full), so the caller
-// may acknowledge; on any storage failure it runs with the error and nothing is acknowledged.
+// a job on the one writer (storage::Writer): its row (with line_count) and its masked body in the
+// group commit that takes it, in a savepoint of its own; a shipment's header, items and tracks
+// and an export ack's row too. An inventory request stores no row per line: the worker and
+// `requests show` expand its lines from the stored body (codec/stored_inventory.h). The callback
+// runs only once that transaction is committed and the WAL holding it is fsynced
+// (synchronous=full), so the caller may acknowledge; on any storage failure it runs with the error
+// and nothing is acknowledged.
 //
 // Request states (queue/request_claims.h moves them on; here requests are only ever created in
 // `pending`):

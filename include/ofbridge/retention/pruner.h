@@ -1,8 +1,10 @@
 // Retention (README "Retention"): what the Magento extension called log cleaning, without its bug
 // of deleting work that was never processed. Three kinds of rows age out:
 //   - raw request bodies (request_bodies) of requests that are `done`, received before the
-//     bodies cutoff; the request row, its lines and its reply stay (re-delivery detection and
-//     the request grids need them);
+//     bodies cutoff; the request row, its reply and a shipment's rows stay (re-delivery
+//     detection and the request grids need them). An inventory request keeps no line rows (its
+//     lines are expanded from the body): once the body is gone, `requests show` shows the lines
+//     of its newest import report, and it can no longer be reprocessed;
 //   - import reports with their lines, created before the reports cutoff, of requests that are
 //     `done`;
 //   - export log exchanges with their lines, finished before the reports cutoff.

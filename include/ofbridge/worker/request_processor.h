@@ -12,11 +12,14 @@
 //   state transition and all SQL on `requests`) moves up to `limit` claimable inventory,
 //   shipment and export-ack requests to processing with claimed_by = this worker and a fresh
 //   lease, oldest id first.
-// apply(): the claimed batch (standalone: in one transaction), each request in its own
-//   savepoint, handed to the applier of its entity (inventory_applier.cpp: stock levels, marks;
-//   shipment_applier.cpp: shipments, order quantities and state, dedupe key;
-//   export_ack_applier.cpp: the acknowledged entity exported). Per request: done
-//   (its effects plus the import report) if this worker still holds it; failed/dead (with
+// apply(): first, on the calling (worker) thread and never on the writer's, each claimed
+//   inventory request's lines are expanded from its stored body (queue::RequestPayloads on a
+//   read-only connection: parse, decode, validate with the widest limits; a body that no longer
+//   decodes becomes that request's error). Then the claimed batch (standalone: in one
+//   transaction), each request in its own savepoint, handed to the applier of its entity
+//   (inventory_applier.cpp: stock levels, marks; shipment_applier.cpp: shipments, order quantities
+//   and state, dedupe key; export_ack_applier.cpp: the acknowledged entity exported). Per request:
+//   done (its effects plus the import report) if this worker still holds it; failed/dead (with
 //   last_error and the backoff) if applying it threw; nothing at all if the lease was lost to
 //   another worker. A shipment the rules refuse is `done` with a Failure line, not a retry.
 //   See worker_pool.h for the state machine.

@@ -2,14 +2,14 @@
 // accepts both); they are turned back into text so the domain validates them exactly as it
 // validates SOAP text. Objects of the form {"item": [...]} are accepted where an array is
 // expected, because some clients mirror the SOAP shape.
-#include "ofbridge/endpoints/json_messages.h"
+#include "ofbridge/codec/json_messages.h"
 
 #include <boost/json.hpp>
 #include <set>
 
-#include "ofbridge/ingest/secrets.h"
+#include "ofbridge/codec/secret_fields.h"
 
-namespace ofbridge::endpoints {
+namespace ofbridge::codec {
 namespace json = boost::json;
 namespace {
 
@@ -173,7 +173,7 @@ JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body) {
 namespace {
 
 // In-place masking: a scan of the (already parsed, so well-formed) JSON text that replaces the
-// value of every key ingest::is_secret_field names, at any depth, by "***". Everything else,
+// value of every key is_secret_field names, at any depth, by "***". Everything else,
 // whitespace and number spelling included, stays byte for byte as the client sent it.
 class JsonMasker {
 public:
@@ -237,7 +237,7 @@ private:
                     ++at_;
                     continue;
                 }
-                const bool secret_key = ingest::is_secret_field(string_token());
+                const bool secret_key = is_secret_field(string_token());
                 skip_space();
                 ++at_;  // ':'
                 value(secret || secret_key);
@@ -291,4 +291,4 @@ std::string json_error(std::string_view message) {
     return json::serialize(json::object{{"message", message}});
 }
 
-}  // namespace ofbridge::endpoints
+}  // namespace ofbridge::codec

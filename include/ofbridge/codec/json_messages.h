@@ -9,7 +9,7 @@
 
 #include "ofbridge/domain/wire.h"
 
-namespace ofbridge::endpoints {
+namespace ofbridge::codec {
 
 struct JsonError {
     std::string message;
@@ -24,10 +24,10 @@ JsonResult<domain::WireExportAck> decode_export_json(std::string_view body, doma
 JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body);
 
 // The body as stored: exactly as received, except that the value of every key
-// ingest::is_secret_field names (case-insensitively, at any depth) is replaced by "***".
+// codec::is_secret_field names (case-insensitively, at any depth) is replaced by "***".
 std::string mask_json_secrets(std::string_view body);
 
 std::string json_string(std::string_view text);    // "text" with JSON escaping
 std::string json_error(std::string_view message);  // {"message":"..."}
 
-}  // namespace ofbridge::endpoints
+}  // namespace ofbridge::codec
