@@ -9,6 +9,7 @@
 #include "ofbridge/domain/messages.h"
 #include "ofbridge/domain/wire.h"
 #include "ofbridge/queue/request_store.h"
+#include "ofbridge/soap/xml_escape.h"
 #include "ofbridge/storage/writer.h"
 
 namespace ofbridge::queue::testing {
@@ -54,24 +55,7 @@ struct WireBody {
 
 inline std::string xml_escaped(const std::string& text) {
     std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
+    soap::append_escaped(out, text);
     return out;
 }
 
