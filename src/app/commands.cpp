@@ -47,6 +47,8 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.database = config.database_path();
     options.workers = config.worker.workers;
     options.batch_size = config.worker.batch_size;
+    options.slice_lines = config.storage.slice_rows;
+    options.slice_time = config.storage.batch_budget;
     options.lease = config.worker.lease;
     options.max_attempts = config.worker.max_attempts;
     options.retry_base = config.worker.retry_base;

@@ -37,7 +37,8 @@ std::string claimable_sql() {
               " AND state = 'processing' AND (lease_expires_at <= ?1 OR lease_expires_at > ?4)"}) {
             if (!sql.empty()) sql += " UNION ALL ";
             sql +=
-                "SELECT id, entity, state, attempts FROM requests WHERE entity = " + e + condition;
+                "SELECT id, entity, state, attempts, applied_lines FROM requests WHERE entity = " +
+                e + condition;
         }
     }
     return sql + " ORDER BY id LIMIT ?2";
@@ -87,8 +88,8 @@ struct RequestClaims::Statements {
                          " WHERE state = 'processing' AND claimed_by = ?1"),
           request_state(db,
                         "SELECT entity, state, claimed_by, lease_expires_at, attempts,"
-                        " EXISTS (SELECT 1 FROM request_bodies WHERE request_id = requests.id)"
-                        " FROM requests WHERE id = ?1"),
+                        " EXISTS (SELECT 1 FROM request_bodies WHERE request_id = requests.id),"
+                        " applied_lines FROM requests WHERE id = ?1"),
           next_event(db,
                      "SELECT min(t) FROM ("
                      " SELECT min(next_attempt_at) AS t FROM requests"
@@ -99,17 +100,21 @@ struct RequestClaims::Statements {
                      " AND state = 'processing')"),
           // Only while this holder still holds the claim: one whose lease expired and was taken
           // over must not overwrite the new holder's work.
-          mark_done(db,
-                    "UPDATE requests SET state = 'done', claimed_by = NULL,"
-                    " lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL"
-                    " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
+          mark_done(
+              db,
+              "UPDATE requests SET state = 'done', claimed_by = NULL,"
+              " lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL,"
+              " applied_lines = 0 WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
+          record_slice(db,
+                       "UPDATE requests SET applied_lines = ?3, lease_expires_at = ?4"
+                       " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'"),
           mark_failed(db,
                       "UPDATE requests SET state = ?3, next_attempt_at = ?4, last_error = ?5,"
                       " claimed_by = NULL, lease_expires_at = NULL"
                       " WHERE id = ?1 AND claimed_by = ?2 AND state = 'processing'") {}
 
     Statement claimable, claim, give_up, holders, release_claims, request_state, next_event;
-    Statement mark_done, mark_failed;
+    Statement mark_done, record_slice, mark_failed;
 };
 
 RequestClaims::RequestClaims(Database& db, LeasePolicy policy, std::string holder)
@@ -133,7 +138,8 @@ ClaimBatch RequestClaims::claim(std::int64_t now_s, std::size_t limit) {
         while (st.claimable.step()) {
             candidates.push_back(
                 ClaimedRequest{st.claimable.column_int64(0), st.claimable.column_text(1),
-                               st.claimable.column_int64(3), st.claimable.column_text(2)});
+                               st.claimable.column_int64(3), st.claimable.column_text(2),
+                               st.claimable.column_int64(4)});
         }
     }
     for (auto& candidate : candidates) {
@@ -193,6 +199,7 @@ ClaimedRequest RequestClaims::claim_for_reprocess(std::int64_t request_id, std::
         const std::string holder = st.request_state.column_text(2);
         const auto lease = st.request_state.column_optional_int64(3);
         claimed.attempts = st.request_state.column_int64(4);
+        claimed.applied_lines = st.request_state.column_int64(6);  // a failed or dead run resumes
         if (!is_applied_entity(claimed.entity))
             throw std::runtime_error("request " + std::to_string(request_id) + " is a(n) " +
                                      claimed.entity +
@@ -229,6 +236,18 @@ bool RequestClaims::mark_done(std::int64_t request_id) {
     auto& s = statements_->mark_done;
     ResetOnExit reset(s);
     s.bind(1, request_id).bind(2, holder_).run();
+    return db_.changes() > 0;
+}
+
+bool RequestClaims::record_slice(std::int64_t request_id, std::int64_t applied_lines,
+                                 std::int64_t now_s) {
+    auto& s = statements_->record_slice;
+    ResetOnExit reset(s);
+    s.bind(1, request_id)
+        .bind(2, holder_)
+        .bind(3, applied_lines)
+        .bind(4, now_s + policy_.lease.count())
+        .run();
     return db_.changes() > 0;
 }
 

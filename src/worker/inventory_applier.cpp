@@ -9,6 +9,7 @@
 #include "inventory_applier.h"
 
 #include <algorithm>
+#include <numeric>
 #include <set>
 
 #include "ofbridge/orders/unsent_orders.h"
@@ -42,21 +43,34 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
                                               std::chrono::system_clock::time_point now,
                                               const std::string& now_text,
                                               imports::ImportLog& log) {
-    const std::vector<domain::InventoryLine>& stored = update.lines;
-    std::vector<ReportLine> report(stored.size());
+    std::vector<std::size_t> every_line(update.lines.size());
+    std::iota(every_line.begin(), every_line.end(), std::size_t{0});
+    return apply_part(request_id, update, every_line, 0, now, now_text, log);
+}
+
+imports::ReportCounts InventoryApplier::apply_part(std::int64_t request_id,
+                                                   const domain::InventoryUpdate& update,
+                                                   std::span<const std::size_t> part,
+                                                   std::int64_t report_id,
+                                                   std::chrono::system_clock::time_point now,
+                                                   const std::string& now_text,
+                                                   imports::ImportLog& log) {
+    // report[i], valid_index and the records below follow the part's order: line i of the
+    // part is update.lines[part[i]].
+    std::vector<ReportLine> report(part.size());
 
     // Lines that cannot take part in the sequence decision become Failure lines here: those the
     // rules refused at receipt (with their reason) and unknown SKUs. The rest of the message is
     // still processed (DESIGN §3.1).
     std::vector<domain::InventoryLine> valid;
-    std::vector<std::size_t> valid_index;  // valid[i] is stored[valid_index[i]]
+    std::vector<std::size_t> valid_index;  // valid[i] is line valid_index[i] of the part
     std::map<domain::StockKey, std::int64_t> marks;
-    valid.reserve(stored.size());
-    valid_index.reserve(stored.size());
+    valid.reserve(part.size());
+    valid_index.reserve(part.size());
     std::map<std::string, bool, std::less<>> known_skus;
     std::set<domain::StockKey> read_keys;
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        const auto& line = stored[i];
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const auto& line = update.lines[part[i]];
         if (!line.failure.empty()) {
             report[i].message = printable(line.failure);
             continue;
@@ -115,12 +129,12 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
     }
 
     std::vector<imports::ImportLineRecord> records;
-    records.reserve(stored.size());
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        const auto& line = stored[i];
+    records.reserve(part.size());
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const auto& line = update.lines[part[i]];
         const auto& out = report[i];
         imports::ImportLineRecord r;
-        r.line_no = static_cast<std::int64_t>(i) + 1;  // message order, from 1
+        r.line_no = static_cast<std::int64_t>(part[i]) + 1;  // message order, from 1
         if (line.seq > 0) r.sequence_id = line.seq;
         r.reference = line.sku;
         r.source = line.source;
@@ -133,7 +147,8 @@ imports::ReportCounts InventoryApplier::apply(std::int64_t request_id,
         }
         records.push_back(std::move(r));
     }
-    return log.write(request_id, inventory_entity, records, now_text);
+    if (report_id == 0) return log.write(request_id, inventory_entity, records, now_text);
+    return log.append(report_id, inventory_entity, records);
 }
 
 // One applied line per key and message, and only the configured source's key: so a SKU's unsent

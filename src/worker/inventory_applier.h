@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ public:
     imports::ReportCounts apply(std::int64_t request_id, const domain::InventoryUpdate& update,
                                 std::chrono::system_clock::time_point now,
                                 const std::string& now_text, imports::ImportLog& log);
+
+    // Part of a sliced apply: the lines `part` (indices into update.lines) holding every line
+    // of each (sku, source) they touch, so each key is decided as in the whole message. The
+    // first part (report_id 0) writes the report; later ones append to report `report_id`.
+    // Returns the report's counts so far.
+    imports::ReportCounts apply_part(std::int64_t request_id, const domain::InventoryUpdate& update,
+                                     std::span<const std::size_t> part, std::int64_t report_id,
+                                     std::chrono::system_clock::time_point now,
+                                     const std::string& now_text, imports::ImportLog& log);
 
 private:
     bool adjusts(const domain::InventoryLine& line) const;

@@ -10,8 +10,11 @@
 
 #include <algorithm>
 #include <latch>
+#include <numeric>
+#include <span>
 #include <stdexcept>
 #include <system_error>
+#include <tuple>
 #include <variant>
 
 #include "export_ack_applier.h"
@@ -182,8 +185,8 @@ struct RequestProcessor::Impl {
         if (options.writer) {
             std::optional<Result> result;
             run_hosted(
-                1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); },
-                [](std::size_t) {});
+                0, 1, [&](Connection& conn, std::size_t) { result.emplace(work(conn)); },
+                [](std::size_t) { return true; });
             return std::move(*result);
         }
         if (!connection) connect();
@@ -193,53 +196,72 @@ struct RequestProcessor::Impl {
         return result;
     }
 
-    // Runs work(connection, i) for i in [0, count) as `count` tasks on the store's writer thread
+    // Runs work(connection, i) for i in [first, last) as tasks on the store's writer thread
     // (DESIGN §7: one writer), each in its own savepoint inside whichever group commit takes it,
     // and returns once all of them committed. The statements are prepared on the writer's
     // connection, again whenever it was reopened. The first exception a task threw is rethrown
     // as it was; a batch that failed as a whole throws its error.
     // prepare(i) runs on the calling thread right before task i is submitted, so the caller's
-    // work for the next task overlaps the writer running the previous ones. Should it throw, the
-    // tasks not yet submitted are not run, those submitted are waited for, and it is rethrown.
+    // work for the next task overlaps the writer running the previous ones. When it returns
+    // false, task i and the ones after it are not submitted: run_hosted waits for those
+    // submitted and returns i (else `last`). Should it throw, likewise, and it is rethrown.
     template <class Work, class Prepare>
-    void run_hosted(std::size_t count, Work&& work, Prepare&& prepare) {
+    std::size_t run_hosted(std::size_t first, std::size_t last, Work&& work, Prepare&& prepare) {
+        const std::size_t count = last - first;
         std::latch finished(static_cast<std::ptrdiff_t>(count));
         std::vector<std::exception_ptr> thrown(count);
         std::vector<std::error_code> errors(count);
         std::exception_ptr not_prepared;
-        for (std::size_t i = 0; i < count; ++i) {
+        std::size_t stopped_at = last;
+        for (std::size_t i = first; i < last; ++i) {
+            bool submit = false;
             try {
-                prepare(i);
+                submit = prepare(i);
             } catch (...) {
                 not_prepared = std::current_exception();
-                finished.count_down(static_cast<std::ptrdiff_t>(count - i));
+            }
+            if (!submit) {
+                stopped_at = i;
+                finished.count_down(static_cast<std::ptrdiff_t>(last - i));
                 break;
             }
             options.writer->run_in_transaction(
                 [&, i](Database& db, std::uint64_t connection_id) {
                     try {
-                        if (!connection || connection_id != hosted_connection_id) {
-                            connection.reset();
-                            connection = std::make_unique<Connection>(db, options, worker_id);
-                            hosted_connection_id = connection_id;
-                        }
-                        work(*connection, i);
+                        work(hosted_connection(db, connection_id), i);
                     } catch (...) {
-                        thrown[i] = std::current_exception();
+                        thrown[i - first] = std::current_exception();
                         throw;  // the store rolls the task's savepoint (or its batch) back
                     }
                 },
                 [&, i](std::error_code error) {
-                    errors[i] = error;
+                    errors[i - first] = error;
                     finished.count_down();
                 });
         }
         finished.wait();
         if (not_prepared) std::rethrow_exception(not_prepared);
+        rethrow_first(thrown, errors);
+        return stopped_at;
+    }
+
+    static void rethrow_first(const std::vector<std::exception_ptr>& thrown,
+                              const std::vector<std::error_code>& errors) {
         for (const auto& e : thrown)
             if (e) std::rethrow_exception(e);
         for (const auto& e : errors)
             if (e) throw std::system_error(e, "the writer's transaction failed");
+    }
+
+    // The statements on the writer's connection `db` (writer thread only), prepared again when
+    // the writer reopened it.
+    Connection& hosted_connection(Database& db, std::uint64_t connection_id) {
+        if (!connection || connection_id != hosted_connection_id) {
+            connection.reset();
+            connection = std::make_unique<Connection>(db, options, worker_id);
+            hosted_connection_id = connection_id;
+        }
+        return *connection;
     }
 
     SystemClock::time_point now() const {
@@ -298,23 +320,207 @@ struct RequestProcessor::Impl {
         std::vector<Expanded> expanded(claimed.size());
         const BatchTime at{now()};
         std::vector<RequestOutcome> outcomes(claimed.size());
-        if (options.writer) {
-            run_hosted(
-                claimed.size(),
-                [&](Connection& conn, std::size_t i) {
-                    outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
-                },
-                [&](std::size_t i) { expanded[i] = expand_one(claimed[i]); });
-        } else {
-            for (std::size_t i = 0; i < claimed.size(); ++i) expanded[i] = expand_one(claimed[i]);
-            in_write_transaction([&](Connection& conn) {
-                for (std::size_t i = 0; i < claimed.size(); ++i)
-                    outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
-                return true;
-            });
+        const auto apply_whole = [&](Connection& conn, std::size_t i) {
+            outcomes[i] = apply_request_on(conn, claimed[i], expanded[i], at);
+        };
+        // Requests that are one task each, up to the first that needs slices, which then runs
+        // alone (so a worker still applies its batch in receipt order).
+        const auto expand_whole = [&](std::size_t i) {
+            expanded[i] = expand_one(claimed[i]);
+            return !needs_slices(claimed[i], expanded[i]);
+        };
+        std::size_t i = 0;
+        while (i < claimed.size()) {
+            if (options.writer) {
+                i = run_hosted(i, claimed.size(), apply_whole, expand_whole);
+            } else {
+                std::size_t end = i;
+                while (end < claimed.size() && expand_whole(end)) ++end;
+                if (end > i) {
+                    in_write_transaction([&](Connection& conn) {
+                        for (std::size_t k = i; k < end; ++k) apply_whole(conn, k);
+                        return true;
+                    });
+                }
+                i = end;
+            }
+            if (i == claimed.size()) break;
+            outcomes[i] =
+                apply_sliced(claimed[i], std::get<domain::InventoryUpdate>(expanded[i]), at);
+            ++i;
         }
         for (const auto& o : outcomes) log_outcome(o);
         return outcomes;
+    }
+
+    bool needs_slices(const ClaimedRequest& request, const Expanded& expanded) const {
+        const auto* update = std::get_if<domain::InventoryUpdate>(&expanded);
+        return update && (request.applied_lines > 0 || update->lines.size() > options.slice_lines);
+    }
+
+    // One run of a sliced apply (request_processor.h): its lines in (sku, source) order, message
+    // order within a key; order[0, next) are applied by committed slices.
+    struct SlicedRun {
+        std::vector<std::size_t> order;
+        std::size_t next = 0;
+        std::int64_t report_id = 0;  // the run's report once its first slice wrote it
+        bool started = false;        // a slice of this attempt ran
+    };
+
+    static SlicedRun sliced_run(const domain::InventoryUpdate& update, std::int64_t applied) {
+        SlicedRun run;
+        run.order.resize(update.lines.size());
+        std::iota(run.order.begin(), run.order.end(), std::size_t{0});
+        std::stable_sort(run.order.begin(), run.order.end(), [&](std::size_t a, std::size_t b) {
+            const auto& x = update.lines[a];
+            const auto& y = update.lines[b];
+            return std::tie(x.sku, x.source) < std::tie(y.sku, y.source);
+        });
+        run.next = static_cast<std::size_t>(applied);
+        return run;
+    }
+
+    // The end of the part of run.order that starts at `from`: whole keys, `lines` lines or
+    // the few more that complete the last key.
+    static std::size_t part_end(const domain::InventoryUpdate& update, const SlicedRun& run,
+                                std::size_t from, std::size_t lines) {
+        std::size_t end = from + 1;
+        const auto same_key = [&](std::size_t a, std::size_t b) {
+            const auto& x = update.lines[run.order[a]];
+            const auto& y = update.lines[run.order[b]];
+            return x.sku == y.sku && x.source == y.source;
+        };
+        while (end < run.order.size() && (end - from < lines || same_key(end - 1, end))) ++end;
+        return end;
+    }
+
+    RequestOutcome apply_sliced(const ClaimedRequest& request,
+                                const domain::InventoryUpdate& update, const BatchTime& at) {
+        SlicedRun run = sliced_run(update, request.applied_lines);
+        RequestOutcome outcome;
+        if (!options.writer) {
+            if (!connection) connect();
+            bool finished = false;
+            while (!finished) {
+                Transaction transaction(connection->db, Transaction::Mode::immediate);
+                const storage::SliceBudget budget{
+                    options.slice_lines, std::chrono::steady_clock::now() + options.slice_time};
+                finished = apply_slice_on(*connection, request, update, run, budget, at, outcome);
+                transaction.commit();
+            }
+            return outcome;
+        }
+        std::latch finished(1);
+        std::vector<std::exception_ptr> thrown(1);
+        std::vector<std::error_code> errors(1);
+        storage::WriteJob job;
+        job.run_slice = [&](Database& db, std::uint64_t connection_id,
+                            const storage::SliceBudget& budget) {
+            try {
+                return storage::SliceResult{
+                    apply_slice_on(hosted_connection(db, connection_id), request, update, run,
+                                   budget, at, outcome),
+                    false};
+            } catch (...) {
+                thrown[0] = std::current_exception();
+                throw;  // the writer rolls the slice (or its batch) back and ends the job
+            }
+        };
+        job.done = [&](std::error_code error) {
+            errors[0] = error;
+            finished.count_down();
+        };
+        job.completion = storage::Completion::committed;  // nothing is acknowledged on it
+        options.writer->submit(std::move(job));
+        finished.wait();
+        rethrow_first(thrown, errors);
+        return outcome;
+    }
+
+    // One slice of a sliced run, in the caller's transaction and a savepoint of its own: parts of
+    // whole keys until `budget` is spent, then the progress (or done) recorded with them. Returns
+    // true when the run is over: done, failed/dead (this slice undone, the earlier ones kept) or
+    // lease lost. Like apply_request_on, an error that leaves no transaction to roll back to, or
+    // a connection not to be trusted, is thrown.
+    bool apply_slice_on(Connection& conn, const ClaimedRequest& request,
+                        const domain::InventoryUpdate& update, SlicedRun& run,
+                        const storage::SliceBudget& budget, const BatchTime& at,
+                        RequestOutcome& outcome) {
+        outcome = RequestOutcome{};
+        outcome.request_id = request.id;
+        outcome.entity = request.entity;
+        conn.savepoint.run();
+        try {
+            if (run.next >= run.order.size())
+                throw std::runtime_error("request " + std::to_string(request.id) + " records " +
+                                         std::to_string(run.next) + " applied lines of " +
+                                         std::to_string(run.order.size()));
+            if (!run.started && options.test_hooks.before_apply)
+                options.test_hooks.before_apply(request.id);
+            std::size_t next = run.next;
+            if (options.test_hooks.before_slice)
+                options.test_hooks.before_slice(conn.db, request.id,
+                                                static_cast<std::int64_t>(next));
+            std::int64_t report_id = run.report_id;
+            if (report_id == 0 && next > 0) {  // a run cut short: resumed, adding to its report
+                report_id = conn.import_log.newest_report_of(request.id);
+                if (report_id == 0) {
+                    // Removed by hand (retention keeps the reports of requests not done): run
+                    // again from the first line with a new report. The lines applied before
+                    // come out Duplicate against their marks; nothing is applied twice.
+                    spdlog::warn(
+                        "request={} resumes after {} applied lines, but its import report is "
+                        "gone: applying it again from the first line with a new report",
+                        request.id, next);
+                    next = 0;
+                }
+            }
+            std::size_t lines = 0;
+            imports::ReportCounts report;
+            while (next < run.order.size() && !budget.spent(lines)) {
+                constexpr std::size_t part_lines = 64;  // how often a slice looks at the clock
+                const std::size_t end =
+                    part_end(update, run, next, std::min(part_lines, budget.max_rows - lines));
+                report = conn.inventory.apply_part(
+                    request.id, update,
+                    std::span<const std::size_t>(run.order).subspan(next, end - next), report_id,
+                    at.now, at.text, conn.import_log);
+                report_id = report.report_id;
+                lines += end - next;
+                next = end;
+            }
+            const bool done = next == run.order.size();
+            const bool held =
+                done ? conn.claims.mark_done(request.id)
+                     : conn.claims.record_slice(request.id, static_cast<std::int64_t>(next),
+                                                storage::unix_seconds(now()));
+            if (!held) throw LeaseLost{};
+            conn.release.run();
+            run.started = true;
+            run.next = next;
+            run.report_id = report_id;
+            if (!done) return false;
+            outcome.state = "done";
+            outcome.report_id = report.report_id;
+            outcome.successes = report.successes;
+            outcome.duplicates = report.duplicates;
+            outcome.superseded = report.superseded;
+            outcome.failures = report.failures;
+            return true;
+        } catch (const LeaseLost&) {
+            undo_request(conn);
+            outcome.lease_lost = true;
+        } catch (const std::exception& e) {
+            if (!conn.db.in_transaction() || is_connection_fatal(e)) throw;
+            undo_request(conn);
+            outcome = record_failure(conn, request, storage::unix_seconds(now()), e.what());
+        } catch (...) {
+            if (!conn.db.in_transaction()) throw;
+            undo_request(conn);
+            outcome = record_failure(conn, request, storage::unix_seconds(now()),
+                                     "unknown error (not an exception)");
+        }
+        return true;
     }
 
     // A claimed inventory request's lines, read from its stored body on a connection that is not

@@ -240,5 +240,114 @@ class WorkerCrashTest(unittest.TestCase):
             broker.cleanup()
 
 
+class SlicedApplyCrashTest(unittest.TestCase):
+    """A 10,000-line message is applied in slices ([storage] slice_rows), each committed with
+    the request's progress. kill -9 between two slices, then a restart: the run resumes after
+    the last committed slice and ends with the same report and stock as a broker that was never
+    killed, nothing applied twice."""
+
+    SLICE_CONFIG = "\n[storage]\nslice_rows = 100\n"
+
+    def messages(self):
+        rng = random.Random(11)
+        earlier = [{"sku": "S-%04d" % k, "source": "default" if k % 2 else "eu", "qty": 7,
+                    "seq": 50} for k in range(0, 4200, 3)]
+        big = []
+        for k in range(4200):  # about 10,500 lines over 4,200 keys, the first 10,000 sent
+            for _ in range(rng.choice((1, 2, 3, 4))):
+                big.append({"sku": "S-%04d" % k, "source": "default" if k % 2 else "eu",
+                            "qty": rng.randrange(0, 90), "seq": rng.randrange(40, 60)})
+        rng.shuffle(big)
+        return [(1, earlier), (2, big[:10000])]
+
+    @staticmethod
+    def db(broker):
+        return sqlite3.connect("file:%s?mode=ro" % os.path.join(broker.data_dir, "ofbridge.db"),
+                               uri=True, timeout=10)
+
+    def outcome(self, broker):
+        """The big message's report lines and every key's stock, as read from the store."""
+        db = self.db(broker)
+        try:
+            reports = db.execute("SELECT count(*) FROM import_reports WHERE request_id = 2"
+                                 ).fetchone()[0]
+            lines = db.execute(
+                "SELECT l.line_no, l.reference, l.source, l.sequence_id, l.result, l.message,"
+                " l.final_qty FROM import_lines l JOIN import_reports r ON r.id = l.report_id"
+                " WHERE r.request_id = 2 ORDER BY l.line_no").fetchall()
+            stock = db.execute("SELECT sku, source, high_water_seq, qty FROM stock_marks"
+                               " ORDER BY sku, source").fetchall()
+        finally:
+            db.close()
+        return reports, lines, stock
+
+    def send(self, broker, messages):
+        for message_seq_id, lines in messages:
+            status, _ = broker.rest("/rest/default/V1/orderflow/inventory",
+                                    rest_body(message_seq_id, lines))
+            self.assertEqual(status, 200)
+
+    def test_kill_9_between_slices_resumes_with_the_same_result(self):
+        messages = self.messages()
+        reference = Broker(log_level="warn")
+        killed = Broker(log_level="warn")
+        try:
+            for broker in (reference, killed):
+                with open(broker.config_path, "a") as f:
+                    f.write(self.SLICE_CONFIG + "\n[worker]\nlease_seconds = 2\n")
+            reference.start()
+            self.send(reference, messages)
+            wait_until(lambda: drained(reference), timeout=120, what="reference applied")
+            expected = self.outcome(reference)
+            self.assertEqual(expected[0], 1)
+            self.assertEqual(len(expected[1]), 10000)
+
+            killed.start()
+            self.send(killed, messages[:1])
+            wait_until(lambda: drained(killed), timeout=60, what="earlier marks applied")
+            self.send(killed, messages[1:])
+            # Catch the run between two slices: processing, some lines applied, not all.
+            progress = None
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                db = self.db(killed)
+                try:
+                    row = db.execute("SELECT state, applied_lines FROM requests WHERE id = 2"
+                                     ).fetchone()
+                finally:
+                    db.close()
+                if row and row[0] == "processing" and 0 < row[1] < 5000:
+                    killed.kill()
+                    progress = row[1]
+                    break
+                if row and row[0] == "done":
+                    break
+                time.sleep(0.002)
+            self.assertIsNotNone(progress, "the apply was not seen between two slices")
+            db = self.db(killed)
+            try:
+                state, kept = db.execute("SELECT state, applied_lines FROM requests WHERE id = 2"
+                                         ).fetchone()
+                reported = db.execute("SELECT count(*) FROM import_lines l JOIN import_reports r"
+                                      " ON r.id = l.report_id WHERE r.request_id = 2").fetchone()[0]
+            finally:
+                db.close()
+            self.assertEqual(state, "processing")
+            self.assertGreaterEqual(kept, progress)
+            self.assertLess(kept, 10000)
+            self.assertEqual(reported, kept)  # the report holds exactly the committed slices
+
+            killed.start()
+            wait_until(lambda: drained(killed), timeout=120, what="the run resumed and finished")
+            self.assertEqual(self.outcome(killed), expected)
+            shown = killed.cli_json("requests", "show", "2")
+            self.assertEqual(shown["state"], "done")
+        finally:
+            for broker in (reference, killed):
+                if broker.process and broker.process.poll() is None:
+                    broker.stop()
+                broker.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()

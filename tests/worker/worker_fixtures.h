@@ -62,10 +62,13 @@ private:
 // The writer and a RequestStore on the test's database, enqueueing messages the way ingest does.
 class Queue {
 public:
-    explicit Queue(const std::filesystem::path& path, std::function<void()> on_commit = {}) {
+    // `tune` may change the writer's options (its slice budget, say) before it starts.
+    explicit Queue(const std::filesystem::path& path, std::function<void()> on_commit = {},
+                   const std::function<void(storage::WriterOptions&)>& tune = {}) {
         storage::WriterOptions options;
         options.path = path;
         options.on_commit = std::move(on_commit);
+        if (tune) tune(options);
         store_ = std::make_unique<queue::testing::TestStore>(std::move(options));
     }
 

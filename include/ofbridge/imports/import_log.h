@@ -60,9 +60,21 @@ public:
     ReportCounts write(std::int64_t request_id, std::string_view entity,
                        const std::vector<ImportLineRecord>& lines, const std::string& now_text);
 
+    // A report written a part at a time (a sliced apply, one part per transaction): adds
+    // `lines` to report `report_id` and their results to its counts. Returns the report's
+    // counts with them.
+    ReportCounts append(std::int64_t report_id, std::string_view entity,
+                        const std::vector<ImportLineRecord>& lines);
+
+    // The id of the newest report of a request, 0 if it has none.
+    std::int64_t newest_report_of(std::int64_t request_id);
+
 private:
+    void insert_lines(std::int64_t report_id, std::string_view entity,
+                      const std::vector<ImportLineRecord>& lines);
+
     storage::sqlite::Database& db_;
-    storage::sqlite::Statement insert_report_, insert_line_;
+    storage::sqlite::Statement insert_report_, insert_line_, add_counts_, newest_report_;
 };
 
 }  // namespace ofbridge::imports

@@ -7,6 +7,7 @@
 //                         │  ├──lease expired (holder died)──► claimable again
 //                         │  │     └──after max_attempts claims──► dead (claim gives up)
 //                         │  └──holder gone (release_claims_of)──► claimable again
+//                         ├──record_slice (a sliced apply's slice; lease renewed)──► processing
 //                         └──mark_failed──► failed (next_attempt_at = now + backoff)
 //                                             ├──next_attempt_at reached──► claimable again
 //                                             └──attempts >= max_attempts──► dead
@@ -43,6 +44,9 @@ struct ClaimedRequest {
     std::string entity;          // inventory or shipment
     std::int64_t attempts = 0;   // including this one
     std::string previous_state;  // pending, failed, processing (expired lease), done, dead
+    // Lines a sliced apply of this request already committed (schemas/sqlite/015): the run
+    // resumes after them. 0 for a request not started, not sliced, or done before.
+    std::int64_t applied_lines = 0;
 };
 
 struct ClaimBatch {
@@ -86,6 +90,11 @@ public:
 
     // processing -> done; false when the claim is no longer this holder's (nothing written).
     bool mark_done(std::int64_t request_id);
+
+    // A slice of a sliced apply committed with it: `applied_lines` lines of the run are applied,
+    // and the lease is renewed from `now_s`. False when the claim is no longer this holder's
+    // (nothing written).
+    bool record_slice(std::int64_t request_id, std::int64_t applied_lines, std::int64_t now_s);
 
     // processing -> failed (retried after the backoff) or dead (attempts used up), with
     // last_error = `error`. Returns the new state, or "" when the claim is no longer this

@@ -23,6 +23,15 @@
 //   last_error and the backoff) if applying it threw; nothing at all if the lease was lost to
 //   another worker. A shipment the rules refuse is `done` with a Failure line, not a retry.
 //   See worker_pool.h for the state machine.
+// Sliced apply (schemas/sqlite/015): an inventory request of more than slice_lines lines would
+//   hold the one write transaction, and every ack waiting on it, for too long. Its lines are
+//   taken in (sku, source) order and applied a few whole keys at a time, each slice in a
+//   transaction of its own (hosted: a sliced job of the writer, which lets the acks submitted
+//   meanwhile commit between two slices), each slice recording how far the run got
+//   (applied_lines) and renewing the lease. The request is done with its last slice. A run cut
+//   short (crash, lost lease, a failed slice) keeps its committed slices and resumes after them,
+//   adding to the same report. A slice never splits a key, so every key is decided exactly as
+//   in the whole message.
 #pragma once
 
 #include <chrono>
@@ -43,8 +52,10 @@ using ClaimBatch = queue::ClaimBatch;
 
 struct RequestOutcome {
     std::int64_t request_id = 0;
-    std::string state;           // done, failed or dead; empty when the lease was lost
-    bool lease_lost = false;     // another worker holds it now: nothing was written for it
+    std::string state;  // done, failed or dead; empty when the lease was lost
+    // Another worker holds it now: nothing was written for it (a sliced run: nothing since its
+    // last committed slice; the new holder resumes after that slice).
+    bool lease_lost = false;
     std::string entity;          // inventory or shipment
     std::int64_t report_id = 0;  // done only
     std::int64_t successes = 0, duplicates = 0, superseded = 0, failures = 0;

@@ -76,6 +76,13 @@ struct WorkerTestHooks {
     // Runs inside the request's savepoint before it is applied; throwing makes that attempt
     // fail exactly like corrupt data would (failed / dead), without touching the others.
     std::function<void(std::int64_t request_id)> before_apply{};
+    // A sliced apply (request_processor.h): runs inside each slice's savepoint, on the slice's
+    // connection, before its lines, with the lines applied so far. Throwing fails the attempt
+    // as before_apply does (this slice undone, the committed ones kept); a test may also write
+    // through `db`, e.g. to take the claim away.
+    std::function<void(storage::sqlite::Database& db, std::int64_t request_id,
+                       std::int64_t applied_lines)>
+        before_slice{};
     // Runs after a claim committed and before the batch is applied (e.g. to hold a worker
     // while its lease expires).
     std::function<void(const std::vector<std::int64_t>& request_ids)> after_claim{};
@@ -85,6 +92,12 @@ struct WorkerOptions {
     std::filesystem::path database;
     unsigned workers = 1;
     std::size_t batch_size = 100;  // requests per transaction at most
+    // An inventory request of more lines than this is applied in slices of at most this many
+    // lines (whole keys), each in a transaction of its own (request_processor.h). Hosted, the
+    // writer's slice budget (the same [storage] slice_rows, and batch_budget) bounds a slice;
+    // standalone, slice_time does.
+    std::size_t slice_lines = 500;
+    std::chrono::microseconds slice_time{2000};
     std::chrono::seconds lease{30};
     unsigned max_attempts = 5;
     std::chrono::milliseconds retry_base{1000};  // backoff: base * 2^(attempts-1), capped

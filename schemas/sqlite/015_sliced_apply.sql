@@ -1,0 +1,15 @@
+-- 015: a big inventory request is applied in slices (src/worker/request_processor.cpp).
+--
+-- One writer serves acks and applies (DESIGN §7), and every ack waits for the transaction in
+-- progress. A 10,000-line multi-update applied as one transaction would hold it for a hundred
+-- milliseconds or more, so a request of more lines than [storage] slice_rows is applied a few
+-- keys at a time, each slice in a transaction of its own. Its lines are taken in (sku, source)
+-- order and a slice never splits a key, so each key is decided against its mark exactly as the
+-- whole message would decide it.
+--
+-- applied_lines: how many lines of that order committed slices of the current run applied. It is
+-- written in the same transaction as each slice, so a run cut short (a crash, a lost lease, a
+-- failed slice) resumes with the next line and applies nothing twice; the run's import report
+-- (the request's newest) grows with each slice. 0 when no slice has committed, and again once the
+-- request is done (a reprocess starts a new run with a new report).
+ALTER TABLE requests ADD COLUMN applied_lines INTEGER NOT NULL DEFAULT 0;
