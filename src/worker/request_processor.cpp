@@ -440,28 +440,25 @@ struct RequestProcessor::Impl {
     // One slice of a sliced run, in the caller's transaction and a savepoint of its own: parts of
     // whole keys until `budget` is spent, then the progress (or done) recorded with them. Returns
     // true when the run is over: done, failed/dead (this slice undone, the earlier ones kept) or
-    // lease lost. Like apply_request_on, an error that leaves no transaction to roll back to, or
-    // a connection not to be trusted, is thrown.
+    // lease lost; throws as apply_request_on does.
     bool apply_slice_on(Connection& conn, const ClaimedRequest& request,
                         const domain::InventoryUpdate& update, SlicedRun& run,
                         const storage::SliceBudget& budget, const BatchTime& at,
                         RequestOutcome& outcome) {
-        outcome = RequestOutcome{};
-        outcome.request_id = request.id;
-        outcome.entity = request.entity;
-        conn.savepoint.run();
-        try {
+        bool done = false;
+        imports::ReportCounts report;
+        std::size_t next = run.next;
+        std::int64_t report_id = run.report_id;
+        auto failed = in_request_savepoint(conn, request, storage::unix_seconds(now()), [&] {
             if (run.next >= run.order.size())
                 throw std::runtime_error("request " + std::to_string(request.id) + " records " +
                                          std::to_string(run.next) + " applied lines of " +
                                          std::to_string(run.order.size()));
             if (!run.started && options.test_hooks.before_apply)
                 options.test_hooks.before_apply(request.id);
-            std::size_t next = run.next;
             if (options.test_hooks.before_slice)
                 options.test_hooks.before_slice(conn.db, request.id,
                                                 static_cast<std::int64_t>(next));
-            std::int64_t report_id = run.report_id;
             if (report_id == 0 && next > 0) {  // a run cut short: resumed, adding to its report
                 report_id = conn.import_log.newest_report_of(request.id);
                 if (report_id == 0) {
@@ -476,7 +473,6 @@ struct RequestProcessor::Impl {
                 }
             }
             std::size_t lines = 0;
-            imports::ReportCounts report;
             while (next < run.order.size() && !budget.spent(lines)) {
                 constexpr std::size_t part_lines = 64;  // how often a slice looks at the clock
                 const std::size_t end =
@@ -489,37 +485,30 @@ struct RequestProcessor::Impl {
                 lines += end - next;
                 next = end;
             }
-            const bool done = next == run.order.size();
+            done = next == run.order.size();
             const bool held =
                 done ? conn.claims.mark_done(request.id)
                      : conn.claims.record_slice(request.id, static_cast<std::int64_t>(next),
                                                 storage::unix_seconds(now()));
             if (!held) throw LeaseLost{};
-            conn.release.run();
-            run.started = true;
-            run.next = next;
-            run.report_id = report_id;
-            if (!done) return false;
-            outcome.state = "done";
-            outcome.report_id = report.report_id;
-            outcome.successes = report.successes;
-            outcome.duplicates = report.duplicates;
-            outcome.superseded = report.superseded;
-            outcome.failures = report.failures;
+        });
+        run.started = true;
+        if (failed) {
+            outcome = std::move(*failed);
             return true;
-        } catch (const LeaseLost&) {
-            undo_request(conn);
-            outcome.lease_lost = true;
-        } catch (const std::exception& e) {
-            if (!conn.db.in_transaction() || is_connection_fatal(e)) throw;
-            undo_request(conn);
-            outcome = record_failure(conn, request, storage::unix_seconds(now()), e.what());
-        } catch (...) {
-            if (!conn.db.in_transaction()) throw;
-            undo_request(conn);
-            outcome = record_failure(conn, request, storage::unix_seconds(now()),
-                                     "unknown error (not an exception)");
         }
+        run.next = next;  // the next slice goes on from here
+        run.report_id = report_id;
+        outcome = RequestOutcome{};
+        outcome.request_id = request.id;
+        outcome.entity = request.entity;
+        if (!done) return false;
+        outcome.state = "done";
+        outcome.report_id = report.report_id;
+        outcome.successes = report.successes;
+        outcome.duplicates = report.duplicates;
+        outcome.superseded = report.superseded;
+        outcome.failures = report.failures;
         return true;
     }
 
@@ -561,28 +550,43 @@ struct RequestProcessor::Impl {
         RequestOutcome outcome;
         outcome.request_id = request.id;
         outcome.entity = request.entity;
+        if (auto failed = in_request_savepoint(conn, request, at.seconds, [&] {
+                apply_one(conn, request, expanded, at.now, at.text, outcome);
+            }))
+            return std::move(*failed);
+        return outcome;
+    }
+
+    // Runs body() in the request's savepoint, released when it returns (nullopt). When it
+    // throws, the savepoint is undone and the outcome returned: the lease lost (nothing
+    // written), or failed/dead (record_failure, at now_s). An error after which SQLite
+    // abandoned the transaction, or the connection is suspect, is thrown instead: the batch
+    // fails as a whole (leases expire, requests are retried).
+    template <class Body>
+    std::optional<RequestOutcome> in_request_savepoint(Connection& conn,
+                                                       const ClaimedRequest& request,
+                                                       std::int64_t now_s, Body&& body) {
         conn.savepoint.run();
         try {
-            apply_one(conn, request, expanded, at.now, at.text, outcome);
+            body();
             conn.release.run();
+            return std::nullopt;
         } catch (const LeaseLost&) {
             undo_request(conn);
-            outcome = RequestOutcome{};
+            RequestOutcome outcome;
             outcome.request_id = request.id;
             outcome.entity = request.entity;
             outcome.lease_lost = true;
+            return outcome;
         } catch (const std::exception& e) {
-            // SQLite abandoned the transaction, or the connection is suspect: the batch
-            // fails as a whole (leases expire, requests are retried).
             if (!conn.db.in_transaction() || is_connection_fatal(e)) throw;
             undo_request(conn);
-            outcome = record_failure(conn, request, at.seconds, e.what());
+            return record_failure(conn, request, now_s, e.what());
         } catch (...) {
             if (!conn.db.in_transaction()) throw;
             undo_request(conn);
-            outcome = record_failure(conn, request, at.seconds, "unknown error (not an exception)");
+            return record_failure(conn, request, now_s, "unknown error (not an exception)");
         }
-        return outcome;
     }
 
     void undo_request(Connection& conn) {
