@@ -23,6 +23,12 @@ json::object summary_json(const queue::RequestSummary& r) {
 
 }  // namespace
 
+std::string applied_lines_text(const queue::RequestDetail& request) {
+    return std::to_string(request.applied_lines) + " of " +
+           std::to_string(request.summary.line_count) +
+           " (a sliced apply: resumes there if cut short)";
+}
+
 std::string requests_table(const std::vector<queue::RequestSummary>& requests) {
     TextTable table(
         {"ID", "ENTITY", "STORE", "WIRE", "MESSAGE", "STATE", "LINES", "DELIVERIES", "RECEIVED"});
@@ -48,6 +54,8 @@ std::string request_text(const queue::RequestDetail& request) {
     header.add_row({"message", s.message_key});
     header.add_row({"state", s.state});
     header.add_row({"attempts", std::to_string(s.attempts)});
+    if (!request.last_error.empty()) header.add_row({"last_error", request.last_error});
+    if (request.applied_lines > 0) header.add_row({"applied_lines", applied_lines_text(request)});
     header.add_row({"deliveries", std::to_string(s.deliveries)});
     header.add_row({"received_at", s.received_at});
     header.add_row({"last_delivered_at", request.last_delivered_at});
@@ -77,6 +85,8 @@ std::string request_json(const queue::RequestDetail& request) {
     out["reply"] = request.reply;
     out["remote_address"] = request.remote_address;
     out["last_delivered_at"] = request.last_delivered_at;
+    out["last_error"] = request.last_error;
+    out["applied_lines"] = request.applied_lines;
     json::object fields;
     for (const auto& [name, value] : request.fields) fields[name] = value;
     out["fields"] = std::move(fields);

@@ -132,6 +132,7 @@ http::Response Console::Impl::request_page(const AdminSession& session, std::int
     field("state", s.state);
     field("attempts", str(s.attempts));
     field("last error", request->last_error);
+    if (request->applied_lines > 0) field("applied lines", admin::applied_lines_text(*request));
     field("deliveries", str(s.deliveries));
     field("received", s.received_at);
     field("last delivered", request->last_delivered_at);

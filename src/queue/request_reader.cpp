@@ -194,7 +194,7 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
         Statement s(db, "SELECT " + std::string{summary_columns} +
                             ", reply, remote_address, last_delivered_at,"
                             " (SELECT raw_body FROM request_bodies WHERE request_id = requests.id),"
-                            " last_error FROM requests WHERE id = ?1");
+                            " last_error, applied_lines FROM requests WHERE id = ?1");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
         detail.summary = read_summary(s);
@@ -204,6 +204,7 @@ std::optional<RequestDetail> RequestReader::get(std::int64_t id) const {
         detail.raw_body = s.column_text(13);
         has_body = !s.is_null(13);
         detail.last_error = s.column_text(14);
+        detail.applied_lines = s.column_int64(15);
     }
 
     const auto entity = domain::entity_from_string(detail.summary.entity);

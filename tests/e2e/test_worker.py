@@ -336,12 +336,17 @@ class SlicedApplyCrashTest(unittest.TestCase):
             self.assertGreaterEqual(kept, progress)
             self.assertLess(kept, 10000)
             self.assertEqual(reported, kept)  # the report holds exactly the committed slices
+            shown = killed.cli_json("requests", "show", "2")
+            self.assertEqual((shown["state"], shown["applied_lines"]), ("processing", kept))
+            self.assertIn("%d of 10000" % kept,
+                          killed.cli("requests", "show", "2").stdout.decode())
 
             killed.start()
             wait_until(lambda: drained(killed), timeout=120, what="the run resumed and finished")
             self.assertEqual(self.outcome(killed), expected)
             shown = killed.cli_json("requests", "show", "2")
-            self.assertEqual(shown["state"], "done")
+            self.assertEqual((shown["state"], shown["applied_lines"], shown["last_error"]),
+                             ("done", 0, ""))
         finally:
             for broker in (reference, killed):
                 if broker.process and broker.process.poll() is None:

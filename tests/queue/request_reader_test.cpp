@@ -77,6 +77,26 @@ TEST_F(RequestReaderTest, InventoryRequestWithEveryLine) {
     }
     EXPECT_TRUE(d->fields.empty());
     EXPECT_TRUE(d->tracking_numbers.empty());
+    EXPECT_EQ(d->last_error, "");
+    EXPECT_EQ(d->applied_lines, 0);
+}
+
+// A big request whose sliced apply was cut short by a failed slice: its error and how far the
+// run got, which the retry resumes from.
+TEST_F(RequestReaderTest, AFailedSlicedApplyShowsItsErrorAndProgress) {
+    const auto id = stored_id(enqueue_and_wait(store, request(inventory(5, 3))));
+    {
+        sqlite::Database db(path, SQLITE_OPEN_READWRITE);
+        db.exec(
+            "UPDATE requests SET state = 'failed', last_error = 'disk I/O error',"
+            " applied_lines = 2 WHERE id = " +
+            std::to_string(id));
+    }
+    const auto d = RequestReader(path).get(id);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->summary.state, "failed");
+    EXPECT_EQ(d->last_error, "disk I/O error");
+    EXPECT_EQ(d->applied_lines, 2);
 }
 
 // Log retention removes a done request's raw body: its lines then come from its newest import

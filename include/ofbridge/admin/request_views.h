@@ -13,5 +13,7 @@ std::string requests_table(const std::vector<queue::RequestSummary>& requests);
 std::string requests_json(const std::vector<queue::RequestSummary>& requests);
 std::string request_text(const queue::RequestDetail& request);
 std::string request_json(const queue::RequestDetail& request);
+// "N of M (...)": how far a sliced apply of the request got, for people.
+std::string applied_lines_text(const queue::RequestDetail& request);
 
 }  // namespace ofbridge::admin

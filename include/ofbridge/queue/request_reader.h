@@ -65,6 +65,9 @@ struct RequestDetail {
     std::string last_delivered_at;
     std::string raw_body;    // already masked when stored
     std::string last_error;  // of the last failed attempt; "" when none
+    // Inventory: lines a sliced apply of the current run has committed (schemas/sqlite/015), 0
+    // when none; it goes back to 0 once the request is done.
+    std::int64_t applied_lines = 0;
     std::vector<RequestLine> lines;
     // Inventory: "" when the lines were expanded from the stored body (as the worker expands
     // them); otherwise where they came from and why (the body was removed by log retention:
