@@ -96,6 +96,20 @@ TEST(MagentoShipments, MarkerIsAWholeToken) {
     EXPECT_EQ(magento_source(store, "default"), "default");
 }
 
+// Request 1's shipment of order 100 for store "s", holding back the stock of `skus`.
+outbox::ShipmentIntent shipment_intent(std::vector<std::string> skus) {
+    outbox::ShipmentIntent intent;
+    intent.store_code = "s";
+    intent.request_id = 1;
+    intent.order_increment_id = "100";
+    intent.order_entity_id = 7;
+    intent.source = "default";
+    intent.marker = "ofbridge:1";
+    intent.body = "{}";
+    intent.skus = std::move(skus);
+    return intent;
+}
+
 class OutboxTest : public ::testing::Test {
 protected:
     storage::testing::TempDir dir;
@@ -205,16 +219,7 @@ TEST_F(OutboxTest, WaitingShipmentHoldsItsSkusStockBack) {
     ASSERT_EQ(a.size(), 2u);
     r.stock_delivered(a[0].id, 1, "2026-01-01T00:00:00.000Z");
     r.stage_stock("s", "A", "default", 2, 8, "2026-01-01T00:00:01.000Z");
-    outbox::ShipmentIntent intent;
-    intent.store_code = "s";
-    intent.request_id = 1;
-    intent.order_increment_id = "100";
-    intent.order_entity_id = 7;
-    intent.source = "default";
-    intent.marker = "ofbridge:1";
-    intent.body = "{}";
-    intent.skus = {"A"};
-    const auto ship = r.stage_shipment(intent, "2026-01-01T00:00:01.000Z");
+    const auto ship = r.stage_shipment(shipment_intent({"A"}), "2026-01-01T00:00:01.000Z");
     auto due = outbox::select_due_stock(db, "s", "2026-01-01T00:00:02.000Z", 10);
     ASSERT_EQ(due.size(), 1u);  // B only: A waits for the shipment
     EXPECT_EQ(due[0].sku, "B");
@@ -250,15 +255,7 @@ TEST_F(OutboxTest, RefusalIsFinalUntilRetried) {
 TEST_F(OutboxTest, ShipmentNotFoundOnceWaitsAndSurvivesReopening) {
     const auto ship = [&] {
         outbox::OutboxRepository r(db);
-        outbox::ShipmentIntent intent;
-        intent.store_code = "s";
-        intent.request_id = 1;
-        intent.order_increment_id = "100";
-        intent.order_entity_id = 7;
-        intent.source = "default";
-        intent.marker = "ofbridge:1";
-        intent.body = "{}";
-        const auto id = r.stage_shipment(intent, "2026-01-01T00:00:00.000Z");
+        const auto id = r.stage_shipment(shipment_intent({}), "2026-01-01T00:00:00.000Z");
         r.shipment_call_started(id, "2026-01-01T00:00:00.000Z");
         r.retry_later(id, "timed out", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:00.000Z");
         // The first search misses: searched again no earlier than the timeout later.
