@@ -503,13 +503,17 @@ struct RequestProcessor::Impl {
         outcome.request_id = request.id;
         outcome.entity = request.entity;
         if (!done) return false;
+        set_done(outcome, report);
+        return true;
+    }
+
+    static void set_done(RequestOutcome& outcome, const imports::ReportCounts& report) {
         outcome.state = "done";
         outcome.report_id = report.report_id;
         outcome.successes = report.successes;
         outcome.duplicates = report.duplicates;
         outcome.superseded = report.superseded;
         outcome.failures = report.failures;
-        return true;
     }
 
     // A claimed inventory request's lines, read from its stored body on a connection that is not
@@ -611,12 +615,7 @@ struct RequestProcessor::Impl {
         else  // claim() never takes another entity; a reprocess refuses it
             throw std::logic_error("request " + std::to_string(request.id) + " is a(n) " +
                                    request.entity + " request, which the worker does not apply");
-        outcome.report_id = report.report_id;
-        outcome.successes = report.successes;
-        outcome.duplicates = report.duplicates;
-        outcome.superseded = report.superseded;
-        outcome.failures = report.failures;
-        outcome.state = "done";
+        set_done(outcome, report);
     }
 
     static const domain::InventoryUpdate& inventory_lines(const ClaimedRequest& request,
