@@ -4,8 +4,8 @@
 // Worker loop:
 //   remember the wake-up generation, claim a batch, apply it
 //   a full batch: wake a peer (there is probably more) and go again at once
-//   some work: let more gather for options.gather, then go again (an empty claim is what sends
-//              a worker to sleep)
+//   some work: claim again options.gather after this batch's claim (at once if the batch took
+//              that long), so more can gather (an empty claim is what sends a worker to sleep)
 //   nothing: sleep until notify() bumps the generation, stop() is called, or the next scheduled
 //            event (a failed request's retry time, a lease's expiry), but never longer than
 //            idle_poll. The generation is read BEFORE the claim, so a notify() that arrives
@@ -168,6 +168,7 @@ struct WorkerPool::Impl {
                 seen = generation;
             }
             std::size_t claimed = 0;
+            const auto batch_started = std::chrono::steady_clock::now();
             try {
                 claimed = run_batch(processor);
                 error_backoff = std::chrono::milliseconds(0);
@@ -188,7 +189,12 @@ struct WorkerPool::Impl {
                 continue;
             }
             if (claimed > 0) {
-                pause(options.gather);
+                // A period, not a gap: a batch that took gather or longer let as much gather
+                // while it ran, and a pause after it would only cut what the worker can apply
+                // when it is the bottleneck.
+                const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - batch_started);
+                if (spent < options.gather) pause(options.gather - spent);
                 continue;
             }
             if (!sleep(seen, idle_wait(processor))) return;
