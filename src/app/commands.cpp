@@ -53,6 +53,7 @@ worker::WorkerOptions worker_options(const config::Config& config) {
     options.max_attempts = config.worker.max_attempts;
     options.retry_base = config.worker.retry_base;
     options.retry_max = config.worker.retry_max;
+    options.gather = config.worker.gather;
     options.inventory.allow_negative = config.inventory.allow_negative;
     options.inventory.reject_unknown_skus = config.inventory.reject_unknown_skus;
     options.inventory.unsent_orders_source = config.inventory.unsent_orders_source;

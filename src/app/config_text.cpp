@@ -105,6 +105,7 @@ std::string configuration_text(const config::Config& c) {
     t.number("max_attempts", c.worker.max_attempts);
     t.number("retry_base_ms", c.worker.retry_base.count());
     t.number("retry_max_ms", c.worker.retry_max.count());
+    t.number("gather_ms", c.worker.gather.count());
     t.table("inventory");
     t.flag("allow_negative", c.inventory.allow_negative);
     t.flag("reject_unknown_skus", c.inventory.reject_unknown_skus);

@@ -206,6 +206,7 @@ void read_worker(KeyReader& r, WorkerConfig& w) {
     r.read_ms("retry_base_ms", w.retry_base, 1, 3'600'000);
     r.read_ms("retry_max_ms", w.retry_max, 1, 86'400'000);
     if (w.retry_max < w.retry_base) r.fail("retry_max_ms", "a value >= retry_base_ms");
+    r.read_ms("gather_ms", w.gather, 0, 1000);
     r.finish();
 }
 

@@ -60,6 +60,11 @@ std::error_code WalSyncer::failure() const {
     return failure_;
 }
 
+bool WalSyncer::busy() const {
+    std::lock_guard lock(mutex_);
+    return syncing_ || !pending_.empty();
+}
+
 void WalSyncer::stop() {
     {
         std::lock_guard lock(mutex_);
@@ -74,9 +79,11 @@ void WalSyncer::run() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
+            syncing_ = false;
             wake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
             if (pending_.empty()) return;  // stopping, and everything handed over is done
             batch.swap(pending_);
+            syncing_ = true;
         }
         sync_and_complete(batch);
         batch.clear();

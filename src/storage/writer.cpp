@@ -177,13 +177,24 @@ struct Writer::Impl {
                 // pages fit the page cache instead of spilling to the WAL before COMMIT.
                 // A slice of a sliced job runs in a batch of its own, so the jobs that came in
                 // while the previous slice ran commit ahead of the next one.
+                // A batch holds one kind of job: acks (durable), or work nobody waits on beyond
+                // its commit, taken in queue order past the jobs of the other kind (see
+                // may_run_past_budget for why the two are kept apart, next_kind_is_acks for
+                // which kind goes next).
                 std::size_t bytes = 0;
-                while (!queue.empty() && batch.size() < options.max_batch && bytes < batch_bytes) {
-                    if (queue.front().run_slice && !batch.empty()) break;
-                    const bool slice = static_cast<bool>(queue.front().run_slice);
-                    bytes += queue.front().approximate_bytes;
-                    batch.push_back(std::move(queue.front()));
-                    queue.pop_front();
+                const bool acks = next_kind_is_acks();
+                last_batch_acks = acks;
+                for (std::size_t k = 0;
+                     k < queue.size() && batch.size() < options.max_batch && bytes < batch_bytes;) {
+                    if (queue[k].run_slice && (k > 0 || !batch.empty())) break;
+                    const bool slice = static_cast<bool>(queue[k].run_slice);
+                    if (!slice && is_ack(queue[k]) != acks) {
+                        ++k;
+                        continue;
+                    }
+                    bytes += queue[k].approximate_bytes;
+                    batch.push_back(std::move(queue[k]));
+                    queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(k));
                     if (slice) break;
                 }
             }
@@ -205,19 +216,23 @@ struct Writer::Impl {
             fail_all(batch, open_error);
             return;
         }
-        std::vector<Outcome> outcomes(batch.size());
+        std::vector<Outcome> outcomes;
+        outcomes.reserve(batch.size());
+        const bool acks_in_batch = std::any_of(batch.begin(), batch.end(), waited_for);
         std::error_code batch_error;
         try {
             connection->begin.run();
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                outcomes[i] = run_job(batch[i]);
-                if (i + 1 < batch.size() && Clock::now() - started >= options.batch_budget) {
+            for (std::size_t i = 0;; ++i) {
+                if (i == batch.size() && !take_unwaited(batch, acks_in_batch, started)) break;
+                outcomes.push_back(run_job(batch[i]));
+                if (i + 1 < batch.size() && Clock::now() - started >= options.batch_budget &&
+                    !may_run_past_budget(batch[i + 1], acks_in_batch, started)) {
                     give_back(batch, i + 1);  // budget spent: the rest go in the next batch
-                    outcomes.resize(batch.size());
                     ++budget_cuts;
                     break;
                 }
             }
+            outcomes.resize(batch.size());
             connection->commit.run();
         } catch (const SqliteError& e) {
             batch_error = e.code();
@@ -280,6 +295,72 @@ struct Writer::Impl {
                 deliver_all(batch, outcomes);
             }
         });
+    }
+
+    // A job whose completion someone waits on beyond its commit: an ack (durable), or a slice
+    // of big work, which must let the jobs queued behind it commit between its slices.
+    static bool waited_for(const WriteJob& job) {
+        return job.completion == Completion::durable || static_cast<bool>(job.run_slice);
+    }
+
+    // Whether a batch whose budget is spent may still run `next`, a job nobody waits on (the
+    // workers' claims and applies, which acknowledge nothing), in the same commit. Every commit
+    // writes each page it dirtied to the WAL again, and consecutive applies dirty the same pages
+    // (a SKU's stock row, its import lines' index leaf), so one commit for several applies
+    // writes, syncs and checkpoints those pages once instead of once per apply. It may when
+    // nobody waits for this commit or for the writer (no ack in the batch, none queued), or
+    // when the WAL syncer is busy: an ack committed now would wait for that sync to end anyway,
+    // and the batch is cut at the first job boundary after it has. Either way only up to
+    // unwaited_budget; what is submitted meanwhile waits for the job in progress only.
+    bool may_run_past_budget(const WriteJob& next, bool acks_in_batch, Clock::time_point started) {
+        if (waited_for(next)) return false;
+        return may_extend(acks_in_batch, started);
+    }
+
+    // may_run_past_budget, the next job's kind aside.
+    bool may_extend(bool acks_in_batch, Clock::time_point started) {
+        if (Clock::now() - started >= options.unwaited_budget) return false;
+        if (syncer.busy()) return true;
+        if (acks_in_batch) return false;
+        std::lock_guard lock(mutex);
+        return std::none_of(queue.begin(), queue.end(), waited_for);
+    }
+
+    // Once a batch's jobs have run: adds the next queued job to it when that one may run past
+    // the budget (above), so the workers' applies submitted while the batch ran share its
+    // commit. Returns whether it did.
+    bool take_unwaited(std::vector<WriteJob>& batch, bool acks_in_batch,
+                       Clock::time_point started) {
+        // A slice's batch stays its own (writer.h); a batch of acks takes no other work.
+        if (acks_in_batch || batch.size() >= options.max_batch) return false;
+        if (!may_extend(acks_in_batch, started)) return false;
+        std::lock_guard lock(mutex);
+        for (auto it = queue.begin(); it != queue.end(); ++it) {
+            if (it->run_slice) return false;  // what is behind a slice waits for it
+            if (is_ack(*it)) continue;
+            batch.push_back(std::move(*it));
+            queue.erase(it);
+            return true;
+        }
+        return false;
+    }
+
+    // With both kinds queued, the other kind than the last batch's, so neither waits behind
+    // more than one batch of the other (unrun jobs given back go to the front of the queue);
+    // otherwise the front job's. Called with the mutex held.
+    bool next_kind_is_acks() const {
+        if (queue.front().run_slice) return false;  // taken alone whatever its kind
+        bool acks = false, rest = false;
+        for (const auto& job : queue) {
+            if (job.run_slice) break;
+            (is_ack(job) ? acks : rest) = true;
+        }
+        if (acks && rest) return !last_batch_acks;
+        return acks;
+    }
+
+    static bool is_ack(const WriteJob& job) {
+        return job.completion == Completion::durable && !job.run_slice;
     }
 
     // WriterStats::max_slices_waited, after a COMMIT.
@@ -441,6 +522,7 @@ struct Writer::Impl {
 
     // Writer-thread state.
     std::unique_ptr<WriteConnection> connection;
+    bool last_batch_acks = false;     // the kind of the last batch taken
     std::uint64_t connection_id = 0;  // bumped by every open: jobs re-prepare their statements
     Clock::time_point next_open_at{};
     std::chrono::milliseconds reopen_backoff{0};

@@ -104,6 +104,80 @@ TEST(WriterBudget, AGenerousBudgetKeepsOneGroupCommit) {
     EXPECT_EQ(writer.stats().budget_cuts, 0u);
 }
 
+// A job nobody waits on beyond its commit (as the workers' claims and applies), recording when
+// it ran.
+std::future<std::error_code> submit_unwaited(Writer& writer, std::string what,
+                                             std::vector<std::string>& events) {
+    auto answer = std::make_shared<std::promise<std::error_code>>();
+    auto future = answer->get_future();
+    WriteJob job;
+    job.run = [what = std::move(what), &events](sqlite::Database& db, std::uint64_t) {
+        insert(db, what);
+        events.push_back(what);  // the writer thread only
+        return false;
+    };
+    job.done = [answer](std::error_code ec) { answer->set_value(ec); };
+    job.completion = Completion::committed;
+    writer.submit(std::move(job));
+    return future;
+}
+
+TEST(WriterBudget, WorkNobodyWaitsOnSharesOneCommitPastTheBudget) {
+    TempDir dir;
+    auto options = options_for(dir);
+    options.batch_budget = std::chrono::microseconds(1);  // every job spends it
+    options.unwaited_budget = std::chrono::hours(1);
+    Writer writer(options);
+    std::vector<std::string> events;
+    std::vector<std::future<std::error_code>> answers;
+    {
+        WriterHold hold(writer);
+        for (int i = 0; i < 5; ++i)
+            answers.push_back(submit_unwaited(writer, "apply " + std::to_string(i), events));
+        hold.release();
+    }
+    for (auto& a : answers) EXPECT_FALSE(a.get());
+    // No ack waited, so the hold's batch took them as they came: one commit for all.
+    EXPECT_EQ(writer.stats().commits, 1u);
+    EXPECT_EQ(writer.stats().budget_cuts, 0u);
+    EXPECT_EQ(count_rows(dir, "what LIKE 'apply %'"), 5);
+}
+
+TEST(WriterBudget, AnAckQueuedAmongWorkCommitsAheadOfThatWork) {
+    TempDir dir;
+    auto options = options_for(dir);
+    options.batch_budget = std::chrono::microseconds(1);
+    options.unwaited_budget = std::chrono::hours(1);
+    Writer writer(options);
+    std::vector<std::string> events;
+    std::vector<std::future<std::error_code>> answers;
+    std::future<std::error_code> ack;
+    {
+        WriterHold hold(writer);
+        answers.push_back(submit_unwaited(writer, "apply 0", events));
+        answers.push_back(submit_unwaited(writer, "apply 1", events));
+        WriteJob job;  // durable: an ack
+        auto answer = std::make_shared<std::promise<std::error_code>>();
+        ack = answer->get_future();
+        job.run = [&events](sqlite::Database& db, std::uint64_t) {
+            insert(db, "ack");
+            events.push_back("ack");
+            return false;
+        };
+        job.done = [answer](std::error_code ec) { answer->set_value(ec); };
+        writer.submit(std::move(job));
+        answers.push_back(submit_unwaited(writer, "apply 2", events));
+        hold.release();
+    }
+    EXPECT_FALSE(ack.get());
+    for (auto& a : answers) EXPECT_FALSE(a.get());
+    // The hold's batch did not take the work (an ack was queued); the ack's batch took no work;
+    // the work then shared one commit.
+    EXPECT_EQ(events, (std::vector<std::string>{"ack", "apply 0", "apply 1", "apply 2"}));
+    EXPECT_EQ(writer.stats().commits, 3u);
+    EXPECT_EQ(writer.stats().budget_cuts, 0u);
+}
+
 // A sliced job of `slices` slices; slice k pauses until the test let it go, so the test can
 // submit a job exactly while slice k runs.
 struct SteppedSlices {

@@ -66,6 +66,7 @@ struct WorkerConfig {
     unsigned max_attempts = 5;
     std::chrono::milliseconds retry_base{1000};
     std::chrono::milliseconds retry_max{300'000};
+    std::chrono::milliseconds gather{30};  // worker.gather_ms
 };
 
 struct InventoryConfig {

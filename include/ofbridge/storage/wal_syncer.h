@@ -64,6 +64,10 @@ public:
     // The error that put the syncer in `failed`, or none.
     std::error_code failure() const;
 
+    // True while an fdatasync runs or batches wait for one: a batch committed now would wait
+    // for that sync to end before its own.
+    bool busy() const;
+
     // Syncs and completes everything handed over, then joins. Idempotent; from a completion it
     // only stops accepting (the destructor joins).
     void stop();
@@ -86,6 +90,7 @@ private:
     std::condition_variable wake_;
     std::deque<Pending> pending_;  // guarded by mutex_
     bool stopping_ = false;        // guarded by mutex_
+    bool syncing_ = false;         // guarded by mutex_
     std::error_code failure_;      // guarded by mutex_; set once
     std::thread thread_;           // last: started once everything above exists
 };

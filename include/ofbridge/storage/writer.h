@@ -27,18 +27,31 @@
 //     runs once, after the slice that finished it is committed (durable: fsynced, which covers
 //     every earlier slice).
 // So an ack waits at most for the batch in progress (one budget, or one slice) and its own batch.
-// A slice is atomic, the sliced job as a whole is not: each slice is visible once committed. The
-// job decides what a slice is (the orders import: whole orders, README "Durability contract") and
-// what a failure after some committed slices means; a failed slice is rolled back alone and ends
-// the job with the error. Work that must be one atomic outcome (one request's apply) is a plain
-// job; it is budgeted by its size (the worker's batch_size) and runs alone once the batch is cut.
+//
+// Acks and the rest: a batch holds acks (durable jobs) or work nobody waits on beyond its commit
+// (the workers' claims and applies, Completion::committed), never both: when both kinds are
+// queued the batches alternate between them, each taking the jobs of its kind in order, past
+// those of the other. A batch of work nobody waits on may run past its budget, taking
+// such jobs as they are submitted, while no ack is queued or while the WAL syncer is busy (an
+// ack committed then would wait for that sync anyway), up to unwaited_budget; it is cut at the
+// first job boundary after that ends. Why: every commit writes each page it dirtied to the WAL
+// again, and consecutive applies dirty the same pages (a SKU's stock row, the leaf of the import
+// lines' SKU index), so applies sharing a commit write, fsync and checkpoint them once. An ack
+// still waits for at most one job of the batch in progress, as above. A slice is atomic, the sliced
+// job as a whole is not: each slice is visible once committed. The job decides what a slice is (the
+// orders import: whole orders, README "Durability contract") and what a failure after some
+// committed slices means; a failed slice is rolled back alone and ends the job with the error. Work
+// that must be one atomic outcome (one request's apply) is a plain job; it is budgeted by its size
+// (the worker's batch_size) and runs alone once the batch is cut.
 //
 // Writer loop (one thread):
 //   wait until jobs are queued (or close() was called)
-//   take everything queued, up to max_batch and about 4 MiB, up to the first sliced job (a
-//     sliced job at the front is taken alone)
+//   take the queued jobs of one kind (acks, or the rest; the other kind than last time when
+//     both are queued), up to max_batch and about 4 MiB, up to the first sliced job (a sliced
+//     job at the front is taken alone)
 //   BEGIN IMMEDIATE; per job: SAVEPOINT, run (or one slice), RELEASE (or ROLLBACK TO on a
 //     job-only error); once batch_budget is spent, put the jobs not yet run back in front
+//     (a batch of jobs nobody waits on: see "Acks and the rest")
 //   COMMIT (synchronous=NORMAL: frames written, not flushed)
 //   unfinished sliced jobs go to the back of the queue; committed jobs hear at once; durable ones
 //   are handed to the WalSyncer, which fdatasyncs the WAL and only then runs their completions;
@@ -71,6 +84,9 @@ struct WriterOptions {
     bool synchronous_full = true;  // false = NORMAL: survives a process crash only
     // Work per group commit: once its jobs have run this long, a batch commits (see the top).
     std::chrono::microseconds batch_budget{2000};
+    // How long a batch of work nobody waits on (the workers') may run past batch_budget while
+    // no ack waits or the WAL syncer is busy (see "Acks and the rest" above).
+    std::chrono::microseconds unwaited_budget{16000};
     // Rows one slice of a sliced job writes at most (SliceBudget::max_rows).
     std::size_t slice_rows = 500;
     // Runs on the writer thread after every (re)open of the write connection, once the schema is

@@ -132,6 +132,11 @@ struct WorkerOptions {
     // this process (another broker's expired lease, the CLI's reprocess). New commits in this
     // process do not wait for it: notify() wakes a worker at once.
     std::chrono::milliseconds idle_poll{1000};
+    // After a claim that took less than batch_size, the worker claims again this long after it
+    // (at once if applying the batch took longer), so new requests gather (worker_pool.cpp says
+    // why); a full batch goes on at once and an idle worker starts at once on notify().
+    // Config: worker.gather_ms.
+    std::chrono::milliseconds gather{30};
     std::chrono::milliseconds busy_timeout{10'000};  // waiting for the other writers' locks
     // "Now" for leases, retries and timestamps; empty = the system clock. Tests move it.
     std::function<std::chrono::system_clock::time_point()> clock{};
