@@ -285,7 +285,9 @@ class MagentoTest(unittest.TestCase):
         orders_file = os.path.join(workdir, "orders.json")
         with open(orders_file, "w") as f:
             json.dump({"items": orders}, f)
-        store = magento_store(fake, integration_auth(keys), timeout_ms=1000)
+        # Long enough that the row is still seen waiting between the first search's log line
+        # and the CLI's read of it on a loaded machine (it is searched again this much later).
+        store = magento_store(fake, integration_auth(keys), timeout_ms=3000)
 
         def start():
             return Broker(workdir=workdir, stores_extra=store,
