@@ -4,8 +4,9 @@
 // expected, because some clients mirror the SOAP shape.
 #include "ofbridge/codec/json_messages.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
-#include <set>
+#include <initializer_list>
 
 #include "ofbridge/codec/secret_fields.h"
 
@@ -17,20 +18,22 @@ struct Bad {
     std::string message;
 };
 
-json::object parse_object(std::string_view body) {
+// `storage` outlives the object: the decoders parse into a monotonic resource on their stack, so
+// a 100-line message costs a few allocations rather than one per value.
+json::object parse_object(std::string_view body, json::storage_ptr storage) {
     json::parse_options options;
     options.max_depth = 16;
     boost::system::error_code ec;
-    auto value = json::parse(body, ec, {}, options);
+    auto value = json::parse(body, ec, std::move(storage), options);
     if (ec) throw Bad{"body is not valid JSON: " + ec.message()};
     if (!value.is_object()) throw Bad{"body must be a JSON object"};
     return std::move(value.as_object());
 }
 
 void reject_unknown(const json::object& object, std::string_view path,
-                    const std::set<std::string_view>& known) {
+                    std::initializer_list<std::string_view> known) {
     for (const auto& [key, value] : object)
-        if (!known.contains(key))
+        if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end())
             throw Bad{"unknown key '" + std::string(path) + std::string(key) + "'"};
 }
 
@@ -56,7 +59,7 @@ domain::WireText text(const json::object& object, std::string_view key, std::str
 }
 
 // The items of an array-valued key: [ {...}, ... ] or {"item": [...]} or {"item": {...}}.
-std::vector<json::object> items(const json::object& object, std::string_view key) {
+std::vector<const json::object*> items(const json::object& object, std::string_view key) {
     auto found = object.find(key);
     if (found == object.end() || found->value().is_null()) return {};
     const json::value* list = &found->value();
@@ -66,15 +69,16 @@ std::vector<json::object> items(const json::object& object, std::string_view key
         if (wrapper.size() != 1 || item == wrapper.end())
             throw Bad{std::string(key) + ": expected an array"};
         list = &item->value();
-        if (list->is_object()) return {list->as_object()};
+        if (list->is_object()) return {&list->as_object()};
     }
     if (!list->is_array()) throw Bad{std::string(key) + ": expected an array"};
-    std::vector<json::object> out;
+    std::vector<const json::object*> out;
+    out.reserve(list->as_array().size());
     for (const auto& element : list->as_array()) {
         if (!element.is_object())
             throw Bad{std::string(key) + "[" + std::to_string(out.size()) +
                       "]: expected an object"};
-        out.push_back(element.as_object());
+        out.push_back(&element.as_object());
     }
     return out;
 }
@@ -96,24 +100,27 @@ JsonResult<T> guarded(Fn&& fn) {
 
 JsonResult<domain::WireInventoryUpdate> decode_inventory_json(std::string_view body) {
     return guarded<domain::WireInventoryUpdate>([&] {
-        auto root = parse_object(body);
+        json::monotonic_resource resource;
+        auto root = parse_object(body, &resource);
         reject_unknown(root, "", {"productQtys", "productSeqs", "messageSeqId", "sessionId"});
         domain::WireInventoryUpdate out;
         out.pairing = domain::Pairing::by_sku;
         auto qtys = items(root, "productQtys");
+        out.qtys.reserve(qtys.size());
         for (std::size_t i = 0; i < qtys.size(); ++i) {
             const auto path = item_path("productQtys", i);
-            reject_unknown(qtys[i], path, {"sku", "qty", "source", "lastOrderExported"});
-            out.qtys.push_back({text(qtys[i], "sku", path), text(qtys[i], "qty", path),
-                                text(qtys[i], "source", path),
-                                text(qtys[i], "lastOrderExported", path)});
+            reject_unknown(*qtys[i], path, {"sku", "qty", "source", "lastOrderExported"});
+            out.qtys.push_back({text(*qtys[i], "sku", path), text(*qtys[i], "qty", path),
+                                text(*qtys[i], "source", path),
+                                text(*qtys[i], "lastOrderExported", path)});
         }
         auto seqs = items(root, "productSeqs");
+        out.seqs.reserve(seqs.size());
         for (std::size_t i = 0; i < seqs.size(); ++i) {
             const auto path = item_path("productSeqs", i);
-            reject_unknown(seqs[i], path, {"sku", "seq", "lastOrderExported"});
-            out.seqs.push_back({text(seqs[i], "sku", path), text(seqs[i], "seq", path),
-                                text(seqs[i], "lastOrderExported", path)});
+            reject_unknown(*seqs[i], path, {"sku", "seq", "lastOrderExported"});
+            out.seqs.push_back({text(*seqs[i], "sku", path), text(*seqs[i], "seq", path),
+                                text(*seqs[i], "lastOrderExported", path)});
         }
         out.message_seq_id = text(root, "messageSeqId", "");
         return out;
@@ -122,7 +129,8 @@ JsonResult<domain::WireInventoryUpdate> decode_inventory_json(std::string_view b
 
 JsonResult<domain::WireShipmentCreate> decode_shipment_json(std::string_view body) {
     return guarded<domain::WireShipmentCreate>([&] {
-        auto root = parse_object(body);
+        json::monotonic_resource resource;
+        auto root = parse_object(body, &resource);
         reject_unknown(root, "",
                        {"orderIncrementId", "skuQty", "tracks", "comment", "email",
                         "includeComment", "courierName", "serviceName", "trackingNumber",
@@ -132,15 +140,15 @@ JsonResult<domain::WireShipmentCreate> decode_shipment_json(std::string_view bod
         auto skus = items(root, "skuQty");
         for (std::size_t i = 0; i < skus.size(); ++i) {
             const auto path = item_path("skuQty", i);
-            reject_unknown(skus[i], path, {"sku", "qty", "source"});
-            out.items.push_back({text(skus[i], "sku", path), text(skus[i], "qty", path),
-                                 text(skus[i], "source", path)});
+            reject_unknown(*skus[i], path, {"sku", "qty", "source"});
+            out.items.push_back({text(*skus[i], "sku", path), text(*skus[i], "qty", path),
+                                 text(*skus[i], "source", path)});
         }
         auto tracks = items(root, "tracks");
         for (std::size_t i = 0; i < tracks.size(); ++i) {
             const auto path = item_path("tracks", i);
-            reject_unknown(tracks[i], path, {"trackingNumber"});
-            out.tracks.push_back(text(tracks[i], "trackingNumber", path).value_or(""));
+            reject_unknown(*tracks[i], path, {"trackingNumber"});
+            out.tracks.push_back(text(*tracks[i], "trackingNumber", path).value_or(""));
         }
         out.comment = text(root, "comment", "");
         out.email = text(root, "email", "");
@@ -156,7 +164,8 @@ JsonResult<domain::WireShipmentCreate> decode_shipment_json(std::string_view bod
 
 JsonResult<domain::WireExportAck> decode_export_json(std::string_view body, domain::Entity entity) {
     return guarded<domain::WireExportAck>([&] {
-        auto root = parse_object(body);
+        json::monotonic_resource resource;
+        auto root = parse_object(body, &resource);
         reject_unknown(root, "", {"reference"});
         return domain::WireExportAck{entity, text(root, "reference", "")};
     });
@@ -164,7 +173,8 @@ JsonResult<domain::WireExportAck> decode_export_json(std::string_view body, doma
 
 JsonResult<domain::WireCreateToken> decode_token_json(std::string_view body) {
     return guarded<domain::WireCreateToken>([&] {
-        auto root = parse_object(body);
+        json::monotonic_resource resource;
+        auto root = parse_object(body, &resource);
         reject_unknown(root, "", {"username", "password"});
         return domain::WireCreateToken{text(root, "username", ""), text(root, "password", "")};
     });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 namespace ofbridge::codec {
 
@@ -20,6 +21,13 @@ bool is_secret_field(std::string_view local_name) {
                    return lower(a) == lower(b);
                });
     };
+    // Every element name of every message passes here: most are rejected by their length alone.
+    constexpr auto lengths = [] {
+        std::uint64_t mask = 0;
+        for (const auto name : names) mask |= std::uint64_t{1} << name.size();
+        return mask;
+    }();
+    if (local_name.size() >= 64 || !(lengths >> local_name.size() & 1)) return false;
     return std::any_of(names.begin(), names.end(), equals_ignoring_case);
 }
 

@@ -74,15 +74,16 @@ public:
         present = !list.nil;
         if (!present) return check_nil_is_empty(list.element);
         for (auto node = list.element.first_child(); node; node = node.next_sibling()) {
-            if (node.type() != pugi::node_element) {
-                if (!is_blank(node)) return fail_text(list.element);
+            if (const auto type = node.type(); type != pugi::node_element) {
+                if (!is_blank(node, type)) return fail_text(list.element);
                 continue;
             }
-            const auto name = xml::local_name(node.name());
+            const char* qualified_name = node.name();
+            const auto name = xml::local_name(qualified_name);
             if (naming == Members::item && name != "item") return fail_unknown(name);
             path_.push_back("item");
             Child child;
-            const bool ok = enter(node, list.rebinds, child) && member(child);
+            const bool ok = enter(node, qualified_name, list.rebinds, child) && member(child);
             path_.pop_back();
             if (!ok) return false;
         }
@@ -108,11 +109,12 @@ private:
         std::array<std::string_view, 16> seen{};
         std::size_t seen_count = 0;
         for (auto node = parent.element.first_child(); node; node = node.next_sibling()) {
-            if (node.type() != pugi::node_element) {
-                if (!is_blank(node)) return fail_text(parent.element);
+            if (const auto type = node.type(); type != pugi::node_element) {
+                if (!is_blank(node, type)) return fail_text(parent.element);
                 continue;
             }
-            const auto name = xml::local_name(node.name());
+            const char* qualified_name = node.name();
+            const auto name = xml::local_name(qualified_name);
             if (std::find(seen.begin(), seen.begin() + seen_count, name) !=
                 seen.begin() + seen_count)
                 return fail("Malformed request: " + xml::describe(parent.element) +
@@ -120,7 +122,7 @@ private:
             if (seen_count < seen.size()) seen[seen_count++] = name;
             path_.push_back(name);
             Child child;
-            bool ok = enter(node, parent.rebinds, child);
+            bool ok = enter(node, qualified_name, parent.rebinds, child);
             if (ok) {
                 const auto field =
                     std::find_if(fields.begin(), fields.end(),
@@ -138,10 +140,13 @@ private:
 
     // Reads the attributes of `node` (the last name on the path) in one pass, and checks its
     // namespace. Some attributes would change what the element means if ignored: those are
-    // faults.
-    bool enter(pugi::xml_node node, bool parent_rebinds, Child& child) {
+    // faults. The gate noted which elements have any such attribute or a namespace declaration;
+    // the attributes of the others (xsi:type, SOAP-ENC:arrayType) are not read again.
+    bool enter(pugi::xml_node node, const char* qualified_name, bool parent_rebinds, Child& child) {
         child.element = node;
         child.rebinds = parent_rebinds;
+        if (!verdict_.has_meaningful_attributes(qualified_name))
+            return check_namespace(node, child.rebinds);
         for (auto attribute = node.first_attribute(); attribute;
              attribute = attribute.next_attribute()) {
             const std::string_view name = attribute.name();
@@ -172,13 +177,20 @@ private:
             return check_nil_is_empty(leaf.element);
         }
         std::string out;
+        const bool raw = verdict_.raw_values_are_values;
         for (auto node = leaf.element.first_child(); node; node = node.next_sibling()) {
             switch (node.type()) {
                 case pugi::node_pcdata:
-                    xml::append_value(out, node.value());
+                    if (raw)
+                        out.append(node.value());
+                    else
+                        xml::append_value(out, node.value());
                     break;
                 case pugi::node_cdata:
-                    xml::append_cdata(out, node.value());
+                    if (raw)
+                        out.append(node.value());
+                    else
+                        xml::append_cdata(out, node.value());
                     break;
                 case pugi::node_element:
                     return fail_unknown(xml::local_name(node.name()));
@@ -192,15 +204,15 @@ private:
 
     bool check_nil_is_empty(pugi::xml_node element) {
         for (auto node = element.first_child(); node; node = node.next_sibling())
-            if (node.type() == pugi::node_element || !is_blank(node))
+            if (const auto type = node.type(); type == pugi::node_element || !is_blank(node, type))
                 return fail("Malformed request: element " + path() + " in " +
                             verdict_.operation_name + " is xsi:nil but has content");
         return true;
     }
 
-    static bool is_blank(pugi::xml_node node) {
-        if (node.type() == pugi::node_cdata) return false;
-        if (node.type() != pugi::node_pcdata) return true;  // comments, PIs: not values
+    static bool is_blank(pugi::xml_node node, pugi::xml_node_type type) {
+        if (type == pugi::node_cdata) return false;
+        if (type != pugi::node_pcdata) return true;  // comments, PIs: not values
         const std::string_view text = node.value();
         return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
     }

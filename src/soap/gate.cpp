@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <pugixml.hpp>
 #include <vector>
@@ -134,16 +135,37 @@ std::optional<std::string> check_references(std::string_view raw) {
     return std::nullopt;
 }
 
+// The attributes (besides namespace declarations) the decoder acts on: xsi:nil, and the
+// multi-reference and sparse-array ones it refuses (decode.cpp, MessageReader::enter).
+bool changes_meaning(std::string_view attribute_name) {
+    const auto local = xml::local_name(attribute_name);
+    return local == "nil" || local == "ref" || local == "position" || local == "offset" ||
+           attribute_name == "href";
+}
+
+// What a scan of the raw body proves about every value in it, so the structure walk can skip the
+// per-value work that cannot find anything: without a '&' no value holds a reference to check,
+// and a body no longer than the text limit holds no value longer than it.
+struct BodyFacts {
+    bool has_ampersand = true;
+    bool values_fit = false;
+};
+
 // Structural limits over the whole document, in one iterative pass (pugixml is non-recursive
 // too, so a million-deep document costs memory, never stack); the secret text is noted on the way.
+// Each pugixml accessor is an out-of-line call, so every node's type, first child and next
+// sibling are read once.
 std::optional<std::string> check_structure(const pugi::xml_document& document,
                                            const GateLimits& limits, SecretName is_secret,
-                                           Verdict& verdict) {
+                                           BodyFacts facts, Verdict& verdict) {
+    const bool check_values = facts.has_ampersand || !facts.values_fit;
     std::size_t elements = 0;
     std::size_t depth = 0;
     pugi::xml_node node = document.first_child();
     while (node) {
-        switch (node.type()) {
+        const auto type = node.type();
+        pugi::xml_node first_child;
+        switch (type) {
             case pugi::node_doctype:
                 return std::string{"a DOCTYPE declaration (DTDs are not accepted)"};
             case pugi::node_element: {
@@ -157,14 +179,19 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                 if (name.size() > limits.max_name_bytes)
                     return "an element name longer than " + std::to_string(limits.max_name_bytes) +
                            " bytes";
-                if (is_secret) add_secret_text(node, is_secret, verdict.secret_text);
+                if (is_secret) add_secret_text(node, name, is_secret, verdict.secret_text);
                 std::size_t attributes = 0;
                 std::size_t declarations = 0;
+                bool noted = false;
                 for (auto attribute = node.first_attribute(); attribute;
                      attribute = attribute.next_attribute()) {
                     std::string_view attribute_name = attribute.name();
-                    bool is_declaration =
-                        attribute_name == "xmlns" || attribute_name.starts_with("xmlns:");
+                    bool is_declaration = attribute_name.starts_with("xmlns") &&
+                                          (attribute_name.size() == 5 || attribute_name[5] == ':');
+                    if (!noted && (is_declaration || changes_meaning(attribute_name))) {
+                        verdict.elements_with_meaningful_attributes.push_back(name.data());
+                        noted = true;
+                    }
                     if (is_declaration && ++declarations > limits.max_namespace_declarations)
                         return xml::describe(node) + " with more than " +
                                std::to_string(limits.max_namespace_declarations) +
@@ -176,6 +203,7 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                         return "an attribute name longer than " +
                                std::to_string(limits.max_name_bytes) + " bytes in " +
                                xml::describe(node);
+                    if (!check_values) continue;
                     std::string_view value = attribute.value();
                     if (value.size() > limits.max_text_bytes)
                         return "attribute " + std::string(attribute_name) + " of " +
@@ -185,15 +213,17 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                         return "attribute " + std::string(attribute_name) + " of " +
                                xml::describe(node) + " contains " + *problem;
                 }
+                first_child = node.first_child();
                 break;
             }
             case pugi::node_pcdata:
             case pugi::node_cdata: {
+                if (!check_values) break;
                 std::string_view text = node.value();
                 if (text.size() > limits.max_text_bytes)
                     return "text in " + xml::describe(node.parent()) + " longer than " +
                            std::to_string(limits.max_text_bytes) + " bytes";
-                if (node.type() == pugi::node_pcdata)
+                if (type == pugi::node_pcdata)
                     if (auto problem = check_references(text))
                         return "text in " + xml::describe(node.parent()) + " contains " + *problem;
                 break;
@@ -202,17 +232,19 @@ std::optional<std::string> check_structure(const pugi::xml_document& document,
                 break;
         }
         // Next node in document order.
-        if (node.type() == pugi::node_element && node.first_child()) {
-            node = node.first_child();
+        if (first_child) {
+            node = first_child;
             ++depth;
             continue;
         }
-        while (node && !node.next_sibling()) {
+        auto next = node.next_sibling();
+        while (!next) {
             node = node.parent();
             if (!node || node.type() == pugi::node_document) return std::nullopt;
             --depth;
+            next = node.next_sibling();
         }
-        if (node) node = node.next_sibling();
+        node = next;
     }
     return std::nullopt;
 }
@@ -349,7 +381,12 @@ std::string check_raw_bytes(std::string_view body) {
 
 void add_secret_text(pugi::xml_node element, SecretName is_secret,
                      std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
-    if (!is_secret(xml::local_name(element.name()))) return;
+    add_secret_text(element, element.name(), is_secret, ranges);
+}
+
+void add_secret_text(pugi::xml_node element, std::string_view name, SecretName is_secret,
+                     std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
+    if (!is_secret(xml::local_name(name))) return;
     for (auto child = element.first_child(); child; child = child.next_sibling()) {
         if (child.type() != pugi::node_pcdata && child.type() != pugi::node_cdata) continue;
         const std::string_view text = child.value();
@@ -388,8 +425,18 @@ GateResult inspect(std::string_view body, std::string_view content_type,
     }
     if (auto problem = check_declaration(document))
         return client_fault(version, "Malformed request: " + *problem);
-    if (auto problem = check_structure(document, limits, is_secret, verdict))
+    BodyFacts facts;
+    facts.has_ampersand = body.find('&') != std::string_view::npos;
+    facts.values_fit = body.size() <= limits.max_text_bytes;
+    verdict.raw_values_are_values =
+        !facts.has_ampersand && body.find('\r') == std::string_view::npos;
+    if (auto problem = check_structure(document, limits, is_secret, facts, verdict))
         return client_fault(version, "Malformed request: " + *problem);
+    // Document order is buffer order, so this is sorted already; has_meaningful_attributes()
+    // must not depend on it.
+    auto& noted = verdict.elements_with_meaningful_attributes;
+    if (!std::is_sorted(noted.begin(), noted.end(), std::less<>{}))
+        std::sort(noted.begin(), noted.end(), std::less<>{});
 
     // Envelope: the single root element, by namespace URI and local name.
     pugi::xml_node envelope;

@@ -10,7 +10,9 @@
 // decoder never guesses, and cross-checks SOAPAction and Content-Type.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <pugixml.hpp>
 #include <string>
@@ -53,6 +55,19 @@ struct Verdict {
     // Byte ranges (offset, length) of the text of every element, anywhere in the envelope, whose
     // local name the `is_secret` given to inspect() accepts: masked in the stored body. Sorted.
     std::vector<std::pair<std::size_t, std::size_t>> secret_text;
+    // The body holds no '&' and no CR: every raw value is already its value (nothing to decode,
+    // no line end to normalise), so the decoder copies it as it stands.
+    bool raw_values_are_values = false;
+    // The elements (by the address of their name in the document, in document order) with a
+    // namespace declaration or an attribute that changes what the element means (xsi:nil, href,
+    // ref, position, offset). The decoder reads the attributes of these elements only.
+    std::vector<const char*> elements_with_meaningful_attributes;
+
+    bool has_meaningful_attributes(const char* element_name) const {
+        return std::binary_search(elements_with_meaningful_attributes.begin(),
+                                  elements_with_meaningful_attributes.end(), element_name,
+                                  std::less<>{});
+    }
 };
 
 using GateResult = std::variant<Verdict, Fault>;
@@ -72,6 +87,9 @@ constexpr unsigned parse_options =
 // Adds the byte ranges of the text children of `element` to `ranges` when its local name is a
 // secret (shared by the gate and mask_secrets()).
 void add_secret_text(pugi::xml_node element, SecretName is_secret,
+                     std::vector<std::pair<std::size_t, std::size_t>>& ranges);
+// The same, with the element's (qualified) name already read.
+void add_secret_text(pugi::xml_node element, std::string_view name, SecretName is_secret,
                      std::vector<std::pair<std::size_t, std::size_t>>& ranges);
 
 // Exposed for tests: the raw-byte checks (strict UTF-8 without overlongs/surrogates/non-characters,

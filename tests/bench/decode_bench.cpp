@@ -4,6 +4,9 @@
 // beside it: pugixml's parse alone (the floor of any DOM approach) and gSOAP's generated
 // deserialiser alone (what the typed decoding cost before it left the request path).
 //
+// The Magento-2 SOAP and REST JSON inventory messages of the same size sit beside it: the worker
+// expands stored bodies of all three wires with these decoders.
+//
 // Run: decode_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -14,6 +17,7 @@
 #include <utility>
 #include <variant>
 
+#include "ofbridge/codec/json_messages.h"
 #include "ofbridge/ingest/secrets.h"
 #include "ofbridge/soap/codec.h"
 #include "soapH.h"
@@ -48,6 +52,44 @@ std::string inventory_message(int lines) {
            R"(</ns1:orderflowInventoryMultiUpdate></SOAP-ENV:Body></SOAP-ENV:Envelope>)";
 }
 
+// The same lines as Magento-2 sends them: document/literal, <item> members, sku pairing.
+std::string m2_inventory_message(int lines) {
+    std::string qtys;
+    std::string seqs;
+    for (int i = 1; i <= lines; ++i) {
+        const auto sku = "BENCH-1-" + std::to_string(i);
+        qtys += "<item><sku>" + sku + "</sku><qty>" + std::to_string(i) +
+                "</qty><source>default</source></item>";
+        seqs += "<item><sku>" + sku + "</sku><seq>100000042</seq></item>";
+    }
+    return R"(<?xml version="1.0" encoding="UTF-8"?>)"
+           R"(<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" )"
+           R"(xmlns:ns1="http://magento.example/soap/default?services=)"
+           R"(realtimeDespatchOrderFlowInventoryRequestManagementV1"><env:Body>)"
+           R"(<ns1:realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest>)"
+           R"(<productQtys>)" +
+           qtys + "</productQtys><productSeqs>" + seqs +
+           R"(</productSeqs><messageSeqId>100000042</messageSeqId>)"
+           R"(</ns1:realtimeDespatchOrderFlowInventoryRequestManagementV1UpdateRequest>)"
+           R"(</env:Body></env:Envelope>)";
+}
+
+std::string m2_inventory_json(int lines) {
+    std::string qtys;
+    std::string seqs;
+    for (int i = 1; i <= lines; ++i) {
+        const auto sku = "\"BENCH-1-" + std::to_string(i) + "\"";
+        if (i > 1) {
+            qtys += ',';
+            seqs += ',';
+        }
+        qtys += R"({"sku":)" + sku + R"(,"qty":)" + std::to_string(i) + R"(,"source":"default"})";
+        seqs += R"({"sku":)" + sku + R"(,"seq":100000042})";
+    }
+    return R"({"productQtys":[)" + qtys + R"(],"productSeqs":[)" + seqs +
+           R"(],"messageSeqId":100000042})";
+}
+
 void set_counters(benchmark::State& state, const std::string& body) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
     state.counters["lines"] = static_cast<double>(state.range(0));
@@ -67,6 +109,37 @@ void BM_Decode(benchmark::State& state) {
     set_counters(state, body);
 }
 BENCHMARK(BM_Decode)->Arg(1)->Arg(100);
+
+// Magento-2 SOAP 1.2, document/literal: the same decode() the worker runs to expand the body.
+void BM_DecodeMagento2Soap(benchmark::State& state) {
+    const auto body = m2_inventory_message(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        auto result = soap::decode(body, "application/soap+xml; charset=utf-8", "",
+                                   soap::GateLimits{}, ingest::is_secret_field);
+        const auto* request = std::get_if<soap::DecodedRequest>(&result);
+        const auto* update =
+            request ? std::get_if<domain::WireInventoryUpdate>(&request->message) : nullptr;
+        if (!update || update->qtys.size() != static_cast<std::size_t>(state.range(0)))
+            state.SkipWithError("the message was not decoded");
+        benchmark::DoNotOptimize(result);
+    }
+    set_counters(state, body);
+}
+BENCHMARK(BM_DecodeMagento2Soap)->Arg(1)->Arg(100);
+
+// Magento-2 REST JSON, as the worker expands a stored m2_json body.
+void BM_DecodeMagento2Json(benchmark::State& state) {
+    const auto body = m2_inventory_json(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        auto result = codec::decode_inventory_json(body);
+        const auto* update = std::get_if<domain::WireInventoryUpdate>(&result);
+        if (!update || update->qtys.size() != static_cast<std::size_t>(state.range(0)))
+            state.SkipWithError("the message was not decoded");
+        benchmark::DoNotOptimize(result);
+    }
+    set_counters(state, body);
+}
+BENCHMARK(BM_DecodeMagento2Json)->Arg(1)->Arg(100);
 
 // The floor of a DOM decoder: pugixml's parse alone, options as the gate uses them.
 void BM_PugixmlParseOnly(benchmark::State& state) {
